@@ -1,0 +1,392 @@
+package fireline
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// EventType names a kind of timeline event.
+type EventType string
+
+// Event types. Each has a data struct below; Replay knows them all.
+const (
+	EventDeclared        EventType = "declared"
+	EventAcknowledged    EventType = "acknowledged"
+	EventSeverityChanged EventType = "severity_changed"
+	EventRoleAssigned    EventType = "role_assigned"
+	EventRoleUnassigned  EventType = "role_unassigned"
+	EventStageChanged    EventType = "stage_changed"
+	EventNote            EventType = "note"
+	EventUpdated         EventType = "updated"
+	EventEscalated       EventType = "escalated"
+	EventResolved        EventType = "resolved"
+	EventReopened        EventType = "reopened"
+	EventMemberAdded     EventType = "member_added"
+)
+
+// Event is one entry of an incident's timeline. Events are never updated or
+// deleted. Each stores the hash of the one before it, so an exported
+// timeline can be checked for edits.
+type Event struct {
+	Incident string          `json:"incident"`
+	Seq      int64           `json:"seq"`
+	At       time.Time       `json:"at"`
+	Actor    string          `json:"actor"`
+	Type     EventType       `json:"type"`
+	Data     json.RawMessage `json:"data"`
+	PrevHash string          `json:"prev_hash"`
+	Hash     string          `json:"hash"`
+}
+
+// ComputeHash returns the SHA-256 over the event's content and PrevHash.
+// Data is compacted first, so re-indenting an export does not break it.
+func (e *Event) ComputeHash() string {
+	var data bytes.Buffer
+	if err := json.Compact(&data, e.Data); err != nil {
+		data.Reset()
+		data.Write(e.Data)
+	}
+	h := sha256.New()
+	for _, part := range []string{e.PrevHash, e.Incident, strconv.FormatInt(e.Seq, 10),
+		e.At.UTC().Format(time.RFC3339Nano), e.Actor, string(e.Type)} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	h.Write(data.Bytes())
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Change is an event before it is stored: a type and its data.
+type Change struct {
+	Type EventType
+	Data any
+}
+
+// NewEvent seals a change as the event following prevHash at seq.
+func NewEvent(incident string, seq int64, prevHash string, at time.Time, actor string, c Change) (*Event, error) {
+	data, err := json.Marshal(c.Data)
+	if err != nil {
+		return nil, err
+	}
+	e := &Event{Incident: incident, Seq: seq, At: at.UTC(), Actor: actor, Type: c.Type, Data: data, PrevHash: prevHash}
+	e.Hash = e.ComputeHash()
+	return e, nil
+}
+
+// Event data, one struct per type.
+type (
+	DeclaredData struct {
+		Number        int64    `json:"number"`
+		Title         string   `json:"title"`
+		Severity      Severity `json:"severity"`
+		Source        Source   `json:"source"`
+		Services      []string `json:"services"`
+		Description   string   `json:"description"`
+		Restricted    bool     `json:"restricted"`
+		DeclaredBy    string   `json:"declared_by"`
+		Member        string   `json:"member,omitempty"`
+		PolicyVersion string   `json:"policy_version"`
+	}
+	AcknowledgedData    struct{}
+	SeverityChangedData struct {
+		From   Severity `json:"from"`
+		To     Severity `json:"to"`
+		Reason string   `json:"reason"`
+	}
+	RoleAssignedData struct {
+		Role     IncidentRole `json:"role"`
+		Person   string       `json:"person"`
+		Replaces string       `json:"replaces,omitempty"`
+	}
+	RoleUnassignedData struct {
+		Role   IncidentRole `json:"role"`
+		Person string       `json:"person"`
+	}
+	StageChangedData struct {
+		From   Stage  `json:"from"`
+		To     Stage  `json:"to"`
+		Reason string `json:"reason,omitempty"`
+	}
+	NoteData struct {
+		Kind NoteKind `json:"kind"`
+		Text string   `json:"text"`
+	}
+	// UpdatedData holds only the fields that changed.
+	UpdatedData struct {
+		Title       *string    `json:"title,omitempty"`
+		Description *string    `json:"description,omitempty"`
+		Impact      *string    `json:"impact,omitempty"`
+		Scope       *string    `json:"scope,omitempty"`
+		Services    []string   `json:"services,omitempty"`
+		ETA         *time.Time `json:"eta,omitempty"`
+		ClearETA    bool       `json:"clear_eta,omitempty"`
+	}
+	EscalatedData struct {
+		To   string `json:"to"`
+		Note string `json:"note,omitempty"`
+	}
+	ResolvedData struct {
+		Summary string `json:"summary,omitempty"`
+	}
+	ReopenedData struct {
+		Reason string `json:"reason"`
+	}
+	MemberAddedData struct {
+		Person string `json:"person"`
+	}
+)
+
+// NoteKind classifies a recorded note.
+type NoteKind string
+
+// Note kinds: what the guide asks responders to document.
+const (
+	NoteGeneral    NoteKind = "note"
+	NoteFinding    NoteKind = "finding"
+	NoteDecision   NoteKind = "decision"
+	NoteMitigation NoteKind = "mitigation_step"
+)
+
+// NoteKinds lists every note kind.
+var NoteKinds = []NoteKind{NoteGeneral, NoteFinding, NoteDecision, NoteMitigation}
+
+func newEventData(t EventType) (any, bool) {
+	switch t {
+	case EventDeclared:
+		return &DeclaredData{}, true
+	case EventAcknowledged:
+		return &AcknowledgedData{}, true
+	case EventSeverityChanged:
+		return &SeverityChangedData{}, true
+	case EventRoleAssigned:
+		return &RoleAssignedData{}, true
+	case EventRoleUnassigned:
+		return &RoleUnassignedData{}, true
+	case EventStageChanged:
+		return &StageChangedData{}, true
+	case EventNote:
+		return &NoteData{}, true
+	case EventUpdated:
+		return &UpdatedData{}, true
+	case EventEscalated:
+		return &EscalatedData{}, true
+	case EventResolved:
+		return &ResolvedData{}, true
+	case EventReopened:
+		return &ReopenedData{}, true
+	case EventMemberAdded:
+		return &MemberAddedData{}, true
+	}
+	return nil, false
+}
+
+// apply changes the incident as the change says. It does no validation:
+// the commands in action.go validate before they produce a change, and
+// Replay applies changes that were valid when they were recorded.
+func (inc *Incident) apply(at time.Time, c Change) {
+	inc.UpdatedAt = at
+	switch d := c.Data.(type) {
+	case *DeclaredData:
+		inc.Number, inc.ID = d.Number, IncidentID(d.Number)
+		inc.Title, inc.Severity, inc.Source = d.Title, d.Severity, d.Source
+		inc.Services, inc.Description, inc.Restricted = append([]string{}, d.Services...), d.Description, d.Restricted
+		inc.Stage, inc.Status = StageDetection, StatusTriggered
+		inc.DeclaredBy, inc.DeclaredAt, inc.SeveritySetAt = d.DeclaredBy, at, at
+		inc.PolicyVersion = d.PolicyVersion
+		inc.Roles, inc.Members = []RoleAssignment{}, []string{}
+		inc.addMember(d.Member)
+	case *AcknowledgedData:
+		inc.AcknowledgedAt = &at
+		inc.Status = StatusAcknowledged
+	case *SeverityChangedData:
+		inc.Severity, inc.SeveritySetAt = d.To, at
+	case *RoleAssignedData:
+		if d.Replaces != "" {
+			inc.removeRole(d.Role, d.Replaces)
+		}
+		inc.Roles = append(inc.Roles, RoleAssignment{Role: d.Role, Person: d.Person})
+		inc.addMember(d.Person)
+	case *RoleUnassignedData:
+		inc.removeRole(d.Role, d.Person)
+	case *StageChangedData:
+		inc.Stage = d.To
+		if d.To == StageClosed {
+			inc.Status, inc.ClosedAt = StatusClosed, &at
+		}
+	case *NoteData:
+	case *UpdatedData:
+		inc.applyUpdate(d)
+	case *EscalatedData:
+		inc.EscalatedAt = &at
+	case *ResolvedData:
+		inc.Status, inc.ResolvedAt = StatusResolved, &at
+		if stageIndex(inc.Stage) < stageIndex(StageResolution) {
+			inc.Stage = StageResolution
+		}
+	case *ReopenedData:
+		inc.Status, inc.ResolvedAt, inc.ClosedAt = StatusTriggered, nil, nil
+		if inc.AcknowledgedAt != nil {
+			inc.Status = StatusAcknowledged
+		}
+		inc.Stage = StageInvestigation
+	case *MemberAddedData:
+		inc.addMember(d.Person)
+	}
+}
+
+func (inc *Incident) applyUpdate(d *UpdatedData) {
+	if d.Title != nil {
+		inc.Title = *d.Title
+	}
+	if d.Description != nil {
+		inc.Description = *d.Description
+	}
+	if d.Impact != nil {
+		inc.Impact = *d.Impact
+	}
+	if d.Scope != nil {
+		inc.Scope = *d.Scope
+	}
+	if d.Services != nil {
+		inc.Services = append([]string{}, d.Services...)
+	}
+	if d.ETA != nil {
+		eta := *d.ETA
+		inc.ETA = &eta
+	}
+	if d.ClearETA {
+		inc.ETA = nil
+	}
+}
+
+func (inc *Incident) removeRole(role IncidentRole, person string) {
+	out := inc.Roles[:0:0]
+	for _, r := range inc.Roles {
+		if r.Role != role || r.Person != person {
+			out = append(out, r)
+		}
+	}
+	inc.Roles = out
+}
+
+// Replay rebuilds an incident from its timeline, checking the hash chain on
+// the way. Clocks are not part of the replayed state; see Policy.Clocks.
+func Replay(events []*Event) (*Incident, error) {
+	if err := VerifyChain(events); err != nil {
+		return nil, err
+	}
+	inc := &Incident{}
+	for _, e := range events {
+		data, ok := newEventData(e.Type)
+		if !ok {
+			return nil, fmt.Errorf("event %d: unknown type %q", e.Seq, e.Type)
+		}
+		if err := json.Unmarshal(e.Data, data); err != nil {
+			return nil, fmt.Errorf("event %d: %v", e.Seq, err)
+		}
+		if e.Seq == 1 && e.Type != EventDeclared {
+			return nil, fmt.Errorf("event 1 is %q, not %q", e.Type, EventDeclared)
+		}
+		inc.apply(e.At, Change{Type: e.Type, Data: data})
+		inc.EventCount, inc.HeadHash = e.Seq, e.Hash
+	}
+	return inc, nil
+}
+
+// VerifyChain checks that events are numbered 1, 2, ... without gaps, that
+// each links to the hash of the one before, and that each hash matches the
+// event's content.
+func VerifyChain(events []*Event) error {
+	prev := ""
+	for i, e := range events {
+		if e.Seq != int64(i+1) {
+			return fmt.Errorf("event %d: sequence number is %d, want %d (an event was removed or reordered)", i+1, e.Seq, i+1)
+		}
+		if i > 0 && e.Incident != events[0].Incident {
+			return fmt.Errorf("event %d: belongs to %s, not %s", e.Seq, e.Incident, events[0].Incident)
+		}
+		if e.PrevHash != prev {
+			return fmt.Errorf("event %d: previous hash does not match event %d (the chain was broken)", e.Seq, e.Seq-1)
+		}
+		if e.ComputeHash() != e.Hash {
+			return fmt.Errorf("event %d: content does not match its hash (the event was edited)", e.Seq)
+		}
+		prev = e.Hash
+	}
+	return nil
+}
+
+// ExportFormat names the incident export's format and version.
+const ExportFormat = "fireline.incident-export/v1"
+
+// Export is an incident and its whole timeline, as written by
+// `fireline incident export`.
+type Export struct {
+	Format     string    `json:"format"`
+	ExportedAt time.Time `json:"exported_at"`
+	Incident   *Incident `json:"incident"`
+	Events     []*Event  `json:"events"`
+}
+
+// VerifyExport checks an export for edits: the hash chain must be intact,
+// and the incident's recorded state must be what its timeline produces.
+func VerifyExport(x *Export) error {
+	if x.Format != ExportFormat {
+		return fmt.Errorf("unknown export format %q, want %q", x.Format, ExportFormat)
+	}
+	if x.Incident == nil || len(x.Events) == 0 {
+		return fmt.Errorf("the export has no incident or no events")
+	}
+	got, err := Replay(x.Events)
+	if err != nil {
+		return err
+	}
+	want := x.Incident
+	if got.ID != want.ID {
+		return fmt.Errorf("the timeline belongs to %s, the incident is %s", got.ID, want.ID)
+	}
+	if got.EventCount != want.EventCount || got.HeadHash != want.HeadHash {
+		return fmt.Errorf("the incident records %d events ending in %.12s, the timeline has %d ending in %.12s",
+			want.EventCount, want.HeadHash, got.EventCount, got.HeadHash)
+	}
+	if diff := diffIncidentState(got, want); diff != "" {
+		return fmt.Errorf("the incident's %s does not match its timeline (the incident was edited)", diff)
+	}
+	return nil
+}
+
+// diffIncidentState names the first field, replayed from events, that
+// differs from the recorded incident.
+func diffIncidentState(got, want *Incident) string {
+	same := func(a, b any) bool {
+		x, _ := json.Marshal(a)
+		y, _ := json.Marshal(b)
+		return bytes.Equal(x, y)
+	}
+	fields := []struct {
+		name string
+		a, b any
+	}{
+		{"title", got.Title, want.Title}, {"severity", got.Severity, want.Severity},
+		{"source", got.Source, want.Source}, {"services", got.Services, want.Services},
+		{"description", got.Description, want.Description}, {"restricted", got.Restricted, want.Restricted},
+		{"stage", got.Stage, want.Stage}, {"status", got.Status, want.Status},
+		{"impact", got.Impact, want.Impact}, {"scope", got.Scope, want.Scope}, {"eta", got.ETA, want.ETA},
+		{"roles", got.Roles, want.Roles}, {"members", got.Members, want.Members},
+		{"declared_by", got.DeclaredBy, want.DeclaredBy}, {"declared_at", got.DeclaredAt, want.DeclaredAt},
+		{"acknowledged_at", got.AcknowledgedAt, want.AcknowledgedAt},
+		{"resolved_at", got.ResolvedAt, want.ResolvedAt}, {"closed_at", got.ClosedAt, want.ClosedAt},
+		{"policy_version", got.PolicyVersion, want.PolicyVersion},
+	}
+	for _, f := range fields {
+		if !same(f.a, f.b) {
+			return f.name
+		}
+	}
+	return ""
+}

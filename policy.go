@@ -1,0 +1,221 @@
+package fireline
+
+import (
+	"time"
+)
+
+// Policy is an organisation's incident response guide as data. The policy
+// package parses and validates it from YAML; everything else reads it.
+// A Policy is immutable once loaded.
+type Policy struct {
+	// Version is the author's label for this revision of the guide.
+	Version string `yaml:"version" json:"version"`
+	// Digest is the SHA-256 of the policy document as loaded, so that two
+	// different files with the same Version are told apart.
+	Digest       string `yaml:"-" json:"digest"`
+	Organization string `yaml:"organization" json:"organization"`
+
+	Calendar         Calendar          `yaml:"calendar" json:"calendar"`
+	Severities       []SeverityPolicy  `yaml:"severities" json:"severities"`
+	Roles            []RoleDefinition  `yaml:"roles" json:"roles"`
+	Services         []Service         `yaml:"services" json:"services"`
+	People           []Person          `yaml:"people" json:"people"`
+	Contacts         []Contact         `yaml:"contacts" json:"contacts"`
+	EscalationChains []EscalationChain `yaml:"escalation_chains" json:"escalation_chains"`
+	SystemAccess     []Link            `yaml:"system_access" json:"system_access"`
+	Documents        []Link            `yaml:"documents" json:"documents"`
+	Review           GuideReview       `yaml:"review" json:"review"`
+}
+
+// VersionID names the policy revision an incident ran under: the author's
+// version and the first 12 hex digits of the digest.
+func (p *Policy) VersionID() string {
+	d := p.Digest
+	if len(d) > 12 {
+		d = d[:12]
+	}
+	if d == "" {
+		return p.Version
+	}
+	return p.Version + "+" + d
+}
+
+// SeverityPolicy is one severity level with its description and clocks.
+type SeverityPolicy struct {
+	Level       Severity `yaml:"level" json:"level"`
+	Name        string   `yaml:"name" json:"name"`
+	Description string   `yaml:"description" json:"description"`
+	Examples    []string `yaml:"examples" json:"examples"`
+	// Respond is the time to a first response (an acknowledgement), which
+	// depends on whether the clock starts inside business hours.
+	Respond ResponseTarget `yaml:"respond" json:"respond"`
+	// Resolve is the resolution target, counted on the wall clock.
+	Resolve Deadline `yaml:"resolve" json:"resolve"`
+	// Escalation says when and to whom an unresolved incident escalates.
+	Escalation EscalationRule `yaml:"escalation" json:"escalation"`
+}
+
+// ResponseTarget is a response deadline inside and outside business hours.
+type ResponseTarget struct {
+	BusinessHours        Deadline `yaml:"business_hours" json:"business_hours"`
+	OutsideBusinessHours Deadline `yaml:"outside_business_hours" json:"outside_business_hours"`
+}
+
+// EscalationRule is a severity's escalation: how soon, which chain and how
+// far up it reaches, and whom else it tells.
+type EscalationRule struct {
+	// Within is how soon escalation happens: immediate, a duration, or none
+	// (regular support channels only).
+	Within Deadline `yaml:"within" json:"within"`
+	// Summary is the guide's own words, e.g. "Engineering leads within 2 hours".
+	Summary string `yaml:"summary" json:"summary"`
+	// Chain is the id of the escalation chain walked; empty for none.
+	Chain string `yaml:"chain,omitempty" json:"chain,omitempty"`
+	// ThroughStep is how far up the chain it reaches (1-based, inclusive).
+	ThroughStep int `yaml:"through_step,omitempty" json:"through_step,omitempty"`
+	// Contacts are team contacts (ids) told as well, e.g. management.
+	Contacts []string `yaml:"contacts,omitempty" json:"contacts,omitempty"`
+	// NotifyChains are further chains told at once, e.g. the business chain.
+	NotifyChains []string `yaml:"notify_chains,omitempty" json:"notify_chains,omitempty"`
+}
+
+// RoleDefinition is a response role and what its holder does.
+type RoleDefinition struct {
+	ID               IncidentRole `yaml:"id" json:"id"`
+	Name             string       `yaml:"name" json:"name"`
+	Responsibilities []string     `yaml:"responsibilities" json:"responsibilities"`
+	// Multiple allows several people to hold the role at once (SMEs).
+	Multiple bool `yaml:"multiple,omitempty" json:"multiple,omitempty"`
+}
+
+// Service is a component of the platform that incidents affect.
+type Service struct {
+	ID          string `yaml:"id" json:"id"`
+	Name        string `yaml:"name" json:"name"`
+	Description string `yaml:"description,omitempty" json:"description,omitempty"`
+	Critical    bool   `yaml:"critical" json:"critical"`
+	// HealthURL is the service's health endpoint, used by the playbooks.
+	HealthURL string `yaml:"health_url,omitempty" json:"health_url,omitempty"`
+}
+
+// Person is someone in the directory who can hold a role or be paged.
+type Person struct {
+	ID    string   `yaml:"id" json:"id"`
+	Name  string   `yaml:"name" json:"name"`
+	Title string   `yaml:"title,omitempty" json:"title,omitempty"`
+	Email string   `yaml:"email,omitempty" json:"email,omitempty"`
+	Phone string   `yaml:"phone,omitempty" json:"phone,omitempty"`
+	Teams []string `yaml:"teams,omitempty" json:"teams,omitempty"`
+}
+
+// Contact is a team's shared address, such as the on-call line or the
+// security team's mailbox.
+type Contact struct {
+	ID      string `yaml:"id" json:"id"`
+	Name    string `yaml:"name" json:"name"`
+	Purpose string `yaml:"purpose,omitempty" json:"purpose,omitempty"`
+	Email   string `yaml:"email,omitempty" json:"email,omitempty"`
+	Phone   string `yaml:"phone,omitempty" json:"phone,omitempty"`
+}
+
+// EscalationChain is an ordered list of steps, from the first responder up.
+type EscalationChain struct {
+	ID    string           `yaml:"id" json:"id"`
+	Name  string           `yaml:"name" json:"name"`
+	Steps []EscalationStep `yaml:"steps" json:"steps"`
+}
+
+// EscalationStep is one rung of a chain: a title and who holds it.
+type EscalationStep struct {
+	Title    string   `yaml:"title" json:"title"`
+	People   []string `yaml:"people,omitempty" json:"people,omitempty"`
+	Contacts []string `yaml:"contacts,omitempty" json:"contacts,omitempty"`
+}
+
+// Link is a named URL or document reference.
+type Link struct {
+	ID   string `yaml:"id" json:"id"`
+	Name string `yaml:"name" json:"name"`
+	URL  string `yaml:"url" json:"url"`
+}
+
+// GuideReview is the guide's own review cycle.
+type GuideReview struct {
+	// Owner is the person (id) who runs the review.
+	Owner string `yaml:"owner" json:"owner"`
+	// EveryMonths is the review cadence; the guide says quarterly (3).
+	EveryMonths  int  `yaml:"every_months" json:"every_months"`
+	LastReviewed Date `yaml:"last_reviewed" json:"last_reviewed"`
+	NextDue      Date `yaml:"next_due" json:"next_due"`
+}
+
+// Severity looks up a severity level.
+func (p *Policy) Severity(level Severity) (*SeverityPolicy, bool) {
+	for i := range p.Severities {
+		if p.Severities[i].Level == level {
+			return &p.Severities[i], true
+		}
+	}
+	return nil, false
+}
+
+// Role looks up a role definition.
+func (p *Policy) Role(id IncidentRole) (*RoleDefinition, bool) {
+	for i := range p.Roles {
+		if p.Roles[i].ID == id {
+			return &p.Roles[i], true
+		}
+	}
+	return nil, false
+}
+
+// Service looks up a service by id.
+func (p *Policy) Service(id string) (*Service, bool) {
+	for i := range p.Services {
+		if p.Services[i].ID == id {
+			return &p.Services[i], true
+		}
+	}
+	return nil, false
+}
+
+// Person looks up a person by id.
+func (p *Policy) Person(id string) (*Person, bool) {
+	for i := range p.People {
+		if p.People[i].ID == id {
+			return &p.People[i], true
+		}
+	}
+	return nil, false
+}
+
+// Contact looks up a team contact by id.
+func (p *Policy) Contact(id string) (*Contact, bool) {
+	for i := range p.Contacts {
+		if p.Contacts[i].ID == id {
+			return &p.Contacts[i], true
+		}
+	}
+	return nil, false
+}
+
+// Chain looks up an escalation chain by id.
+func (p *Policy) Chain(id string) (*EscalationChain, bool) {
+	for i := range p.EscalationChains {
+		if p.EscalationChains[i].ID == id {
+			return &p.EscalationChains[i], true
+		}
+	}
+	return nil, false
+}
+
+// Clocks computes an incident's deadlines for a severity whose clock
+// started at start. EscalateBy is nil when the severity escalates only
+// through regular channels.
+func (p *Policy) Clocks(level Severity, start time.Time) (Clocks, error) {
+	sp, ok := p.Severity(level)
+	if !ok {
+		return Clocks{}, Errorf(EInvalid, "unknown severity %q", level)
+	}
+	return sp.Clocks(p.Calendar, start), nil
+}

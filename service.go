@@ -1,0 +1,75 @@
+package fireline
+
+import (
+	"context"
+	"time"
+)
+
+// IncidentService declares, finds and works incidents. Every method acts as
+// the Actor in ctx: incidents the actor may not see (restricted ones they
+// are not a member of, unless they are an admin) do not exist for it, and
+// an action by someone who may not see the incident fails with ENotFound.
+type IncidentService interface {
+	// DeclareIncident opens a new incident with the next human id.
+	// EInvalid for bad input.
+	DeclareIncident(ctx context.Context, in DeclareInput) (*Incident, error)
+	// FindIncident returns one incident by human id ("INC-7").
+	// ENotFound if it does not exist or is not visible.
+	FindIncident(ctx context.Context, id string) (*Incident, error)
+	// FindIncidents lists visible incidents, newest first.
+	// EInvalid for a bad filter or cursor.
+	FindIncidents(ctx context.Context, f IncidentFilter) (*IncidentPage, error)
+	// Timeline returns an incident's events in order. ENotFound as FindIncident.
+	Timeline(ctx context.Context, id string) ([]*Event, error)
+	// Act does one action to an incident and records it on the timeline.
+	// ENotFound as FindIncident; EInvalid for bad input; EConflict when the
+	// incident's state forbids the action.
+	Act(ctx context.Context, id string, a Action) (*Incident, error)
+	// CountIncidents counts visible incidents by severity and status.
+	CountIncidents(ctx context.Context) ([]IncidentCount, error)
+}
+
+// IncidentFilter selects incidents. Zero fields do not filter.
+type IncidentFilter struct {
+	Status   []Status   `json:"status,omitempty"`
+	Severity []Severity `json:"severity,omitempty"`
+	Service  string     `json:"service,omitempty"`
+	// Open selects open (true) or not open (false) incidents.
+	Open *bool `json:"open,omitempty"`
+	// Text matches title and description, case-insensitively.
+	Text string `json:"text,omitempty"`
+	// Since and Until bound the declaration time: Since <= declared < Until.
+	Since *time.Time `json:"since,omitempty"`
+	Until *time.Time `json:"until,omitempty"`
+	// Limit caps the page size (default 50, at most 500).
+	Limit int `json:"limit,omitempty"`
+	// Cursor continues from a previous page's NextCursor.
+	Cursor string `json:"cursor,omitempty"`
+}
+
+// Default and largest page sizes for incident lists.
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 500
+)
+
+// IncidentPage is one page of a list.
+type IncidentPage struct {
+	Incidents []*Incident `json:"incidents"`
+	// NextCursor is empty on the last page.
+	NextCursor string `json:"next_cursor"`
+}
+
+// IncidentCount is the number of incidents of one severity and status.
+type IncidentCount struct {
+	Severity Severity `json:"severity"`
+	Status   Status   `json:"status"`
+	Count    int64    `json:"count"`
+}
+
+// HealthChecker reports whether the store can serve requests.
+type HealthChecker interface {
+	// Ready returns nil when the database is reachable and its schema is
+	// the one this binary expects; EUnavailable otherwise.
+	Ready(ctx context.Context) error
+}
