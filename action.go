@@ -116,12 +116,16 @@ func (inc *Incident) Do(p *Policy, a Action, now time.Time) ([]Change, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Work on a copy so that a failure leaves inc as it was. apply never
+	// writes into the slices it shares with inc.
+	next := *inc
 	for _, c := range changes {
-		inc.apply(now, c)
+		next.apply(now, c)
 	}
-	if err := inc.setClocks(p); err != nil {
+	if err := next.setClocks(p); err != nil {
 		return nil, err
 	}
+	*inc = next
 	return changes, nil
 }
 
@@ -233,8 +237,8 @@ func (inc *Incident) changeStage(to Stage, reason string) ([]Change, error) {
 	if stageIndex(to) < 0 {
 		return nil, &Error{Code: EInvalid, Message: "invalid stage change", Fields: []FieldError{{"stage", "unknown stage " + quote(string(to)) + "; want one of " + joinStages()}}}
 	}
-	if len(reason) > MaxReason {
-		return nil, &Error{Code: EInvalid, Message: "invalid stage change", Fields: []FieldError{{"reason", "must be at most " + strconv.Itoa(MaxReason) + " characters"}}}
+	if fe := checkText(nil, "reason", strings.TrimSpace(reason), 0, MaxReason); len(fe) > 0 {
+		return nil, &Error{Code: EInvalid, Message: "invalid stage change", Fields: fe}
 	}
 	afterResolution := stageIndex(to) > stageIndex(StageResolution)
 	switch {

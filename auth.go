@@ -23,8 +23,11 @@ var roleRank = map[Role]int{RoleViewer: 1, RoleResponder: 2, RoleAdmin: 3}
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool { return roleRank[r] > 0 }
 
-// Includes reports whether r grants everything need grants.
-func (r Role) Includes(need Role) bool { return r.Valid() && roleRank[r] >= roleRank[need] }
+// Includes reports whether r grants everything need grants. An unknown
+// need is included in no role, so a mistyped requirement fails closed.
+func (r Role) Includes(need Role) bool {
+	return r.Valid() && need.Valid() && roleRank[r] >= roleRank[need]
+}
 
 // Actor is who makes a request: a token's role and the person or automation
 // it acts for.

@@ -162,7 +162,7 @@ func ParseTimeOfDay(s string) (TimeOfDay, error) {
 	h, m, ok := strings.Cut(s, ":")
 	hh, err1 := strconv.Atoi(h)
 	mm, err2 := strconv.Atoi(m)
-	if !ok || err1 != nil || err2 != nil || len(m) != 2 || hh < 0 || mm < 0 || mm > 59 || hh > 24 || (hh == 24 && mm != 0) {
+	if !ok || h == "" || h[0] < '0' || h[0] > '9' || err1 != nil || err2 != nil || len(m) != 2 || hh < 0 || mm < 0 || mm > 59 || hh > 24 || (hh == 24 && mm != 0) {
 		return 0, fmt.Errorf("invalid time of day %q: want HH:MM", s)
 	}
 	return TimeOfDay(hh*60 + mm), nil
@@ -186,10 +186,10 @@ func (t *TimeOfDay) UnmarshalText(b []byte) error {
 // Weekday is a day of the week written in English ("monday").
 type Weekday time.Weekday
 
+func (w Weekday) String() string { return strings.ToLower(time.Weekday(w).String()) }
+
 // MarshalText implements encoding.TextMarshaler.
-func (w Weekday) MarshalText() ([]byte, error) {
-	return []byte(strings.ToLower(time.Weekday(w).String())), nil
-}
+func (w Weekday) MarshalText() ([]byte, error) { return []byte(w.String()), nil }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (w *Weekday) UnmarshalText(b []byte) error {

@@ -2,6 +2,7 @@ package fireline
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -52,9 +53,12 @@ func parseDuration(s string) (time.Duration, error) {
 		size   time.Duration
 	}{{"w", 7 * 24 * time.Hour}, {"d", 24 * time.Hour}} {
 		if n, ok := strings.CutSuffix(s, unit.suffix); ok {
-			v, err := strconv.Atoi(n)
+			v, err := strconv.ParseInt(n, 10, 64)
 			if err != nil {
 				return 0, err
+			}
+			if v > math.MaxInt64/int64(unit.size) || v < math.MinInt64/int64(unit.size) {
+				return 0, fmt.Errorf("duration %q is too long", s)
 			}
 			return time.Duration(v) * unit.size, nil
 		}
@@ -79,13 +83,14 @@ func FormatDuration(v time.Duration) string {
 	case v >= 2*day && v%day == 0:
 		return strconv.Itoa(int(v/day)) + "d"
 	}
+	// Drop zero minutes and seconds: "1h0m0s" is "1h", "30m0s" is "30m".
+	// Only a whole "0s" or "0m" unit goes; "10s" and "1h0m30s" stay.
 	s := v.String()
-	s = strings.TrimSuffix(s, "0s")
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
 	if strings.HasSuffix(s, "h0m") {
 		s = strings.TrimSuffix(s, "0m")
-	}
-	if s == "" {
-		return "0s"
 	}
 	return s
 }

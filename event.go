@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -122,7 +123,7 @@ type (
 		Description *string    `json:"description,omitempty"`
 		Impact      *string    `json:"impact,omitempty"`
 		Scope       *string    `json:"scope,omitempty"`
-		Services    []string   `json:"services,omitempty"`
+		Services    []string   `json:"services,omitzero"` // [] clears; nil leaves alone
 		ETA         *time.Time `json:"eta,omitempty"`
 		ClearETA    bool       `json:"clear_eta,omitempty"`
 	}
@@ -189,6 +190,7 @@ func newEventData(t EventType) (any, bool) {
 // the commands in action.go validate before they produce a change, and
 // Replay applies changes that were valid when they were recorded.
 func (inc *Incident) apply(at time.Time, c Change) {
+	at = at.UTC() // all instants are kept in UTC, as the timeline stores them
 	inc.UpdatedAt = at
 	switch d := c.Data.(type) {
 	case *DeclaredData:
@@ -209,7 +211,8 @@ func (inc *Incident) apply(at time.Time, c Change) {
 		if d.Replaces != "" {
 			inc.removeRole(d.Role, d.Replaces)
 		}
-		inc.Roles = append(inc.Roles, RoleAssignment{Role: d.Role, Person: d.Person})
+		// Clip so that copies of the incident never share the new element.
+		inc.Roles = append(slices.Clip(inc.Roles), RoleAssignment{Role: d.Role, Person: d.Person})
 		inc.addMember(d.Person)
 	case *RoleUnassignedData:
 		inc.removeRole(d.Role, d.Person)
@@ -222,7 +225,10 @@ func (inc *Incident) apply(at time.Time, c Change) {
 	case *UpdatedData:
 		inc.applyUpdate(d)
 	case *EscalatedData:
-		inc.EscalatedAt = &at
+		// The first escalation is the one that meets the escalate-by clock.
+		if inc.EscalatedAt == nil {
+			inc.EscalatedAt = &at
+		}
 	case *ResolvedData:
 		inc.Status, inc.ResolvedAt = StatusResolved, &at
 		if stageIndex(inc.Stage) < stageIndex(StageResolution) {
@@ -372,6 +378,7 @@ func diffIncidentState(got, want *Incident) string {
 		name string
 		a, b any
 	}{
+		{"number", got.Number, want.Number},
 		{"title", got.Title, want.Title}, {"severity", got.Severity, want.Severity},
 		{"source", got.Source, want.Source}, {"services", got.Services, want.Services},
 		{"description", got.Description, want.Description}, {"restricted", got.Restricted, want.Restricted},
@@ -379,7 +386,8 @@ func diffIncidentState(got, want *Incident) string {
 		{"impact", got.Impact, want.Impact}, {"scope", got.Scope, want.Scope}, {"eta", got.ETA, want.ETA},
 		{"roles", got.Roles, want.Roles}, {"members", got.Members, want.Members},
 		{"declared_by", got.DeclaredBy, want.DeclaredBy}, {"declared_at", got.DeclaredAt, want.DeclaredAt},
-		{"acknowledged_at", got.AcknowledgedAt, want.AcknowledgedAt},
+		{"severity_set_at", got.SeveritySetAt, want.SeveritySetAt},
+		{"acknowledged_at", got.AcknowledgedAt, want.AcknowledgedAt}, {"escalated_at", got.EscalatedAt, want.EscalatedAt},
 		{"resolved_at", got.ResolvedAt, want.ResolvedAt}, {"closed_at", got.ClosedAt, want.ClosedAt},
 		{"policy_version", got.PolicyVersion, want.PolicyVersion},
 	}

@@ -196,7 +196,12 @@ func (inc *Incident) setClocks(p *Policy) error {
 	if err != nil {
 		return err
 	}
-	inc.RespondBy, inc.EscalateBy, inc.ResolveBy = c.RespondBy, c.EscalateBy, c.ResolveBy
+	inc.RespondBy, inc.ResolveBy = c.RespondBy.UTC(), c.ResolveBy.UTC()
+	inc.EscalateBy = nil
+	if c.EscalateBy != nil {
+		t := c.EscalateBy.UTC()
+		inc.EscalateBy = &t
+	}
 	return nil
 }
 
@@ -204,7 +209,7 @@ func (inc *Incident) addMember(person string) bool {
 	if person == "" || inc.HasMember(person) {
 		return false
 	}
-	inc.Members = append(inc.Members, person)
+	inc.Members = append(slices.Clip(inc.Members), person)
 	return true
 }
 

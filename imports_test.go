@@ -1,0 +1,63 @@
+package fireline_test
+
+import (
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/fireline-dev/fireline"
+
+// TestImportDirection enforces DESIGN.md's layout: imports point inward.
+// The domain imports only the standard library; web never reaches the
+// store; nothing but cmd/ and tests wires packages together.
+func TestImportDirection(t *testing.T) {
+	forbidden := map[string][]string{
+		".":            {module + "/"},
+		"policy":       {module + "/sqlstore", module + "/web", module + "/cmd"},
+		"sqlstore":     {module + "/web", module + "/cmd", module + "/policy"},
+		"web":          {module + "/sqlstore", module + "/engine", module + "/cmd", module + "/policy"},
+		"firelinetest": {module + "/web", module + "/cmd"},
+	}
+	for dir, bad := range forbidden {
+		for path, imp := range packageImports(t, dir) {
+			for _, b := range bad {
+				if strings.HasPrefix(imp, b) || (dir == "." && imp == module) {
+					t.Errorf("%s imports %s", path, imp)
+				}
+			}
+			if dir == "." && strings.Contains(strings.SplitN(imp, "/", 2)[0], ".") {
+				t.Errorf("%s imports %s; the domain uses the standard library only", path, imp)
+			}
+		}
+	}
+}
+
+// packageImports returns each non-test Go file's imports in dir.
+func packageImports(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+	out := map[string]string{}
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		af, err := parser.ParseFile(token.NewFileSet(), f, src, parser.ImportsOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, imp := range af.Imports {
+			p, _ := strconv.Unquote(imp.Path.Value)
+			out[f+" -> "+p] = p
+		}
+	}
+	return out
+}
