@@ -21,12 +21,12 @@ const (
 type DeclareInput struct {
 	Title       string   `json:"title"`
 	Severity    Severity `json:"severity"`
-	Source      Source   `json:"source"`
-	Services    []string `json:"services"`
-	Description string   `json:"description"`
+	Source      Source   `json:"source,omitempty"`
+	Services    []string `json:"services,omitempty"`
+	Description string   `json:"description,omitempty"`
 	// Restricted limits visibility to members and admins. When nil,
 	// security incidents are restricted and others are not.
-	Restricted *bool `json:"restricted"`
+	Restricted *bool `json:"restricted,omitempty"`
 }
 
 // Validate checks the input against the policy and returns a normalised

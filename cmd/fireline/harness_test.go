@@ -1,0 +1,140 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fireline-dev/fireline/firelinetest"
+)
+
+// adminSecret is the bootstrap admin token every test server starts with.
+const adminSecret = "fl_test_bootstrap_admin_0123456789"
+
+// testServer is a real Fireline on a loopback port with a manual clock.
+type testServer struct {
+	*server
+	clock *firelinetest.Clock
+	out   *bytes.Buffer
+}
+
+// businessHours is Tuesday 2026-12-01 10:00 in New York, inside the default
+// calendar's business hours.
+var businessHours = time.Date(2026, 12, 1, 15, 0, 0, 0, time.UTC)
+
+func startTestServer(t *testing.T, dsn string) *testServer {
+	t.Helper()
+	clock := firelinetest.NewClock(businessHours)
+	out := &bytes.Buffer{}
+	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	srv, err := startServer(context.Background(), serveConfig{
+		Addr: "127.0.0.1:0", DB: dsn, BootstrapToken: adminSecret, Now: clock.Now,
+	}, logger, out)
+	if err != nil {
+		t.Fatalf("start server: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := srv.Close(ctx); err != nil {
+			t.Errorf("close server: %v", err)
+		}
+	})
+	return &testServer{server: srv, clock: clock, out: out}
+}
+
+// cliResult is one CLI run's output and exit code.
+type cliResult struct {
+	stdout, stderr string
+	code           int
+}
+
+// cli runs the fireline command line in-process against the server.
+func (s *testServer) cli(t *testing.T, token string, args ...string) cliResult {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	env := Env{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Getenv: func(k string) string {
+		switch k {
+		case "FIRELINE_SERVER":
+			if s.server == nil {
+				return ""
+			}
+			return s.URL()
+		case "FIRELINE_TOKEN":
+			return token
+		}
+		return ""
+	}}
+	code := Main(context.Background(), args, env)
+	return cliResult{stdout.String(), stderr.String(), code}
+}
+
+// mustCLI runs the CLI and fails the test on a non-zero exit.
+func (s *testServer) mustCLI(t *testing.T, token string, args ...string) string {
+	t.Helper()
+	r := s.cli(t, token, args...)
+	if r.code != 0 {
+		t.Fatalf("fireline %s: exit %d: %s", strings.Join(args, " "), r.code, r.stderr)
+	}
+	return r.stdout
+}
+
+// cliJSON runs the CLI with -o json and decodes its output into v.
+func (s *testServer) cliJSON(t *testing.T, token string, v any, args ...string) {
+	t.Helper()
+	out := s.mustCLI(t, token, append(args, "-o", "json")...)
+	if err := json.Unmarshal([]byte(out), v); err != nil {
+		t.Fatalf("fireline %s: decode %q: %v", strings.Join(args, " "), out, err)
+	}
+}
+
+// newToken creates a token as admin and returns its secret.
+func (s *testServer) newToken(t *testing.T, role, person string) string {
+	t.Helper()
+	var tok struct {
+		Token string `json:"token"`
+	}
+	args := []string{"token", "create", "--role", role}
+	if person != "" {
+		args = append(args, "--person", person)
+	} else {
+		args = append(args, "--automation", "test-"+role)
+	}
+	s.cliJSON(t, adminSecret, &tok, args...)
+	if !strings.HasPrefix(tok.Token, "fl_") {
+		t.Fatalf("token create printed %q, want a fl_ token", tok.Token)
+	}
+	return tok.Token
+}
+
+// request makes one HTTP request and returns the status and body.
+func (s *testServer) request(t *testing.T, method, path, token, body string) (int, http.Header, []byte) {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, s.URL()+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, b
+}

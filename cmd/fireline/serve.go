@@ -1,0 +1,168 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/fireline-dev/fireline"
+	"github.com/fireline-dev/fireline/policy"
+	"github.com/fireline-dev/fireline/sqlstore"
+	"github.com/fireline-dev/fireline/web"
+)
+
+// version is the binary's version, set at build time with -ldflags.
+var version = "dev"
+
+// serveConfig is everything `fireline serve` takes from flags and env.
+type serveConfig struct {
+	Addr           string
+	DB             string
+	PolicyPath     string
+	BootstrapToken string
+	// Now is the clock; tests inject a manual one.
+	Now func() time.Time
+}
+
+func newServeCommand(env Env) *cobra.Command {
+	var cfg serveConfig
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the Fireline server",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg.BootstrapToken = env.Getenv("FIRELINE_BOOTSTRAP_TOKEN")
+			logger := slog.New(slog.NewJSONHandler(env.Stderr, nil))
+			srv, err := startServer(cmd.Context(), cfg, logger, env.Stdout)
+			if err != nil {
+				return err
+			}
+			<-cmd.Context().Done()
+			logger.Info("shutting down")
+			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			defer cancel()
+			return srv.Close(ctx)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&cfg.Addr, "addr", envOr(env, "FIRELINE_ADDR", "127.0.0.1:8080"), "listen address (env FIRELINE_ADDR)")
+	addDBFlag(cmd, env, &cfg.DB)
+	f.StringVar(&cfg.PolicyPath, "policy", env.Getenv("FIRELINE_POLICY"), "policy file (env FIRELINE_POLICY; default: the embedded guide)")
+	return cmd
+}
+
+func addDBFlag(cmd *cobra.Command, env Env, dst *string) {
+	cmd.Flags().StringVar(dst, "db", envOr(env, "FIRELINE_DB", "fireline.db"), "SQLite file path or postgres:// URL (env FIRELINE_DB)")
+}
+
+func newMigrateCommand(env Env) *cobra.Command {
+	var dsn string
+	cmd := &cobra.Command{
+		Use:   "migrate",
+		Short: "Apply database migrations and exit",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			db, err := sqlstore.Open(cmd.Context(), dsn, sqlstore.Options{})
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			if err := db.Migrate(cmd.Context()); err != nil {
+				return err
+			}
+			fmt.Fprintf(env.Stdout, "database is up to date (%s)\n", db.Dialect())
+			return nil
+		},
+	}
+	addDBFlag(cmd, env, &dsn)
+	return cmd
+}
+
+// loadPolicy reads the policy file, or returns the embedded guide.
+func loadPolicy(path string) (*fireline.Policy, error) {
+	if path == "" {
+		return policy.Default(), nil
+	}
+	return policy.Load(path)
+}
+
+// server is a running Fireline: store, HTTP server and listener.
+type server struct {
+	db     *sqlstore.DB
+	http   *http.Server
+	ln     net.Listener
+	done   chan error
+	logger *slog.Logger
+}
+
+// startServer loads the policy, opens and migrates the database, makes sure
+// an admin token exists (printing a new one to out), and starts serving.
+func startServer(ctx context.Context, cfg serveConfig, logger *slog.Logger, out io.Writer) (*server, error) {
+	pol, err := loadPolicy(cfg.PolicyPath)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sqlstore.Open(ctx, cfg.DB, sqlstore.Options{Now: cfg.Now, Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	srv, err := startOnDB(ctx, db, pol, cfg, logger, out)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return srv, nil
+}
+
+func startOnDB(ctx context.Context, db *sqlstore.DB, pol *fireline.Policy, cfg serveConfig, logger *slog.Logger, out io.Writer) (*server, error) {
+	if err := db.Migrate(ctx); err != nil {
+		return nil, err
+	}
+	tokens := sqlstore.NewTokenService(db, pol)
+	secret, err := tokens.EnsureAdminToken(ctx, cfg.BootstrapToken)
+	if err != nil {
+		return nil, err
+	}
+	if secret != "" && cfg.BootstrapToken == "" {
+		fmt.Fprintf(out, "No admin token existed, so one was created. It is shown once; store it now:\n\n    %s\n\n", secret)
+	}
+	handler := web.NewHandler(web.Config{
+		Policy: pol, Incidents: sqlstore.NewIncidentService(db, pol), Tokens: tokens, Auth: tokens,
+		Health: db, Logger: logger, Now: cfg.Now, Version: version,
+	})
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return nil, err
+	}
+	s := &server{db: db, ln: ln, done: make(chan error, 1), logger: logger, http: &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}}
+	go func() { s.done <- s.http.Serve(ln) }()
+	logger.Info("fireline serving", "addr", ln.Addr().String(), "database", db.Dialect(), "policy", pol.VersionID())
+	return s, nil
+}
+
+// URL is the server's base URL.
+func (s *server) URL() string { return "http://" + s.ln.Addr().String() }
+
+// Close stops accepting requests, waits for those in flight (bounded by
+// ctx), then closes the database.
+func (s *server) Close(ctx context.Context) error {
+	err := s.http.Shutdown(ctx)
+	if serveErr := <-s.done; !errors.Is(serveErr, http.ErrServerClosed) && err == nil {
+		err = serveErr
+	}
+	return errors.Join(err, s.db.Close())
+}

@@ -1,0 +1,213 @@
+package sqlstore
+
+import (
+	"context"
+	"time"
+
+	"github.com/fireline-dev/fireline"
+)
+
+// IncidentService implements fireline.IncidentService.
+type IncidentService struct {
+	db     *DB
+	policy *fireline.Policy
+}
+
+var _ fireline.IncidentService = (*IncidentService)(nil)
+
+// NewIncidentService returns the incident service over db, working under
+// policy p.
+func NewIncidentService(db *DB, p *fireline.Policy) *IncidentService {
+	return &IncidentService{db: db, policy: p}
+}
+
+// actorFrom returns the actor in ctx; without one there is no access.
+func actorFrom(ctx context.Context) (fireline.Actor, error) {
+	a, ok := fireline.ActorFromContext(ctx)
+	if !ok {
+		return a, fireline.Errorf(fireline.EUnauthorized, "authentication required")
+	}
+	return a, nil
+}
+
+// DeclareIncident opens a new incident with the next number. EInvalid for
+// bad input; EUnauthorized without an actor.
+func (s *IncidentService) DeclareIncident(ctx context.Context, in fireline.DeclareInput) (*fireline.Incident, error) {
+	actor, err := actorFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if in, err = in.Validate(s.policy); err != nil {
+		return nil, err
+	}
+	var inc *fireline.Incident
+	err = s.db.writeTx(ctx, "declare incident", func(tx *Tx) error {
+		inc, err = declareIncident(ctx, tx, s.policy, in, actor)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return inc, nil
+}
+
+func declareIncident(ctx context.Context, tx *Tx, p *fireline.Policy, in fireline.DeclareInput, actor fireline.Actor) (*fireline.Incident, error) {
+	n, err := nextNumber(ctx, tx, "incident")
+	if err != nil {
+		return nil, err
+	}
+	inc, change, err := fireline.NewIncident(p, in, n, actor, tx.now)
+	if err != nil {
+		return nil, err
+	}
+	e, err := fireline.NewEvent(inc.ID, 1, "", tx.now, actor.Name(), change)
+	if err != nil {
+		return nil, err
+	}
+	inc.EventCount, inc.HeadHash = e.Seq, e.Hash
+	if err := insertIncident(ctx, tx, inc); err != nil {
+		return nil, err
+	}
+	if err := insertEvent(ctx, tx, inc.Number, e); err != nil {
+		return nil, err
+	}
+	if err := syncSets(ctx, tx, inc, nil, nil); err != nil {
+		return nil, err
+	}
+	return finish(inc, tx.now), nil
+}
+
+// FindIncident returns one visible incident by human id. ENotFound if it
+// does not exist or is not visible; EUnauthorized without an actor.
+func (s *IncidentService) FindIncident(ctx context.Context, id string) (*fireline.Incident, error) {
+	actor, err := actorFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	n, err := fireline.ParseIncidentID(id)
+	if err != nil {
+		return nil, err
+	}
+	var inc *fireline.Incident
+	err = s.db.readTx(ctx, "find incident", func(tx *Tx) error {
+		if inc, err = findIncident(ctx, tx, actor, id, n, false); err != nil {
+			return err
+		}
+		finish(inc, tx.now)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return inc, nil
+}
+
+// Act does one action to a visible incident and records its events.
+// ENotFound as FindIncident; EInvalid and EConflict from the domain, in
+// which case nothing is written.
+func (s *IncidentService) Act(ctx context.Context, id string, a fireline.Action) (*fireline.Incident, error) {
+	actor, err := actorFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	n, err := fireline.ParseIncidentID(id)
+	if err != nil {
+		return nil, err
+	}
+	a = normaliseAction(a)
+	var inc *fireline.Incident
+	err = s.db.writeTx(ctx, "act on incident", func(tx *Tx) error {
+		inc, err = actOn(ctx, tx, s.policy, actor, id, n, a)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return inc, nil
+}
+
+func actOn(ctx context.Context, tx *Tx, p *fireline.Policy, actor fireline.Actor, id string, n int64, a fireline.Action) (*fireline.Incident, error) {
+	inc, err := findIncident(ctx, tx, actor, id, n, true)
+	if err != nil {
+		return nil, err
+	}
+	members, services := append([]string{}, inc.Members...), append([]string{}, inc.Services...)
+	changes, err := inc.Do(p, a, tx.now)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range changes {
+		e, err := fireline.NewEvent(inc.ID, inc.EventCount+1, inc.HeadHash, tx.now, actor.Name(), c)
+		if err != nil {
+			return nil, err
+		}
+		if err := insertEvent(ctx, tx, inc.Number, e); err != nil {
+			return nil, err
+		}
+		inc.EventCount, inc.HeadHash = e.Seq, e.Hash
+	}
+	if err := updateIncident(ctx, tx, inc); err != nil {
+		return nil, err
+	}
+	if err := syncSets(ctx, tx, inc, members, services); err != nil {
+		return nil, err
+	}
+	return finish(inc, tx.now), nil
+}
+
+// normaliseAction truncates instants to what the store keeps, so that the
+// recorded event and the stored row agree to the microsecond.
+func normaliseAction(a fireline.Action) fireline.Action {
+	if a.Update.ETA != nil {
+		eta := a.Update.ETA.UTC().Truncate(time.Microsecond)
+		a.Update.ETA = &eta
+	}
+	return a
+}
+
+// Timeline returns a visible incident's events in order. ENotFound as
+// FindIncident.
+func (s *IncidentService) Timeline(ctx context.Context, id string) ([]*fireline.Event, error) {
+	actor, err := actorFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	n, err := fireline.ParseIncidentID(id)
+	if err != nil {
+		return nil, err
+	}
+	var events []*fireline.Event
+	err = s.db.readTx(ctx, "timeline", func(tx *Tx) error {
+		events, err = listEvents(ctx, tx, actor, n)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(events) == 0 {
+		return nil, notFound(id)
+	}
+	return events, nil
+}
+
+// CountIncidents counts visible incidents by severity and status.
+func (s *IncidentService) CountIncidents(ctx context.Context) ([]fireline.IncidentCount, error) {
+	actor, err := actorFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var counts []fireline.IncidentCount
+	err = s.db.readTx(ctx, "count incidents", func(tx *Tx) error {
+		counts, err = countIncidents(ctx, tx, actor)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return counts, nil
+}
+
+// notFound is the one answer for a missing and an invisible incident.
+func notFound(id string) error {
+	return fireline.Errorf(fireline.ENotFound, "incident %q not found", id)
+}

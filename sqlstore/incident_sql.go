@@ -1,0 +1,252 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/fireline-dev/fireline"
+)
+
+// incidentColumns are the incidents table's columns, in the order of
+// incidentValues and scanIncident.
+var incidentColumns = []string{
+	"number", "title", "severity", "source", "services", "description", "restricted",
+	"stage", "status", "impact", "scope", "eta", "roles", "members",
+	"declared_by", "declared_at", "severity_set_at", "acknowledged_at", "escalated_at",
+	"resolved_at", "closed_at", "updated_at", "respond_by", "escalate_by", "resolve_by",
+	"policy_version", "event_count", "head_hash",
+}
+
+// selectIncident selects every incident column from "incidents i".
+var selectIncident = "SELECT i." + strings.Join(incidentColumns, ", i.") + " FROM incidents i"
+
+var insertIncidentSQL = "INSERT INTO incidents (" + strings.Join(incidentColumns, ", ") +
+	") VALUES (" + placeholders(len(incidentColumns)) + ")"
+
+var updateIncidentSQL = "UPDATE incidents SET " + strings.Join(incidentColumns[1:], " = ?, ") +
+	" = ? WHERE number = ?"
+
+// visibleTo is the visibility rule in SQL, for an incidents table aliased
+// i: unrestricted, or the actor is an admin, or the actor is a member. Its
+// arguments come from visibleArgs.
+const visibleTo = `(i.restricted = FALSE OR ? OR EXISTS (
+	SELECT 1 FROM incident_members m WHERE m.incident_number = i.number AND m.person_id = ?))`
+
+func visibleArgs(a fireline.Actor) []any {
+	return []any{a.Role == fireline.RoleAdmin, a.PersonID}
+}
+
+// nextNumber takes the next value of a counter. The UPDATE locks the
+// counter's row until commit, so concurrent transactions get distinct,
+// contiguous numbers, and a rolled-back one gives its number back.
+func nextNumber(ctx context.Context, tx *Tx, name string) (int64, error) {
+	var n int64
+	err := tx.queryRow(ctx, "UPDATE counters SET value = value + 1 WHERE name = ? RETURNING value", name).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("next %s number: %w", name, err)
+	}
+	return n, nil
+}
+
+func incidentValues(inc *fireline.Incident) ([]any, error) {
+	services, err1 := json.Marshal(inc.Services)
+	roles, err2 := json.Marshal(inc.Roles)
+	members, err3 := json.Marshal(inc.Members)
+	if err := firstError(err1, err2, err3); err != nil {
+		return nil, err
+	}
+	return []any{
+		inc.Number, inc.Title, string(inc.Severity), string(inc.Source), string(services), inc.Description, inc.Restricted,
+		string(inc.Stage), string(inc.Status), inc.Impact, inc.Scope, microsPtr(inc.ETA), string(roles), string(members),
+		inc.DeclaredBy, micros(inc.DeclaredAt), micros(inc.SeveritySetAt), microsPtr(inc.AcknowledgedAt), microsPtr(inc.EscalatedAt),
+		microsPtr(inc.ResolvedAt), microsPtr(inc.ClosedAt), micros(inc.UpdatedAt), micros(inc.RespondBy), microsPtr(inc.EscalateBy), micros(inc.ResolveBy),
+		inc.PolicyVersion, inc.EventCount, inc.HeadHash,
+	}, nil
+}
+
+func insertIncident(ctx context.Context, tx *Tx, inc *fireline.Incident) error {
+	values, err := incidentValues(inc)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.exec(ctx, insertIncidentSQL, values...); err != nil {
+		return fmt.Errorf("insert %s: %w", inc.ID, err)
+	}
+	return nil
+}
+
+func updateIncident(ctx context.Context, tx *Tx, inc *fireline.Incident) error {
+	values, err := incidentValues(inc)
+	if err != nil {
+		return err
+	}
+	res, err := tx.exec(ctx, updateIncidentSQL, append(values[1:], inc.Number)...)
+	if err != nil {
+		return fmt.Errorf("update %s: %w", inc.ID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return fmt.Errorf("update %s: %d rows affected (%v)", inc.ID, n, err)
+	}
+	return nil
+}
+
+// findIncident loads incident n if the actor may see it; lock also locks
+// its row for the rest of the transaction on PostgreSQL.
+func findIncident(ctx context.Context, tx *Tx, actor fireline.Actor, id string, n int64, lock bool) (*fireline.Incident, error) {
+	q := selectIncident + " WHERE i.number = ? AND " + visibleTo
+	if lock {
+		q += tx.forUpdate()
+	}
+	inc, err := scanIncident(tx.queryRow(ctx, q, append([]any{n}, visibleArgs(actor)...)...))
+	if err == sql.ErrNoRows {
+		return nil, notFound(id)
+	}
+	return inc, err
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanIncident(row scanner) (*fireline.Incident, error) {
+	var (
+		inc                                          fireline.Incident
+		services, roles, members                     string
+		declared, sevSet, updated, respond, resolve  int64
+		eta, acked, escalated, resolved, closed, esc sql.NullInt64
+	)
+	err := row.Scan(
+		&inc.Number, &inc.Title, &inc.Severity, &inc.Source, &services, &inc.Description, &inc.Restricted,
+		&inc.Stage, &inc.Status, &inc.Impact, &inc.Scope, &eta, &roles, &members,
+		&inc.DeclaredBy, &declared, &sevSet, &acked, &escalated,
+		&resolved, &closed, &updated, &respond, &esc, &resolve,
+		&inc.PolicyVersion, &inc.EventCount, &inc.HeadHash,
+	)
+	if err != nil {
+		return nil, err
+	}
+	if err := firstError(json.Unmarshal([]byte(services), &inc.Services), json.Unmarshal([]byte(roles), &inc.Roles),
+		json.Unmarshal([]byte(members), &inc.Members)); err != nil {
+		return nil, fmt.Errorf("incident %d: %w", inc.Number, err)
+	}
+	inc.ID = fireline.IncidentID(inc.Number)
+	inc.ETA, inc.AcknowledgedAt, inc.EscalatedAt = instantPtr(eta), instantPtr(acked), instantPtr(escalated)
+	inc.ResolvedAt, inc.ClosedAt, inc.EscalateBy = instantPtr(resolved), instantPtr(closed), instantPtr(esc)
+	inc.DeclaredAt, inc.SeveritySetAt, inc.UpdatedAt = instant(declared), instant(sevSet), instant(updated)
+	inc.RespondBy, inc.ResolveBy = instant(respond), instant(resolve)
+	return &inc, nil
+}
+
+// finish readies an incident for callers: every instant in UTC, as it
+// reads back from the database, and breaches as of now.
+func finish(inc *fireline.Incident, now time.Time) *fireline.Incident {
+	for _, t := range []*time.Time{&inc.DeclaredAt, &inc.SeveritySetAt, &inc.UpdatedAt, &inc.RespondBy, &inc.ResolveBy} {
+		*t = t.UTC()
+	}
+	for _, t := range []**time.Time{&inc.ETA, &inc.AcknowledgedAt, &inc.EscalatedAt, &inc.ResolvedAt, &inc.ClosedAt, &inc.EscalateBy} {
+		if *t != nil {
+			u := (*t).UTC()
+			*t = &u
+		}
+	}
+	inc.Breaches = inc.BreachesAt(now)
+	return inc
+}
+
+// syncSets brings the incident_members and incident_services rows, which
+// the visibility rule and the service filter query, in line with the
+// incident, given the members and services it had before.
+func syncSets(ctx context.Context, tx *Tx, inc *fireline.Incident, members, services []string) error {
+	if err := syncSet(ctx, tx, "incident_members", "person_id", inc.Number, members, inc.Members); err != nil {
+		return err
+	}
+	return syncSet(ctx, tx, "incident_services", "service_id", inc.Number, services, inc.Services)
+}
+
+func syncSet(ctx context.Context, tx *Tx, table, column string, n int64, before, after []string) error {
+	for _, v := range before {
+		if !slices.Contains(after, v) {
+			q := "DELETE FROM " + table + " WHERE incident_number = ? AND " + column + " = ?"
+			if _, err := tx.exec(ctx, q, n, v); err != nil {
+				return fmt.Errorf("%s: %w", table, err)
+			}
+		}
+	}
+	for _, v := range after {
+		if !slices.Contains(before, v) {
+			q := "INSERT INTO " + table + " (incident_number, " + column + ") VALUES (?, ?)"
+			if _, err := tx.exec(ctx, q, n, v); err != nil {
+				return fmt.Errorf("%s: %w", table, err)
+			}
+		}
+	}
+	return nil
+}
+
+// insertEvent appends an event. No code path updates or deletes events;
+// the database's triggers refuse both.
+func insertEvent(ctx context.Context, tx *Tx, n int64, e *fireline.Event) error {
+	_, err := tx.exec(ctx, `INSERT INTO events (incident_number, seq, at, actor, type, data, prev_hash, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		n, e.Seq, micros(e.At), e.Actor, string(e.Type), string(e.Data), e.PrevHash, e.Hash)
+	if err != nil {
+		return fmt.Errorf("append event %d to %s: %w", e.Seq, e.Incident, err)
+	}
+	return nil
+}
+
+// listEvents returns the events of incident n, if the actor may see it,
+// in order; none when it may not.
+func listEvents(ctx context.Context, tx *Tx, actor fireline.Actor, n int64) ([]*fireline.Event, error) {
+	rows, err := tx.query(ctx, `SELECT e.seq, e.at, e.actor, e.type, e.data, e.prev_hash, e.hash
+		FROM events e JOIN incidents i ON i.number = e.incident_number
+		WHERE i.number = ? AND `+visibleTo+` ORDER BY e.seq`,
+		append([]any{n}, visibleArgs(actor)...)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var events []*fireline.Event
+	for rows.Next() {
+		e := &fireline.Event{Incident: fireline.IncidentID(n)}
+		var at int64
+		var data string
+		if err := rows.Scan(&e.Seq, &at, &e.Actor, &e.Type, &data, &e.PrevHash, &e.Hash); err != nil {
+			return nil, err
+		}
+		e.At, e.Data = instant(at), json.RawMessage(data)
+		events = append(events, e)
+	}
+	return events, rows.Err()
+}
+
+func countIncidents(ctx context.Context, tx *Tx, actor fireline.Actor) ([]fireline.IncidentCount, error) {
+	rows, err := tx.query(ctx, `SELECT i.severity, i.status, COUNT(*) FROM incidents i
+		WHERE `+visibleTo+` GROUP BY i.severity, i.status ORDER BY i.severity, i.status`,
+		visibleArgs(actor)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	counts := []fireline.IncidentCount{}
+	for rows.Next() {
+		var c fireline.IncidentCount
+		if err := rows.Scan(&c.Severity, &c.Status, &c.Count); err != nil {
+			return nil, err
+		}
+		counts = append(counts, c)
+	}
+	return counts, rows.Err()
+}
+
+func firstError(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,178 @@
+package sqlstore
+
+import (
+	"context"
+	"encoding/base64"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/fireline-dev/fireline"
+)
+
+// FindIncidents lists visible incidents, newest first, a page at a time.
+// EInvalid for a bad filter, limit or cursor; EUnauthorized without an
+// actor.
+func (s *IncidentService) FindIncidents(ctx context.Context, f fireline.IncidentFilter) (*fireline.IncidentPage, error) {
+	actor, err := actorFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	q, err := buildListQuery(actor, f)
+	if err != nil {
+		return nil, err
+	}
+	var page *fireline.IncidentPage
+	err = s.db.readTx(ctx, "find incidents", func(tx *Tx) error {
+		page, err = listIncidents(ctx, tx, q)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return page, nil
+}
+
+// listQuery is a built incident list query; it selects one row more than
+// the page holds, to tell whether another page follows.
+type listQuery struct {
+	sql   string
+	args  []any
+	limit int
+}
+
+func buildListQuery(actor fireline.Actor, f fireline.IncidentFilter) (listQuery, error) {
+	limit, before, err := checkPaging(f)
+	if err != nil {
+		return listQuery{}, err
+	}
+	where, args := []string{visibleTo}, visibleArgs(actor)
+	add := func(cond string, a ...any) { where, args = append(where, cond), append(args, a...) }
+	if before > 0 {
+		add("i.number < ?", before)
+	}
+	if err := addSetFilters(f, add); err != nil {
+		return listQuery{}, err
+	}
+	if f.Service != "" {
+		add("EXISTS (SELECT 1 FROM incident_services s WHERE s.incident_number = i.number AND s.service_id = ?)", f.Service)
+	}
+	if f.Text != "" {
+		p := "%" + escapeLike(strings.ToLower(f.Text)) + "%"
+		add(`(LOWER(i.title) LIKE ? ESCAPE '\' OR LOWER(i.description) LIKE ? ESCAPE '\')`, p, p)
+	}
+	if f.Since != nil {
+		add("i.declared_at >= ?", micros(*f.Since))
+	}
+	if f.Until != nil {
+		add("i.declared_at < ?", micros(*f.Until))
+	}
+	sql := selectIncident + " WHERE " + strings.Join(where, " AND ") + " ORDER BY i.number DESC LIMIT ?"
+	return listQuery{sql: sql, args: append(args, limit+1), limit: limit}, nil
+}
+
+// addSetFilters adds the status, severity and open filters.
+func addSetFilters(f fireline.IncidentFilter, add func(string, ...any)) error {
+	var fe []fireline.FieldError
+	for _, st := range f.Status {
+		if !slices.Contains(fireline.Statuses, st) {
+			fe = append(fe, fireline.FieldError{Field: "status", Message: "unknown status " + strconv.Quote(string(st))})
+		}
+	}
+	for _, sev := range f.Severity {
+		if !slices.Contains(fireline.Severities, sev) {
+			fe = append(fe, fireline.FieldError{Field: "severity", Message: "unknown severity " + strconv.Quote(string(sev))})
+		}
+	}
+	if len(fe) > 0 {
+		return &fireline.Error{Code: fireline.EInvalid, Message: "invalid filter", Fields: fe}
+	}
+	if len(f.Status) > 0 {
+		add("i.status IN ("+placeholders(len(f.Status))+")", anys(f.Status)...)
+	}
+	if len(f.Severity) > 0 {
+		add("i.severity IN ("+placeholders(len(f.Severity))+")", anys(f.Severity)...)
+	}
+	if f.Open != nil {
+		not := ""
+		if !*f.Open {
+			not = "NOT "
+		}
+		add("i.status "+not+"IN (?, ?)", string(fireline.StatusTriggered), string(fireline.StatusAcknowledged))
+	}
+	return nil
+}
+
+// checkPaging returns the page size and the number below which the page
+// starts (0 for the first page).
+func checkPaging(f fireline.IncidentFilter) (limit int, before int64, err error) {
+	switch {
+	case f.Limit == 0:
+		limit = fireline.DefaultPageSize
+	case f.Limit < 0 || f.Limit > fireline.MaxPageSize:
+		return 0, 0, &fireline.Error{Code: fireline.EInvalid, Message: "invalid filter", Fields: []fireline.FieldError{
+			{Field: "limit", Message: "must be between 1 and " + strconv.Itoa(fireline.MaxPageSize)}}}
+	default:
+		limit = f.Limit
+	}
+	if f.Cursor != "" {
+		if before, err = decodeCursor(f.Cursor); err != nil {
+			return 0, 0, err
+		}
+	}
+	return limit, before, nil
+}
+
+func listIncidents(ctx context.Context, tx *Tx, q listQuery) (*fireline.IncidentPage, error) {
+	rows, err := tx.query(ctx, q.sql, q.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	page := &fireline.IncidentPage{Incidents: []*fireline.Incident{}}
+	for rows.Next() {
+		inc, err := scanIncident(rows)
+		if err != nil {
+			return nil, err
+		}
+		page.Incidents = append(page.Incidents, finish(inc, tx.now))
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(page.Incidents) > q.limit {
+		page.Incidents = page.Incidents[:q.limit]
+		page.NextCursor = encodeCursor(page.Incidents[q.limit-1].Number)
+	}
+	return page, nil
+}
+
+// Cursors are opaque to clients: the number the next page starts below.
+func encodeCursor(n int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("n" + strconv.FormatInt(n, 10)))
+}
+
+func decodeCursor(c string) (int64, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	s, ok := strings.CutPrefix(string(b), "n")
+	n, err2 := strconv.ParseInt(s, 10, 64)
+	if err != nil || !ok || err2 != nil || n <= 0 {
+		return 0, &fireline.Error{Code: fireline.EInvalid, Message: "invalid filter", Fields: []fireline.FieldError{
+			{Field: "cursor", Message: "is not a cursor this server issued"}}}
+	}
+	return n, nil
+}
+
+// escapeLike escapes LIKE's wildcards (and the escape character) so that
+// text matches literally.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+func anys[T ~string](vs []T) []any {
+	out := make([]any, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return out
+}

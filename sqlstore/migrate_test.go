@@ -1,0 +1,75 @@
+package sqlstore_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/fireline-dev/fireline"
+	"github.com/fireline-dev/fireline/firelinetest"
+	"github.com/fireline-dev/fireline/sqlstore"
+)
+
+func TestMigrate(t *testing.T) {
+	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		clock := firelinetest.NewClock(start)
+		db := openDB(t, dsn, clock)
+		wantCode(t, db.Ready(ctx), fireline.EUnavailable)
+		for range 2 {
+			if err := db.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := db.Ready(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if want := map[bool]string{true: "postgres", false: "sqlite"}[strings.HasPrefix(dsn, "postgres")]; db.Dialect() != want {
+			t.Fatalf("dialect %q, want %q", db.Dialect(), want)
+		}
+		if db.Dialect() == "sqlite" {
+			var mode string
+			if err := raw(t, dsn).QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
+				t.Fatalf("journal mode %q %v, want wal", mode, err)
+			}
+		}
+		if _, err := raw(t, dsn).Exec("INSERT INTO goose_db_version (version_id, is_applied) VALUES (999, TRUE)"); err != nil {
+			t.Fatal(err)
+		}
+		const newer = "database schema version 999 is newer than this binary (1); upgrade fireline"
+		if err := db.Migrate(ctx); err == nil || !strings.Contains(err.Error(), newer) {
+			t.Fatalf("migrate on a newer schema: %v", err)
+		}
+		wantCode(t, db.Ready(ctx), fireline.EUnavailable)
+		_, err := sqlstore.Open(ctx, dsn, sqlstore.Options{Logger: quiet})
+		if err == nil || !strings.Contains(err.Error(), newer) {
+			t.Fatalf("open on a newer schema: %v", err)
+		}
+	})
+}
+
+func TestEventsAreAppendOnly(t *testing.T) {
+	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
+		e := newEnv(t, dsn)
+		e.declare(t, alex, fireline.DeclareInput{})
+		db := raw(t, dsn)
+		for _, stmt := range []string{
+			"UPDATE events SET actor = 'mallory' WHERE incident_number = 1",
+			"DELETE FROM events WHERE incident_number = 1",
+		} {
+			_, err := db.Exec(stmt)
+			if err == nil || !strings.Contains(err.Error(), "append-only") {
+				t.Fatalf("%s: %v", stmt, err)
+			}
+		}
+		events, err := e.incidents.Timeline(as(alex), "INC-1")
+		if err != nil || len(events) != 1 || events[0].Actor != "alex" {
+			t.Fatalf("timeline after tampering: %v %v", events, err)
+		}
+	})
+}
+
+func TestUnreachablePostgres(t *testing.T) {
+	_, err := sqlstore.Open(context.Background(), "postgres://fireline@127.0.0.1:1/none?sslmode=disable&connect_timeout=2", sqlstore.Options{Logger: quiet})
+	wantCode(t, err, fireline.EUnavailable)
+}

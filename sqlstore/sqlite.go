@@ -1,0 +1,70 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"runtime"
+	"strings"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// SQLite connection settings. The writer holds the database's only write
+// path; WAL lets readers run beside it, and synchronous=FULL makes each
+// commit durable across power loss.
+const (
+	sqliteCommon = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
+	sqliteWriter = sqliteCommon + "&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_txlock=immediate"
+	sqliteReader = sqliteCommon + "&_pragma=query_only(1)"
+)
+
+func (db *DB) openSQLite(ctx context.Context, path string) error {
+	db.dialect = DialectSQLite
+	var err error
+	if db.write, err = sql.Open("sqlite", sqliteDSN(path, sqliteWriter)); err != nil {
+		return err
+	}
+	db.write.SetMaxOpenConns(1)
+	db.write.SetMaxIdleConns(1)
+	db.write.SetConnMaxLifetime(0)
+	db.write.SetConnMaxIdleTime(0)
+	// The writer connects first: it creates the file and switches it to WAL.
+	if err := db.write.PingContext(ctx); err != nil {
+		return db.dbError("open", err)
+	}
+	if db.read, err = sql.Open("sqlite", sqliteDSN(path, sqliteReader)); err != nil {
+		return err
+	}
+	n := max(4, runtime.GOMAXPROCS(0))
+	db.read.SetMaxOpenConns(n)
+	db.read.SetMaxIdleConns(n)
+	if err := db.read.PingContext(ctx); err != nil {
+		return db.dbError("open", err)
+	}
+	return nil
+}
+
+// sqliteDSN adds the driver parameters to a file path or "file:" URI.
+func sqliteDSN(path, params string) string {
+	if strings.HasPrefix(path, "file:") && strings.Contains(path, "?") {
+		return path + "&" + params
+	}
+	return path + "?" + params
+}
+
+// sqliteUnavailable reports whether err means the database cannot serve
+// now (locked, out of space, unreadable) rather than a bug.
+func sqliteUnavailable(err error) bool {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	switch e.Code() & 0xff {
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_NOMEM, sqlite3.SQLITE_IOERR,
+		sqlite3.SQLITE_FULL, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PROTOCOL, sqlite3.SQLITE_READONLY:
+		return true
+	}
+	return false
+}

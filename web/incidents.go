@@ -1,0 +1,215 @@
+package web
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fireline-dev/fireline"
+)
+
+type incidentPath struct {
+	ID string `path:"id" example:"INC-42" doc:"The incident's human id."`
+}
+
+type incidentOutput struct {
+	Body *fireline.Incident
+}
+
+// timeline is the body of GET /api/v1/incidents/{id}/timeline.
+type timeline struct {
+	Events []*fireline.Event `json:"events"`
+}
+
+// incidentCounts is the body of GET /api/v1/incident-counts.
+type incidentCounts struct {
+	Counts []fireline.IncidentCount `json:"counts"`
+}
+
+// listInput holds the list filters as sent; parseFilter checks them, so
+// that a bad filter is a 400 that names every bad parameter.
+type listInput struct {
+	Status   []string `query:"status,explode" doc:"Statuses to include (triggered, acknowledged, resolved, closed); repeat the parameter or separate with commas."`
+	Severity []string `query:"severity,explode" doc:"Severities to include (P1-P4); repeat the parameter or separate with commas."`
+	Service  string   `query:"service" doc:"Only incidents affecting this service id."`
+	Open     string   `query:"open" doc:"true for open incidents (triggered, acknowledged), false for the others."`
+	Q        string   `query:"q" doc:"Text to find in title and description, case-insensitively."`
+	Since    string   `query:"since" doc:"Declared at or after this RFC 3339 time."`
+	Until    string   `query:"until" doc:"Declared before this RFC 3339 time."`
+	Limit    string   `query:"limit" doc:"Page size, 1-500 (default 50)."`
+	Cursor   string   `query:"cursor" doc:"next_cursor from the previous page."`
+}
+
+type listOutput struct {
+	Body *fireline.IncidentPage
+}
+
+func (h *handler) listIncidents(ctx context.Context, in *listInput) (*listOutput, error) {
+	f, err := parseFilter(in)
+	if err != nil {
+		return nil, h.problem(ctx, err)
+	}
+	page, err := h.cfg.Incidents.FindIncidents(ctx, f)
+	if err != nil {
+		return nil, h.problem(ctx, err)
+	}
+	if page.Incidents == nil {
+		page.Incidents = []*fireline.Incident{}
+	}
+	return &listOutput{Body: page}, nil
+}
+
+// parseFilter turns list parameters into a filter, or an EInvalid error
+// listing every bad parameter.
+func parseFilter(in *listInput) (fireline.IncidentFilter, error) {
+	f := fireline.IncidentFilter{Service: strings.TrimSpace(in.Service), Text: strings.TrimSpace(in.Q), Cursor: in.Cursor}
+	var fe []fireline.FieldError
+	bad := func(field, msg string) { fe = append(fe, fireline.FieldError{Field: field, Message: msg}) }
+	for _, s := range splitList(in.Status) {
+		if st := fireline.Status(strings.ToLower(s)); slices.Contains(fireline.Statuses, st) {
+			f.Status = append(f.Status, st)
+		} else {
+			bad("status", "unknown status "+strconv.Quote(s)+"; want triggered, acknowledged, resolved or closed")
+		}
+	}
+	for _, s := range splitList(in.Severity) {
+		if sev := fireline.Severity(strings.ToUpper(s)); slices.Contains(fireline.Severities, sev) {
+			f.Severity = append(f.Severity, sev)
+		} else {
+			bad("severity", "unknown severity "+strconv.Quote(s)+"; want P1, P2, P3 or P4")
+		}
+	}
+	if in.Open != "" {
+		if open, err := strconv.ParseBool(in.Open); err == nil {
+			f.Open = &open
+		} else {
+			bad("open", "must be true or false")
+		}
+	}
+	for _, t := range []struct {
+		field, value string
+		dst          **time.Time
+	}{{"since", in.Since, &f.Since}, {"until", in.Until, &f.Until}} {
+		if t.value == "" {
+			continue
+		}
+		if v, err := time.Parse(time.RFC3339, t.value); err == nil {
+			v = v.UTC()
+			*t.dst = &v
+		} else {
+			bad(t.field, "must be an RFC 3339 time such as 2026-03-01T09:00:00Z")
+		}
+	}
+	if f.Since != nil && f.Until != nil && !f.Until.After(*f.Since) {
+		bad("until", "must be after since")
+	}
+	if in.Limit != "" {
+		if n, err := strconv.Atoi(in.Limit); err == nil && n >= 1 && n <= fireline.MaxPageSize {
+			f.Limit = n
+		} else {
+			bad("limit", "must be a whole number from 1 to "+strconv.Itoa(fireline.MaxPageSize))
+		}
+	}
+	if len(fe) > 0 {
+		return f, &fireline.Error{Code: fireline.EInvalid, Message: "invalid incident filter", Fields: fe}
+	}
+	return f, nil
+}
+
+// splitList flattens repeated and comma-separated values.
+func splitList(values []string) []string {
+	var out []string
+	for _, v := range values {
+		for _, s := range strings.Split(v, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+type declareInput struct {
+	jsonBody[fireline.DeclareInput]
+}
+
+type declaredOutput struct {
+	Location string `header:"Location"`
+	Body     *fireline.Incident
+}
+
+func (h *handler) declareIncident(ctx context.Context, in *declareInput) (*declaredOutput, error) {
+	body, err := in.decode()
+	if err != nil {
+		return nil, h.problem(ctx, err)
+	}
+	inc, err := h.cfg.Incidents.DeclareIncident(ctx, body)
+	if err != nil {
+		return nil, h.problem(ctx, err)
+	}
+	return &declaredOutput{Location: apiPrefix + "/incidents/" + inc.ID, Body: inc}, nil
+}
+
+func (h *handler) getIncident(ctx context.Context, in *incidentPath) (*incidentOutput, error) {
+	inc, err := h.cfg.Incidents.FindIncident(ctx, in.ID)
+	if err != nil {
+		return nil, h.problem(ctx, err)
+	}
+	return &incidentOutput{Body: inc}, nil
+}
+
+type timelineOutput struct {
+	Body timeline
+}
+
+func (h *handler) getTimeline(ctx context.Context, in *incidentPath) (*timelineOutput, error) {
+	events, err := h.cfg.Incidents.Timeline(ctx, in.ID)
+	if err != nil {
+		return nil, h.problem(ctx, err)
+	}
+	if events == nil {
+		events = []*fireline.Event{}
+	}
+	return &timelineOutput{Body: timeline{Events: events}}, nil
+}
+
+type exportOutput struct {
+	Body *fireline.Export
+}
+
+// exportIncident reads the incident, then its timeline. Events are only
+// ever appended, so cutting the timeline at the incident's event count
+// gives a consistent snapshot even when an action lands in between.
+func (h *handler) exportIncident(ctx context.Context, in *incidentPath) (*exportOutput, error) {
+	inc, err := h.cfg.Incidents.FindIncident(ctx, in.ID)
+	if err != nil {
+		return nil, h.problem(ctx, err)
+	}
+	events, err := h.cfg.Incidents.Timeline(ctx, inc.ID)
+	if err != nil {
+		return nil, h.problem(ctx, err)
+	}
+	if n := inc.EventCount; n > 0 && int64(len(events)) > n {
+		events = events[:n]
+	}
+	return &exportOutput{Body: &fireline.Export{
+		Format: fireline.ExportFormat, ExportedAt: h.now().UTC(), Incident: inc, Events: events,
+	}}, nil
+}
+
+type countsOutput struct {
+	Body incidentCounts
+}
+
+func (h *handler) countIncidents(ctx context.Context, _ *struct{}) (*countsOutput, error) {
+	counts, err := h.cfg.Incidents.CountIncidents(ctx)
+	if err != nil {
+		return nil, h.problem(ctx, err)
+	}
+	if counts == nil {
+		counts = []fireline.IncidentCount{}
+	}
+	return &countsOutput{Body: incidentCounts{Counts: counts}}, nil
+}

@@ -1,0 +1,144 @@
+package web_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/fireline-dev/fireline"
+	"github.com/fireline-dev/fireline/web"
+)
+
+// TestRouteTable pins every route and its role: adding a route means
+// adding it here, with the role it needs.
+func TestRouteTable(t *testing.T) {
+	const public = "public"
+	want := map[string]string{
+		"GET /healthz":                                        public,
+		"GET /readyz":                                         public,
+		"GET /api/v1/openapi.json":                            public,
+		"GET /metrics":                                        "viewer",
+		"GET /api/v1/incidents":                               "viewer",
+		"POST /api/v1/incidents":                              "responder",
+		"GET /api/v1/incidents/{id}":                          "viewer",
+		"GET /api/v1/incidents/{id}/timeline":                 "viewer",
+		"GET /api/v1/incidents/{id}/export":                   "viewer",
+		"GET /api/v1/incident-counts":                         "viewer",
+		"POST /api/v1/incidents/{id}/acknowledge":             "responder",
+		"POST /api/v1/incidents/{id}/severity":                "responder",
+		"POST /api/v1/incidents/{id}/roles":                   "responder",
+		"DELETE /api/v1/incidents/{id}/roles/{role}/{person}": "responder",
+		"POST /api/v1/incidents/{id}/stage":                   "responder",
+		"POST /api/v1/incidents/{id}/notes":                   "responder",
+		"PATCH /api/v1/incidents/{id}":                        "responder",
+		"POST /api/v1/incidents/{id}/escalate":                "responder",
+		"POST /api/v1/incidents/{id}/resolve":                 "responder",
+		"POST /api/v1/incidents/{id}/reopen":                  "responder",
+		"POST /api/v1/incidents/{id}/members":                 "responder",
+		"GET /api/v1/policy":                                  "viewer",
+		"GET /api/v1/people":                                  "viewer",
+		"GET /api/v1/services":                                "viewer",
+		"GET /api/v1/me":                                      "viewer",
+		"POST /api/v1/tokens":                                 "admin",
+		"GET /api/v1/tokens":                                  "admin",
+		"DELETE /api/v1/tokens/{id}":                          "admin",
+	}
+	routes := web.Routes(newEnv(t).handler)
+	got := map[string]string{}
+	for _, r := range routes {
+		key := r.Method + " " + r.Pattern
+		if _, dup := got[key]; dup {
+			t.Errorf("%s registered twice", key)
+		}
+		switch {
+		case r.Public && r.Role != "":
+			t.Errorf("%s is public but declares role %q", key, r.Role)
+		case r.Public:
+			got[key] = public
+		case !r.Role.Valid():
+			t.Errorf("%s has no valid role (%q) and is not public", key, r.Role)
+		default:
+			got[key] = string(r.Role)
+		}
+	}
+	for k, role := range want {
+		if got[k] != role {
+			t.Errorf("%s: role %q, want %q", k, got[k], role)
+		}
+	}
+	for k := range got {
+		if _, ok := want[k]; !ok {
+			t.Errorf("unexpected route %s (role %q): add it to this table", k, got[k])
+		}
+	}
+}
+
+// samplePath fills a route pattern's wildcards.
+func samplePath(pattern string) string {
+	return strings.NewReplacer("{id}", "INC-1", "{role}", "sme", "{person}", "alice").Replace(pattern)
+}
+
+// TestEveryRouteNeedsItsRole calls every non-public route without a token,
+// with a bad token, and with a token whose role falls just short.
+func TestEveryRouteNeedsItsRole(t *testing.T) {
+	e := newEnv(t)
+	e.declare(t, `{"title":"Checkout down","severity":"P1"}`)
+	below := map[fireline.Role]string{
+		fireline.RoleViewer:    guestToken,
+		fireline.RoleResponder: viewerToken,
+		fireline.RoleAdmin:     responderToken,
+	}
+	routes := web.Routes(e.handler)
+	if len(routes) == 0 {
+		t.Fatal("no routes")
+	}
+	for _, r := range routes {
+		if r.Public {
+			continue
+		}
+		path := samplePath(r.Pattern)
+		t.Run(r.Method+" "+r.Pattern, func(t *testing.T) {
+			w := e.do(t, r.Method, path, "", `{}`)
+			decodeProblem(t, w, http.StatusUnauthorized)
+			if !strings.HasPrefix(w.Header().Get("WWW-Authenticate"), "Bearer") {
+				t.Errorf("401 without WWW-Authenticate: Bearer")
+			}
+			decodeProblem(t, e.do(t, r.Method, path, "fl_wrong", `{}`), http.StatusUnauthorized)
+			p := decodeProblem(t, e.do(t, r.Method, path, below[r.Role], `{}`), http.StatusForbidden)
+			if !strings.Contains(p.Detail, string(r.Role)) {
+				t.Errorf("403 detail %q does not name the role %s", p.Detail, r.Role)
+			}
+			if w := e.do(t, r.Method, path, adminToken, `{}`); w.Code == http.StatusUnauthorized || w.Code == http.StatusForbidden {
+				t.Errorf("admin got %d: %s", w.Code, w.Body)
+			}
+		})
+	}
+}
+
+func TestPublicRoutes(t *testing.T) {
+	e := newEnv(t)
+	for _, r := range web.Routes(e.handler) {
+		if !r.Public {
+			continue
+		}
+		if w := e.do(t, r.Method, r.Pattern, "", ""); w.Code != http.StatusOK {
+			t.Errorf("%s %s without a token: %d %s", r.Method, r.Pattern, w.Code, w.Body)
+		}
+	}
+}
+
+func TestHealth(t *testing.T) {
+	e := newEnv(t)
+	w := e.do(t, "GET", "/healthz", "", "")
+	if w.Code != 200 || strings.TrimSpace(w.Body.String()) != `{"status":"ok"}` {
+		t.Errorf("healthz: %d %s", w.Code, w.Body)
+	}
+	if w := e.do(t, "GET", "/readyz", "", ""); w.Code != 200 {
+		t.Errorf("readyz: %d %s", w.Code, w.Body)
+	}
+	e.health.err = fireline.Errorf(fireline.EUnavailable, "database unreachable")
+	p := decodeProblem(t, e.do(t, "GET", "/readyz", "", ""), http.StatusServiceUnavailable)
+	if p.Detail != "database unreachable" {
+		t.Errorf("readyz detail %q", p.Detail)
+	}
+}

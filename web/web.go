@@ -1,0 +1,117 @@
+package web
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+
+	"github.com/fireline-dev/fireline"
+)
+
+// Config is what the HTTP handler needs. Policy, Incidents, Tokens, Auth and
+// Health are required.
+type Config struct {
+	Policy    *fireline.Policy
+	Incidents fireline.IncidentService
+	Tokens    fireline.TokenService
+	Auth      fireline.Authenticator
+	Health    fireline.HealthChecker
+	Logger    *slog.Logger
+	Now       func() time.Time // defaults to time.Now
+	Version   string           // binary version, shown in OpenAPI info
+}
+
+// handler serves every route. It holds no state beyond its configuration,
+// its routes and its metrics.
+type handler struct {
+	cfg     Config
+	log     *slog.Logger
+	now     func() time.Time
+	router  *router
+	api     huma.API
+	metrics *httpMetrics
+	root    http.Handler
+	openapi []byte
+}
+
+// NewHandler returns the handler for every route: the JSON API, the OpenAPI
+// document, health, readiness and metrics. It panics when a required
+// service is missing or a route is declared without a role.
+func NewHandler(cfg Config) http.Handler {
+	if cfg.Policy == nil || cfg.Incidents == nil || cfg.Tokens == nil || cfg.Auth == nil || cfg.Health == nil {
+		panic("web: Config needs Policy, Incidents, Tokens, Auth and Health")
+	}
+	h := &handler{cfg: cfg, log: cfg.Logger, now: cfg.Now, metrics: newHTTPMetrics()}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	h.router = newRouter(h.authorize)
+	h.api = humago.New(h.router, apiConfig(cfg.Version))
+	h.routes()
+	spec, err := json.Marshal(h.api.OpenAPI())
+	if err != nil {
+		panic("web: cannot marshal the OpenAPI document: " + err.Error())
+	}
+	h.openapi = spec
+	h.root = h.instrument(h.router)
+	return h
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.root.ServeHTTP(w, r) }
+
+// Routes lists every route of a handler made by NewHandler, in the order
+// routes.go declares them, with the role each needs. It returns nil for any
+// other handler.
+func Routes(h http.Handler) []Route {
+	if wh, ok := h.(*handler); ok {
+		return slices.Clone(wh.router.routes)
+	}
+	return nil
+}
+
+// apiConfig configures huma: OpenAPI 3.1, JSON only, bearer auth, and none
+// of huma's own routes or response rewriting ($schema links), so that every
+// route goes through routes.go and bodies carry exactly the domain's fields.
+func apiConfig(version string) huma.Config {
+	if version == "" {
+		version = "dev"
+	}
+	return huma.Config{
+		OpenAPI: &huma.OpenAPI{
+			OpenAPI: "3.1.0",
+			Info: &huma.Info{
+				Title:   "Fireline API",
+				Version: version,
+				Description: "Fireline's incident response API. Every operation needs an API token " +
+					"(`Authorization: Bearer fl_...`) whose role includes the operation's " +
+					"`x-fireline-role` (viewer < responder < admin). Errors are RFC 9457 " +
+					"`application/problem+json`. Incidents are addressed by their human id, e.g. `INC-42`.",
+			},
+			Components: &huma.Components{
+				Schemas: huma.NewMapRegistry("#/components/schemas/", huma.DefaultSchemaNamer),
+				SecuritySchemes: map[string]*huma.SecurityScheme{
+					"bearer": {Type: "http", Scheme: "bearer", Description: "An API token, fl_ followed by random characters."},
+				},
+			},
+		},
+		Formats: map[string]huma.Format{
+			"application/json": huma.DefaultJSONFormat,
+			"json":             huma.DefaultJSONFormat,
+		},
+		DefaultFormat: "application/json",
+	}
+}
+
+// serveOpenAPI writes the OpenAPI document, generated once at start.
+func (h *handler) serveOpenAPI(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/openapi+json")
+	w.Write(h.openapi)
+}
