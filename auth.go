@@ -36,6 +36,8 @@ type Actor struct {
 	Role       Role   `json:"role"`
 	PersonID   string `json:"person,omitempty"`
 	Automation string `json:"automation,omitempty"`
+	// UserID is the console user of a browser session; empty for tokens.
+	UserID string `json:"user_id,omitempty"`
 }
 
 // Name is how the actor appears on timelines: a person's id, or

@@ -28,6 +28,12 @@ const (
 	EventResolved        EventType = "resolved"
 	EventReopened        EventType = "reopened"
 	EventMemberAdded     EventType = "member_added"
+	EventAlertAttached   EventType = "alert_attached" // data in alert_events.go
+	EventAlertResolved   EventType = "alert_resolved"
+	EventChangeEvent     EventType = "change_event"
+	EventEscalationStep  EventType = "escalation_step" // data in paging.go
+	EventPageSent        EventType = "page_sent"
+	EventPageFailed      EventType = "page_failed"
 )
 
 // Event is one entry of an incident's timeline. Events are never updated or
@@ -182,6 +188,16 @@ func newEventData(t EventType) (any, bool) {
 		return &ReopenedData{}, true
 	case EventMemberAdded:
 		return &MemberAddedData{}, true
+	case EventAlertAttached:
+		return &AlertAttachedData{}, true
+	case EventAlertResolved:
+		return &AlertResolvedData{}, true
+	case EventChangeEvent:
+		return &ChangeEventData{}, true
+	case EventEscalationStep:
+		return &EscalationStepData{}, true
+	case EventPageSent, EventPageFailed:
+		return &PageAttemptData{}, true
 	}
 	return nil, false
 }
@@ -242,6 +258,10 @@ func (inc *Incident) apply(at time.Time, c Change) {
 		inc.Stage = StageInvestigation
 	case *MemberAddedData:
 		inc.addMember(d.Person)
+	case *AlertAttachedData, *AlertResolvedData, *ChangeEventData:
+		// Recorded for the timeline; the alerts table holds their state.
+	case *EscalationStepData, *PageAttemptData:
+		// Paging is recorded for the timeline; it changes no state.
 	}
 }
 

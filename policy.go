@@ -22,9 +22,13 @@ type Policy struct {
 	People           []Person          `yaml:"people" json:"people"`
 	Contacts         []Contact         `yaml:"contacts" json:"contacts"`
 	EscalationChains []EscalationChain `yaml:"escalation_chains" json:"escalation_chains"`
-	SystemAccess     []Link            `yaml:"system_access" json:"system_access"`
-	Documents        []Link            `yaml:"documents" json:"documents"`
-	Review           GuideReview       `yaml:"review" json:"review"`
+	// Schedules are the on-call rotations (oncall.go).
+	Schedules    []Schedule  `yaml:"schedules,omitempty" json:"schedules"`
+	SystemAccess []Link      `yaml:"system_access" json:"system_access"`
+	Documents    []Link      `yaml:"documents" json:"documents"`
+	Review       GuideReview `yaml:"review" json:"review"`
+	// Alerts classifies and groups incoming alerts (alert_policy.go).
+	Alerts AlertPolicy `yaml:"alerts,omitempty" json:"alerts"`
 }
 
 // VersionID names the policy revision an incident ran under: the author's
@@ -53,6 +57,9 @@ type SeverityPolicy struct {
 	Resolve Deadline `yaml:"resolve" json:"resolve"`
 	// Escalation says when and to whom an unresolved incident escalates.
 	Escalation EscalationRule `yaml:"escalation" json:"escalation"`
+	// Paging says when pages go out: always (the default) or only in
+	// business hours (paging.go).
+	Paging PagingHours `yaml:"paging,omitempty" json:"paging,omitempty"`
 }
 
 // ResponseTarget is a response deadline inside and outside business hours.
@@ -96,6 +103,9 @@ type Service struct {
 	Critical    bool   `yaml:"critical" json:"critical"`
 	// HealthURL is the service's health endpoint, used by the playbooks.
 	HealthURL string `yaml:"health_url,omitempty" json:"health_url,omitempty"`
+	// Schedule is the id of the on-call schedule paged for the service;
+	// the policy's first schedule when empty.
+	Schedule string `yaml:"schedule,omitempty" json:"schedule,omitempty"`
 }
 
 // Person is someone in the directory who can hold a role or be paged.
@@ -106,6 +116,9 @@ type Person struct {
 	Email string   `yaml:"email,omitempty" json:"email,omitempty"`
 	Phone string   `yaml:"phone,omitempty" json:"phone,omitempty"`
 	Teams []string `yaml:"teams,omitempty" json:"teams,omitempty"`
+	// ContactMethods are tried in order when the person is paged; an
+	// email to Email when none are listed (paging.go).
+	ContactMethods []ContactMethod `yaml:"contact_methods,omitempty" json:"contact_methods,omitempty"`
 }
 
 // Contact is a team's shared address, such as the on-call line or the
@@ -125,11 +138,20 @@ type EscalationChain struct {
 	Steps []EscalationStep `yaml:"steps" json:"steps"`
 }
 
-// EscalationStep is one rung of a chain: a title and who holds it.
+// EscalationStep is one rung of a chain: a title and whom it pages.
 type EscalationStep struct {
 	Title    string   `yaml:"title" json:"title"`
 	People   []string `yaml:"people,omitempty" json:"people,omitempty"`
 	Contacts []string `yaml:"contacts,omitempty" json:"contacts,omitempty"`
+	// Delay is how long after the previous step (or the secondary page)
+	// this step is paged; immediate when unset.
+	Delay Deadline `yaml:"delay,omitempty" json:"delay,omitzero"`
+	// OnCall pages on-call people: "primary" or "secondary" of the
+	// incident's schedule, or "SCHEDULE/ROLE".
+	OnCall []string `yaml:"on_call,omitempty" json:"on_call,omitempty"`
+	// Titles page everyone in the directory with the title, such as
+	// "Engineering Lead".
+	Titles []string `yaml:"titles,omitempty" json:"titles,omitempty"`
 }
 
 // Link is a named URL or document reference.

@@ -75,6 +75,7 @@ func Parse(filename string, data []byte) (*fireline.Policy, error) {
 		return nil, Problems{problemAt(filename, d.locate("calendar.time_zone"), err.Error())}
 	}
 	p.Calendar.Location = loc
+	setLocations(&p)
 	sum := sha256.Sum256(data)
 	p.Digest = hex.EncodeToString(sum[:])
 	return &p, nil

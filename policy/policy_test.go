@@ -126,6 +126,10 @@ func TestDefaultSeverities(t *testing.T) {
 					Within: d(tt.within), Summary: tt.summary, Chain: tt.chain,
 					ThroughStep: tt.throughStep, Contacts: tt.contacts, NotifyChains: tt.notify,
 				},
+				Paging: sp.Paging, // checked below
+			}
+			if wantPaging := map[bool]fireline.PagingHours{true: "", false: fireline.PageBusinessHours}[tt.level <= fireline.P2]; sp.Paging != wantPaging {
+				t.Errorf("paging = %q, want %q", sp.Paging, wantPaging)
 			}
 			if !reflect.DeepEqual(*sp, want) {
 				t.Errorf("got  %+v\nwant %+v", *sp, want)
@@ -179,7 +183,7 @@ func TestDefaultDirectory(t *testing.T) {
 	if c, _ := p.Contact("engineering-on-call"); c.Phone != "+1-555-123-4567" {
 		t.Errorf("on-call phone = %q", c.Phone)
 	}
-	if ch, _ := p.Chain("technical"); !slices.Equal(ch.Steps[0].People, []string{"alex", "blake"}) ||
+	if ch, _ := p.Chain("technical"); !slices.Equal(ch.Steps[0].OnCall, []string{"primary", "secondary"}) ||
 		!slices.Equal(ch.Steps[0].Contacts, []string{"engineering-on-call"}) {
 		t.Errorf("technical step 1 = %+v", ch.Steps[0])
 	}

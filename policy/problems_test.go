@@ -207,7 +207,7 @@ func TestParseProblems(t *testing.T) {
 			`minimal.yaml:59: escalation_chains[0].steps[1].contacts[0]: unknown contact "pager"`,
 		}},
 		{"chain step without anyone", []edit{{"{title: Lead, people: [bob]}", "{title: Lead}"}}, []string{
-			`minimal.yaml:59: escalation_chains[0].steps[1]: a step pages at least one person or contact`,
+			`minimal.yaml:59: escalation_chains[0].steps[1]: a step pages at least one person, contact, on-call or title`,
 		}},
 		{"chain without steps", []edit{{"    steps:\n      - {title: On-call, people: [ann], contacts: [oncall]}\n      - {title: Lead, people: [bob]}\n", ""}}, []string{
 			`minimal.yaml:55: escalation_chains[0].steps: at least one step is required`,

@@ -39,6 +39,8 @@ func validate(p *fireline.Policy) []finding {
 	c.links("system_access", p.SystemAccess, true)
 	c.links("documents", p.Documents, false)
 	c.review(p.Review)
+	c.alerts(p.Alerts)
+	c.paging(p) // validate_paging.go
 	return c.found
 }
 
@@ -272,8 +274,8 @@ func (c *checker) chains(list []fireline.EscalationChain) {
 
 func (c *checker) step(path string, st fireline.EscalationStep) {
 	c.required(path+".title", st.Title)
-	if len(st.People) == 0 && len(st.Contacts) == 0 {
-		c.add(path, "a step pages at least one person or contact")
+	if len(st.People) == 0 && len(st.Contacts) == 0 && len(st.OnCall) == 0 && len(st.Titles) == 0 {
+		c.add(path, "a step pages at least one person, contact, on-call or title")
 	}
 	c.refs(path+".people", st.People, "person", c.hasPerson)
 	c.refs(path+".contacts", st.Contacts, "contact", c.hasContact)

@@ -42,6 +42,8 @@ type DB struct {
 	migrations fs.FS
 	now        func() time.Time
 	logger     *slog.Logger
+	planner    Planner         // jobs.go
+	onEnqueue  func(time.Time) // jobs.go
 }
 
 // Open opens the database named by dsn: a "postgres://" or "postgresql://"
@@ -99,6 +101,10 @@ type Tx struct {
 	tx  *sql.Tx
 	db  *DB
 	now time.Time
+	// wakeAt is the earliest run_at this transaction enqueued (jobs.go);
+	// notified says it has sent its NOTIFY.
+	wakeAt   time.Time
+	notified bool
 }
 
 func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
@@ -146,6 +152,7 @@ func (db *DB) inTx(ctx context.Context, op string, pool *sql.DB, opts *sql.TxOpt
 	if err := sqlTx.Commit(); err != nil {
 		return db.dbError(op, err)
 	}
+	tx.afterCommit()
 	return nil
 }
 

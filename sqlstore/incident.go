@@ -11,6 +11,8 @@ import (
 type IncidentService struct {
 	db     *DB
 	policy *fireline.Policy
+	// publisher is told about each committed change (publish.go).
+	publisher fireline.EventPublisher
 }
 
 var _ fireline.IncidentService = (*IncidentService)(nil)
@@ -48,6 +50,7 @@ func (s *IncidentService) DeclareIncident(ctx context.Context, in fireline.Decla
 	if err != nil {
 		return nil, err
 	}
+	s.publish(inc)
 	return inc, nil
 }
 
@@ -72,6 +75,9 @@ func declareIncident(ctx context.Context, tx *Tx, p *fireline.Policy, in firelin
 		return nil, err
 	}
 	if err := syncSets(ctx, tx, inc, nil, nil); err != nil {
+		return nil, err
+	}
+	if err := tx.plan(ctx, inc, []fireline.Change{change}); err != nil { // jobs.go
 		return nil, err
 	}
 	return finish(inc, tx.now), nil
@@ -123,6 +129,7 @@ func (s *IncidentService) Act(ctx context.Context, id string, a fireline.Action)
 	if err != nil {
 		return nil, err
 	}
+	s.publish(inc)
 	return inc, nil
 }
 
@@ -150,6 +157,9 @@ func actOn(ctx context.Context, tx *Tx, p *fireline.Policy, actor fireline.Actor
 		return nil, err
 	}
 	if err := syncSets(ctx, tx, inc, members, services); err != nil {
+		return nil, err
+	}
+	if err := tx.plan(ctx, inc, changes); err != nil { // jobs.go
 		return nil, err
 	}
 	return finish(inc, tx.now), nil

@@ -36,7 +36,8 @@ func TestMigrate(t *testing.T) {
 		if _, err := raw(t, dsn).Exec("INSERT INTO goose_db_version (version_id, is_applied) VALUES (999, TRUE)"); err != nil {
 			t.Fatal(err)
 		}
-		const newer = "database schema version 999 is newer than this binary (1); upgrade fireline"
+		// The binary's own version grows with every migration; 999 stays newer.
+		const newer = "database schema version 999 is newer than this binary ("
 		if err := db.Migrate(ctx); err == nil || !strings.Contains(err.Error(), newer) {
 			t.Fatalf("migrate on a newer schema: %v", err)
 		}

@@ -4,6 +4,12 @@
 // RFC 9457 problem+json errors, health and readiness probes, Prometheus
 // metrics, request logging, and Client, the API over HTTP that the CLI uses.
 //
+// It also serves the web console (console*.go): server-rendered pages from
+// embedded html/template files (templates/), our own small stylesheet and
+// script (static/), session-cookie sign-in (password or one-time link),
+// form handlers that call the same services as the API, and server-sent
+// event streams fed by a fireline.ChangeFeed.
+//
 // It speaks only the root package's service interfaces (fireline.IncidentService,
 // fireline.TokenService, fireline.Authenticator, fireline.HealthChecker) and
 // never imports sqlstore, engine, policy or cmd. It sets no http.Server

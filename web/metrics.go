@@ -57,6 +57,9 @@ func (h *handler) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	scrape := prometheus.NewRegistry()
 	scrape.MustRegister(h.incidentGauge(counts))
 	gatherers := prometheus.Gatherers{h.metrics.registry, scrape}
+	if h.cfg.Metrics != nil {
+		gatherers = append(gatherers, h.cfg.Metrics)
+	}
 	promhttp.HandlerFor(gatherers, promhttp.HandlerOpts{}).ServeHTTP(w, r)
 }
 

@@ -20,6 +20,10 @@ type Route struct {
 	// Role is the least role that may call the route; "" only when Public.
 	Role   fireline.Role
 	Public bool
+	// Console marks a web console route: authenticated by session cookie
+	// (a missing or ended session is sent to /login with 303), and
+	// protected from cross-origin requests.
+	Console bool
 }
 
 // router is the only way routes reach the mux. A route must be declared,
@@ -29,8 +33,10 @@ type Route struct {
 type router struct {
 	mux       *http.ServeMux
 	authorize func(role fireline.Role, next http.Handler) http.Handler
-	declared  map[string]Route // by "METHOD /pattern"
-	routes    []Route          // handled, in order
+	// sessionAuth is authorize for console routes.
+	sessionAuth func(role fireline.Role, next http.Handler) http.Handler
+	declared    map[string]Route // by "METHOD /pattern"
+	routes      []Route          // handled, in order
 }
 
 func newRouter(authorize func(fireline.Role, http.Handler) http.Handler) *router {
@@ -71,7 +77,12 @@ func (rt *router) handle(pattern string, h http.Handler) {
 	if !ok {
 		panic(fmt.Sprintf("web: route %q was not declared with a role", pattern))
 	}
-	if !route.Public {
+	switch {
+	case route.Console && !route.Public:
+		h = crossOriginProtection.Handler(rt.sessionAuth(route.Role, h))
+	case route.Console:
+		h = crossOriginProtection.Handler(h)
+	case !route.Public:
 		h = rt.authorize(route.Role, h)
 	}
 	rt.routes = append(rt.routes, route)
@@ -84,6 +95,15 @@ func (rt *router) handle(pattern string, h http.Handler) {
 // public adds a route from publicRoutes.
 func (rt *router) public(pattern string, h http.HandlerFunc) {
 	rt.declare(pattern, "")
+	rt.handle(pattern, h)
+}
+
+// console adds a web console route: role "" for one of publicRoutes.
+func (rt *router) console(pattern string, role fireline.Role, h http.HandlerFunc) {
+	rt.declare(pattern, role)
+	r := rt.declared[pattern]
+	r.Console = true
+	rt.declared[pattern] = r
 	rt.handle(pattern, h)
 }
 

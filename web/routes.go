@@ -14,6 +14,34 @@ var publicRoutes = []string{
 	"GET /healthz",
 	"GET /readyz",
 	"GET /api/v1/openapi.json",
+	// Signed inbound webhooks: no API token, but each request must carry
+	// an integration key (bearer, X-Fireline-Key, basic-auth password,
+	// PagerDuty routing_key, or the heartbeat path) and, when the
+	// integration is set to, an HMAC signature. web/intake.go checks them.
+	"POST /integrations/alertmanager",
+	"POST /integrations/grafana",
+	"PUT /integrations/grafana",
+	"POST /integrations/generic",
+	"POST /v2/enqueue",
+	"POST /v2/change/enqueue",
+	"GET /heartbeat/{key}",
+	"POST /heartbeat/{key}",
+	// Web console sign-in: the forms and what they post to (POST /login
+	// checks the password, POST /login/link redeems a one-time link; GET
+	// /login/link only shows a button, so that link scanners cannot use
+	// it), logout (ends the cookie's session, if any), and the console's
+	// own CSS and script. All are behind http.CrossOriginProtection.
+	"GET /login",
+	"POST /login",
+	"GET /login/link",
+	"POST /login/link",
+	"POST /logout",
+	"GET /static/{file}",
+	// Acknowledge links in pages (web/paging.go): no token, but the path
+	// carries an HMAC-signed, expiring token naming the incident and the
+	// person. GET only shows a confirmation; the POST acknowledges.
+	"GET /ack/{token}",
+	"POST /ack/{token}",
 }
 
 // Roles, short for the table below.
@@ -63,6 +91,59 @@ func (h *handler) routes() {
 	operation(h, admin, post("/tokens", "create-token", "Create an API token", "tokens", http.StatusCreated), h.createToken)
 	operation(h, admin, get("/tokens", "list-tokens", "List API tokens", "tokens"), h.listTokens)
 	operation(h, admin, del("/tokens/{id}", "revoke-token", "Revoke an API token", "tokens", http.StatusNoContent), h.revokeToken)
+
+	// Detection: webhook intake, integrations, alerts, maintenance (web/intake.go, web/alerts_api.go).
+	h.intakeRoutes()
+
+	// Console users (web/users_api.go).
+	operation(h, admin, post("/users", "create-user", "Create a console user; returns a one-time login link", "users", http.StatusCreated), h.createUser)
+	operation(h, admin, get("/users", "list-users", "List console users", "users"), h.listUsers)
+	operation(h, admin, post("/users/{id}/role", "set-user-role", "Set a console user's role (id or email)", "users", 0), h.setUserRole)
+	operation(h, admin, post("/users/{id}/disable", "disable-user", "Disable a console user and end their sessions", "users", 0), h.disableUser)
+	operation(h, admin, post("/users/{id}/login-link", "create-login-link", "Issue a one-time login link", "users", http.StatusCreated), h.createLoginLink)
+
+	h.consoleRoutes(rt)
+
+	// Paging: on-call, overrides, readiness, test pages, acknowledge links (web/paging.go).
+	h.pagingRoutes(rt)
+}
+
+// consoleRoutes declares the web console: server-rendered pages that sign
+// in with a session cookie (web/console*.go). GET never changes anything;
+// every change is a POST behind http.CrossOriginProtection.
+func (h *handler) consoleRoutes(rt *router) {
+	rt.console("GET /login", "", h.loginPage)
+	rt.console("POST /login", "", h.login)
+	rt.console("GET /login/link", "", h.loginLinkPage)
+	rt.console("POST /login/link", "", h.redeemLoginLink)
+	rt.console("POST /logout", "", h.logout)
+	rt.console("GET /static/{file}", "", h.static)
+
+	rt.console("GET /{$}", viewer, h.dashboard)
+	rt.console("GET /incidents", viewer, h.incidentList)
+	rt.console("GET /incidents/{id}", viewer, h.incidentPage)
+	rt.console("GET /guide", viewer, h.guidePage)
+	rt.console("GET /account", viewer, h.accountPage)
+	rt.console("POST /account/password", viewer, h.setPassword)
+	rt.console("GET /live/dashboard", viewer, h.liveDashboard)
+	rt.console("GET /live/incidents/{id}", viewer, h.liveIncident)
+
+	rt.console("GET /incidents/new", responder, h.declarePage)
+	rt.console("POST /incidents", responder, h.declare)
+	rt.console("POST /incidents/{id}/acknowledge", responder, h.formAcknowledge)
+	rt.console("POST /incidents/{id}/severity", responder, h.formSeverity)
+	rt.console("POST /incidents/{id}/stage", responder, h.formStage)
+	rt.console("POST /incidents/{id}/roles", responder, h.formAssignRole)
+	rt.console("POST /incidents/{id}/commander", responder, h.formTakeCommand)
+	rt.console("POST /incidents/{id}/notes", responder, h.formNote)
+	rt.console("POST /incidents/{id}/update", responder, h.formUpdate)
+	rt.console("POST /incidents/{id}/resolve", responder, h.formResolve)
+	rt.console("POST /incidents/{id}/reopen", responder, h.formReopen)
+
+	rt.console("GET /admin/users", admin, h.usersPage)
+	rt.console("POST /admin/users", admin, h.formCreateUser)
+	rt.console("POST /admin/users/{id}/role", admin, h.formSetUserRole)
+	rt.console("POST /admin/users/{id}/disable", admin, h.formDisableUser)
 }
 
 func get(path, id, summary, tag string) huma.Operation {

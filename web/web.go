@@ -9,6 +9,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/fireline-dev/fireline"
 )
@@ -24,6 +25,21 @@ type Config struct {
 	Logger    *slog.Logger
 	Now       func() time.Time // defaults to time.Now
 	Version   string           // binary version, shown in OpenAPI info
+	// Detection (web/intake.go); optional: without them intake answers 503.
+	Integrations fireline.IntegrationService
+	Alerts       fireline.AlertService
+	Intake       fireline.IntakeService
+	Maintenance  fireline.MaintenanceService
+	// Paging (web/paging.go); optional: without OnCall its routes are absent.
+	OnCall fireline.OnCallService
+	Links  fireline.LinkSigner
+	// Metrics are further metrics served on /metrics (the paging engine's).
+	Metrics prometheus.Gatherer
+	// Web console (web/console*.go); optional: without Sessions nobody can
+	// sign in, without Live the pages do not update by themselves.
+	Users    fireline.UserService
+	Sessions fireline.SessionService
+	Live     fireline.ChangeFeed
 }
 
 // handler serves every route. It holds no state beyond its configuration,
@@ -37,6 +53,8 @@ type handler struct {
 	metrics *httpMetrics
 	root    http.Handler
 	openapi []byte
+	intake  *intakeState // web/intake.go
+	views   *views       // web/console_views.go
 }
 
 // NewHandler returns the handler for every route: the JSON API, the OpenAPI
@@ -54,6 +72,7 @@ func NewHandler(cfg Config) http.Handler {
 		h.now = time.Now
 	}
 	h.router = newRouter(h.authorize)
+	h.router.sessionAuth, h.views = h.authorizeSession, mustParseViews(cfg.Policy)
 	h.api = humago.New(h.router, apiConfig(cfg.Version))
 	h.routes()
 	spec, err := json.Marshal(h.api.OpenAPI())

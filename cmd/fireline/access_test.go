@@ -23,12 +23,24 @@ func TestRouteRoleMatrix(t *testing.T) {
 			fireline.RoleAdmin:     adminSecret,
 		}
 		s.mustCLI(t, tokens[fireline.RoleResponder], "incident", "declare", "--title", "t", "--severity", "P3")
+		sessions := map[fireline.Role]string{
+			fireline.RoleViewer:    s.session(t, "viewer", "jordan"),
+			fireline.RoleResponder: s.session(t, "responder", "alex"),
+			fireline.RoleAdmin:     s.session(t, "admin", "kai"),
+		}
 		routes := web.Routes(s.http.Handler)
 		if len(routes) < 20 {
 			t.Fatalf("only %d routes enumerated", len(routes))
 		}
 		for _, r := range routes {
 			path := fillPattern(r.Pattern)
+			if r.Public && isSignedWebhook(r.Pattern) {
+				// Public but signed: the integration key authenticates.
+				if code, _, body := s.request(t, r.Method, path, "", `{}`); code != http.StatusUnauthorized && code != http.StatusBadRequest {
+					t.Errorf("signed %s %s without a key: %d %s, want 401 (or 400 for a body with no routing key)", r.Method, r.Pattern, code, body)
+				}
+				continue
+			}
 			if r.Public {
 				if code, _, _ := s.request(t, r.Method, path, "", ""); code == http.StatusUnauthorized || code == http.StatusForbidden {
 					t.Errorf("public %s %s answered %d without a token", r.Method, r.Pattern, code)
@@ -37,6 +49,10 @@ func TestRouteRoleMatrix(t *testing.T) {
 			}
 			if r.Role == "" {
 				t.Errorf("%s %s declares no role", r.Method, r.Pattern)
+			}
+			if r.Console {
+				checkConsoleRoute(t, s, r, path, sessions)
+				continue
 			}
 			for _, tok := range []string{"", "fl_not_a_real_token_000000000000"} {
 				code, hdr, body := s.request(t, r.Method, path, tok, "{}")
@@ -148,4 +164,15 @@ func metricValue(body, series string) string {
 		}
 	}
 	return "0"
+}
+
+// isSignedWebhook reports whether a public route is an inbound webhook
+// authenticated by an integration key.
+func isSignedWebhook(pattern string) bool {
+	for _, p := range []string{"/integrations/", "/v2/", "/heartbeat/"} {
+		if strings.HasPrefix(pattern, p) {
+			return true
+		}
+	}
+	return false
 }

@@ -82,6 +82,9 @@ func newRootCommand(env Env) *cobra.Command {
 	pf.StringVarP(&g.output, "output", "o", "table", "output format: table or json")
 	root.AddCommand(newServeCommand(env), newMigrateCommand(env), newPolicyCommand(env),
 		newIncidentCommand(g), newTokenCommand(g))
+	root.AddCommand(newIntegrationCommand(g), newAlertCommand(g), newMaintenanceCommand(g), newBenchCommand(g)) // detection
+	root.AddCommand(newOnCallCommand(g), newNotifyCommand(g))                                                   // paging
+	root.AddCommand(newUserCommand(g))                                                                          // web console users
 	return root
 }
 

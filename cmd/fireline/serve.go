@@ -13,6 +13,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fireline-dev/fireline"
+	"github.com/fireline-dev/fireline/engine"
+	"github.com/fireline-dev/fireline/live"
 	"github.com/fireline-dev/fireline/policy"
 	"github.com/fireline-dev/fireline/sqlstore"
 	"github.com/fireline-dev/fireline/web"
@@ -29,6 +31,11 @@ type serveConfig struct {
 	BootstrapToken string
 	// Now is the clock; tests inject a manual one.
 	Now func() time.Time
+	// NoHeartbeatWatch turns off the missed-heartbeat ticker; tests call
+	// RunDue with a manual clock instead.
+	NoHeartbeatWatch bool
+	// Paging is how pages are delivered (paging_wiring.go).
+	Paging pagingConfig
 }
 
 func newServeCommand(env Env) *cobra.Command {
@@ -55,6 +62,7 @@ func newServeCommand(env Env) *cobra.Command {
 	f.StringVar(&cfg.Addr, "addr", envOr(env, "FIRELINE_ADDR", "127.0.0.1:8080"), "listen address (env FIRELINE_ADDR)")
 	addDBFlag(cmd, env, &cfg.DB)
 	f.StringVar(&cfg.PolicyPath, "policy", env.Getenv("FIRELINE_POLICY"), "policy file (env FIRELINE_POLICY; default: the embedded guide)")
+	addPagingFlags(cmd, env, &cfg.Paging)
 	return cmd
 }
 
@@ -100,6 +108,8 @@ type server struct {
 	ln     net.Listener
 	done   chan error
 	logger *slog.Logger
+	intake *sqlstore.IntakeService // group-commit writer of alert intake
+	paging *paging                 // job runner and paging engine
 }
 
 // startServer loads the policy, opens and migrates the database, makes sure
@@ -133,15 +143,28 @@ func startOnDB(ctx context.Context, db *sqlstore.DB, pol *fireline.Policy, cfg s
 	if secret != "" && cfg.BootstrapToken == "" {
 		fmt.Fprintf(out, "No admin token existed, so one was created. It is shown once; store it now:\n\n    %s\n\n", secret)
 	}
-	handler := web.NewHandler(web.Config{
-		Policy: pol, Incidents: sqlstore.NewIncidentService(db, pol), Tokens: tokens, Auth: tokens,
-		Health: db, Logger: logger, Now: cfg.Now, Version: version,
-	})
-	ln, err := net.Listen("tcp", cfg.Addr)
+	pg, err := newPaging(ctx, db, pol, cfg, logger)
 	if err != nil {
 		return nil, err
 	}
-	s := &server{db: db, ln: ln, done: make(chan error, 1), logger: logger, http: &http.Server{
+	intake := newIntake(db, pol, cfg)
+	// Console: users and sessions, and live updates from each commit.
+	incidents, hub, users := sqlstore.NewIncidentService(db, pol), live.NewHub(), sqlstore.NewUserService(db, pol)
+	incidents.SetPublisher(hub)
+	handler := web.NewHandler(web.Config{
+		Users: users, Sessions: users, Live: hub,
+		Policy: pol, Incidents: incidents, Tokens: tokens, Auth: tokens,
+		Health: db, Logger: logger, Now: cfg.Now, Version: version,
+		Integrations: sqlstore.NewIntegrationService(db, pol), Alerts: sqlstore.NewAlertService(db),
+		Intake: intake, Maintenance: sqlstore.NewMaintenanceService(db, pol),
+		OnCall: engine.OnCall{Engine: pg.engine}, Links: pg.engine.Links, Metrics: pg.engine.Metrics.Registry,
+	})
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		intake.Close()
+		return nil, err
+	}
+	s := &server{db: db, ln: ln, intake: intake, paging: pg, done: make(chan error, 1), logger: logger, http: &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
@@ -149,6 +172,12 @@ func startOnDB(ctx context.Context, db *sqlstore.DB, pol *fireline.Policy, cfg s
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}}
+	s.http.RegisterOnShutdown(hub.Close) // ends open event streams, so shutdown need not wait for them
+	if err := pg.start(s.URL()); err != nil {
+		intake.Close()
+		ln.Close()
+		return nil, err
+	}
 	go func() { s.done <- s.http.Serve(ln) }()
 	logger.Info("fireline serving", "addr", ln.Addr().String(), "database", db.Dialect(), "policy", pol.VersionID())
 	return s, nil
@@ -164,5 +193,6 @@ func (s *server) Close(ctx context.Context) error {
 	if serveErr := <-s.done; !errors.Is(serveErr, http.ErrServerClosed) && err == nil {
 		err = serveErr
 	}
-	return errors.Join(err, s.db.Close())
+	s.paging.Close()
+	return errors.Join(err, s.intake.Close(), s.db.Close())
 }

@@ -1,0 +1,345 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/fireline-dev/fireline"
+	"github.com/fireline-dev/fireline/policy"
+	"github.com/fireline-dev/fireline/web"
+)
+
+func newBenchCommand(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "bench", Short: "Measure Fireline on this machine"}
+	cmd.AddCommand(newBenchIngestCommand(g))
+	return cmd
+}
+
+// benchConfig is what `bench ingest` takes.
+type benchConfig struct {
+	dsns       []string
+	senders    int
+	duration   time.Duration
+	cpuProfile string
+}
+
+func newBenchIngestCommand(g *globals) *cobra.Command {
+	var cfg benchConfig
+	cmd := &cobra.Command{
+		Use:   "ingest",
+		Short: "Drive alert intake over loopback HTTP and report alerts/s and acknowledgement latency",
+		Long: "Starts a Fireline server on each database (a fresh SQLite file in a temporary directory by default,\n" +
+			"or --db, repeatable, for PostgreSQL) and a trivial JSON handler beside it, then runs N concurrent\n" +
+			"senders posting Alertmanager webhooks: distinct single alerts, duplicate alerts and 100-alert\n" +
+			"batches, and distinct alerts paced at half the peak rate. The trivial handler is the machine's\n" +
+			"ceiling for the same HTTP work.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if len(cfg.dsns) == 0 {
+				dir, err := os.MkdirTemp("", "fireline-bench-")
+				if err != nil {
+					return err
+				}
+				defer os.RemoveAll(dir)
+				cfg.dsns = []string{filepath.Join(dir, "bench.db")}
+			}
+			if cfg.cpuProfile != "" {
+				f, err := os.Create(cfg.cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				pprof.StartCPUProfile(f)
+				defer pprof.StopCPUProfile()
+			}
+			return runBench(cmd.Context(), cfg, g.env.Stdout)
+		},
+	}
+	f := cmd.Flags()
+	f.StringArrayVar(&cfg.dsns, "db", nil, "database to measure: SQLite path or postgres:// URL (repeatable; default a temporary SQLite file)")
+	f.IntVar(&cfg.senders, "senders", 32, "concurrent senders")
+	f.DurationVar(&cfg.duration, "duration", 5*time.Second, "how long each scenario runs")
+	f.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
+	return cmd
+}
+
+// benchRow is one measured scenario.
+type benchRow struct {
+	db, scenario string
+	alerts       int64
+	alertsPerSec float64
+	p50, p99     time.Duration
+	rssMB        float64
+	errors       int64
+}
+
+func runBench(ctx context.Context, cfg benchConfig, out io.Writer) error {
+	trivial, closeTrivial, err := startTrivialHandler()
+	if err != nil {
+		return err
+	}
+	defer closeTrivial()
+	var rows []benchRow
+	for _, dsn := range cfg.dsns {
+		r, err := benchDatabase(ctx, cfg, dsn, trivial)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, r...)
+	}
+	fmt.Fprintf(out, "fireline bench ingest: %d senders, %s per scenario, GOMAXPROCS %d, %s\n\n", cfg.senders, cfg.duration, runtime.GOMAXPROCS(0), runtime.Version())
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "database\tscenario\talerts\talerts/s\tp50 ms\tp99 ms\tRSS MB\terrors\t")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%.0f\t%.2f\t%.2f\t%.0f\t%d\t\n", r.db, r.scenario, r.alerts, r.alertsPerSec,
+			ms(r.p50), ms(r.p99), r.rssMB, r.errors)
+	}
+	return tw.Flush()
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// startTrivialHandler serves a handler that reads the body and answers
+// {"status":"ok"}: the same HTTP work as intake, none of its own.
+func startTrivialHandler() (string, func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var v map[string]any
+		json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&v)
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"status":"ok"}` + "\n"))
+	})}
+	go srv.Serve(ln)
+	return "http://" + ln.Addr().String() + "/integrations/alertmanager", func() { srv.Close() }, nil
+}
+
+// benchDatabase starts a server on dsn (rate limits off) and runs the
+// scenarios against it and the trivial handler.
+func benchDatabase(ctx context.Context, cfg benchConfig, dsn, trivial string) ([]benchRow, error) {
+	dir, err := os.MkdirTemp("", "fireline-bench-policy-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	pol := strings.Replace(string(policy.DefaultYAML()), "rate_limit: { per_second: 200, burst: 1000 }", "rate_limit: { per_second: 0, burst: 0 }", 1)
+	polPath := filepath.Join(dir, "fireline.yaml")
+	if err := os.WriteFile(polPath, []byte(pol), 0o600); err != nil {
+		return nil, err
+	}
+	if strings.HasPrefix(dsn, "postgres") {
+		fresh, drop, err := freshSchema(ctx, dsn)
+		if err != nil {
+			return nil, err
+		}
+		defer drop()
+		dsn = fresh
+	}
+	admin := fireline.TokenPrefix + rand.Text()
+	srv, err := startServer(ctx, serveConfig{Addr: "127.0.0.1:0", DB: dsn, PolicyPath: polPath, BootstrapToken: admin, NoHeartbeatWatch: true},
+		slog.New(slog.DiscardHandler), io.Discard)
+	if err != nil {
+		return nil, err
+	}
+	defer srv.Close(context.Background())
+	ci, err := web.NewClient(srv.URL(), admin).CreateIntegration(ctx, fireline.IntegrationInput{
+		Type: fireline.IntegrationAlertmanager, Service: "api-gateway", Name: "bench-" + strings.ToLower(rand.Text()[:8])})
+	if err != nil {
+		return nil, err
+	}
+	name := "sqlite"
+	if strings.HasPrefix(dsn, "postgres") {
+		name = "postgres"
+	}
+	b := &bencher{cfg: cfg, key: ci.Key, url: srv.URL() + "/integrations/alertmanager", client: benchHTTPClient(cfg.senders)}
+	var rows []benchRow
+	run := func(scenario, url string, perReq int, body func(int64) []byte, pace float64) benchRow {
+		r := b.run(ctx, url, perReq, body, pace)
+		r.db, r.scenario = name, scenario
+		rows = append(rows, r)
+		return r
+	}
+	run("trivial handler (ceiling)", trivial, 1, b.distinct, 0)
+	peak := run("distinct alerts", b.url, 1, b.distinct, 0)
+	run("duplicate alerts", b.url, 1, b.duplicate, 0)
+	run("100-alert batches", b.url, 100, b.batch, 0)
+	run("distinct at half peak", b.url, 1, b.distinct, peak.alertsPerSec/2)
+	run("distinct, sustained again", b.url, 1, b.distinct, 0)
+	return rows, nil
+}
+
+// freshSchema makes an empty schema in the PostgreSQL database and returns
+// a DSN that uses it, and a function that drops it.
+func freshSchema(ctx context.Context, dsn string) (string, func(), error) {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return "", nil, err
+	}
+	schema := "fl_bench_" + strings.ToLower(rand.Text()[:12])
+	if _, err := db.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+		db.Close()
+		return "", nil, err
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		db.Close()
+		return "", nil, err
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String(), func() {
+		db.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+		db.Close()
+	}, nil
+}
+
+func benchHTTPClient(senders int) *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns, t.MaxIdleConnsPerHost = senders*2, senders*2
+	return &http.Client{Transport: t, Timeout: 30 * time.Second}
+}
+
+// bencher runs scenarios: N senders in a closed loop, or paced.
+type bencher struct {
+	cfg    benchConfig
+	key    string
+	url    string
+	client *http.Client
+	seq    atomic.Int64
+}
+
+const benchAlert = `{"status":"%s","labels":{"alertname":"BenchLoad","instance":"host-%d","severity":"warning"},` +
+	`"annotations":{"summary":"Load on host %d"},"startsAt":"2026-12-01T15:00:00Z","endsAt":"0001-01-01T00:00:00Z",` +
+	`"generatorURL":"http://prometheus:9090/graph","fingerprint":"%016x"}`
+
+func amBody(alerts []string) []byte {
+	return []byte(`{"version":"4","groupKey":"{}:{alertname=\"BenchLoad\"}","truncatedAlerts":0,"status":"firing","receiver":"fireline",` +
+		`"groupLabels":{"alertname":"BenchLoad"},"commonLabels":{"alertname":"BenchLoad"},"commonAnnotations":{},` +
+		`"externalURL":"http://alertmanager:9093","alerts":[` + strings.Join(alerts, ",") + `]}`)
+}
+
+func (b *bencher) distinct(int64) []byte {
+	n := b.seq.Add(1)
+	return amBody([]string{fmt.Sprintf(benchAlert, "firing", n, n, n)})
+}
+
+func (b *bencher) duplicate(i int64) []byte {
+	n := 1 + i%64 // 64 alerts, repeated: after the first round, all deduplicated
+	return amBody([]string{fmt.Sprintf(benchAlert, "firing", n, n, uint64(n)<<40)})
+}
+
+func (b *bencher) batch(int64) []byte {
+	alerts := make([]string, 100)
+	for i := range alerts {
+		n := b.seq.Add(1)
+		alerts[i] = fmt.Sprintf(benchAlert, "firing", n, n, n)
+	}
+	return amBody(alerts)
+}
+
+// run measures one scenario. pace > 0 sends at that many alerts a second
+// in total (open loop); 0 sends as fast as the senders can.
+func (b *bencher) run(ctx context.Context, url string, perReq int, body func(int64) []byte, pace float64) benchRow {
+	deadline := time.Now().Add(b.cfg.duration)
+	var (
+		mu        sync.Mutex
+		latencies []time.Duration
+		count     atomic.Int64
+		errs      atomic.Int64
+		wg        sync.WaitGroup
+	)
+	var interval time.Duration
+	if pace > 0 {
+		interval = time.Duration(float64(time.Second) * float64(b.cfg.senders*perReq) / pace)
+	}
+	start := time.Now()
+	for s := range b.cfg.senders {
+		wg.Go(func() {
+			local := make([]time.Duration, 0, 4096)
+			next := time.Now().Add(time.Duration(s) * interval / time.Duration(b.cfg.senders))
+			for i := int64(s); time.Now().Before(deadline) && ctx.Err() == nil; i += int64(b.cfg.senders) {
+				if interval > 0 {
+					time.Sleep(time.Until(next))
+					next = next.Add(interval)
+				}
+				t0 := time.Now()
+				if b.post(ctx, url, body(i)) {
+					count.Add(int64(perReq))
+				} else {
+					errs.Add(1)
+				}
+				local = append(local, time.Since(t0))
+			}
+			mu.Lock()
+			latencies = append(latencies, local...)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	slices.Sort(latencies)
+	pct := func(p float64) time.Duration {
+		if len(latencies) == 0 {
+			return 0
+		}
+		return latencies[min(len(latencies)-1, int(p*float64(len(latencies))))]
+	}
+	return benchRow{alerts: count.Load(), alertsPerSec: float64(count.Load()) / elapsed.Seconds(),
+		p50: pct(0.50), p99: pct(0.99), rssMB: residentMB(), errors: errs.Load()}
+}
+
+func (b *bencher) post(ctx context.Context, url string, body []byte) bool {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return false
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+b.key)
+	resp, err := b.client.Do(req)
+	if err != nil {
+		return false
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}
+
+// residentMB reads this process's resident memory (Linux); 0 elsewhere.
+func residentMB() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/fireline-dev/fireline"
+	"github.com/fireline-dev/fireline/engine"
+	"github.com/fireline-dev/fireline/jobs"
+	"github.com/fireline-dev/fireline/notify"
+	"github.com/fireline-dev/fireline/notify/email"
+	"github.com/fireline-dev/fireline/notify/webhook"
+	"github.com/fireline-dev/fireline/sqlstore"
+)
+
+// pagingConfig is how `fireline serve` delivers pages (docs/adr/0022).
+// Secrets come from the environment only.
+type pagingConfig struct {
+	PublicURL     string
+	SMTP          email.Config
+	AllowOutbound string
+	Getenv        func(string) string
+	// NoJobRunner leaves the job runner stopped; tests call RunDue with a
+	// manual clock instead.
+	NoJobRunner bool
+	// RunnerOwner names this replica in job leases (tests).
+	RunnerOwner string
+}
+
+func addPagingFlags(cmd *cobra.Command, env Env, pc *pagingConfig) {
+	f := cmd.Flags()
+	port, _ := strconv.Atoi(envOr(env, "FIRELINE_SMTP_PORT", "587"))
+	f.StringVar(&pc.PublicURL, "public-url", env.Getenv("FIRELINE_PUBLIC_URL"), "the server's URL as pagees reach it, for links in pages (env FIRELINE_PUBLIC_URL; default http://ADDR)")
+	f.StringVar(&pc.SMTP.Host, "smtp-host", env.Getenv("FIRELINE_SMTP_HOST"), "SMTP relay for email pages (env FIRELINE_SMTP_HOST; none: no email)")
+	f.IntVar(&pc.SMTP.Port, "smtp-port", port, "SMTP port (env FIRELINE_SMTP_PORT)")
+	f.StringVar(&pc.SMTP.TLS, "smtp-tls", envOr(env, "FIRELINE_SMTP_TLS", email.TLSMandatory), "mandatory (STARTTLS), opportunistic, implicit (465) or none (env FIRELINE_SMTP_TLS)")
+	f.StringVar(&pc.SMTP.Username, "smtp-username", env.Getenv("FIRELINE_SMTP_USERNAME"), "SMTP user; the password is read from FIRELINE_SMTP_PASSWORD")
+	f.StringVar(&pc.SMTP.From, "smtp-from", env.Getenv("FIRELINE_SMTP_FROM"), "From address of email pages (env FIRELINE_SMTP_FROM)")
+	f.StringVar(&pc.AllowOutbound, "allow-outbound", env.Getenv("FIRELINE_ALLOW_OUTBOUND"), "private CIDRs pages may reach, e.g. 10.0.0.0/8 (env FIRELINE_ALLOW_OUTBOUND; default none)")
+	pc.Getenv = env.Getenv
+}
+
+// paging is the running engine and job runner of a server.
+type paging struct {
+	engine *engine.Engine
+	runner *jobs.Runner
+	db     *sqlstore.DB
+	dsn    string
+	cfg    pagingConfig
+	stop   context.CancelFunc
+	done   chan struct{}
+}
+
+// newPaging builds the engine and installs its planner on the store; start
+// runs it.
+func newPaging(ctx context.Context, db *sqlstore.DB, pol *fireline.Policy, cfg serveConfig, logger *slog.Logger) (*paging, error) {
+	pc := cfg.Paging
+	if pc.Getenv == nil {
+		pc.Getenv = func(string) string { return "" }
+	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	key, err := linkKey(ctx, db, pc.Getenv("FIRELINE_SECRET_KEY"))
+	if err != nil {
+		return nil, err
+	}
+	allow, err := notify.ParseAllow(pc.AllowOutbound)
+	if err != nil {
+		return nil, fmt.Errorf("--allow-outbound: %w", err)
+	}
+	guard := &notify.Guard{Allow: allow}
+	channels := map[fireline.ContactMethodType]notify.Channel{
+		fireline.MethodWebhook: &webhook.Sender{Client: guard.HTTPClient(20 * time.Second), Now: now, Secret: func(name string) (string, error) {
+			if name == "" {
+				name = "FIRELINE_WEBHOOK_SECRET"
+			}
+			if s := pc.Getenv(name); s != "" {
+				return s, nil
+			}
+			return "", fmt.Errorf("no webhook signing secret: set %s", name)
+		}},
+	}
+	if pc.SMTP.Host != "" {
+		pc.SMTP.Password, pc.SMTP.Dial = pc.Getenv("FIRELINE_SMTP_PASSWORD"), guard.DialContext
+		if err := pc.SMTP.Validate(); err != nil {
+			return nil, err
+		}
+		channels[fireline.MethodEmail] = &email.Sender{Config: pc.SMTP}
+	}
+	metrics := engine.NewMetrics()
+	eng := &engine.Engine{Policy: pol, Store: sqlstore.NewPagingStore(db, pol), Channels: channels,
+		Links: fireline.LinkSigner{Key: key}, BaseURL: pc.PublicURL, Now: now, Logger: logger, Metrics: metrics}
+	runner := jobs.NewRunner(db.Writer(), db.Dialect(), jobs.Options{Now: now, Logger: logger, Owner: pc.RunnerOwner,
+		OnFinish: metrics.JobFinished})
+	eng.Register(runner)
+	db.SetPlanner(eng.Plan)
+	db.OnEnqueue(runner.Wake)
+	return &paging{engine: eng, runner: runner, db: db, dsn: cfg.DB, cfg: pc}, nil
+}
+
+// linkKey is the key that signs acknowledge links and feed URLs:
+// FIRELINE_SECRET_KEY when set (shared by replicas through their
+// configuration), else one generated once and kept in the database.
+func linkKey(ctx context.Context, db *sqlstore.DB, configured string) ([]byte, error) {
+	if configured == "" {
+		return db.ServerSecret(ctx, "link-signing-key")
+	}
+	if len(configured) < 32 {
+		return nil, fmt.Errorf("FIRELINE_SECRET_KEY must be at least 32 characters")
+	}
+	if b, err := hex.DecodeString(configured); err == nil && len(b) >= 32 {
+		return b, nil
+	}
+	sum := sha256.Sum256([]byte(configured))
+	return sum[:], nil
+}
+
+// start runs the job runner (unless disabled) with baseURL as the default
+// public URL.
+func (p *paging) start(baseURL string) error {
+	if p.engine.BaseURL == "" {
+		p.engine.BaseURL = baseURL
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	p.stop, p.done = cancel, make(chan struct{})
+	if p.cfg.NoJobRunner {
+		close(p.done)
+		return nil
+	}
+	if err := p.engine.StartPeriodic(ctx); err != nil {
+		cancel()
+		return err
+	}
+	go func() {
+		defer close(p.done)
+		go p.db.Listen(ctx, p.dsn, func() { p.runner.Wake(time.Time{}) })
+		p.runner.Run(ctx)
+	}()
+	return nil
+}
+
+// Close stops the runner and waits for the jobs in flight.
+func (p *paging) Close() {
+	if p.stop != nil {
+		p.stop()
+		<-p.done
+	}
+}

@@ -1,0 +1,146 @@
+// Package grafana decodes Grafana-managed alerting's webhook (version 1,
+// sent by POST or PUT) into Fireline alerts, and verifies its optional
+// HMAC-SHA256 signature. It is pure: bytes in, alerts out.
+//
+// It imports the fireline domain, ingest and the standard library.
+package grafana
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fireline-dev/fireline"
+	"github.com/fireline-dev/fireline/ingest"
+)
+
+// Message is the webhook body: the fields Fireline reads.
+type Message struct {
+	Version           string            `json:"version"`
+	OrgID             *int64            `json:"orgId"`
+	Title             string            `json:"title"`
+	State             string            `json:"state"`
+	Message           string            `json:"message"`
+	Status            string            `json:"status"`
+	Receiver          string            `json:"receiver"`
+	GroupKey          string            `json:"groupKey"`
+	GroupLabels       map[string]string `json:"groupLabels"`
+	CommonLabels      map[string]string `json:"commonLabels"`
+	CommonAnnotations map[string]string `json:"commonAnnotations"`
+	ExternalURL       string            `json:"externalURL"`
+	Alerts            []Alert           `json:"alerts"`
+}
+
+// Alert is one alert of a Message.
+type Alert struct {
+	Status       string             `json:"status"`
+	Labels       map[string]string  `json:"labels"`
+	Annotations  map[string]string  `json:"annotations"`
+	StartsAt     *time.Time         `json:"startsAt"`
+	EndsAt       *time.Time         `json:"endsAt"`
+	GeneratorURL string             `json:"generatorURL"`
+	Fingerprint  string             `json:"fingerprint"`
+	SilenceURL   string             `json:"silenceURL"`
+	DashboardURL string             `json:"dashboardURL"`
+	PanelURL     string             `json:"panelURL"`
+	Values       map[string]float64 `json:"values"`
+	ValueString  string             `json:"valueString"`
+}
+
+// Decode parses a webhook body into alerts: firing alerts trigger,
+// resolved ones resolve, keyed by fingerprint (or label hash). An
+// *ingest.Invalid lists what is wrong.
+func Decode(body []byte) ([]fireline.AlertInput, error) {
+	var m Message
+	if err := ingest.DecodeJSON(body, &m); err != nil {
+		return nil, err
+	}
+	var problems []string
+	if m.Version == "" {
+		problems = append(problems, `version is required (Grafana sends "1")`)
+	}
+	if m.Status != "firing" && m.Status != "resolved" {
+		problems = append(problems, "status must be firing or resolved")
+	}
+	if m.Alerts == nil {
+		problems = append(problems, "alerts is required")
+	}
+	if len(m.Alerts) > fireline.MaxAlertsPerRequest {
+		problems = append(problems, "at most 1000 alerts per message")
+	}
+	out := make([]fireline.AlertInput, 0, len(m.Alerts))
+	for i, a := range m.Alerts {
+		in := fireline.AlertInput{DedupKey: a.Fingerprint, Summary: a.Annotations["summary"], Labels: a.Labels,
+			Annotations: a.Annotations, Severity: a.Labels["severity"], StartsAt: a.StartsAt, URL: firstOf(a.PanelURL, a.DashboardURL, a.GeneratorURL),
+			Source: firstOf(a.Labels["instance"], a.Labels["grafana_folder"], m.Receiver)}
+		switch a.Status {
+		case "firing":
+			in.Action = fireline.AlertTrigger
+		case "resolved":
+			in.Action = fireline.AlertResolve
+		default:
+			problems = append(problems, "alerts["+strconv.Itoa(i)+"]: status must be firing or resolved")
+		}
+		if len(a.Labels) == 0 {
+			problems = append(problems, "alerts["+strconv.Itoa(i)+"]: labels are required")
+		}
+		if in.DedupKey == "" {
+			in.DedupKey = fireline.LabelsFingerprint(a.Labels)
+		}
+		in.Summary = firstOf(in.Summary, a.Labels["alertname"], m.Title, "Grafana alert "+in.DedupKey)
+		out = append(out, in)
+	}
+	if len(problems) > 0 {
+		return nil, &ingest.Invalid{Problems: problems}
+	}
+	return out, nil
+}
+
+func firstOf(vs ...string) string {
+	for _, v := range vs {
+		if strings.TrimSpace(v) != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// MaxSkew is how far a signed timestamp may be from now.
+const MaxSkew = 5 * time.Minute
+
+// Verify checks Grafana's webhook signature: hex HMAC-SHA256 with secret
+// over the body, or over "<timestamp>:<body>" when timestamp is given
+// (the value of the configured timestamp header, unix seconds, which must
+// be within MaxSkew of now). It compares in constant time.
+func Verify(secret string, body []byte, signature, timestamp string, now time.Time) bool {
+	got, err := hex.DecodeString(strings.TrimSpace(signature))
+	if err != nil || secret == "" {
+		return false
+	}
+	mac := hmac.New(sha256.New, []byte(secret))
+	if timestamp != "" {
+		sec, err := strconv.ParseInt(strings.TrimSpace(timestamp), 10, 64)
+		if err != nil {
+			return false
+		}
+		if d := now.Sub(time.Unix(sec, 0)); d > MaxSkew || d < -MaxSkew {
+			return false
+		}
+		mac.Write([]byte(strings.TrimSpace(timestamp) + ":"))
+	}
+	mac.Write(body)
+	return hmac.Equal(got, mac.Sum(nil))
+}
+
+// Sign returns the signature Verify accepts, as Grafana computes it.
+func Sign(secret string, body []byte, timestamp string) string {
+	mac := hmac.New(sha256.New, []byte(secret))
+	if timestamp != "" {
+		mac.Write([]byte(timestamp + ":"))
+	}
+	mac.Write(body)
+	return hex.EncodeToString(mac.Sum(nil))
+}

@@ -1,0 +1,118 @@
+package ingest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/fireline-dev/fireline"
+)
+
+// MaxDepth caps the nesting of a payload's JSON, so that a deeply nested
+// body cannot exhaust the decoder.
+const MaxDepth = 64
+
+// Invalid is a payload a decoder cannot use: one message per problem.
+type Invalid struct {
+	Problems []string
+}
+
+func (e *Invalid) Error() string { return "invalid payload: " + strings.Join(e.Problems, "; ") }
+
+// Invalidf returns an *Invalid with one problem.
+func Invalidf(format string, args ...any) *Invalid {
+	return &Invalid{Problems: []string{fmt.Sprintf(format, args...)}}
+}
+
+// AsFireline turns a decoder error into an EInvalid *fireline.Error.
+func AsFireline(err error) error {
+	var inv *Invalid
+	if errors.As(err, &inv) {
+		fe := make([]fireline.FieldError, len(inv.Problems))
+		for i, p := range inv.Problems {
+			fe[i] = fireline.FieldError{Field: "body", Message: p}
+		}
+		return &fireline.Error{Code: fireline.EInvalid, Message: "invalid payload", Fields: fe}
+	}
+	return err
+}
+
+// DecodeJSON parses exactly one JSON value into v, ignoring unknown fields
+// (senders newer than this code add fields), after checking the nesting.
+func DecodeJSON(data []byte, v any) error {
+	if err := checkDepth(data); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(v); err != nil {
+		if err == io.EOF {
+			return Invalidf("the body is empty")
+		}
+		var typ *json.UnmarshalTypeError
+		if errors.As(err, &typ) {
+			field := typ.Field
+			if field == "" {
+				field = "the body"
+			}
+			return Invalidf("%s has the wrong type: want %s", field, kind(typ.Type.Kind().String()))
+		}
+		return Invalidf("the body is not valid JSON: %v", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return Invalidf("the body must hold one JSON value")
+	}
+	return nil
+}
+
+func kind(k string) string {
+	switch k {
+	case "struct", "map":
+		return "an object"
+	case "slice":
+		return "an array"
+	}
+	return "a " + k
+}
+
+// checkDepth refuses JSON nested deeper than MaxDepth. It scans bytes,
+// skipping strings; malformed JSON is left to the decoder.
+func checkDepth(data []byte) error {
+	depth, inString, escaped := 0, false, false
+	for _, c := range data {
+		switch {
+		case inString && escaped:
+			escaped = false
+		case inString && c == '\\':
+			escaped = true
+		case inString && c == '"':
+			inString = false
+		case inString:
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			if depth++; depth > MaxDepth {
+				return Invalidf("the body is nested deeper than %d levels", MaxDepth)
+			}
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return nil
+}
+
+// ParseTime parses the instants senders write: RFC 3339, and ISO 8601
+// with a colon-less offset as in PagerDuty's examples
+// (2015-07-17T08:42:58.315+0000).
+func ParseTime(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999Z0700", "2006-01-02T15:04:05.999999999"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is not an ISO 8601 time", s)
+}

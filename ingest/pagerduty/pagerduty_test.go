@@ -1,0 +1,88 @@
+package pagerduty_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/fireline-dev/fireline"
+	"github.com/fireline-dev/fireline/ingest"
+	"github.com/fireline-dev/fireline/ingest/pagerduty"
+)
+
+func read(t testing.TB, name string) []byte {
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestDecode(t *testing.T) {
+	key, a, err := pagerduty.Decode(read(t, "trigger.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if key != "e93facc04764012d7bfb002500d5d1a6" || a.Action != fireline.AlertTrigger || a.DedupKey != "srv01/HTTP" ||
+		a.Severity != "critical" || a.Labels["component"] != "nginx" || a.URL != "https://grafana.example/d/abc" ||
+		a.StartsAt == nil || a.StartsAt.Format("15:04:05.000Z07:00") != "08:42:58.315Z" || !strings.Contains(string(a.Details), "1500ms") {
+		t.Fatalf("trigger: %+v", a)
+	}
+	for file, action := range map[string]fireline.AlertAction{"acknowledge.json": "acknowledge", "resolve.json": "resolve"} {
+		if _, a, err := pagerduty.Decode(read(t, file)); err != nil || a.Action != action || a.DedupKey != "srv01/HTTP" {
+			t.Errorf("%s: %+v %v", file, a, err)
+		}
+	}
+	if _, a, err := pagerduty.Decode(read(t, "trigger_no_dedup_key.json")); err != nil || a.DedupKey != "" {
+		t.Errorf("no dedup key: %+v %v", a, err)
+	}
+	_, c, err := pagerduty.DecodeChange(read(t, "change.json"))
+	if err != nil || !strings.HasPrefix(c.Summary, "Build Success") || len(c.Links) != 1 || c.Timestamp == nil {
+		t.Errorf("change: %+v %v", c, err)
+	}
+}
+
+func TestDecodeInvalid(t *testing.T) {
+	for _, tt := range []struct{ body, want string }{
+		{string(read(t, "invalid.json")), "'payload.source' is missing"},
+		{string(read(t, "invalid.json")), "'payload.severity' is invalid"},
+		{`{"routing_key":"k","event_action":"explode"}`, "'event_action' is invalid"},
+		{`{"event_action":"trigger"}`, "'routing_key' is missing"},
+		{`{"routing_key":"k","event_action":"resolve"}`, "'dedup_key' is missing"},
+		{`{"routing_key":"k","event_action":"resolve","dedup_key":"` + strings.Repeat("x", 256) + `"}`, "too long"},
+		{`{"routing_key":"k","event_action":"trigger","payload":{"summary":"s","source":"s","severity":"info","timestamp":"yesterday"}}`, "timestamp"},
+	} {
+		_, _, err := pagerduty.Decode([]byte(tt.body))
+		var inv *ingest.Invalid
+		if err == nil || !strings.Contains(err.Error(), tt.want) || !asInvalid(err, &inv) {
+			t.Errorf("%.60s: error %v, want %q", tt.body, err, tt.want)
+		}
+	}
+	if _, _, err := pagerduty.DecodeChange([]byte(`{"routing_key":"k","payload":{}}`)); err == nil {
+		t.Error("a change without a summary decoded")
+	}
+}
+
+func asInvalid(err error, inv **ingest.Invalid) bool {
+	v, ok := err.(*ingest.Invalid)
+	*inv = v
+	return ok
+}
+
+// FuzzDecode: no input panics; an accepted event always has a routing
+// key and an action, and a follow-up always has its dedup key.
+func FuzzDecode(f *testing.F) {
+	for _, name := range []string{"trigger.json", "acknowledge.json", "resolve.json", "trigger_no_dedup_key.json", "invalid.json", "change.json"} {
+		f.Add(read(f, name))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		key, a, err := pagerduty.Decode(body)
+		if err == nil && (key == "" || a.Action == "" || (a.Action != fireline.AlertTrigger && a.DedupKey == "")) {
+			t.Fatalf("accepted a malformed event: %q %+v", key, a)
+		}
+		if key, c, err := pagerduty.DecodeChange(body); err == nil && (key == "" || c.Summary == "") {
+			t.Fatalf("accepted a malformed change: %+v", c)
+		}
+	})
+}

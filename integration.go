@@ -1,0 +1,201 @@
+package fireline
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+)
+
+// IntegrationType names the format an integration receives.
+type IntegrationType string
+
+// Integration types.
+const (
+	IntegrationAlertmanager IntegrationType = "alertmanager"
+	IntegrationPagerDuty    IntegrationType = "pagerduty"
+	IntegrationGrafana      IntegrationType = "grafana"
+	IntegrationGeneric      IntegrationType = "generic"
+	IntegrationHeartbeat    IntegrationType = "heartbeat"
+)
+
+// IntegrationTypes lists every integration type.
+var IntegrationTypes = []IntegrationType{IntegrationAlertmanager, IntegrationPagerDuty, IntegrationGrafana, IntegrationGeneric, IntegrationHeartbeat}
+
+// IntegrationKeyLength is the length of integration keys: 32 hex digits,
+// the shape of a PagerDuty routing key, so any PagerDuty sender takes them.
+const IntegrationKeyLength = 32
+
+// Default integration settings.
+const (
+	DefaultRotationGrace     = 24 * time.Hour
+	DefaultHeartbeatInterval = 5 * time.Minute
+	MinHeartbeatInterval     = 10 * time.Second
+)
+
+// Integration is a sender of alerts for a service, authenticated by its
+// secret key (stored only as its SHA-256).
+type Integration struct {
+	ID      string          `json:"id"`
+	Name    string          `json:"name"`
+	Type    IntegrationType `json:"type"`
+	Service string          `json:"service"`
+	// Source is what incidents it opens record as their source; security
+	// integrations open restricted incidents.
+	Source Source `json:"source"`
+	// SignatureHeader, when set, requires a hex HMAC-SHA256 signature of
+	// the body in that header (Grafana); TimestampHeader, when also set,
+	// signs "<timestamp>:<body>".
+	SignatureHeader string `json:"signature_header,omitempty"`
+	TimestampHeader string `json:"timestamp_header,omitempty"`
+	// SigningSecret is the HMAC key; it is never returned after creation.
+	SigningSecret string `json:"-"`
+	// HeartbeatInterval is how often a heartbeat integration expects a ping.
+	HeartbeatInterval Interval   `json:"heartbeat_interval,omitzero"`
+	LastPingAt        *time.Time `json:"last_ping_at,omitempty"`
+	CreatedBy         string     `json:"created_by"`
+	CreatedAt         time.Time  `json:"created_at"`
+	RotatedAt         *time.Time `json:"rotated_at,omitempty"`
+	// PreviousKeyExpiresAt is when the key before the last rotation stops
+	// working.
+	PreviousKeyExpiresAt *time.Time `json:"previous_key_expires_at,omitempty"`
+	// URL is where the sender posts (filled in by the API).
+	URL string `json:"url,omitempty"`
+}
+
+// Actor is who an integration acts as on timelines: the automation
+// "integration.NAME", with the responder role.
+func (in *Integration) Actor() Actor {
+	return Actor{Role: RoleResponder, Automation: "integration." + in.Name}
+}
+
+// Restricted reports whether the integration's alerts are confidential.
+func (in *Integration) Restricted() bool { return in.Source == SourceSecurity }
+
+// IntegrationInput describes an integration to create.
+type IntegrationInput struct {
+	Name              string          `json:"name,omitempty"`
+	Type              IntegrationType `json:"type"`
+	Service           string          `json:"service"`
+	Source            Source          `json:"source,omitempty"`
+	SignatureHeader   string          `json:"signature_header,omitempty"`
+	TimestampHeader   string          `json:"timestamp_header,omitempty"`
+	Sign              bool            `json:"sign,omitempty"`
+	HeartbeatInterval Interval        `json:"heartbeat_interval,omitzero"`
+}
+
+// Validate checks the input against the policy and returns a normalised
+// copy, or an EInvalid error listing every problem.
+func (in IntegrationInput) Validate(p *Policy) (IntegrationInput, error) {
+	var fe []FieldError
+	if !slices.Contains(IntegrationTypes, in.Type) {
+		fe = append(fe, FieldError{"type", "must be alertmanager, pagerduty, grafana, generic or heartbeat"})
+	}
+	if _, ok := p.Service(in.Service); !ok {
+		fe = append(fe, FieldError{"service", "unknown service " + quote(in.Service)})
+	}
+	in.Name = strings.TrimSpace(in.Name)
+	if in.Name == "" {
+		in.Name = string(in.Type) + "-" + in.Service
+	}
+	if !validSlug(in.Name) {
+		fe = append(fe, FieldError{"name", "must be 1-64 characters of a-z, 0-9, '-', '_' or '.'"})
+	}
+	if in.Source == "" {
+		in.Source = SourceMonitoring
+	} else if !slices.Contains(Sources, in.Source) {
+		fe = append(fe, FieldError{"source", "unknown source " + quote(string(in.Source))})
+	}
+	if in.Type == IntegrationHeartbeat {
+		if in.HeartbeatInterval == 0 {
+			in.HeartbeatInterval = Interval(DefaultHeartbeatInterval)
+		} else if time.Duration(in.HeartbeatInterval) < MinHeartbeatInterval {
+			fe = append(fe, FieldError{"heartbeat_interval", "must be at least 10s"})
+		}
+	} else if in.HeartbeatInterval != 0 {
+		fe = append(fe, FieldError{"heartbeat_interval", "only heartbeat integrations take an interval"})
+	}
+	if in.Sign && in.SignatureHeader == "" {
+		in.SignatureHeader = "X-Grafana-Alerting-Signature"
+	}
+	if in.SignatureHeader != "" {
+		in.Sign = true
+		if in.Type != IntegrationGrafana && in.Type != IntegrationGeneric {
+			fe = append(fe, FieldError{"signature_header", "only grafana and generic integrations verify signatures"})
+		}
+	}
+	for _, h := range []struct{ f, v string }{{"signature_header", in.SignatureHeader}, {"timestamp_header", in.TimestampHeader}} {
+		if len(h.v) > 100 || strings.ContainsAny(h.v, " :\r\n") {
+			fe = append(fe, FieldError{h.f, "must be an HTTP header name"})
+		}
+	}
+	if in.TimestampHeader != "" && in.SignatureHeader == "" {
+		fe = append(fe, FieldError{"timestamp_header", "needs a signature header"})
+	}
+	if len(fe) > 0 {
+		return in, &Error{Code: EInvalid, Message: "invalid integration", Fields: fe}
+	}
+	return in, nil
+}
+
+// CreatedIntegration is a new or rotated integration with its secrets,
+// which are shown only once.
+type CreatedIntegration struct {
+	Integration
+	Key           string `json:"key"`
+	SigningSecret string `json:"signing_secret,omitempty"`
+}
+
+// IntegrationService manages integrations.
+type IntegrationService interface {
+	// CreateIntegration stores a new integration and returns it with its
+	// key. EInvalid for bad input.
+	CreateIntegration(ctx context.Context, in IntegrationInput) (*CreatedIntegration, error)
+	// ListIntegrations returns the live integrations, newest first.
+	ListIntegrations(ctx context.Context) ([]*Integration, error)
+	// RotateIntegrationKey issues a new key; the old one keeps working for
+	// grace (DefaultRotationGrace when 0). ENotFound for no such integration.
+	RotateIntegrationKey(ctx context.Context, id string, grace time.Duration) (*CreatedIntegration, error)
+	// DeleteIntegration stops an integration; its alerts stay in history.
+	// ENotFound for no such integration.
+	DeleteIntegration(ctx context.Context, id string) error
+}
+
+// Interval is a time.Duration written as "90s", "5m", "2h" or "1d" in
+// YAML and JSON.
+type Interval time.Duration
+
+// ParseInterval parses the text form of an Interval.
+func ParseInterval(s string) (Interval, error) {
+	d, err := parseDuration(strings.TrimSpace(s))
+	if err != nil || d < 0 {
+		return 0, Errorf(EInvalid, "invalid duration %q: want a duration such as 90s, 5m, 2h or 1d", s)
+	}
+	return Interval(d), nil
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (d Interval) MarshalText() ([]byte, error) { return []byte(FormatDuration(time.Duration(d))), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (d *Interval) UnmarshalText(b []byte) error {
+	v, err := ParseInterval(string(b))
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
+}
+
+// Path is where a sender of the type posts, relative to the server's base
+// URL. PagerDuty senders take the base URL itself as their events endpoint
+// and post to /v2/enqueue under it.
+func (t IntegrationType) Path(key string) string {
+	switch t {
+	case IntegrationPagerDuty:
+		return "/v2/enqueue"
+	case IntegrationHeartbeat:
+		return "/heartbeat/" + key
+	}
+	return "/integrations/" + string(t)
+}

@@ -1,0 +1,33 @@
+package fireline
+
+// IncidentChange says that an incident's timeline grew: the incident as it
+// stands after the commit, and its newest event's sequence number. It
+// carries no event data, so a subscriber that is told reads what it may
+// see through the services.
+type IncidentChange struct {
+	Incident *Incident
+	Seq      int64
+}
+
+// EventPublisher is told about each committed change to an incident. The
+// store calls Publish after the commit, never inside the transaction;
+// Publish must not block.
+type EventPublisher interface {
+	Publish(c IncidentChange)
+}
+
+// PublishFunc adapts a function to EventPublisher.
+type PublishFunc func(IncidentChange)
+
+// Publish calls f(c).
+func (f PublishFunc) Publish(c IncidentChange) { f(c) }
+
+// ChangeFeed hands out subscriptions to committed incident changes, for
+// live views. A subscriber that falls behind has its channel closed and
+// should reload what it shows.
+type ChangeFeed interface {
+	// Subscribe returns a channel of changes and a function that ends the
+	// subscription. The channel is closed when the feed shuts down, when
+	// the subscriber falls behind, or after cancel.
+	Subscribe() (changes <-chan IncidentChange, cancel func())
+}

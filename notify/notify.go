@@ -1,0 +1,161 @@
+// Package notify holds the contract of outbound channels (a Channel turns a
+// rendered Message into a delivery and says whether a failure is worth
+// retrying), the rendering of pages, Retry-After parsing, and the guarded
+// dialer that every request to a user-configured URL goes through.
+//
+// It imports the fireline domain and the standard library; the channels
+// live in notify/email and notify/webhook.
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fireline-dev/fireline"
+)
+
+// Message is a rendered page. ID is stable across retries of one delivery
+// (the webhook-id, the email's Message-ID), so receivers can drop repeats.
+type Message struct {
+	ID   string `json:"id"`
+	Type string `json:"type"` // incident.page or incident.test
+	// Incident is the incident's id; Title is empty when the recipient may
+	// not see a restricted incident's details.
+	Incident  string    `json:"incident"`
+	Title     string    `json:"title,omitempty"`
+	Severity  string    `json:"severity,omitempty"`
+	Status    string    `json:"status,omitempty"`
+	Services  []string  `json:"services,omitempty"`
+	Since     time.Time `json:"since"`
+	Step      string    `json:"step,omitempty"`
+	URL       string    `json:"url,omitempty"`
+	AckURL    string    `json:"ack_url,omitempty"`
+	AckExpiry time.Time `json:"ack_expires_at,omitzero"`
+	// At is when the message was made (the event time).
+	At time.Time `json:"timestamp"`
+}
+
+// Subject is the one-line summary of the page.
+func (m *Message) Subject() string {
+	if m.Type == TypeTest {
+		return "[Fireline] Test page"
+	}
+	what := m.Title
+	if what == "" {
+		what = "restricted incident (open the link for details)"
+	}
+	return fmt.Sprintf("[%s] %s: %s", m.Severity, m.Incident, what)
+}
+
+// Text is the page's plain-text body: what, how bad, since when, which
+// service, and how to acknowledge.
+func (m *Message) Text() string {
+	var b strings.Builder
+	if m.Type == TypeTest {
+		fmt.Fprintf(&b, "This is a test page from Fireline, sent at %s. No incident is open.\n", m.At.UTC().Format(time.RFC1123))
+		return b.String()
+	}
+	fmt.Fprintf(&b, "%s\n\n", m.Subject())
+	fmt.Fprintf(&b, "Severity: %s\nStatus:   %s\nSince:    %s\n", m.Severity, m.Status, m.Since.UTC().Format(time.RFC1123))
+	if len(m.Services) > 0 {
+		fmt.Fprintf(&b, "Service:  %s\n", strings.Join(m.Services, ", "))
+	}
+	if m.Step != "" {
+		fmt.Fprintf(&b, "Paged as: %s\n", m.Step)
+	}
+	if m.URL != "" {
+		fmt.Fprintf(&b, "\nIncident: %s\n", m.URL)
+	}
+	if m.AckURL != "" {
+		fmt.Fprintf(&b, "Acknowledge (no login needed, until %s): %s\n", m.AckExpiry.UTC().Format(time.RFC1123), m.AckURL)
+	}
+	return b.String()
+}
+
+// Message types.
+const (
+	TypePage = "incident.page"
+	TypeTest = "incident.test"
+)
+
+// Channel delivers a message by one contact method.
+type Channel interface {
+	// Send delivers m to the method's address. A failure is an *Error
+	// saying whether to retry and not before when; other errors are
+	// retried.
+	Send(ctx context.Context, m *Message, method fireline.ContactMethod) error
+}
+
+// ChannelFunc adapts a function to Channel.
+type ChannelFunc func(ctx context.Context, m *Message, method fireline.ContactMethod) error
+
+// Send implements Channel.
+func (f ChannelFunc) Send(ctx context.Context, m *Message, method fireline.ContactMethod) error {
+	return f(ctx, m, method)
+}
+
+// Error is a delivery failure with its retry advice.
+type Error struct {
+	Err        error
+	Retryable  bool
+	RetryAfter time.Duration
+}
+
+func (e *Error) Error() string { return e.Err.Error() }
+func (e *Error) Unwrap() error { return e.Err }
+
+// Retryable reports whether err is worth retrying and not before when.
+func Retryable(err error) (bool, time.Duration) {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Retryable, e.RetryAfter
+	}
+	return true, 0
+}
+
+// HTTPError classifies an HTTP answer per Standard Webhooks: 2xx is
+// success (nil); 429, 502, 503 and 504 are throttling, retried not before
+// Retry-After; other 5xx are retried; 3xx (never followed) and 4xx,
+// including 410, are permanent.
+func HTTPError(resp *http.Response, now time.Time) error {
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return nil
+	}
+	err := fmt.Errorf("HTTP %d", resp.StatusCode)
+	switch {
+	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusBadGateway ||
+		resp.StatusCode == http.StatusServiceUnavailable || resp.StatusCode == http.StatusGatewayTimeout:
+		return &Error{Err: err, Retryable: true, RetryAfter: ParseRetryAfter(resp.Header.Get("Retry-After"), now)}
+	case resp.StatusCode >= 500:
+		return &Error{Err: err, Retryable: true}
+	}
+	return &Error{Err: err}
+}
+
+// MaxRetryAfter caps how long a Retry-After may hold a page back.
+const MaxRetryAfter = time.Hour
+
+// ParseRetryAfter reads a Retry-After header in either form (seconds or an
+// HTTP date, RFC 9110) as a wait from now; 0 when absent or unreadable,
+// at most MaxRetryAfter.
+func ParseRetryAfter(h string, now time.Time) time.Duration {
+	h = strings.TrimSpace(h)
+	if h == "" {
+		return 0
+	}
+	var d time.Duration
+	if n, err := strconv.ParseInt(h, 10, 64); err == nil {
+		if n <= 0 {
+			return 0
+		}
+		d = time.Duration(min(n, int64(MaxRetryAfter/time.Second))) * time.Second
+	} else if t, err := http.ParseTime(h); err == nil {
+		d = t.Sub(now)
+	}
+	return min(max(d, 0), MaxRetryAfter)
+}

@@ -1,0 +1,180 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/fireline-dev/fireline"
+)
+
+// AlertService implements fireline.AlertService: alert history.
+type AlertService struct {
+	db *DB
+}
+
+var _ fireline.AlertService = (*AlertService)(nil)
+
+// NewAlertService returns the alert history over db.
+func NewAlertService(db *DB) *AlertService { return &AlertService{db: db} }
+
+const alertColumns = `a.id, a.integration_id, a.service, a.dedup_key, a.status, a.summary, a.source, a.severity,
+	a.labels, a.annotations, a.url, a.details, a.incident_number, a.suppressed, a.count,
+	a.starts_at, a.first_seen_at, a.last_seen_at, a.resolved_at`
+
+// alertVisibleTo is the visibility rule for alerts (aliased a): an alert
+// of an incident is visible when the incident is; an alert of no incident
+// when it is not restricted, or to admins.
+const alertVisibleTo = `((a.incident_number IS NULL AND (a.restricted = FALSE OR ?)) OR EXISTS (
+	SELECT 1 FROM incidents i WHERE i.number = a.incident_number AND ` + visibleTo + `))`
+
+func alertVisibleArgs(a fireline.Actor) []any {
+	return append([]any{a.Role == fireline.RoleAdmin}, visibleArgs(a)...)
+}
+
+// FindAlerts lists visible alerts, newest first. EInvalid for a bad
+// filter; EUnauthorized without an actor.
+func (s *AlertService) FindAlerts(ctx context.Context, f fireline.AlertFilter) (*fireline.AlertPage, error) {
+	actor, err := actorFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	q, args, limit, err := buildAlertQuery(actor, f)
+	if err != nil {
+		return nil, err
+	}
+	page := &fireline.AlertPage{Alerts: []*fireline.Alert{}}
+	err = s.db.readTx(ctx, "find alerts", func(tx *Tx) error {
+		rows, err := tx.query(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			a, err := scanAlert(rows)
+			if err != nil {
+				return err
+			}
+			page.Alerts = append(page.Alerts, a)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(page.Alerts) > limit {
+		page.Alerts = page.Alerts[:limit]
+		page.NextCursor = encodeCursor(page.Alerts[limit-1].ID)
+	}
+	return page, nil
+}
+
+func buildAlertQuery(actor fireline.Actor, f fireline.AlertFilter) (string, []any, int, error) {
+	limit, before, err := checkPaging(fireline.IncidentFilter{Limit: f.Limit, Cursor: f.Cursor})
+	if err != nil {
+		return "", nil, 0, err
+	}
+	where, args := []string{alertVisibleTo}, alertVisibleArgs(actor)
+	add := func(cond string, a ...any) { where, args = append(where, cond), append(args, a...) }
+	if before > 0 {
+		add("a.id < ?", before)
+	}
+	if f.Service != "" {
+		add("a.service = ?", f.Service)
+	}
+	if f.Integration != "" {
+		add("(a.integration_id = ? OR a.integration_id IN (SELECT id FROM integrations WHERE name = ?))", f.Integration, f.Integration)
+	}
+	if f.Incident != "" {
+		n, err := fireline.ParseIncidentID(f.Incident)
+		if err != nil {
+			return "", nil, 0, err
+		}
+		add("a.incident_number = ?", n)
+	}
+	for _, st := range f.Status {
+		if !slices.Contains(fireline.AlertStatuses, st) {
+			return "", nil, 0, &fireline.Error{Code: fireline.EInvalid, Message: "invalid filter", Fields: []fireline.FieldError{
+				{Field: "status", Message: "unknown alert status " + strconv.Quote(string(st)) + "; want firing, acknowledged or resolved"}}}
+		}
+	}
+	if len(f.Status) > 0 {
+		add("a.status IN ("+placeholders(len(f.Status))+")", anys(f.Status)...)
+	}
+	q := "SELECT " + alertColumns + " FROM alerts a WHERE " + strings.Join(where, " AND ") + " ORDER BY a.id DESC LIMIT ?"
+	return q, append(args, limit+1), limit, nil
+}
+
+func scanAlert(row scanner) (*fireline.Alert, error) {
+	var a fireline.Alert
+	var labels, annotations, details string
+	var inc, starts, resolved sql.NullInt64
+	var first, last int64
+	err := row.Scan(&a.ID, &a.Integration, &a.Service, &a.DedupKey, &a.Status, &a.Summary, &a.Source, &a.Severity,
+		&labels, &annotations, &a.URL, &details, &inc, &a.Suppressed, &a.Count, &starts, &first, &last, &resolved)
+	if err != nil {
+		return nil, err
+	}
+	if err := firstError(json.Unmarshal([]byte(labels), &a.Labels), json.Unmarshal([]byte(annotations), &a.Annotations)); err != nil {
+		return nil, fmt.Errorf("alert %d: %w", a.ID, err)
+	}
+	if details != "" {
+		a.Details = json.RawMessage(details)
+	}
+	if inc.Valid {
+		a.Incident = fireline.IncidentID(inc.Int64)
+	}
+	a.StartsAt, a.ResolvedAt = instantPtr(starts), instantPtr(resolved)
+	a.FirstSeenAt, a.LastSeenAt = instant(first), instant(last)
+	return &a, nil
+}
+
+// openAlert is the open alert of an integration with a dedup key, as
+// intake needs it; nil when there is none.
+type openAlert struct {
+	id       int64
+	status   fireline.AlertStatus
+	incident sql.NullInt64
+}
+
+func findOpenAlert(ctx context.Context, tx *Tx, integration, key string) (*openAlert, error) {
+	var a openAlert
+	err := tx.queryRow(ctx, `SELECT id, status, incident_number FROM alerts
+		WHERE integration_id = ? AND dedup_key = ? AND resolved_at IS NULL`+tx.forUpdate(),
+		integration, key).Scan(&a.id, &a.status, &a.incident)
+	if err == sql.ErrNoRows {
+		return nil, nil
+	}
+	return &a, err
+}
+
+func insertAlert(ctx context.Context, tx *Tx, a *fireline.Alert, restricted bool) error {
+	labels, err1 := json.Marshal(nonNil(a.Labels))
+	annotations, err2 := json.Marshal(nonNil(a.Annotations))
+	if err := firstError(err1, err2); err != nil {
+		return err
+	}
+	var inc sql.NullInt64
+	if a.Incident != "" {
+		n, _ := fireline.ParseIncidentID(a.Incident)
+		inc = sql.NullInt64{Int64: n, Valid: true}
+	}
+	return tx.queryRow(ctx, `INSERT INTO alerts (integration_id, service, dedup_key, status, summary, source, severity,
+		labels, annotations, url, details, incident_number, restricted, suppressed, count,
+		starts_at, first_seen_at, last_seen_at, resolved_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		a.Integration, a.Service, a.DedupKey, string(a.Status), a.Summary, a.Source, string(a.Severity),
+		string(labels), string(annotations), a.URL, string(a.Details), inc, restricted, a.Suppressed, a.Count,
+		microsPtr(a.StartsAt), micros(a.FirstSeenAt), micros(a.LastSeenAt), microsPtr(a.ResolvedAt)).Scan(&a.ID)
+}
+
+func nonNil(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
+}

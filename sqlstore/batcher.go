@@ -1,0 +1,198 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/fireline-dev/fireline"
+)
+
+// batcher is intake's group commit: requests enqueue their work, and one
+// goroutine runs whatever has queued (up to maxItems) in one write
+// transaction, each job inside a savepoint of its own, so that a failing
+// job is rolled back alone. Every job is answered after the commit that
+// holds it: a nil error means committed. While one transaction commits,
+// the next batch queues, so batches grow with load and no request waits
+// on a timer.
+type batcher struct {
+	db       *DB
+	queue    chan *batchJob
+	maxItems int
+	stop     chan struct{}
+	stopped  chan struct{}
+	once     sync.Once
+}
+
+// batchJob is one request's work.
+type batchJob struct {
+	ctx  context.Context
+	size int
+	run  func(ctx context.Context, tx *Tx) error
+	err  error
+	done chan struct{}
+}
+
+func newBatcher(db *DB, maxItems int) *batcher {
+	b := &batcher{db: db, queue: make(chan *batchJob, 4096), maxItems: maxItems,
+		stop: make(chan struct{}), stopped: make(chan struct{})}
+	go b.loop()
+	return b
+}
+
+// errShuttingDown answers work that arrives while intake stops.
+var errShuttingDown = fireline.Errorf(fireline.EUnavailable, "the server is shutting down; retry later")
+
+// do runs fn in the next batch and returns its error, or the commit's.
+// fn may run more than once (after a concurrent insert of the same dedup
+// key on PostgreSQL), so it must only write through tx.
+func (b *batcher) do(ctx context.Context, size int, fn func(ctx context.Context, tx *Tx) error) error {
+	j := &batchJob{ctx: ctx, size: max(size, 1), run: fn, done: make(chan struct{})}
+	select {
+	case b.queue <- j:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-b.stop:
+		return errShuttingDown
+	}
+	select {
+	case <-j.done:
+		return j.err
+	case <-b.stopped:
+		select {
+		case <-j.done:
+			return j.err
+		default:
+			return errShuttingDown
+		}
+	}
+}
+
+// Close stops the batcher after the batch in flight and answers what is
+// still queued with EUnavailable.
+func (b *batcher) Close() {
+	b.once.Do(func() { close(b.stop) })
+	<-b.stopped
+}
+
+func (b *batcher) loop() {
+	defer close(b.stopped)
+	for {
+		var first *batchJob
+		select {
+		case first = <-b.queue:
+		case <-b.stop:
+			b.drain()
+			return
+		}
+		batch, n := []*batchJob{first}, first.size
+	collect:
+		for n < b.maxItems {
+			select {
+			case j := <-b.queue:
+				batch, n = append(batch, j), n+j.size
+			default:
+				break collect
+			}
+		}
+		b.run(batch)
+	}
+}
+
+func (b *batcher) drain() {
+	for {
+		select {
+		case j := <-b.queue:
+			j.err = errShuttingDown
+			close(j.done)
+		default:
+			return
+		}
+	}
+}
+
+// run commits one batch. A job's own failure rolls back to its savepoint;
+// a failure of the transaction itself fails every job that had succeeded.
+func (b *batcher) run(batch []*batchJob) {
+	ok := make([]bool, len(batch))
+	err := b.db.writeTx(context.Background(), "intake", func(tx *Tx) error {
+		for i, j := range batch {
+			if err := j.ctx.Err(); err != nil {
+				j.err = err
+				continue
+			}
+			if err := b.runJob(tx, i, j); err != nil {
+				if fatal := b.isFatal(err); fatal != nil {
+					return fatal
+				}
+				j.err = b.db.dbError("intake", err)
+				continue
+			}
+			ok[i] = true
+		}
+		return nil
+	})
+	for i, j := range batch {
+		if ok[i] || j.err == nil {
+			j.err = err
+		}
+		close(j.done)
+	}
+}
+
+// fatalError marks a failure after which the transaction cannot go on.
+type fatalError struct{ err error }
+
+func (e fatalError) Error() string { return e.err.Error() }
+func (e fatalError) Unwrap() error { return e.err }
+
+func (b *batcher) isFatal(err error) error {
+	var f fatalError
+	if errors.As(err, &f) {
+		return f.err
+	}
+	return nil
+}
+
+// runJob runs one job inside a savepoint, retrying once after a unique
+// violation (another transaction inserted the same open dedup key first).
+func (b *batcher) runJob(tx *Tx, i int, j *batchJob) error {
+	sp := "j" + strconv.Itoa(i)
+	// Once started, a job is not cancelled with its request: cancelling a
+	// statement midway could break the transaction the batch shares.
+	ctx := context.WithoutCancel(j.ctx)
+	for attempt := 0; ; attempt++ {
+		if _, err := tx.exec(ctx, "SAVEPOINT "+sp); err != nil {
+			return fatalError{err}
+		}
+		err := j.run(ctx, tx)
+		if err == nil {
+			if _, err := tx.exec(ctx, "RELEASE SAVEPOINT "+sp); err != nil {
+				return fatalError{err}
+			}
+			return nil
+		}
+		if _, rbErr := tx.exec(ctx, "ROLLBACK TO SAVEPOINT "+sp); rbErr != nil {
+			return fatalError{fmt.Errorf("%w (and rollback to savepoint: %v)", err, rbErr)}
+		}
+		if attempt > 0 || !isUniqueViolation(err) {
+			return err
+		}
+	}
+}
+
+// isUniqueViolation reports whether err is a unique constraint failure.
+func isUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "23505"
+	}
+	var e *sqlite.Error
+	return errors.As(err, &e) && e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE
+}

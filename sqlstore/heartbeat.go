@@ -1,0 +1,103 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/fireline-dev/fireline"
+)
+
+// heartbeatKey is the dedup key of a heartbeat integration's one alert.
+const heartbeatKey = "heartbeat-missed"
+
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+// Heartbeat records a ping from a heartbeat integration and resolves its
+// missed-heartbeat alert, if one is open. EInvalid for an integration that
+// is not a heartbeat.
+func (s *IntakeService) Heartbeat(ctx context.Context, integ *fireline.Integration) error {
+	if integ.Type != fireline.IntegrationHeartbeat {
+		return fireline.Errorf(fireline.EInvalid, "integration %q is a %s integration, not a heartbeat", integ.Name, integ.Type)
+	}
+	return s.batcher.do(ctx, 1, func(ctx context.Context, tx *Tx) error {
+		if _, err := tx.exec(ctx, "UPDATE integrations SET last_ping_at = ? WHERE id = ?", micros(tx.now), integ.ID); err != nil {
+			return err
+		}
+		open, err := findOpenAlert(ctx, tx, integ.ID, heartbeatKey)
+		if err != nil || open == nil {
+			return err
+		}
+		_, err = s.resolve(ctx, tx, integ, open, fireline.AlertInput{Action: fireline.AlertResolve, DedupKey: heartbeatKey})
+		return err
+	})
+}
+
+// RunDue raises a missed-heartbeat alert for every heartbeat integration
+// whose last ping (or creation) is more than its interval before now and
+// has none open yet. It returns how many it raised.
+func (s *IntakeService) RunDue(ctx context.Context, now time.Time) (int, error) {
+	var due []*fireline.Integration
+	err := s.db.readTx(ctx, "due heartbeats", func(tx *Tx) error {
+		rows, err := tx.query(ctx, "SELECT "+integrationColumns+` FROM integrations g
+			WHERE type = ? AND deleted_at IS NULL AND COALESCE(last_ping_at, created_at) + heartbeat_interval < ?
+			AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.integration_id = g.id AND a.dedup_key = ? AND a.resolved_at IS NULL)`,
+			string(fireline.IntegrationHeartbeat), micros(now), heartbeatKey)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			in, err := scanIntegration(rows)
+			if err != nil {
+				return err
+			}
+			due = append(due, in)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, in := range due {
+		last := in.CreatedAt
+		if in.LastPingAt != nil {
+			last = *in.LastPingAt
+		}
+		alert := fireline.AlertInput{
+			Action: fireline.AlertTrigger, DedupKey: heartbeatKey, Source: in.Name,
+			Summary: fmt.Sprintf("Missed heartbeat: %s expects a ping every %s; the last came at %s",
+				in.Name, fireline.FormatDuration(time.Duration(in.HeartbeatInterval)), last.UTC().Format(time.RFC3339)),
+			Labels: map[string]string{"alertname": "HeartbeatMissed", "integration": in.Name},
+		}
+		if _, err := s.Ingest(ctx, in, []fireline.AlertInput{alert}); err != nil {
+			return 0, err
+		}
+	}
+	return len(due), nil
+}
+
+// WatchHeartbeats runs RunDue every interval, reading the time from now,
+// until Close. Failures are logged and retried on the next tick.
+func (s *IntakeService) WatchHeartbeats(every time.Duration, now func() time.Time) {
+	ctx, cancel := context.WithCancel(context.Background())
+	s.stopWatch = cancel
+	s.watching.Add(1)
+	go func() {
+		defer s.watching.Done()
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if _, err := s.RunDue(ctx, now()); err != nil && ctx.Err() == nil {
+					s.db.logger.Warn("heartbeat check", "err", err)
+				}
+			}
+		}
+	}()
+}

@@ -1,0 +1,142 @@
+package sqlstore_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/fireline-dev/fireline"
+	"github.com/fireline-dev/fireline/firelinetest"
+	"github.com/fireline-dev/fireline/policy"
+	"github.com/fireline-dev/fireline/sqlstore"
+)
+
+// intakeEnv is a store with intake and one integration.
+type intakeEnv struct {
+	*env
+	intake *sqlstore.IntakeService
+	integ  *fireline.Integration
+	key    string
+}
+
+func newIntakeEnv(t *testing.T, dsn string, typ fireline.IntegrationType) *intakeEnv {
+	t.Helper()
+	e := &intakeEnv{env: newEnv(t, dsn)}
+	p := policy.Default()
+	e.intake = sqlstore.NewIntakeService(e.db, p, sqlstore.IntakeOptions{})
+	t.Cleanup(func() { e.intake.Close() })
+	ci, err := sqlstore.NewIntegrationService(e.db, p).CreateIntegration(as(admin),
+		fireline.IntegrationInput{Type: typ, Service: "api-gateway"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.key = ci.Key
+	if e.integ, err = e.intake.IntegrationByKey(noContext, ci.Key); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func trigger(key string) fireline.AlertInput {
+	return fireline.AlertInput{Action: fireline.AlertTrigger, DedupKey: key, Summary: "Alert " + key, Severity: "warning"}
+}
+
+// TestDedupIsEnforcedByTheDatabase: the unique index refuses a second
+// open alert with the same key, whatever the code does.
+func TestDedupIsEnforcedByTheDatabase(t *testing.T) {
+	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
+		e := newIntakeEnv(t, dsn, fireline.IntegrationGeneric)
+		if _, err := e.intake.Ingest(noContext, e.integ, []fireline.AlertInput{trigger("k1")}); err != nil {
+			t.Fatal(err)
+		}
+		db := raw(t, dsn)
+		_, err := db.Exec(`INSERT INTO alerts (integration_id, service, dedup_key, status, summary, source, severity, labels,
+			annotations, url, details, restricted, suppressed, count, first_seen_at, last_seen_at)
+			VALUES ('` + e.integ.ID + `', 'api-gateway', 'k1', 'firing', 's', '', 'P3', '{}', '{}', '', '', FALSE, FALSE, 1, 0, 0)`)
+		if err == nil || !strings.Contains(strings.ToLower(err.Error()), "unique") {
+			t.Fatalf("a second open alert with the same key: %v", err)
+		}
+	})
+}
+
+// TestGroupCommit: concurrent requests share transactions, each answered
+// after its commit with its own result; duplicates in flight together
+// still make one alert.
+func TestGroupCommit(t *testing.T) {
+	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
+		e := newIntakeEnv(t, dsn, fireline.IntegrationGeneric)
+		var wg sync.WaitGroup
+		results := make([][]fireline.AlertResult, 200)
+		errs := make([]error, 200)
+		for i := range 200 {
+			wg.Go(func() {
+				results[i], errs[i] = e.intake.Ingest(noContext, e.integ, []fireline.AlertInput{trigger(fmt.Sprintf("k%d", i%100))})
+			})
+		}
+		wg.Wait()
+		created, dup := 0, 0
+		for i := range 200 {
+			if errs[i] != nil {
+				t.Fatalf("request %d: %v", i, errs[i])
+			}
+			switch results[i][0].Outcome {
+			case fireline.OutcomeCreated:
+				created++
+			case fireline.OutcomeDeduplicated:
+				dup++
+			}
+		}
+		if created != 100 || dup != 100 {
+			t.Fatalf("created %d, deduplicated %d; want 100 and 100", created, dup)
+		}
+		page, err := sqlstore.NewAlertService(e.db).FindAlerts(as(admin), fireline.AlertFilter{Limit: 500})
+		if err != nil || len(page.Alerts) != 100 {
+			t.Fatalf("%d alerts stored (%v), want 100", len(page.Alerts), err)
+		}
+		incidents, _ := e.incidents.FindIncidents(as(admin), fireline.IncidentFilter{})
+		if len(incidents.Incidents) != 1 {
+			t.Fatalf("%d incidents, want 1 (grouped)", len(incidents.Incidents))
+		}
+		events, _ := e.incidents.Timeline(as(admin), incidents.Incidents[0].ID)
+		if len(events) != 101 {
+			t.Fatalf("%d events, want declared + 100 attached", len(events))
+		}
+		if _, err := fireline.Replay(events); err != nil {
+			t.Fatalf("replay: %v", err)
+		}
+	})
+}
+
+// TestInvalidAlertFailsAlone: in a batch, an invalid alert is rejected and
+// stores nothing, and the others commit.
+func TestInvalidAlertFailsAlone(t *testing.T) {
+	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
+		e := newIntakeEnv(t, dsn, fireline.IntegrationGeneric)
+		bad := trigger("bad")
+		bad.Summary = strings.Repeat("x", 2000)
+		res, err := e.intake.Ingest(noContext, e.integ, []fireline.AlertInput{trigger("a"), bad, trigger("b")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res[0].Outcome != fireline.OutcomeCreated || res[1].Outcome != fireline.OutcomeRejected || res[2].Outcome != fireline.OutcomeCreated {
+			t.Fatalf("results %+v", res)
+		}
+	})
+}
+
+// TestIntakeClose: after Close, intake answers EUnavailable instead of
+// hanging, and work in flight finished first.
+func TestIntakeClose(t *testing.T) {
+	e := newIntakeEnv(t, firelinetest.SQLiteDSN(t), fireline.IntegrationGeneric)
+	if _, err := e.intake.Ingest(noContext, e.integ, []fireline.AlertInput{trigger("a")}); err != nil {
+		t.Fatal(err)
+	}
+	e.intake.Close()
+	ctx, cancel := context.WithTimeout(noContext, 5*time.Second)
+	defer cancel()
+	_, err := e.intake.Ingest(ctx, e.integ, []fireline.AlertInput{trigger("b")})
+	wantCode(t, err, fireline.EUnavailable)
+}

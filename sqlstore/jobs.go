@@ -1,0 +1,138 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/fireline-dev/fireline"
+	"github.com/fireline-dev/fireline/jobs"
+)
+
+// jobsChannel is the PostgreSQL NOTIFY channel that wakes the runners of
+// every replica when a transaction enqueues jobs.
+const jobsChannel = "fireline_jobs"
+
+// Planner decides, inside the transaction of an incident change, which
+// follow-up work to enqueue (pages, escalation steps) and which to cancel.
+// The engine provides it; the store calls it from every use case that
+// changes an incident, with the incident after the change and the changes
+// recorded, so that a committed change always has its work queued.
+type Planner func(ctx context.Context, q Queue, inc *fireline.Incident, changes []fireline.Change) error
+
+// Queue is the job queue of one transaction.
+type Queue interface {
+	// Enqueue inserts jobs; a key already pending or running is skipped.
+	Enqueue(ctx context.Context, specs ...jobs.Spec) error
+	// Cancel cancels a group's pending jobs of the kinds given (all when
+	// none).
+	Cancel(ctx context.Context, group string, kinds ...string) error
+	// Now is the transaction's frozen instant.
+	Now() time.Time
+}
+
+// SetPlanner installs the planner. Call it before serving.
+func (db *DB) SetPlanner(p Planner) { db.planner = p }
+
+// OnEnqueue installs the function told, after each commit that enqueued
+// jobs, of the earliest run_at enqueued: the local runner's Wake.
+func (db *DB) OnEnqueue(f func(time.Time)) { db.onEnqueue = f }
+
+// Writer returns the pool that writes (on SQLite the single writer
+// connection): the job runner claims through it.
+func (db *DB) Writer() *sql.DB { return db.write }
+
+// Enqueue implements Queue.
+func (tx *Tx) Enqueue(ctx context.Context, specs ...jobs.Spec) error {
+	if len(specs) == 0 {
+		return nil
+	}
+	n, err := jobs.Enqueue(ctx, tx.tx, tx.db.dialect, tx.now, specs...)
+	if err != nil || n == 0 {
+		return err
+	}
+	for _, s := range specs {
+		if tx.wakeAt.IsZero() || s.RunAt.Before(tx.wakeAt) {
+			tx.wakeAt = s.RunAt
+		}
+	}
+	if tx.db.dialect == DialectPostgres && !tx.notified {
+		// Delivered at commit, and only if it commits.
+		if _, err := tx.exec(ctx, "SELECT pg_notify('"+jobsChannel+"', '')"); err != nil {
+			return err
+		}
+		tx.notified = true
+	}
+	return nil
+}
+
+// Cancel implements Queue.
+func (tx *Tx) Cancel(ctx context.Context, group string, kinds ...string) error {
+	_, err := jobs.CancelGroup(ctx, tx.tx, tx.db.dialect, tx.now, group, kinds...)
+	return err
+}
+
+// Now implements Queue.
+func (tx *Tx) Now() time.Time { return tx.now }
+
+// afterCommit wakes the local runner when the transaction enqueued jobs.
+func (tx *Tx) afterCommit() {
+	if !tx.wakeAt.IsZero() && tx.db.onEnqueue != nil {
+		tx.db.onEnqueue(tx.wakeAt)
+	}
+}
+
+// plan runs the planner on an incident change in the change's transaction.
+func (tx *Tx) plan(ctx context.Context, inc *fireline.Incident, changes []fireline.Change) error {
+	if tx.db.planner == nil || len(changes) == 0 {
+		return nil
+	}
+	return tx.db.planner(ctx, tx, inc, changes)
+}
+
+// Listen calls wake whenever another transaction that enqueued jobs
+// commits, until ctx ends. On SQLite, where one process owns the database,
+// it only waits. On PostgreSQL it LISTENs on its own connection,
+// reconnecting after a failure (and waking once then, in case a
+// notification was missed).
+func (db *DB) Listen(ctx context.Context, dsn string, wake func()) {
+	if db.dialect != DialectPostgres {
+		<-ctx.Done()
+		return
+	}
+	for ctx.Err() == nil {
+		if err := db.listenOnce(ctx, dsn, wake); err != nil && ctx.Err() == nil {
+			db.logger.Warn("jobs: listen", "err", err)
+			wake()
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
+		}
+	}
+}
+
+func (db *DB) listenOnce(ctx context.Context, dsn string, wake func()) error {
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, "LISTEN "+jobsChannel); err != nil {
+		return err
+	}
+	for {
+		if _, err := conn.WaitForNotification(ctx); err != nil {
+			return err
+		}
+		wake()
+	}
+}
+
+// JobTx runs fn in a write transaction of its own, for work that belongs
+// to no incident (test pages, periodic jobs).
+func (db *DB) JobTx(ctx context.Context, fn func(tx *Tx) error) error {
+	return db.writeTx(ctx, "job", fn)
+}

@@ -1,0 +1,227 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/fireline-dev/fireline"
+)
+
+// dashboardData is the dashboard: open incidents by severity, who
+// responds now, and what was resolved lately.
+type dashboardData struct {
+	Filter   dashboardFilter
+	Groups   []severityGroup
+	More     bool // more open incidents than one page holds
+	Resolved []incidentRow
+	OnCall   []fireline.EscalationStep
+	Contact  *fireline.Contact
+	Stages   []fireline.Stage
+}
+
+type dashboardFilter struct {
+	Service  string
+	Severity string
+	Stage    string
+}
+
+type severityGroup struct {
+	Severity  *fireline.SeverityPolicy
+	Incidents []incidentRow
+}
+
+func (h *handler) dashboard(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := dashboardFilter{Service: q.Get("service"), Severity: q.Get("severity"), Stage: q.Get("stage")}
+	open := true
+	filter := fireline.IncidentFilter{Open: &open, Service: f.Service, Limit: fireline.MaxPageSize}
+	if f.Severity != "" {
+		filter.Severity = []fireline.Severity{fireline.Severity(f.Severity)}
+	}
+	opened, err := h.cfg.Incidents.FindIncidents(r.Context(), filter)
+	if err != nil {
+		h.renderError(w, r, err)
+		return
+	}
+	closed := false
+	recent, err := h.cfg.Incidents.FindIncidents(r.Context(), fireline.IncidentFilter{Open: &closed, Service: f.Service, Limit: 10})
+	if err != nil {
+		h.renderError(w, r, err)
+		return
+	}
+	data := dashboardData{Filter: f, More: opened.NextCursor != "", Stages: fireline.Stages}
+	now := h.now()
+	for i := range h.cfg.Policy.Severities {
+		g := severityGroup{Severity: &h.cfg.Policy.Severities[i]}
+		for _, inc := range opened.Incidents {
+			if inc.Severity == g.Severity.Level && (f.Stage == "" || string(inc.Stage) == f.Stage) {
+				g.Incidents = append(g.Incidents, newRow(inc, now))
+			}
+		}
+		data.Groups = append(data.Groups, g)
+	}
+	for _, inc := range recent.Incidents {
+		data.Resolved = append(data.Resolved, newRow(inc, now))
+	}
+	data.OnCall, data.Contact = h.firstResponders()
+	h.render(w, r, http.StatusOK, "dashboard", &page{Title: "Dashboard", Nav: "dashboard", Live: "/live/dashboard", Data: data})
+}
+
+// firstResponders is who responds first according to the policy: the
+// first step of the technical escalation chain and the on-call contact.
+// On-call schedules replace this when paging lands.
+func (h *handler) firstResponders() ([]fireline.EscalationStep, *fireline.Contact) {
+	var steps []fireline.EscalationStep
+	if c, ok := h.cfg.Policy.Chain("technical"); ok && len(c.Steps) > 0 {
+		steps = c.Steps[:1]
+	}
+	contact, _ := h.cfg.Policy.Contact("engineering-on-call")
+	return steps, contact
+}
+
+// listData is the incident list with its filters and the next page.
+type listData struct {
+	Q, Severity, Status, Service string
+	Rows                         []incidentRow
+	Next                         string // the next page's URL, "" on the last
+}
+
+func (h *handler) incidentList(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	d := listData{Q: q.Get("q"), Severity: q.Get("severity"), Status: q.Get("status"), Service: q.Get("service")}
+	in := &listInput{Q: d.Q, Service: d.Service, Cursor: q.Get("cursor"), Limit: "25"}
+	if d.Severity != "" {
+		in.Severity = []string{d.Severity}
+	}
+	switch d.Status {
+	case "open":
+		in.Open = "true"
+	case "":
+	default:
+		in.Status = []string{d.Status}
+	}
+	f, err := parseFilter(in)
+	if err == nil {
+		var res *fireline.IncidentPage
+		if res, err = h.cfg.Incidents.FindIncidents(r.Context(), f); err == nil {
+			now := h.now()
+			for _, inc := range res.Incidents {
+				d.Rows = append(d.Rows, newRow(inc, now))
+			}
+			if res.NextCursor != "" {
+				next := url.Values{"q": {d.Q}, "severity": {d.Severity}, "status": {d.Status}, "service": {d.Service}, "cursor": {res.NextCursor}}
+				d.Next = "/incidents?" + next.Encode()
+			}
+		}
+	}
+	p := &page{Title: "Incidents", Nav: "incidents", Data: d}
+	if err != nil {
+		if fireline.ErrorCode(err) != fireline.EInvalid {
+			h.renderError(w, r, err)
+			return
+		}
+		p.Error = &formError{Form: "filter", Message: fireline.ErrorMessage(err)}
+		h.render(w, r, http.StatusBadRequest, "incidents", p)
+		return
+	}
+	h.render(w, r, http.StatusOK, "incidents", p)
+}
+
+// incidentData is everything the incident page shows.
+type incidentData struct {
+	Inc       *fireline.Incident
+	Clocks    []clockView
+	Severity  *fireline.SeverityPolicy
+	Events    []eventView // newest first
+	Alerts    []eventView
+	Pages     []eventView
+	Commander string
+	IsMember  bool
+	Stages    []fireline.Stage
+	ETALocal  string // the ETA for a datetime-local input
+}
+
+func (h *handler) incidentPage(w http.ResponseWriter, r *http.Request) {
+	h.showIncident(w, r, http.StatusOK, nil)
+}
+
+// showIncident renders the incident page, with a refused form's error.
+func (h *handler) showIncident(w http.ResponseWriter, r *http.Request, status int, fe *formError) {
+	id := r.PathValue("id")
+	inc, err := h.cfg.Incidents.FindIncident(r.Context(), id)
+	if err != nil {
+		h.renderError(w, r, err)
+		return
+	}
+	events, err := h.cfg.Incidents.Timeline(r.Context(), id)
+	if err != nil {
+		h.renderError(w, r, err)
+		return
+	}
+	d := incidentData{Inc: inc, Clocks: clocks(inc, h.now()), Commander: newRow(inc, h.now()).Commander, Stages: fireline.Stages}
+	if inc.ETA != nil {
+		loc := h.cfg.Policy.Calendar.Location
+		if loc == nil {
+			loc = time.UTC
+		}
+		d.ETALocal = inc.ETA.In(loc).Format("2006-01-02T15:04")
+	}
+	d.Severity, _ = h.cfg.Policy.Severity(inc.Severity)
+	if u := userFrom(r.Context()); u != nil {
+		d.IsMember = inc.HasMember(u.PersonID)
+	}
+	for _, e := range slices.Backward(events) {
+		v := describe(e, h.cfg.Policy)
+		d.Events = append(d.Events, v)
+		switch {
+		case isAlertEvent(e.Type):
+			d.Alerts = append(d.Alerts, v)
+		case isPageEvent(e.Type):
+			d.Pages = append(d.Pages, v)
+		}
+	}
+	h.render(w, r, status, "incident", &page{Title: inc.ID + " " + inc.Title, Nav: "incidents",
+		Live: "/live/incidents/" + url.PathEscape(inc.ID), Error: fe, Data: d})
+}
+
+// declareData is the declare form and the values sent back with errors.
+type declareData struct {
+	Sources []fireline.Source
+}
+
+func (h *handler) declarePage(w http.ResponseWriter, r *http.Request) {
+	h.render(w, r, http.StatusOK, "declare", &page{Title: "Declare an incident", Nav: "declare",
+		Data: declareData{Sources: fireline.Sources}})
+}
+
+// declare opens an incident from the form and shows it.
+func (h *handler) declare(w http.ResponseWriter, r *http.Request) {
+	r.ParseForm()
+	f := r.PostForm
+	in := fireline.DeclareInput{Title: f.Get("title"), Severity: fireline.Severity(f.Get("severity")),
+		Source: fireline.Source(f.Get("source")), Services: f["services"], Description: f.Get("description")}
+	switch f.Get("restricted") {
+	case "yes":
+		in.Restricted = ptr(true)
+	case "no":
+		in.Restricted = ptr(false)
+	}
+	inc, err := h.cfg.Incidents.DeclareIncident(r.Context(), in)
+	if err != nil {
+		fe := newFormError("declare", err, r)
+		fe.Values["services"] = strings.Join(f["services"], ",")
+		h.render(w, r, statusFor(err), "declare", &page{Title: "Declare an incident", Nav: "declare", Error: fe,
+			Data: declareData{Sources: fireline.Sources}})
+		return
+	}
+	seeOther(w, r, "/incidents/"+url.PathEscape(inc.ID))
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func (h *handler) guidePage(w http.ResponseWriter, r *http.Request) {
+	h.render(w, r, http.StatusOK, "guide", &page{Title: "Response guide", Nav: "guide", Data: fireline.Stages})
+}

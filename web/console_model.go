@@ -1,0 +1,206 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/fireline-dev/fireline"
+)
+
+// clockView is one of an incident's deadlines as the console shows it.
+// State is ok, warn (within the last quarter of its window), late, met or
+// missed; the console script recomputes it every second from Start and
+// Due against the server's clock.
+type clockView struct {
+	Label string
+	Start time.Time
+	Due   time.Time
+	Done  *time.Time
+	State string
+	Text  string
+}
+
+func newClock(label string, start, due time.Time, done *time.Time, now time.Time) clockView {
+	c := clockView{Label: label, Start: start, Due: due, Done: done}
+	switch left := due.Sub(now); {
+	case done != nil && !done.After(due):
+		c.State, c.Text = "met", "met"
+	case done != nil:
+		c.State, c.Text = "missed", "missed by "+span(done.Sub(due))
+	case left < 0:
+		c.State, c.Text = "late", "overdue by "+span(-left)
+	case left <= due.Sub(start)/4:
+		c.State, c.Text = "warn", "in "+span(left)
+	default:
+		c.State, c.Text = "ok", "in "+span(left)
+	}
+	return c
+}
+
+// span formats a duration the way a countdown reads: 2d 3h, 3h 12m,
+// 12m 5s, 40s. The console script formats it the same way.
+func span(d time.Duration) string {
+	s := int64(d / time.Second)
+	switch {
+	case s >= 86400:
+		return fmt.Sprintf("%dd %dh", s/86400, s%86400/3600)
+	case s >= 3600:
+		return fmt.Sprintf("%dh %dm", s/3600, s%3600/60)
+	case s >= 60:
+		return fmt.Sprintf("%dm %ds", s/60, s%60)
+	}
+	return fmt.Sprintf("%ds", s)
+}
+
+// clocks returns an incident's clocks: respond-by, escalate-by (when the
+// severity escalates) and resolve-by.
+func clocks(inc *fireline.Incident, now time.Time) []clockView {
+	cs := []clockView{newClock("Respond by", inc.SeveritySetAt, inc.RespondBy, inc.AcknowledgedAt, now)}
+	if inc.EscalateBy != nil {
+		done := inc.EscalatedAt
+		if done == nil {
+			done = inc.ResolvedAt
+		}
+		cs = append(cs, newClock("Escalate by", inc.SeveritySetAt, *inc.EscalateBy, done, now))
+	}
+	return append(cs, newClock("Resolve by", inc.SeveritySetAt, inc.ResolveBy, inc.ResolvedAt, now))
+}
+
+// incidentRow is an incident in a list.
+type incidentRow struct {
+	*fireline.Incident
+	Clocks    []clockView
+	Commander string
+}
+
+func newRow(inc *fireline.Incident, now time.Time) incidentRow {
+	row := incidentRow{Incident: inc, Clocks: clocks(inc, now)}
+	for _, r := range inc.Roles {
+		if r.Role == fireline.RoleIncidentCommander {
+			row.Commander = r.Person
+		}
+	}
+	return row
+}
+
+// eventView is one timeline entry: who did what, in words.
+type eventView struct {
+	Seq    int64
+	At     time.Time
+	Actor  string
+	Type   string
+	Kind   string // the note kind, for notes
+	What   string
+	Detail string
+	Fields []field // the data of event types the console does not know
+}
+
+type field struct{ Name, Value string }
+
+// describe puts an event in words. Event types recorded by parts of
+// Fireline that the console does not yet know (alerts, pages) are shown
+// with their data as name/value pairs.
+func describe(e *fireline.Event, p *fireline.Policy) eventView {
+	v := eventView{Seq: e.Seq, At: e.At, Actor: e.Actor, Type: string(e.Type)}
+	var d map[string]any
+	json.Unmarshal(e.Data, &d)
+	str := func(k string) string { s, _ := d[k].(string); return s }
+	person := func(k string) string {
+		if pe, ok := p.Person(str(k)); ok {
+			return pe.Name
+		}
+		return str(k)
+	}
+	role := func(k string) string {
+		if r, ok := p.Role(fireline.IncidentRole(str(k))); ok {
+			return r.Name
+		}
+		return humanize(str(k))
+	}
+	fields := func(d map[string]any) []field { return fields(d, calendarLocation(p)) }
+	switch e.Type {
+	case fireline.EventDeclared:
+		v.What = "declared the incident as " + str("severity")
+		v.Detail = str("title")
+	case fireline.EventAcknowledged:
+		v.What = "acknowledged"
+	case fireline.EventSeverityChanged:
+		v.What = "changed severity from " + str("from") + " to " + str("to")
+		v.Detail = str("reason")
+	case fireline.EventRoleAssigned:
+		v.What = "assigned " + role("role") + " to " + person("person")
+	case fireline.EventRoleUnassigned:
+		v.What = "removed " + person("person") + " as " + role("role")
+	case fireline.EventStageChanged:
+		v.What = "moved the incident to " + stageName(fireline.Stage(str("to")))
+		v.Detail = str("reason")
+	case fireline.EventNote:
+		v.Kind = str("kind")
+		v.What = "recorded a " + strings.ReplaceAll(v.Kind, "_", " ")
+		v.Detail = str("text")
+	case fireline.EventUpdated:
+		var keys []string
+		for k := range d {
+			keys = append(keys, strings.ReplaceAll(k, "_", " "))
+		}
+		sort.Strings(keys)
+		v.What = "updated " + strings.Join(keys, ", ")
+		v.Fields = fields(d)
+	case fireline.EventEscalated:
+		v.What = "escalated to " + str("to")
+		v.Detail = str("note")
+	case fireline.EventResolved:
+		v.What = "resolved the incident"
+		v.Detail = str("summary")
+	case fireline.EventReopened:
+		v.What = "reopened the incident"
+		v.Detail = str("reason")
+	case fireline.EventMemberAdded:
+		v.What = "added " + person("person") + " as a member"
+	default:
+		v.What = humanize(string(e.Type))
+		v.Fields = fields(d)
+	}
+	return v
+}
+
+// fields lists an event's data, sorted by name, values as compact text
+// and instants in the calendar's time zone.
+func fields(d map[string]any, loc *time.Location) []field {
+	var out []field
+	for k, val := range d {
+		s, ok := val.(string)
+		if !ok {
+			b, _ := json.Marshal(val)
+			s = string(b)
+		} else if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+			s = t.In(loc).Format("Mon 2 Jan 15:04 MST")
+		}
+		out = append(out, field{humanize(k), s})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// calendarLocation is the policy calendar's time zone, UTC when unset.
+func calendarLocation(p *fireline.Policy) *time.Location {
+	if p.Calendar.Location == nil {
+		return time.UTC
+	}
+	return p.Calendar.Location
+}
+
+// isAlertEvent and isPageEvent pick the timeline entries shown in the
+// incident page's alerts and paging sections; detection and paging record
+// them as they land.
+func isAlertEvent(t fireline.EventType) bool {
+	return strings.HasPrefix(string(t), "alert") || t == "change_event"
+}
+
+func isPageEvent(t fireline.EventType) bool {
+	s := string(t)
+	return strings.HasPrefix(s, "page") || strings.HasPrefix(s, "escalation_step") || strings.HasPrefix(s, "notification")
+}

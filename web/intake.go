@@ -1,0 +1,314 @@
+package web
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"io"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/time/rate"
+
+	"github.com/fireline-dev/fireline"
+	"github.com/fireline-dev/fireline/ingest"
+	"github.com/fireline-dev/fireline/ingest/alertmanager"
+	"github.com/fireline-dev/fireline/ingest/generic"
+	"github.com/fireline-dev/fireline/ingest/grafana"
+)
+
+// maxIntakeBody caps webhook bodies, as PagerDuty does; a larger one gets 413.
+const maxIntakeBody = 512 << 10
+
+// intakeState is what the webhook routes keep between requests: one rate
+// limiter per integration, and the alert counters.
+type intakeState struct {
+	mu       sync.Mutex
+	limiters map[string]*rate.Limiter
+	received *prometheus.CounterVec
+	outcomes *prometheus.CounterVec
+}
+
+func newIntakeState(reg *prometheus.Registry) *intakeState {
+	s := &intakeState{
+		limiters: map[string]*rate.Limiter{},
+		received: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "fireline_alerts_received_total",
+			Help: "Alerts received by webhook intake, by integration type (rejected payloads count one).",
+		}, []string{"type"}),
+		outcomes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "fireline_alerts_total",
+			Help: "Alerts by what intake did with them: created, deduplicated, suppressed, acknowledged, resolved, dropped, rejected.",
+		}, []string{"type", "outcome"}),
+	}
+	reg.MustRegister(s.received, s.outcomes)
+	for _, t := range fireline.IntegrationTypes {
+		s.received.WithLabelValues(string(t))
+		for _, o := range []fireline.AlertOutcome{fireline.OutcomeDeduplicated, fireline.OutcomeRejected, fireline.OutcomeSuppressed} {
+			s.outcomes.WithLabelValues(string(t), string(o))
+		}
+	}
+	return s
+}
+
+// allow takes a token from the integration's bucket; when it is empty it
+// returns how long until the next token.
+func (s *intakeState) allow(in *fireline.Integration, rl fireline.RateLimit, now time.Time) (time.Duration, bool) {
+	if rl.PerSecond <= 0 {
+		return 0, true
+	}
+	s.mu.Lock()
+	lim, ok := s.limiters[in.ID]
+	if !ok {
+		lim = rate.NewLimiter(rate.Limit(rl.PerSecond), max(rl.Burst, 1))
+		s.limiters[in.ID] = lim
+	}
+	s.mu.Unlock()
+	r := lim.ReserveN(now, 1)
+	if d := r.DelayFrom(now); d > 0 {
+		r.CancelAt(now)
+		return d, false
+	}
+	return 0, true
+}
+
+func (s *intakeState) count(t fireline.IntegrationType, results []fireline.AlertResult) {
+	s.received.WithLabelValues(string(t)).Add(float64(len(results)))
+	for _, r := range results {
+		s.outcomes.WithLabelValues(string(t), string(r.Outcome)).Inc()
+	}
+}
+
+func (s *intakeState) rejected(t fireline.IntegrationType) {
+	s.received.WithLabelValues(string(t)).Inc()
+	s.outcomes.WithLabelValues(string(t), string(fireline.OutcomeRejected)).Inc()
+}
+
+// intakeRoutes adds the signed webhook routes (all in publicRoutes: the
+// integration key, not an API token, authenticates them) and the API of
+// integrations, alerts and maintenance windows.
+func (h *handler) intakeRoutes() {
+	h.intake = newIntakeState(h.metrics.registry)
+	rt := h.router
+	rt.public("POST /integrations/alertmanager", h.formatIntake(fireline.IntegrationAlertmanager, alertmanager.Decode))
+	rt.public("POST /integrations/grafana", h.formatIntake(fireline.IntegrationGrafana, grafana.Decode))
+	rt.public("PUT /integrations/grafana", h.formatIntake(fireline.IntegrationGrafana, grafana.Decode))
+	rt.public("POST /integrations/generic", h.formatIntake(fireline.IntegrationGeneric, generic.Decode))
+	rt.public("POST /v2/enqueue", h.pagerDutyEnqueue)
+	rt.public("POST /v2/change/enqueue", h.pagerDutyChange)
+	rt.public("GET /heartbeat/{key}", h.heartbeat)
+	rt.public("POST /heartbeat/{key}", h.heartbeat)
+	h.alertAPIRoutes()
+}
+
+// intakeError is a failure of a webhook request, before or after the
+// store: its status, message, and Retry-After for 429.
+type intakeError struct {
+	status     int
+	message    string
+	problems   []string
+	retryAfter time.Duration
+}
+
+func (e *intakeError) Error() string { return e.message }
+
+func intakeErr(status int, msg string, problems ...string) *intakeError {
+	return &intakeError{status: status, message: msg, problems: problems}
+}
+
+// readBody reads the request body up to maxIntakeBody: 413 beyond it.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, *intakeError) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxIntakeBody))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return nil, intakeErr(http.StatusRequestEntityTooLarge, "the body is larger than 512 KB")
+	case err != nil:
+		return nil, intakeErr(http.StatusBadRequest, "cannot read the body")
+	}
+	return body, nil
+}
+
+// requestKey returns the integration key a request carries: a bearer
+// token, the X-Fireline-Key header, or a basic-auth password.
+func requestKey(r *http.Request) string {
+	if k := strings.TrimSpace(r.Header.Get("X-Fireline-Key")); k != "" {
+		return k
+	}
+	scheme, cred, _ := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+	switch {
+	case strings.EqualFold(scheme, "Bearer"):
+		return strings.TrimSpace(cred)
+	case strings.EqualFold(scheme, "Basic"):
+		if b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(cred)); err == nil {
+			_, pass, _ := strings.Cut(string(b), ":")
+			return pass
+		}
+	}
+	return ""
+}
+
+// admit authenticates key as an integration of type t and takes a rate
+// limit token for it.
+func (h *handler) admit(ctx context.Context, key string, t fireline.IntegrationType) (*fireline.Integration, error) {
+	if h.cfg.Intake == nil {
+		return nil, intakeErr(http.StatusServiceUnavailable, "alert intake is not configured")
+	}
+	if key == "" {
+		return nil, intakeErr(http.StatusUnauthorized, "this needs an integration key: send Authorization: Bearer <key>")
+	}
+	in, err := h.cfg.Intake.IntegrationByKey(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	if in.Type != t {
+		return nil, intakeErr(http.StatusUnauthorized, "this key belongs to a "+string(in.Type)+" integration; post to "+in.Type.Path("{key}"))
+	}
+	if wait, ok := h.intake.allow(in, h.cfg.Policy.Alerts.RateLimit, h.now()); !ok {
+		e := intakeErr(http.StatusTooManyRequests, "this integration is over its rate limit; retry later")
+		e.retryAfter = wait
+		return nil, e
+	}
+	return in, nil
+}
+
+// verifySignature checks an integration's HMAC signature, when it has one.
+func (h *handler) verifySignature(in *fireline.Integration, r *http.Request, body []byte) error {
+	if in.SignatureHeader == "" {
+		return nil
+	}
+	ts := ""
+	if in.TimestampHeader != "" {
+		if ts = r.Header.Get(in.TimestampHeader); ts == "" {
+			return intakeErr(http.StatusUnauthorized, "missing timestamp header "+in.TimestampHeader)
+		}
+	}
+	if !grafana.Verify(in.SigningSecret, body, r.Header.Get(in.SignatureHeader), ts, h.now()) {
+		return intakeErr(http.StatusUnauthorized, "missing or wrong signature in "+in.SignatureHeader)
+	}
+	return nil
+}
+
+// formatIntake serves a webhook whose body decodes into alerts: read,
+// authenticate, verify, limit, decode, check, store, answer.
+func (h *handler) formatIntake(t fireline.IntegrationType, decode func([]byte) ([]fireline.AlertInput, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		results, err := h.ingestFormat(w, r, t, decode)
+		if err != nil {
+			h.writeIntakeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, intakeAnswer{Status: "ok", Alerts: results})
+	}
+}
+
+// intakeAnswer is the body of a successful webhook request.
+type intakeAnswer struct {
+	Status string                 `json:"status"`
+	Alerts []fireline.AlertResult `json:"alerts"`
+}
+
+func (h *handler) ingestFormat(w http.ResponseWriter, r *http.Request, t fireline.IntegrationType, decode func([]byte) ([]fireline.AlertInput, error)) ([]fireline.AlertResult, error) {
+	body, ierr := readBody(w, r)
+	if ierr != nil {
+		return nil, ierr
+	}
+	in, err := h.admit(r.Context(), requestKey(r), t)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.verifySignature(in, r, body); err != nil {
+		return nil, err
+	}
+	alerts, err := decode(body)
+	if err == nil {
+		err = normaliseAll(alerts)
+	}
+	if err != nil {
+		h.intake.rejected(t)
+		return nil, ingest.AsFireline(err)
+	}
+	results, err := h.cfg.Intake.Ingest(r.Context(), in, alerts)
+	if err != nil {
+		return nil, h.storeError(r, err)
+	}
+	h.intake.count(t, results)
+	return results, nil
+}
+
+// normaliseAll checks every alert before any is stored, so that a request
+// is stored whole or not at all.
+func normaliseAll(alerts []fireline.AlertInput) error {
+	var fe []fireline.FieldError
+	for i, a := range alerts {
+		if _, err := a.Normalise(); err != nil {
+			var e *fireline.Error
+			if errors.As(err, &e) {
+				for _, f := range e.Fields {
+					fe = append(fe, fireline.FieldError{Field: "alerts[" + strconv.Itoa(i) + "]." + f.Field, Message: f.Message})
+				}
+			}
+		}
+	}
+	if len(fe) > 0 {
+		return &fireline.Error{Code: fireline.EInvalid, Message: "invalid alerts", Fields: fe}
+	}
+	return nil
+}
+
+// writeIntakeError answers a failed webhook request with problem+json.
+func (h *handler) writeIntakeError(w http.ResponseWriter, r *http.Request, err error) {
+	err = h.storeError(r, err)
+	var ie *intakeError
+	if !errors.As(err, &ie) {
+		h.writeError(w, r, err)
+		return
+	}
+	if ie.retryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(ie.retryAfter.Seconds()))))
+	}
+	p := h.problem(r.Context(), fireline.Errorf(codeOf(ie.status), "%s", ie.message))
+	p.Status, p.Title = ie.status, http.StatusText(ie.status)
+	writeProblem(w, p)
+}
+
+// heartbeat records a ping of a heartbeat integration; the key is the
+// last path segment, as cron jobs can send nothing else.
+func (h *handler) heartbeat(w http.ResponseWriter, r *http.Request) {
+	if r.Body != nil {
+		io.Copy(io.Discard, io.LimitReader(r.Body, maxIntakeBody))
+	}
+	in, err := h.admit(r.Context(), r.PathValue("key"), fireline.IntegrationHeartbeat)
+	if err == nil {
+		err = h.storeError(r, h.cfg.Intake.Heartbeat(r.Context(), in))
+	}
+	if err != nil {
+		h.writeIntakeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// storeError answers a store failure that is not the sender's fault with
+// 503, so that the sender retries: an alert is never answered 2xx unless
+// committed, and never dropped for good because of a database error.
+func (h *handler) storeError(r *http.Request, err error) error {
+	var ie *intakeError
+	var inv *ingest.Invalid
+	if err == nil || errors.As(err, &ie) || errors.As(err, &inv) || fireline.ErrorCode(err) != fireline.EInternal {
+		return err
+	}
+	info := infoFrom(r.Context())
+	h.log.ErrorContext(r.Context(), "intake failed", "err", err.Error(), "route", info.route)
+	return fireline.Errorf(fireline.EUnavailable, "the alert could not be stored; retry later")
+}
+
+// newDedupKey makes up the dedup key of a PagerDuty trigger sent without
+// one, as PagerDuty does, and returns it to the sender.
+func newDedupKey() string { return strings.ReplaceAll(uuid.NewString(), "-", "") }

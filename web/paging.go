@@ -1,0 +1,244 @@
+package web
+
+import (
+	"context"
+	"html/template"
+	"net/http"
+	"time"
+
+	"github.com/fireline-dev/fireline"
+)
+
+// pagingRoutes declares on-call, overrides, readiness, test pages and the
+// acknowledge links of pages. The acknowledge link's confirmation page and
+// its POST are public but signed (see publicRoutes).
+func (h *handler) pagingRoutes(rt *router) {
+	if h.cfg.OnCall == nil {
+		return
+	}
+	operation(h, viewer, get("/oncall", "who-is-on-call", "Who is primary and secondary on every schedule (at=RFC 3339 instant, default now)", "oncall"), h.whoIsOnCall)
+	operation(h, viewer, get("/oncall/overrides", "list-overrides", "List on-call overrides in force between from and to", "oncall"), h.listOverrides)
+	operation(h, responder, post("/oncall/overrides", "create-override", "Put someone on call for a while (override, swap or cover)", "oncall", http.StatusCreated), h.createOverride)
+	operation(h, responder, del("/oncall/overrides/{id}", "delete-override", "Remove an override", "oncall", http.StatusNoContent), h.deleteOverride)
+	operation(h, viewer, get("/oncall/check", "check-oncall", "Readiness: gaps, people on call without a contact method, chain steps that resolve to no one", "oncall"), h.checkOnCall)
+	operation(h, admin, post("/notify/test", "test-page", "Send a test page to a person", "oncall", http.StatusAccepted), h.testPage)
+	cop := http.NewCrossOriginProtection()
+	rt.public("GET /ack/{token}", h.ackPage)
+	rt.public("POST /ack/{token}", cop.Handler(http.HandlerFunc(h.ack)).ServeHTTP)
+}
+
+type (
+	atInput struct {
+		At string `query:"at" doc:"RFC 3339 instant; now when empty"`
+	}
+	onCallList struct {
+		OnCall []fireline.OnCallNow `json:"oncall"`
+	}
+	onCallOutput struct{ Body onCallList }
+)
+
+func (h *handler) parseInstant(ctx context.Context, field, s string, def time.Time) (time.Time, error) {
+	if s == "" {
+		return def, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return t, &fireline.Error{Code: fireline.EInvalid, Message: "invalid " + field,
+			Fields: []fireline.FieldError{{Field: field, Message: "want an RFC 3339 instant such as 2026-12-01T09:00:00Z"}}}
+	}
+	return t, nil
+}
+
+func (h *handler) whoIsOnCall(ctx context.Context, in *atInput) (*onCallOutput, error) {
+	at, err := h.parseInstant(ctx, "at", in.At, h.now())
+	if err != nil {
+		return nil, h.problem(ctx, err)
+	}
+	list, err := h.cfg.OnCall.WhoIsOnCall(ctx, at)
+	if err != nil {
+		return nil, h.problem(ctx, err)
+	}
+	return &onCallOutput{Body: onCallList{OnCall: list}}, nil
+}
+
+type (
+	rangeInput struct {
+		From string `query:"from" doc:"RFC 3339; now when empty"`
+		To   string `query:"to" doc:"RFC 3339; a week after from when empty"`
+	}
+	overrideList struct {
+		Overrides []fireline.Override `json:"overrides"`
+	}
+	overridesOutput struct{ Body overrideList }
+	overrideInput   struct {
+		jsonBody[fireline.OverrideInput]
+	}
+	overrideOutput struct{ Body *fireline.Override }
+	idInput        struct {
+		ID string `path:"id"`
+	}
+)
+
+func (h *handler) listOverrides(ctx context.Context, in *rangeInput) (*overridesOutput, error) {
+	from, err := h.parseInstant(ctx, "from", in.From, h.now())
+	if err != nil {
+		return nil, h.problem(ctx, err)
+	}
+	to, err := h.parseInstant(ctx, "to", in.To, from.Add(7*24*time.Hour))
+	if err != nil {
+		return nil, h.problem(ctx, err)
+	}
+	list, err := h.cfg.OnCall.ListOverrides(ctx, from, to)
+	if err != nil {
+		return nil, h.problem(ctx, err)
+	}
+	return &overridesOutput{Body: overrideList{Overrides: nonNil(list)}}, nil
+}
+
+func (h *handler) createOverride(ctx context.Context, in *overrideInput) (*overrideOutput, error) {
+	body, err := in.decode()
+	if err != nil {
+		return nil, h.problem(ctx, err)
+	}
+	o, err := h.cfg.OnCall.CreateOverride(ctx, body)
+	if err != nil {
+		return nil, h.problem(ctx, err)
+	}
+	return &overrideOutput{Body: o}, nil
+}
+
+func (h *handler) deleteOverride(ctx context.Context, in *idInput) (*struct{}, error) {
+	if err := h.cfg.OnCall.DeleteOverride(ctx, in.ID); err != nil {
+		return nil, h.problem(ctx, err)
+	}
+	return nil, nil
+}
+
+type (
+	checkInput struct {
+		From string `query:"from" doc:"RFC 3339; now when empty"`
+		Days int    `query:"days" doc:"how many days ahead to check (1-92, default 7)"`
+	}
+	readinessBody struct {
+		From     time.Time                   `json:"from"`
+		To       time.Time                   `json:"to"`
+		Problems []fireline.ReadinessProblem `json:"problems"`
+	}
+	readinessOutput struct{ Body readinessBody }
+)
+
+func (h *handler) checkOnCall(ctx context.Context, in *checkInput) (*readinessOutput, error) {
+	from, err := h.parseInstant(ctx, "from", in.From, h.now())
+	if err != nil {
+		return nil, h.problem(ctx, err)
+	}
+	if in.Days == 0 {
+		in.Days = 7
+	}
+	if in.Days < 1 || in.Days > 92 {
+		return nil, h.problem(ctx, &fireline.Error{Code: fireline.EInvalid, Message: "invalid check",
+			Fields: []fireline.FieldError{{Field: "days", Message: "must be 1 to 92"}}})
+	}
+	horizon := time.Duration(in.Days) * 24 * time.Hour
+	problems, err := h.cfg.OnCall.Readiness(ctx, from, horizon)
+	if err != nil {
+		return nil, h.problem(ctx, err)
+	}
+	return &readinessOutput{Body: readinessBody{From: from.UTC(), To: from.Add(horizon).UTC(), Problems: problems}}, nil
+}
+
+type (
+	testPageBody struct {
+		Person string `json:"person"`
+	}
+	testPageInput struct {
+		jsonBody[testPageBody]
+	}
+)
+
+func (h *handler) testPage(ctx context.Context, in *testPageInput) (*struct{}, error) {
+	body, err := in.decode()
+	if err != nil {
+		return nil, h.problem(ctx, err)
+	}
+	if err := h.cfg.OnCall.TestPage(ctx, body.Person); err != nil {
+		return nil, h.problem(ctx, err)
+	}
+	return nil, nil
+}
+
+// ackTemplate is the acknowledge link's page: a confirmation with a POST
+// button (a GET never changes anything, so link scanners cannot
+// acknowledge), then the outcome. It shows the incident's id only.
+var ackTemplate = template.Must(template.New("ack").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>Fireline: acknowledge {{.Incident}}</title></head>
+<body style="font-family: system-ui, sans-serif; max-width: 32rem; margin: 3rem auto">
+<h1>{{.Incident}}</h1>
+{{if .Done}}<p>{{.Message}}</p>
+{{else}}<p>Acknowledge {{.Incident}} as <strong>{{.Person}}</strong>? Escalation stops once it is acknowledged.</p>
+<form method="post"><button type="submit" style="font-size: 1.2rem; padding: .5rem 1.5rem">Acknowledge</button></form>
+<p><small>This link works until {{.Expires}}.</small></p>{{end}}
+</body></html>`))
+
+type ackView struct {
+	Incident, Person, Expires, Message string
+	Done                               bool
+}
+
+func (h *handler) verifyAck(r *http.Request) (ackView, error) {
+	subject, exp, err := h.cfg.Links.Verify(fireline.LinkAcknowledge, r.PathValue("token"), h.now())
+	if err != nil {
+		return ackView{}, err
+	}
+	inc, person, ok := fireline.ParseAckSubject(subject)
+	if !ok {
+		return ackView{}, fireline.Errorf(fireline.ENotFound, "this link is not valid or has expired")
+	}
+	return ackView{Incident: inc, Person: person, Expires: exp.Format(time.RFC1123)}, nil
+}
+
+func (h *handler) renderAck(w http.ResponseWriter, status int, v ackView) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	w.WriteHeader(status)
+	ackTemplate.Execute(w, v)
+}
+
+// ackPage shows the confirmation for a valid link.
+func (h *handler) ackPage(w http.ResponseWriter, r *http.Request) {
+	v, err := h.verifyAck(r)
+	if err != nil {
+		h.renderAck(w, http.StatusNotFound, ackView{Incident: "Link not valid", Done: true, Message: "This acknowledge link is not valid or has expired."})
+		return
+	}
+	h.renderAck(w, http.StatusOK, v)
+}
+
+// ack acknowledges the incident as the link's person. The signed link is
+// the authority for this one action, so it acts with admin visibility: an
+// escalation may page someone who is not (yet) a member of a restricted
+// incident.
+func (h *handler) ack(w http.ResponseWriter, r *http.Request) {
+	v, err := h.verifyAck(r)
+	if err != nil {
+		h.renderAck(w, http.StatusNotFound, ackView{Incident: "Link not valid", Done: true, Message: "This acknowledge link is not valid or has expired."})
+		return
+	}
+	actor := fireline.Actor{Role: fireline.RoleAdmin, PersonID: v.Person, TokenID: "ack-link"}
+	ctx := fireline.NewContextWithActor(r.Context(), actor)
+	v.Done = true
+	_, err = h.cfg.Incidents.Act(ctx, v.Incident, fireline.Action{Kind: fireline.ActAcknowledge})
+	switch fireline.ErrorCode(err) {
+	case "":
+		v.Message = "Acknowledged. Escalation has stopped."
+		h.renderAck(w, http.StatusOK, v)
+	case fireline.EConflict:
+		v.Message = fireline.ErrorMessage(err)
+		h.renderAck(w, http.StatusConflict, v)
+	default:
+		v.Message = "Could not acknowledge: " + fireline.ErrorMessage(err)
+		h.renderAck(w, statusOf[fireline.ErrorCode(err)], v)
+	}
+}
