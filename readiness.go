@@ -21,9 +21,11 @@ type ReadinessProblem struct {
 }
 
 // Readiness lists the problems between from and to: gaps in every
-// schedule's primary and secondary roles, people on call without a contact
-// method, and chain steps that resolve to no one at from.
-func (p *Policy) Readiness(from, to time.Time, overrides []Override) []ReadinessProblem {
+// schedule's primary and secondary roles, people on call without a working
+// contact method, and chain steps that resolve to no one at from. usable
+// says whether a contact method type can deliver (its channel is
+// configured); nil means every type can.
+func (p *Policy) Readiness(from, to time.Time, overrides []Override, usable func(ContactMethodType) bool) []ReadinessProblem {
 	out := []ReadinessProblem{}
 	for i := range p.Schedules {
 		s := &p.Schedules[i]
@@ -34,10 +36,10 @@ func (p *Policy) Readiness(from, to time.Time, overrides []Override) []Readiness
 				case sh.Person == "":
 					out = append(out, ReadinessProblem{Kind: "gap", Schedule: s.ID, Role: role, From: sh.Start, To: sh.End,
 						Message: fmt.Sprintf("no %s on call on %s from %s to %s", role, s.ID, sh.Start.Format(time.RFC3339), sh.End.Format(time.RFC3339))})
-				case (!ok || len(per.Methods()) == 0) && !reported[sh.Person]:
+				case (!ok || !reachable(per, usable)) && !reported[sh.Person]:
 					reported[sh.Person] = true
 					out = append(out, ReadinessProblem{Kind: "unreachable", Schedule: s.ID, Role: role, Person: sh.Person, From: sh.Start, To: sh.End,
-						Message: fmt.Sprintf("%s is %s on call on %s from %s but has no contact method", sh.Person, role, s.ID, sh.Start.Format(time.RFC3339))})
+						Message: fmt.Sprintf("%s is %s on call on %s from %s but has no working contact method (none listed, or their channels are not configured on this server)", sh.Person, role, s.ID, sh.Start.Format(time.RFC3339))})
 				}
 			}
 		}
@@ -52,4 +54,14 @@ func (p *Policy) Readiness(from, to time.Time, overrides []Override) []Readiness
 		}
 	}
 	return out
+}
+
+// reachable reports whether one of the person's contact methods can deliver.
+func reachable(per *Person, usable func(ContactMethodType) bool) bool {
+	for _, m := range per.Methods() {
+		if usable == nil || usable(m.Type) {
+			return true
+		}
+	}
+	return false
 }

@@ -138,7 +138,8 @@ func (e *Engine) Readiness(ctx context.Context, now time.Time, horizon time.Dura
 	if err != nil {
 		return nil, err
 	}
-	return e.Policy.Readiness(now, now.Add(horizon), overrides), nil
+	usable := func(t fireline.ContactMethodType) bool { _, ok := e.Channels[t]; return ok }
+	return e.Policy.Readiness(now, now.Add(horizon), overrides, usable), nil
 }
 
 // gapReport logs the readiness problems of the coming week, once a day.

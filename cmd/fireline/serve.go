@@ -135,9 +135,16 @@ func startOnDB(ctx context.Context, db *sqlstore.DB, pol *fireline.Policy, cfg s
 	if err := db.Migrate(ctx); err != nil {
 		return nil, err
 	}
+	// Listen before creating the first admin token, so that a start that
+	// cannot bind does not consume the one-time token.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return nil, err
+	}
 	tokens := sqlstore.NewTokenService(db, pol)
 	secret, err := tokens.EnsureAdminToken(ctx, cfg.BootstrapToken)
 	if err != nil {
+		ln.Close()
 		return nil, err
 	}
 	if secret != "" && cfg.BootstrapToken == "" {
@@ -145,12 +152,14 @@ func startOnDB(ctx context.Context, db *sqlstore.DB, pol *fireline.Policy, cfg s
 	}
 	pg, err := newPaging(ctx, db, pol, cfg, logger)
 	if err != nil {
+		ln.Close()
 		return nil, err
 	}
 	intake := newIntake(db, pol, cfg)
-	// Console: users and sessions, and live updates from each commit.
+	// Console: users and sessions, and live updates from each commit of
+	// every writer (on PostgreSQL, of every replica).
 	incidents, hub, users := sqlstore.NewIncidentService(db, pol), live.NewHub(), sqlstore.NewUserService(db, pol)
-	incidents.SetPublisher(hub)
+	db.SetPublisher(hub)
 	handler := web.NewHandler(web.Config{
 		Users: users, Sessions: users, Live: hub,
 		Policy: pol, Incidents: incidents, Tokens: tokens, Auth: tokens,
@@ -159,11 +168,6 @@ func startOnDB(ctx context.Context, db *sqlstore.DB, pol *fireline.Policy, cfg s
 		Intake: intake, Maintenance: sqlstore.NewMaintenanceService(db, pol),
 		OnCall: engine.OnCall{Engine: pg.engine}, Links: pg.engine.Links, Metrics: pg.engine.Metrics.Registry,
 	})
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		intake.Close()
-		return nil, err
-	}
 	s := &server{db: db, ln: ln, intake: intake, paging: pg, done: make(chan error, 1), logger: logger, http: &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
