@@ -260,8 +260,15 @@ func (inc *Incident) apply(at time.Time, c Change) {
 		inc.addMember(d.Person)
 	case *AlertAttachedData, *AlertResolvedData, *ChangeEventData:
 		// Recorded for the timeline; the alerts table holds their state.
-	case *EscalationStepData, *PageAttemptData:
-		// Paging is recorded for the timeline; it changes no state.
+	case *EscalationStepData:
+		// A step of the escalation audience that paged someone is the
+		// escalation the escalate-by clock asks for (the first one counts,
+		// as with a person's escalation).
+		if d.Escalation && len(d.Recipients) > 0 && inc.EscalatedAt == nil {
+			inc.EscalatedAt = &at
+		}
+	case *PageAttemptData:
+		// Recorded for the timeline; it changes no state.
 	}
 }
 

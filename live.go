@@ -4,14 +4,19 @@ package fireline
 // stands after the commit, and its newest event's sequence number. It
 // carries no event data, so a subscriber that is told reads what it may
 // see through the services.
+//
+// A change with Refresh set names no incident (Incident is nil): changes
+// may have been missed (a replica's listener reconnected), so a
+// subscriber should reload whatever it shows.
 type IncidentChange struct {
 	Incident *Incident
 	Seq      int64
+	Refresh  bool
 }
 
-// EventPublisher is told about each committed change to an incident. The
-// store calls Publish after the commit, never inside the transaction;
-// Publish must not block.
+// EventPublisher is told about each committed change to an incident, by
+// any writer. The store calls Publish after the commit, never inside the
+// transaction, and never for one rolled back; Publish must not block.
 type EventPublisher interface {
 	Publish(c IncidentChange)
 }

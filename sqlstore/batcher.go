@@ -28,15 +28,20 @@ type batcher struct {
 	stop     chan struct{}
 	stopped  chan struct{}
 	once     sync.Once
+	prepared bool // intake's statements are prepared (stmt.go)
 }
 
 // batchJob is one request's work.
 type batchJob struct {
 	ctx  context.Context
 	size int
-	run  func(ctx context.Context, tx *Tx) error
+	run  func(ctx context.Context, b *intakeBatch) error
 	err  error
 	done chan struct{}
+	// integration and keys name the open alerts the job will look up, for
+	// the batch to read them ahead in one query (PostgreSQL).
+	integration string
+	keys        []string
 }
 
 func newBatcher(db *DB, maxItems int) *batcher {
@@ -51,9 +56,16 @@ var errShuttingDown = fireline.Errorf(fireline.EUnavailable, "the server is shut
 
 // do runs fn in the next batch and returns its error, or the commit's.
 // fn may run more than once (after a concurrent insert of the same dedup
-// key on PostgreSQL), so it must only write through tx.
-func (b *batcher) do(ctx context.Context, size int, fn func(ctx context.Context, tx *Tx) error) error {
-	j := &batchJob{ctx: ctx, size: max(size, 1), run: fn, done: make(chan struct{})}
+// key on PostgreSQL, or after another job of its batch failed), so it
+// must only write through the batch's transaction.
+func (b *batcher) do(ctx context.Context, size int, fn func(ctx context.Context, ib *intakeBatch) error) error {
+	return b.submit(&batchJob{ctx: ctx, size: max(size, 1), run: fn})
+}
+
+// submit queues a job and waits for its answer.
+func (b *batcher) submit(j *batchJob) error {
+	ctx := j.ctx
+	j.done = make(chan struct{})
 	select {
 	case b.queue <- j:
 	case <-ctx.Done():
@@ -117,33 +129,83 @@ func (b *batcher) drain() {
 	}
 }
 
-// run commits one batch. A job's own failure rolls back to its savepoint;
-// a failure of the transaction itself fails every job that had succeeded.
+// errBatchFailed aborts the fast attempt at a batch when one of its jobs
+// fails, so that the batch runs again job by job.
+var errBatchFailed = errors.New("a job of the batch failed")
+
+// run commits one batch. It first runs every job in one pass without
+// savepoints, keeping the incidents they touch in memory and writing each
+// row once (intakeBatch). If any job fails, that transaction is rolled
+// back whole and the batch runs again the careful way: each job inside a
+// savepoint of its own, its incidents written before the savepoint is
+// released, so that a failing job is rolled back alone. A failure of the
+// transaction itself fails every job that had succeeded.
 func (b *batcher) run(batch []*batchJob) {
+	if !b.prepared {
+		// Outside any transaction (stmt.go); again until all are prepared.
+		b.prepared = b.db.prepareStatements(context.Background(), intakeStatements()...)
+	}
 	ok := make([]bool, len(batch))
 	err := b.db.writeTx(context.Background(), "intake", func(tx *Tx) error {
+		ib := newIntakeBatch(tx)
+		if err := ib.prefetchOpen(context.Background(), batchKeys(batch)); err != nil {
+			return err
+		}
 		for i, j := range batch {
 			if err := j.ctx.Err(); err != nil {
 				j.err = err
 				continue
 			}
-			if err := b.runJob(tx, i, j); err != nil {
-				if fatal := b.isFatal(err); fatal != nil {
-					return fatal
-				}
-				j.err = b.db.dbError("intake", err)
-				continue
+			// Once started, a job is not cancelled with its request:
+			// cancelling a statement midway could break the transaction
+			// the batch shares.
+			if err := j.run(context.WithoutCancel(j.ctx), ib); err != nil {
+				return errBatchFailed
 			}
 			ok[i] = true
 		}
-		return nil
+		return ib.flush(context.Background())
 	})
+	if errors.Is(err, errBatchFailed) {
+		clear(ok)
+		err = b.db.writeTx(context.Background(), "intake", func(tx *Tx) error {
+			ib := newIntakeBatch(tx)
+			for i, j := range batch {
+				j.err = nil
+				if err := j.ctx.Err(); err != nil {
+					j.err = err
+					continue
+				}
+				if err := b.runJob(ib, i, j); err != nil {
+					if fatal := b.isFatal(err); fatal != nil {
+						return fatal
+					}
+					j.err = b.db.dbError("intake", err)
+					continue
+				}
+				ok[i] = true
+			}
+			return nil
+		})
+	}
 	for i, j := range batch {
 		if ok[i] || j.err == nil {
 			j.err = err
 		}
 		close(j.done)
 	}
+}
+
+// batchKeys collects the open-alert keys of a batch's jobs, by
+// integration.
+func batchKeys(batch []*batchJob) map[string][]string {
+	keys := map[string][]string{}
+	for _, j := range batch {
+		if j.integration != "" && len(j.keys) > 0 && j.ctx.Err() == nil {
+			keys[j.integration] = append(keys[j.integration], j.keys...)
+		}
+	}
+	return keys
 }
 
 // fatalError marks a failure after which the transaction cannot go on.
@@ -162,22 +224,27 @@ func (b *batcher) isFatal(err error) error {
 
 // runJob runs one job inside a savepoint, retrying once after a unique
 // violation (another transaction inserted the same open dedup key first).
-func (b *batcher) runJob(tx *Tx, i int, j *batchJob) error {
+// The job's incidents are written before the savepoint is released; when
+// it fails, what the batch held in memory is dropped with its writes.
+func (b *batcher) runJob(ib *intakeBatch, i int, j *batchJob) error {
+	tx := ib.tx
 	sp := "j" + strconv.Itoa(i)
-	// Once started, a job is not cancelled with its request: cancelling a
-	// statement midway could break the transaction the batch shares.
 	ctx := context.WithoutCancel(j.ctx)
 	for attempt := 0; ; attempt++ {
 		if _, err := tx.exec(ctx, "SAVEPOINT "+sp); err != nil {
 			return fatalError{err}
 		}
-		err := j.run(ctx, tx)
+		err := j.run(ctx, ib)
+		if err == nil {
+			err = ib.flush(ctx)
+		}
 		if err == nil {
 			if _, err := tx.exec(ctx, "RELEASE SAVEPOINT "+sp); err != nil {
 				return fatalError{err}
 			}
 			return nil
 		}
+		ib.reset()
 		if _, rbErr := tx.exec(ctx, "ROLLBACK TO SAVEPOINT "+sp); rbErr != nil {
 			return fatalError{fmt.Errorf("%w (and rollback to savepoint: %v)", err, rbErr)}
 		}

@@ -44,6 +44,15 @@ type DB struct {
 	logger     *slog.Logger
 	planner    Planner         // jobs.go
 	onEnqueue  func(time.Time) // jobs.go
+	// stmts holds the statements prepared once for hot paths (stmt.go);
+	// keys caches integrations by key hash (integration.go).
+	stmts stmtCache
+	keys  keyCache
+	// changes publishes committed incident changes (publish.go); pgDSN
+	// and changesChannel are its PostgreSQL listener's.
+	changes        *relay
+	pgDSN          string
+	changesChannel string
 }
 
 // Open opens the database named by dsn: a "postgres://" or "postgresql://"
@@ -86,6 +95,7 @@ func (db *DB) Dialect() string { return db.dialect }
 
 // Close closes the database's connections.
 func (db *DB) Close() error {
+	db.closeRelay() // publish.go
 	var errs []error
 	if db.read != nil && db.read != db.write {
 		errs = append(errs, db.read.Close())
@@ -105,6 +115,12 @@ type Tx struct {
 	// notified says it has sent its NOTIFY.
 	wakeAt   time.Time
 	notified bool
+	// touched are the incidents this transaction appended events to, to
+	// publish after the commit (publish.go).
+	touched map[int64]struct{}
+	// prepared are this transaction's handles on the DB's cached
+	// statements (stmt.go).
+	prepared map[string]*sql.Stmt
 }
 
 func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
@@ -149,10 +165,14 @@ func (db *DB) inTx(ctx context.Context, op string, pool *sql.DB, opts *sql.TxOpt
 	if err := fn(tx); err != nil {
 		return db.dbError(op, err)
 	}
+	if err := tx.notifyTouched(ctx); err != nil { // publish.go
+		return db.dbError(op, err)
+	}
 	if err := sqlTx.Commit(); err != nil {
 		return db.dbError(op, err)
 	}
 	tx.afterCommit()
+	tx.publishTouched() // publish.go: never reached on rollback
 	return nil
 }
 

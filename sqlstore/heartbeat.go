@@ -22,15 +22,16 @@ func (s *IntakeService) Heartbeat(ctx context.Context, integ *fireline.Integrati
 	if integ.Type != fireline.IntegrationHeartbeat {
 		return fireline.Errorf(fireline.EInvalid, "integration %q is a %s integration, not a heartbeat", integ.Name, integ.Type)
 	}
-	return s.batcher.do(ctx, 1, func(ctx context.Context, tx *Tx) error {
+	return s.batcher.do(ctx, 1, func(ctx context.Context, b *intakeBatch) error {
+		tx := b.tx
 		if _, err := tx.exec(ctx, "UPDATE integrations SET last_ping_at = ? WHERE id = ?", micros(tx.now), integ.ID); err != nil {
 			return err
 		}
-		open, err := findOpenAlert(ctx, tx, integ.ID, heartbeatKey)
+		open, err := b.openAlert(ctx, integ.ID, heartbeatKey)
 		if err != nil || open == nil {
 			return err
 		}
-		_, err = s.resolve(ctx, tx, integ, open, fireline.AlertInput{Action: fireline.AlertResolve, DedupKey: heartbeatKey})
+		_, err = s.resolve(ctx, b, integ, open, fireline.AlertInput{Action: fireline.AlertResolve, DedupKey: heartbeatKey})
 		return err
 	})
 }

@@ -11,8 +11,6 @@ import (
 type IncidentService struct {
 	db     *DB
 	policy *fireline.Policy
-	// publisher is told about each committed change (publish.go).
-	publisher fireline.EventPublisher
 }
 
 var _ fireline.IncidentService = (*IncidentService)(nil)
@@ -50,7 +48,6 @@ func (s *IncidentService) DeclareIncident(ctx context.Context, in fireline.Decla
 	if err != nil {
 		return nil, err
 	}
-	s.publish(inc)
 	return inc, nil
 }
 
@@ -129,7 +126,6 @@ func (s *IncidentService) Act(ctx context.Context, id string, a fireline.Action)
 	if err != nil {
 		return nil, err
 	}
-	s.publish(inc)
 	return inc, nil
 }
 

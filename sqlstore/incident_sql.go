@@ -85,7 +85,7 @@ func updateIncident(ctx context.Context, tx *Tx, inc *fireline.Incident) error {
 	if err != nil {
 		return err
 	}
-	res, err := tx.exec(ctx, updateIncidentSQL, append(values[1:], inc.Number)...)
+	res, err := tx.execCached(ctx, updateIncidentSQL, append(values[1:], inc.Number)...)
 	if err != nil {
 		return fmt.Errorf("update %s: %w", inc.ID, err)
 	}
@@ -186,14 +186,41 @@ func syncSet(ctx context.Context, tx *Tx, table, column string, n int64, before,
 	return nil
 }
 
+const insertEventSQL = `INSERT INTO events (incident_number, seq, at, actor, type, data, prev_hash, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+
 // insertEvent appends an event. No code path updates or deletes events;
-// the database's triggers refuse both.
-func insertEvent(ctx context.Context, tx *Tx, n int64, e *fireline.Event) error {
-	_, err := tx.exec(ctx, `INSERT INTO events (incident_number, seq, at, actor, type, data, prev_hash, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		n, e.Seq, micros(e.At), e.Actor, string(e.Type), string(e.Data), e.PrevHash, e.Hash)
-	if err != nil {
-		return fmt.Errorf("append event %d to %s: %w", e.Seq, e.Incident, err)
+// the database's triggers refuse both. It is the only way events are
+// written, so it records the incident on the transaction, which publishes
+// it after the commit (publish.go): every writer's events appear live.
+//
+// Several events of one incident, in order, go in one statement (intake
+// appends a batch's events so on PostgreSQL, saving round trips).
+func insertEvent(ctx context.Context, tx *Tx, n int64, events ...*fireline.Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	tx.touch(n)
+	e := events[0]
+	if len(events) == 1 {
+		_, err := tx.execCached(ctx, insertEventSQL, n, e.Seq, micros(e.At), e.Actor, string(e.Type), string(e.Data), e.PrevHash, e.Hash)
+		if err != nil {
+			return fmt.Errorf("append event %d to %s: %w", e.Seq, e.Incident, err)
+		}
+		return nil
+	}
+	var q strings.Builder
+	q.WriteString("INSERT INTO events (incident_number, seq, at, actor, type, data, prev_hash, hash) VALUES ")
+	args := make([]any, 0, 8*len(events))
+	for i, e := range events {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
+		args = append(args, n, e.Seq, micros(e.At), e.Actor, string(e.Type), string(e.Data), e.PrevHash, e.Hash)
+	}
+	if _, err := tx.exec(ctx, q.String(), args...); err != nil {
+		return fmt.Errorf("append events %d to %d to %s: %w", e.Seq, events[len(events)-1].Seq, e.Incident, err)
 	}
 	return nil
 }

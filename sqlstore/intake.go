@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"sync"
 	"time"
 
@@ -57,11 +58,7 @@ func (s *IntakeService) IntegrationByKey(ctx context.Context, key string) (*fire
 	if key == "" || len(key) > 200 {
 		return nil, invalid
 	}
-	var in *fireline.Integration
-	err := s.db.readTx(ctx, "integration by key", func(tx *Tx) (err error) {
-		in, err = integrationByKeyHash(ctx, tx, fireline.HashToken(key))
-		return err
-	})
+	in, err := s.db.integrationByKey(ctx, fireline.HashToken(key))
 	if err != nil {
 		return nil, err
 	}
@@ -86,52 +83,73 @@ func (s *IntakeService) Ingest(ctx context.Context, integ *fireline.Integration,
 		}
 		valid[i] = v
 	}
-	err := s.batcher.do(ctx, len(alerts), func(ctx context.Context, tx *Tx) error {
+	keys := make([]string, 0, len(valid))
+	for i, a := range valid {
+		if results[i].Outcome != fireline.OutcomeRejected {
+			keys = append(keys, a.DedupKey)
+		}
+	}
+	err := s.batcher.submit(&batchJob{ctx: ctx, size: max(len(alerts), 1), integration: integ.ID, keys: keys, run: func(ctx context.Context, b *intakeBatch) error {
 		for i, a := range valid {
 			if results[i].Outcome == fireline.OutcomeRejected {
 				continue
 			}
-			r, err := s.ingestOne(ctx, tx, integ, a)
+			r, err := s.ingestOne(ctx, b, integ, a)
 			if err != nil {
 				return err
 			}
 			results[i] = r
 		}
 		return nil
-	})
+	}})
 	if err != nil {
 		return nil, err
 	}
 	return results, nil
 }
 
-func (s *IntakeService) ingestOne(ctx context.Context, tx *Tx, integ *fireline.Integration, a fireline.AlertInput) (fireline.AlertResult, error) {
-	open, err := findOpenAlert(ctx, tx, integ.ID, a.DedupKey)
+func (s *IntakeService) ingestOne(ctx context.Context, b *intakeBatch, integ *fireline.Integration, a fireline.AlertInput) (fireline.AlertResult, error) {
+	open, err := b.openAlert(ctx, integ.ID, a.DedupKey)
 	if err != nil {
 		return fireline.AlertResult{}, err
 	}
 	switch a.Action {
 	case fireline.AlertTrigger:
 		if open != nil {
-			return s.repeat(ctx, tx, open, a)
+			return s.repeat(ctx, b.tx, open, a)
 		}
-		return s.trigger(ctx, tx, integ, a)
+		return s.trigger(ctx, b, integ, a)
 	case fireline.AlertAcknowledge:
 		if open == nil {
 			return fireline.AlertResult{Outcome: fireline.OutcomeDropped, DedupKey: a.DedupKey}, nil
 		}
-		return s.acknowledge(ctx, tx, integ, open, a)
+		return s.acknowledge(ctx, b, integ, open, a)
 	default:
 		if open == nil {
-			return s.resolvedUnknown(ctx, tx, integ, a)
+			return s.resolvedUnknown(ctx, b.tx, integ, a)
 		}
-		return s.resolve(ctx, tx, integ, open, a)
+		return s.resolve(ctx, b, integ, open, a)
 	}
 }
 
-// repeat counts a trigger of an open alert: deduplicated.
+const (
+	repeatAlertSQL  = "UPDATE alerts SET count = count + 1, last_seen_at = ? WHERE id = ?"
+	ackAlertSQL     = "UPDATE alerts SET status = ?, last_seen_at = ? WHERE id = ?"
+	resolveAlertSQL = "UPDATE alerts SET status = ?, resolved_at = ?, last_seen_at = ? WHERE id = ?"
+	insertGroupSQL  = "INSERT INTO alert_groups (incident_number, service, group_key, open_alerts, last_alert_at) VALUES (?, ?, ?, ?, ?)"
+	maintenanceSQL  = "SELECT COUNT(*) FROM maintenance_windows WHERE service = ? AND starts_at <= ? AND ends_at > ?"
+	// groupIncidentSQL finds the open incident of an alert group whose
+	// last alert came within the window.
+	groupIncidentSQL = `SELECT g.incident_number FROM alert_groups g JOIN incidents i ON i.number = g.incident_number
+		WHERE g.service = ? AND g.group_key = ? AND g.last_alert_at >= ? AND i.status IN (?, ?)
+		ORDER BY g.incident_number DESC LIMIT 1`
+)
+
+// repeat counts a trigger of an open alert: deduplicated. A repeat
+// changes no incident, so it is a counter on the alert row (count,
+// last_seen_at), not a timeline event.
 func (s *IntakeService) repeat(ctx context.Context, tx *Tx, open *openAlert, a fireline.AlertInput) (fireline.AlertResult, error) {
-	_, err := tx.exec(ctx, "UPDATE alerts SET count = count + 1, last_seen_at = ? WHERE id = ?", micros(tx.now), open.id)
+	_, err := tx.execCached(ctx, repeatAlertSQL, micros(tx.now), open.id)
 	r := fireline.AlertResult{Outcome: fireline.OutcomeDeduplicated, DedupKey: a.DedupKey, AlertID: open.id}
 	if open.incident.Valid {
 		r.Incident = fireline.IncidentID(open.incident.Int64)
@@ -149,10 +167,11 @@ func newAlertRow(integ *fireline.Integration, a fireline.AlertInput, c fireline.
 
 // trigger stores a new alert and opens or joins an incident, unless a
 // maintenance window covers its service.
-func (s *IntakeService) trigger(ctx context.Context, tx *Tx, integ *fireline.Integration, a fireline.AlertInput) (fireline.AlertResult, error) {
+func (s *IntakeService) trigger(ctx context.Context, b *intakeBatch, integ *fireline.Integration, a fireline.AlertInput) (fireline.AlertResult, error) {
+	tx := b.tx
 	c := s.policy.Alerts.Classify(a, integ.Service)
 	row := newAlertRow(integ, a, c, tx.now)
-	inMaintenance, err := underMaintenance(ctx, tx, c.Service)
+	inMaintenance, err := b.underMaintenance(ctx, c.Service)
 	if err != nil {
 		return fireline.AlertResult{}, err
 	}
@@ -161,14 +180,15 @@ func (s *IntakeService) trigger(ctx context.Context, tx *Tx, integ *fireline.Int
 		if err := insertAlert(ctx, tx, row, integ.Restricted()); err != nil {
 			return fireline.AlertResult{}, err
 		}
+		b.setOpen(integ.ID, a.DedupKey, &openAlert{id: row.ID, status: row.Status})
 		return fireline.AlertResult{Outcome: fireline.OutcomeSuppressed, DedupKey: a.DedupKey, AlertID: row.ID}, nil
 	}
-	inc, err := s.groupIncident(ctx, tx, c)
+	inc, err := s.groupIncident(ctx, b, c)
 	if err != nil {
 		return fireline.AlertResult{}, err
 	}
 	if inc == nil {
-		if inc, err = s.openIncident(ctx, tx, integ, a, c); err != nil {
+		if inc, err = s.openIncident(ctx, b, integ, a, c); err != nil {
 			return fireline.AlertResult{}, err
 		}
 	}
@@ -176,34 +196,79 @@ func (s *IntakeService) trigger(ctx context.Context, tx *Tx, integ *fireline.Int
 	if err := insertAlert(ctx, tx, row, integ.Restricted()); err != nil {
 		return fireline.AlertResult{}, err
 	}
-	if err := recordOn(ctx, tx, inc, integ, inc.AttachAlert(row, tx.now)); err != nil {
+	b.setOpen(integ.ID, a.DedupKey, &openAlert{id: row.ID, status: row.Status, incident: sql.NullInt64{Int64: inc.Number, Valid: true}})
+	if err := b.record(ctx, inc, integ, inc.AttachAlert(row, tx.now)); err != nil {
 		return fireline.AlertResult{}, err
 	}
-	_, err = tx.exec(ctx, "UPDATE alert_groups SET open_alerts = open_alerts + 1, last_alert_at = ? WHERE incident_number = ?",
-		micros(tx.now), inc.Number)
-	return fireline.AlertResult{Outcome: fireline.OutcomeCreated, DedupKey: a.DedupKey, AlertID: row.ID, Incident: inc.ID}, err
+	g, err := b.group(ctx, inc.Number)
+	if err != nil {
+		return fireline.AlertResult{}, err
+	}
+	if g.exists {
+		g.open, g.lastAlertAt, g.dirty = g.open+1, micros(tx.now), true
+	}
+	return fireline.AlertResult{Outcome: fireline.OutcomeCreated, DedupKey: a.DedupKey, AlertID: row.ID, Incident: inc.ID}, nil
 }
 
 // groupIncident returns the open incident of the alert's group whose last
 // alert came within the policy's window, locked; nil when there is none.
-func (s *IntakeService) groupIncident(ctx context.Context, tx *Tx, c fireline.Classification) (*fireline.Incident, error) {
-	var n int64
-	err := tx.queryRow(ctx, `SELECT g.incident_number FROM alert_groups g JOIN incidents i ON i.number = g.incident_number
-		WHERE g.service = ? AND g.group_key = ? AND g.last_alert_at >= ? AND i.status IN (?, ?)
-		ORDER BY g.incident_number DESC LIMIT 1`,
-		c.Service, c.GroupKey, micros(tx.now.Add(-s.policy.Alerts.Window())),
-		string(fireline.StatusTriggered), string(fireline.StatusAcknowledged)).Scan(&n)
-	if err != nil {
-		if isNoRows(err) {
+// Within a batch the answer is kept: a group's last alert only moves
+// later, and the transaction's instant is frozen, so an incident found
+// stays in the window until it is no longer open.
+func (s *IntakeService) groupIncident(ctx context.Context, b *intakeBatch, c fireline.Classification) (*fireline.Incident, error) {
+	k := groupKey{c.Service, c.GroupKey}
+	if n, ok := b.byKey[k]; ok {
+		if n == 0 {
 			return nil, nil
 		}
+		if inc := b.incidents[n]; inc != nil && inc.Status.Open() {
+			return inc, nil
+		}
+		delete(b.byKey, k)
+	}
+	// The query reads incident statuses and alert groups: bring the rows
+	// up to date first.
+	if err := b.flush(ctx); err != nil {
 		return nil, err
 	}
-	return findIncident(ctx, tx, systemActor, fireline.IncidentID(n), n, true)
+	tx := b.tx
+	var n int64
+	err := tx.queryRowCached(ctx, groupIncidentSQL,
+		c.Service, c.GroupKey, micros(tx.now.Add(-s.policy.Alerts.Window())),
+		string(fireline.StatusTriggered), string(fireline.StatusAcknowledged)).Scan(&n)
+	if isNoRows(err) {
+		b.byKey[k] = 0
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	inc, err := b.incident(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	b.byKey[k] = n
+	return inc, nil
+}
+
+// underMaintenance reports whether a window covers service now; the
+// answer holds for the whole transaction, whose instant is frozen.
+func (b *intakeBatch) underMaintenance(ctx context.Context, service string) (bool, error) {
+	if v, ok := b.maint[service]; ok {
+		return v, nil
+	}
+	var n int64
+	now := micros(b.tx.now)
+	if err := b.tx.queryRowCached(ctx, maintenanceSQL, service, now, now).Scan(&n); err != nil {
+		return false, err
+	}
+	b.maint[service] = n > 0
+	return n > 0, nil
 }
 
 // openIncident declares the incident a new alert group starts.
-func (s *IntakeService) openIncident(ctx context.Context, tx *Tx, integ *fireline.Integration, a fireline.AlertInput, c fireline.Classification) (*fireline.Incident, error) {
+func (s *IntakeService) openIncident(ctx context.Context, b *intakeBatch, integ *fireline.Integration, a fireline.AlertInput, c fireline.Classification) (*fireline.Incident, error) {
+	tx := b.tx
 	in := fireline.DeclareInput{
 		Title: truncate(a.Summary, fireline.MaxTitle), Severity: c.Severity, Source: integ.Source,
 		Services: []string{c.Service}, Description: truncate(describeAlert(a), fireline.MaxText),
@@ -216,9 +281,13 @@ func (s *IntakeService) openIncident(ctx context.Context, tx *Tx, integ *firelin
 	if err != nil {
 		return nil, err
 	}
-	_, err = tx.exec(ctx, "INSERT INTO alert_groups (incident_number, service, group_key, open_alerts, last_alert_at) VALUES (?, ?, ?, 0, ?)",
-		inc.Number, c.Service, c.GroupKey, micros(tx.now))
-	return inc, err
+	if _, err = tx.execCached(ctx, insertGroupSQL, inc.Number, c.Service, c.GroupKey, 0, micros(tx.now)); err != nil {
+		return nil, err
+	}
+	b.incidents[inc.Number] = inc
+	b.groups[inc.Number] = &groupRow{exists: true, lastAlertAt: micros(tx.now)}
+	b.byKey[groupKey{c.Service, c.GroupKey}] = inc.Number
+	return inc, nil
 }
 
 func describeAlert(a fireline.AlertInput) string {
@@ -243,16 +312,17 @@ func truncate(s string, n int) string {
 
 // acknowledge marks an open alert acknowledged, and acknowledges its
 // incident if nobody has.
-func (s *IntakeService) acknowledge(ctx context.Context, tx *Tx, integ *fireline.Integration, open *openAlert, a fireline.AlertInput) (fireline.AlertResult, error) {
+func (s *IntakeService) acknowledge(ctx context.Context, b *intakeBatch, integ *fireline.Integration, open *openAlert, a fireline.AlertInput) (fireline.AlertResult, error) {
+	tx := b.tx
 	r := fireline.AlertResult{Outcome: fireline.OutcomeAcknowledged, DedupKey: a.DedupKey, AlertID: open.id}
-	if _, err := tx.exec(ctx, "UPDATE alerts SET status = ?, last_seen_at = ? WHERE id = ?",
-		string(fireline.AlertAcknowledged), micros(tx.now), open.id); err != nil {
+	if _, err := tx.execCached(ctx, ackAlertSQL, string(fireline.AlertAcknowledged), micros(tx.now), open.id); err != nil {
 		return r, err
 	}
+	open.status = fireline.AlertAcknowledged
 	if !open.incident.Valid {
 		return r, nil
 	}
-	inc, err := findIncident(ctx, tx, systemActor, fireline.IncidentID(open.incident.Int64), open.incident.Int64, true)
+	inc, err := b.incident(ctx, open.incident.Int64)
 	if err != nil {
 		return r, err
 	}
@@ -260,37 +330,38 @@ func (s *IntakeService) acknowledge(ctx context.Context, tx *Tx, integ *fireline
 	if inc.Status != fireline.StatusTriggered {
 		return r, nil
 	}
-	return r, s.act(ctx, tx, inc, integ, fireline.Action{Kind: fireline.ActAcknowledge})
+	return r, s.act(ctx, b, inc, integ, fireline.Action{Kind: fireline.ActAcknowledge})
 }
 
 // resolve resolves an open alert and, when it was its incident's last
 // open alert and the policy says so, the incident.
-func (s *IntakeService) resolve(ctx context.Context, tx *Tx, integ *fireline.Integration, open *openAlert, a fireline.AlertInput) (fireline.AlertResult, error) {
+func (s *IntakeService) resolve(ctx context.Context, b *intakeBatch, integ *fireline.Integration, open *openAlert, a fireline.AlertInput) (fireline.AlertResult, error) {
+	tx := b.tx
 	r := fireline.AlertResult{Outcome: fireline.OutcomeResolved, DedupKey: a.DedupKey, AlertID: open.id}
-	if _, err := tx.exec(ctx, "UPDATE alerts SET status = ?, resolved_at = ?, last_seen_at = ? WHERE id = ?",
+	if _, err := tx.execCached(ctx, resolveAlertSQL,
 		string(fireline.AlertResolved), micros(tx.now), micros(tx.now), open.id); err != nil {
 		return r, err
 	}
+	b.setOpen(integ.ID, a.DedupKey, nil)
 	if !open.incident.Valid {
 		return r, nil
 	}
-	inc, err := findIncident(ctx, tx, systemActor, fireline.IncidentID(open.incident.Int64), open.incident.Int64, true)
+	inc, err := b.incident(ctx, open.incident.Int64)
 	if err != nil {
 		return r, err
 	}
 	r.Incident = inc.ID
 	row := &fireline.Alert{ID: open.id, DedupKey: a.DedupKey}
-	if err := recordOn(ctx, tx, inc, integ, inc.ResolveAlert(row, tx.now)); err != nil {
+	if err := b.record(ctx, inc, integ, inc.ResolveAlert(row, tx.now)); err != nil {
 		return r, err
 	}
-	var left int64
-	err = tx.queryRow(ctx, "UPDATE alert_groups SET open_alerts = open_alerts - 1 WHERE incident_number = ? RETURNING open_alerts",
-		inc.Number).Scan(&left)
-	if err != nil && !isNoRows(err) {
+	g, err := b.group(ctx, inc.Number)
+	if err != nil || !g.exists {
 		return r, err
 	}
-	if err == nil && left <= 0 && inc.Status.Open() && s.policy.Alerts.AutoResolves(inc.Severity) {
-		return r, s.act(ctx, tx, inc, integ, fireline.Action{Kind: fireline.ActResolve, Text: "All alerts resolved."})
+	g.open, g.dirty = g.open-1, true
+	if g.open <= 0 && inc.Status.Open() && s.policy.Alerts.AutoResolves(inc.Severity) {
+		return r, s.act(ctx, b, inc, integ, fireline.Action{Kind: fireline.ActResolve, Text: "All alerts resolved."})
 	}
 	return r, nil
 }
@@ -312,49 +383,24 @@ func (s *IntakeService) resolvedUnknown(ctx context.Context, tx *Tx, integ *fire
 }
 
 // act does a domain action to a locked incident as the integration.
-func (s *IntakeService) act(ctx context.Context, tx *Tx, inc *fireline.Incident, integ *fireline.Integration, a fireline.Action) error {
-	changes, err := inc.Do(s.policy, a, tx.now)
+func (s *IntakeService) act(ctx context.Context, b *intakeBatch, inc *fireline.Incident, integ *fireline.Integration, a fireline.Action) error {
+	changes, err := inc.Do(s.policy, a, b.tx.now)
 	if err != nil {
 		return err
 	}
-	return recordOn(ctx, tx, inc, integ, changes...)
-}
-
-// recordOn appends changes already applied to inc as events by the
-// integration, and stores the incident's row.
-func recordOn(ctx context.Context, tx *Tx, inc *fireline.Incident, integ *fireline.Integration, changes ...fireline.Change) error {
-	actor := integ.Actor().Name()
-	for _, c := range changes {
-		e, err := fireline.NewEvent(inc.ID, inc.EventCount+1, inc.HeadHash, tx.now, actor, c)
-		if err != nil {
-			return err
-		}
-		if err := insertEvent(ctx, tx, inc.Number, e); err != nil {
-			return err
-		}
-		inc.EventCount, inc.HeadHash = e.Seq, e.Hash
-	}
-	if err := updateIncident(ctx, tx, inc); err != nil {
-		return err
-	}
-	// An acknowledgement or resolution from the sender stops the paging
-	// walk in this same transaction, as one from a person does.
-	return tx.plan(ctx, inc, changes)
-}
-
-// underMaintenance reports whether a window covers service now.
-func underMaintenance(ctx context.Context, tx *Tx, service string) (bool, error) {
-	var n int64
-	err := tx.queryRow(ctx, "SELECT COUNT(*) FROM maintenance_windows WHERE service = ? AND starts_at <= ? AND ends_at > ?",
-		service, micros(tx.now), micros(tx.now)).Scan(&n)
-	return n > 0, err
+	return b.record(ctx, inc, integ, changes...)
 }
 
 // RecordChange puts a change event on the timeline of every open incident
 // of the integration's service. It never opens an incident.
 func (s *IntakeService) RecordChange(ctx context.Context, integ *fireline.Integration, c fireline.ChangeInput) error {
 	d := fireline.ChangeEventData{Integration: integ.Name, Summary: c.Summary, Source: c.Source, Timestamp: c.Timestamp, Links: c.Links}
-	return s.batcher.do(ctx, 1, func(ctx context.Context, tx *Tx) error {
+	return s.batcher.do(ctx, 1, func(ctx context.Context, b *intakeBatch) error {
+		// The query reads incident statuses: bring the rows up to date.
+		if err := b.flush(ctx); err != nil {
+			return err
+		}
+		tx := b.tx
 		rows, err := tx.query(ctx, `SELECT s.incident_number FROM incident_services s JOIN incidents i ON i.number = s.incident_number
 			WHERE s.service_id = ? AND i.status IN (?, ?) ORDER BY s.incident_number`,
 			integ.Service, string(fireline.StatusTriggered), string(fireline.StatusAcknowledged))
@@ -375,11 +421,11 @@ func (s *IntakeService) RecordChange(ctx context.Context, integ *fireline.Integr
 			return err
 		}
 		for _, n := range numbers {
-			inc, err := findIncident(ctx, tx, systemActor, fireline.IncidentID(n), n, true)
+			inc, err := b.incident(ctx, n)
 			if err != nil {
 				return err
 			}
-			if err := recordOn(ctx, tx, inc, integ, inc.RecordChangeEvent(d, tx.now)); err != nil {
+			if err := b.record(ctx, inc, integ, inc.RecordChangeEvent(d, tx.now)); err != nil {
 				return err
 			}
 		}

@@ -22,7 +22,7 @@ type intakeEnv struct {
 	key    string
 }
 
-func newIntakeEnv(t *testing.T, dsn string, typ fireline.IntegrationType) *intakeEnv {
+func newIntakeEnv(t testing.TB, dsn string, typ fireline.IntegrationType) *intakeEnv {
 	t.Helper()
 	e := &intakeEnv{env: newEnv(t, dsn)}
 	p := policy.Default()

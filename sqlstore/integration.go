@@ -118,6 +118,7 @@ func (s *IntegrationService) RotateIntegrationKey(ctx context.Context, id string
 		grace = fireline.DefaultRotationGrace
 	}
 	out := &fireline.CreatedIntegration{Key: newIntegrationKey()}
+	defer s.db.forgetIntegrationKeys() // after the commit: the cache must not keep the old key's row
 	err := s.db.writeTx(ctx, "rotate integration key", func(tx *Tx) error {
 		in, err := findIntegration(ctx, tx, id, true)
 		if err != nil {
@@ -146,6 +147,7 @@ func (s *IntegrationService) DeleteIntegration(ctx context.Context, id string) e
 	if _, err := actorFrom(ctx); err != nil {
 		return err
 	}
+	defer s.db.forgetIntegrationKeys() // after the commit: a deleted key stops working at once
 	return s.db.writeTx(ctx, "delete integration", func(tx *Tx) error {
 		if _, err := findIntegration(ctx, tx, id, true); err != nil {
 			return err
@@ -172,18 +174,20 @@ func findIntegration(ctx context.Context, tx *Tx, id string, lock bool) (*fireli
 
 // integrationByKeyHash finds the live integration whose current key, or
 // previous key still in its grace period, hashes to hash; nil if none.
-func integrationByKeyHash(ctx context.Context, tx *Tx, hash string) (*fireline.Integration, error) {
-	in, err := scanIntegration(tx.queryRow(ctx, "SELECT "+integrationColumns+
+// viaPrevious says it was the previous key.
+func integrationByKeyHash(ctx context.Context, tx *Tx, hash string) (in *fireline.Integration, viaPrevious bool, err error) {
+	in, err = scanIntegration(tx.queryRow(ctx, "SELECT "+integrationColumns+
 		" FROM integrations WHERE key_hash = ? AND deleted_at IS NULL", hash))
 	if err == sql.ErrNoRows {
+		viaPrevious = true
 		in, err = scanIntegration(tx.queryRow(ctx, "SELECT "+integrationColumns+
 			" FROM integrations WHERE previous_key_hash = ? AND previous_key_expires_at > ? AND deleted_at IS NULL",
 			hash, micros(tx.now)))
 	}
 	if err == sql.ErrNoRows {
-		return nil, nil
+		return nil, false, nil
 	}
-	return in, err
+	return in, viaPrevious, err
 }
 
 func scanIntegration(row scanner) (*fireline.Integration, error) {

@@ -57,10 +57,16 @@ func (s *PagingStore) Incident(ctx context.Context, n int64) (*fireline.Incident
 	return inc, err
 }
 
-// Record appends a change to the incident's timeline as the pager. Paging
-// changes alter no incident state, so only the head moves.
+// Record applies a paging change to the incident and appends it to the
+// timeline as the pager. Most paging changes alter no incident state, so
+// only the head moves; an escalation step that sets EscalatedAt stores the
+// whole row (docs/adr/0023-escalation-on-the-timeline.md).
 func (tx *PageTx) Record(ctx context.Context, c fireline.Change) error {
 	inc := tx.inc
+	changed, err := inc.RecordPaging(c, tx.now)
+	if err != nil {
+		return err
+	}
 	e, err := fireline.NewEvent(inc.ID, inc.EventCount+1, inc.HeadHash, tx.now, pagerActor.Name(), c)
 	if err != nil {
 		return err
@@ -69,6 +75,9 @@ func (tx *PageTx) Record(ctx context.Context, c fireline.Change) error {
 		return err
 	}
 	inc.EventCount, inc.HeadHash = e.Seq, e.Hash
+	if changed {
+		return updateIncident(ctx, tx.Tx, inc)
+	}
 	_, err = tx.exec(ctx, "UPDATE incidents SET event_count = ?, head_hash = ? WHERE number = ?", e.Seq, e.Hash, inc.Number)
 	return err
 }

@@ -20,12 +20,21 @@ func (db *DB) openPostgres(ctx context.Context, dsn string) error {
 		return err
 	}
 	pool.SetMaxOpenConns(20)
-	pool.SetMaxIdleConns(10)
+	// As many idle as open: a connection closed after a burst must be
+	// forked and authenticated again, and loses its prepared statements.
+	pool.SetMaxIdleConns(20)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
 	db.write, db.read = pool, pool
 	if err := pool.PingContext(ctx); err != nil {
 		return db.dbError("open", err)
 	}
+	// The live-update listener (publish.go) connects with the same DSN and
+	// listens on the channel of the schema it works in.
+	var schema sql.NullString
+	if err := pool.QueryRowContext(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
+		return db.dbError("open", err)
+	}
+	db.pgDSN, db.changesChannel = dsn, changesChannelFor(schema.String)
 	return nil
 }
 

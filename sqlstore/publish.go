@@ -1,17 +1,247 @@
 package sqlstore
 
-import "github.com/fireline-dev/fireline"
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
 
-// SetPublisher makes the service tell p about every change it commits,
-// after the commit. Call it before serving; nil turns publishing off.
-func (s *IncidentService) SetPublisher(p fireline.EventPublisher) { s.publisher = p }
+	"github.com/jackc/pgx/v5"
 
-// publish tells the publisher, if any, that inc was committed with its
-// newest event. The publisher gets its own copy of the incident.
-func (s *IncidentService) publish(inc *fireline.Incident) {
-	if s.publisher == nil || inc == nil {
+	"github.com/fireline-dev/fireline"
+)
+
+// Live updates (docs/adr/0031-live-updates.md, 0033-generic-publishing.md).
+//
+// Every timeline event goes through insertEvent, which records its
+// incident on the transaction. The write-transaction wrapper (inTx) then,
+// on PostgreSQL, sends pg_notify(<channel>, '<number>') for each touched
+// incident just before the commit (delivered only if it commits), and after
+// a successful commit hands the touched numbers to the DB's relay. The
+// relay reads those incidents as committed and publishes each one whose
+// newest event it has not published yet. On PostgreSQL the relay also
+// LISTENs on a connection of its own, so that commits of other replicas
+// reach this replica's publisher through the same path; its own commits
+// arrive twice and are published once.
+
+// changesChannel is the NOTIFY channel of incident changes on the public
+// schema; other schemas get a channel of their own (changesChannelFor).
+const changesChannel = "fireline_changes"
+
+// maxTracked bounds the relay's memory of what it published.
+const maxTracked = 10000
+
+// relay reads touched incidents after their commit and publishes them.
+type relay struct {
+	db      *DB
+	pub     fireline.EventPublisher
+	wake    chan struct{}
+	mu      sync.Mutex
+	pending map[int64]struct{}
+	refresh bool
+	last    map[int64]int64 // the newest seq published per incident
+	stop    context.CancelFunc
+	done    sync.WaitGroup
+}
+
+// SetPublisher makes the store tell p about every committed change to an
+// incident's timeline, by any writer (incidents, alert intake, paging),
+// shortly after the commit and never for a rolled-back one; on PostgreSQL
+// also about the commits of other replicas on the same schema. Publish is
+// called from one goroutine of the store's. Call it once, before serving;
+// Close stops it.
+func (db *DB) SetPublisher(p fireline.EventPublisher) {
+	if p == nil || db.changes != nil {
 		return
 	}
-	c := *inc
-	s.publisher.Publish(fireline.IncidentChange{Incident: &c, Seq: inc.EventCount})
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &relay{db: db, pub: p, wake: make(chan struct{}, 1), pending: map[int64]struct{}{},
+		last: map[int64]int64{}, stop: cancel}
+	db.changes = r
+	r.done.Add(1)
+	go func() { defer r.done.Done(); r.run(ctx) }()
+	if db.dialect == DialectPostgres && db.pgDSN != "" {
+		r.done.Add(1)
+		go func() { defer r.done.Done(); r.listen(ctx) }()
+	}
+}
+
+// closeRelay stops the relay and waits for its goroutines.
+func (db *DB) closeRelay() {
+	if db.changes != nil {
+		db.changes.stop()
+		db.changes.done.Wait()
+	}
+}
+
+// touch records, in insertEvent, that the transaction appended an event
+// to incident n.
+func (tx *Tx) touch(n int64) {
+	if tx.touched == nil {
+		tx.touched = map[int64]struct{}{}
+	}
+	tx.touched[n] = struct{}{}
+}
+
+// notifyTouched sends, on PostgreSQL, one notification per touched
+// incident inside the transaction about to commit: PostgreSQL delivers
+// them at commit and drops them on rollback.
+func (tx *Tx) notifyTouched(ctx context.Context) error {
+	if tx.db.dialect != DialectPostgres || len(tx.touched) == 0 {
+		return nil
+	}
+	parts := make([]string, 0, len(tx.touched))
+	for n := range tx.touched {
+		parts = append(parts, "pg_notify('"+tx.db.changesChannel+"', '"+strconv.FormatInt(n, 10)+"')")
+	}
+	_, err := tx.exec(ctx, "SELECT "+strings.Join(parts, ", "))
+	return err
+}
+
+// publishTouched hands a committed transaction's incidents to the relay.
+func (tx *Tx) publishTouched() {
+	if r := tx.db.changes; r != nil && len(tx.touched) > 0 {
+		r.add(tx.touched, false)
+	}
+}
+
+// add queues incidents (and a full refresh) without blocking.
+func (r *relay) add(numbers map[int64]struct{}, refresh bool) {
+	r.mu.Lock()
+	for n := range numbers {
+		r.pending[n] = struct{}{}
+	}
+	r.refresh = r.refresh || refresh
+	r.mu.Unlock()
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (r *relay) run(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-r.wake:
+		}
+		r.mu.Lock()
+		pending, refresh := r.pending, r.refresh
+		r.pending, r.refresh = map[int64]struct{}{}, false
+		r.mu.Unlock()
+		if refresh {
+			r.pub.Publish(fireline.IncidentChange{Refresh: true})
+		}
+		if len(pending) > 0 {
+			r.publish(ctx, pending)
+		}
+	}
+}
+
+// publish reads the incidents as committed and publishes those with an
+// event the relay has not published yet.
+func (r *relay) publish(ctx context.Context, numbers map[int64]struct{}) {
+	args := make([]any, 0, len(numbers))
+	for n := range numbers {
+		args = append(args, n)
+	}
+	var incs []*fireline.Incident
+	err := r.db.readTx(ctx, "publish", func(tx *Tx) error {
+		rows, err := tx.query(ctx, selectIncident+" WHERE i.number IN ("+placeholders(len(args))+") ORDER BY i.number", args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			inc, err := scanIncident(rows)
+			if err != nil {
+				return err
+			}
+			incs = append(incs, finish(inc, tx.now))
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		if ctx.Err() == nil {
+			r.db.logger.Warn("live: read changed incidents", "err", err)
+			r.pub.Publish(fireline.IncidentChange{Refresh: true})
+		}
+		return
+	}
+	if len(r.last) > maxTracked {
+		clear(r.last) // at worst one change is published twice
+	}
+	for _, inc := range incs {
+		if r.last[inc.Number] >= inc.EventCount {
+			continue
+		}
+		r.last[inc.Number] = inc.EventCount
+		r.pub.Publish(fireline.IncidentChange{Incident: inc, Seq: inc.EventCount})
+	}
+}
+
+// listen relays the notifications of every replica's commits into this
+// one's publisher, on a connection of its own. After losing the
+// connection it reconnects with backoff (250 ms doubling to 30 s) and then
+// publishes a full refresh, since notifications sent meanwhile are lost.
+func (r *relay) listen(ctx context.Context) {
+	backoff, failed := 250*time.Millisecond, false
+	for ctx.Err() == nil {
+		err := r.listenOnce(ctx, func() {
+			backoff = 250 * time.Millisecond
+			if failed {
+				r.add(nil, true)
+				failed = false
+			}
+		})
+		if ctx.Err() != nil {
+			return
+		}
+		failed = true
+		r.db.logger.Warn("live: listen", "err", err, "retry_in", backoff)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 30*time.Second)
+	}
+}
+
+func (r *relay) listenOnce(ctx context.Context, connected func()) error {
+	conn, err := pgx.Connect(ctx, r.db.pgDSN)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{r.db.changesChannel}.Sanitize()); err != nil {
+		return err
+	}
+	connected()
+	for {
+		nt, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return err
+		}
+		n, err := strconv.ParseInt(nt.Payload, 10, 64)
+		if err != nil {
+			continue
+		}
+		r.add(map[int64]struct{}{n: {}}, false)
+	}
+}
+
+// changesChannelFor names the NOTIFY channel of a schema: replicas share
+// it only when they share the schema, so that deployments (or tests) in
+// different schemas of one database do not hear each other.
+func changesChannelFor(schema string) string {
+	if schema == "" || schema == "public" {
+		return changesChannel
+	}
+	sum := sha256.Sum256([]byte(schema))
+	return changesChannel + "_" + hex.EncodeToString(sum[:6])
 }

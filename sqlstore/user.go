@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
@@ -109,6 +110,32 @@ func (s *UserService) SetUserRole(ctx context.Context, ref string, role fireline
 		}
 		u.Role = role
 		_, err = tx.exec(ctx, "UPDATE users SET role = ? WHERE id = ?", string(role), u.ID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// SetUserPerson implements fireline.UserService. ENotFound; EInvalid for
+// a person not in the policy's directory.
+func (s *UserService) SetUserPerson(ctx context.Context, ref, person string) (*fireline.User, error) {
+	if _, err := actorFrom(ctx); err != nil {
+		return nil, err
+	}
+	person = strings.TrimSpace(person)
+	if _, ok := s.policy.Person(person); !ok {
+		return nil, &fireline.Error{Code: fireline.EInvalid, Message: "invalid person",
+			Fields: []fireline.FieldError{{Field: "person", Message: "no person " + strconv.Quote(person) + " in the policy's directory"}}}
+	}
+	var u *fireline.User
+	err := s.db.writeTx(ctx, "set user person", func(tx *Tx) (err error) {
+		if u, err = mustFindUser(ctx, tx, ref); err != nil {
+			return err
+		}
+		u.PersonID = person
+		_, err = tx.exec(ctx, "UPDATE users SET person_id = ? WHERE id = ?", person, u.ID)
 		return err
 	})
 	if err != nil {

@@ -164,26 +164,3 @@ func TestSessions(t *testing.T) {
 		code(t, err, fireline.EConflict)
 	})
 }
-
-// TestPublisherHearsCommits checks that the incident service tells its
-// publisher about each committed change, and nothing about refused ones.
-func TestPublisherHearsCommits(t *testing.T) {
-	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
-		e := newEnv(t, dsn)
-		var got []fireline.IncidentChange
-		e.incidents.SetPublisher(fireline.PublishFunc(func(c fireline.IncidentChange) { got = append(got, c) }))
-		inc, err := e.incidents.DeclareIncident(as(alex), fireline.DeclareInput{Title: "t", Severity: "P3"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := e.incidents.Act(as(alex), inc.ID, fireline.Action{Kind: fireline.ActAcknowledge}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := e.incidents.Act(as(alex), inc.ID, fireline.Action{Kind: fireline.ActAcknowledge}); err == nil {
-			t.Fatal("second acknowledge accepted")
-		}
-		if len(got) != 2 || got[0].Seq != 1 || got[1].Seq != 3 || got[1].Incident.Status != fireline.StatusAcknowledged {
-			t.Fatalf("published %+v", got)
-		}
-	})
-}

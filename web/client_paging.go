@@ -64,3 +64,14 @@ func (c *Client) Readiness(ctx context.Context, from time.Time, horizon time.Dur
 func (c *Client) TestPage(ctx context.Context, person string) error {
 	return c.do(ctx, http.MethodPost, "/notify/test", nil, testPageBody{Person: person}, nil)
 }
+
+// FeedURL returns the secret URL of a schedule's or a person's calendar
+// feed.
+func (c *Client) FeedURL(ctx context.Context, r fireline.FeedRef) (string, error) {
+	q := url.Values{string(r.Kind): {r.ID}}
+	out, err := call[feedURLBody](ctx, c, http.MethodGet, "/oncall/feed", q, nil)
+	if err != nil {
+		return "", err
+	}
+	return out.URL, nil
+}

@@ -32,6 +32,12 @@ func (c *Client) SetUserRole(ctx context.Context, ref string, role fireline.Role
 	return call[fireline.User](ctx, c, http.MethodPost, "/users/"+url.PathEscape(ref)+"/role", nil, userRoleBody{Role: role})
 }
 
+// SetUserPerson changes the person a user acts as; ref is an id or an
+// email.
+func (c *Client) SetUserPerson(ctx context.Context, ref, person string) (*fireline.User, error) {
+	return call[fireline.User](ctx, c, http.MethodPost, "/users/"+url.PathEscape(ref)+"/person", nil, userPersonBody{Person: person})
+}
+
 // DisableUser disables a user and ends their sessions.
 func (c *Client) DisableUser(ctx context.Context, ref string) (*fireline.User, error) {
 	return call[fireline.User](ctx, c, http.MethodPost, "/users/"+url.PathEscape(ref)+"/disable", nil, nil)

@@ -55,6 +55,15 @@ func (h *handler) formSetUserRole(w http.ResponseWriter, r *http.Request) {
 	seeOther(w, r, "/admin/users")
 }
 
+func (h *handler) formSetUserPerson(w http.ResponseWriter, r *http.Request) {
+	r.ParseForm()
+	if _, err := h.cfg.Users.SetUserPerson(r.Context(), r.PathValue("id"), r.PostForm.Get("person")); err != nil {
+		h.showUsers(w, r, statusFor(err), newFormError("user-"+r.PathValue("id"), err, r), usersData{})
+		return
+	}
+	seeOther(w, r, "/admin/users")
+}
+
 func (h *handler) formDisableUser(w http.ResponseWriter, r *http.Request) {
 	r.ParseForm()
 	if _, err := h.cfg.Users.DisableUser(r.Context(), r.PathValue("id")); err != nil {

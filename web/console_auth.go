@@ -3,7 +3,9 @@ package web
 import (
 	"embed"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/fireline-dev/fireline"
 )
@@ -43,12 +45,27 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 		h.renderError(w, r, fireline.Errorf(fireline.EUnavailable, "the console has no user store"))
 		return
 	}
+	attempt := h.loginAttemptOf(r, data.Email)
+	if wait := h.throttle.wait(attempt, h.now()); wait > 0 {
+		// Checks no password, and is not counted: waiting is all it takes.
+		secs := int((wait + time.Second - 1) / time.Second)
+		h.log.WarnContext(r.Context(), "login throttled", "email", data.Email, "address", attempt.address, "retry_after", secs)
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		err := fireline.Errorf(fireline.EUnavailable, "Too many failed logins. Try again in %s, or ask an admin for a login link.", span(time.Duration(secs)*time.Second))
+		h.render(w, r, http.StatusTooManyRequests, "login", &page{Title: "Log in", Error: newFormError("login", err, r), Data: data})
+		return
+	}
 	sess, err := h.cfg.Sessions.Login(r.Context(), strings.TrimSpace(data.Email), r.PostForm.Get("password"))
 	if err != nil {
+		if fireline.ErrorCode(err) == fireline.EUnauthorized {
+			h.throttle.failed(attempt, h.now())
+		}
 		h.log.InfoContext(r.Context(), "login refused", "email", data.Email, "code", fireline.ErrorCode(err))
 		h.render(w, r, formStatus(err), "login", &page{Title: "Log in", Error: newFormError("login", err, r), Data: data})
 		return
 	}
+	h.throttle.succeeded(attempt)
+	h.setDeviceCookie(w, r, sess.User.Email)
 	h.startSession(w, r, sess, data.Next)
 }
 

@@ -17,8 +17,7 @@ type dashboardData struct {
 	Groups   []severityGroup
 	More     bool // more open incidents than one page holds
 	Resolved []incidentRow
-	OnCall   []fireline.EscalationStep
-	Contact  *fireline.Contact
+	OnCall   onCallView // console_detect.go
 	Stages   []fireline.Stage
 }
 
@@ -66,20 +65,8 @@ func (h *handler) dashboard(w http.ResponseWriter, r *http.Request) {
 	for _, inc := range recent.Incidents {
 		data.Resolved = append(data.Resolved, newRow(inc, now))
 	}
-	data.OnCall, data.Contact = h.firstResponders()
+	data.OnCall = h.onCallNow(r.Context())
 	h.render(w, r, http.StatusOK, "dashboard", &page{Title: "Dashboard", Nav: "dashboard", Live: "/live/dashboard", Data: data})
-}
-
-// firstResponders is who responds first according to the policy: the
-// first step of the technical escalation chain and the on-call contact.
-// On-call schedules replace this when paging lands.
-func (h *handler) firstResponders() ([]fireline.EscalationStep, *fireline.Contact) {
-	var steps []fireline.EscalationStep
-	if c, ok := h.cfg.Policy.Chain("technical"); ok && len(c.Steps) > 0 {
-		steps = c.Steps[:1]
-	}
-	contact, _ := h.cfg.Policy.Contact("engineering-on-call")
-	return steps, contact
 }
 
 // listData is the incident list with its filters and the next page.
@@ -132,16 +119,22 @@ func (h *handler) incidentList(w http.ResponseWriter, r *http.Request) {
 
 // incidentData is everything the incident page shows.
 type incidentData struct {
-	Inc       *fireline.Incident
-	Clocks    []clockView
-	Severity  *fireline.SeverityPolicy
-	Events    []eventView // newest first
-	Alerts    []eventView
-	Pages     []eventView
-	Commander string
-	IsMember  bool
-	Stages    []fireline.Stage
-	ETALocal  string // the ETA for a datetime-local input
+	Inc      *fireline.Incident
+	Clocks   []clockView
+	Severity *fireline.SeverityPolicy
+	Events   []eventView // newest first
+	// Alerts are the attached alerts as they stand (console_detect.go);
+	// Changes the change events (deploys) recorded on the timeline.
+	Alerts     []*fireline.Alert
+	MoreAlerts bool
+	Changes    []eventView
+	// Steps and Deliveries are the paging walk so far, oldest first.
+	Steps      []stepView
+	Deliveries []*deliveryView
+	Commander  string
+	IsMember   bool
+	Stages     []fireline.Stage
+	ETALocal   string // the ETA for a datetime-local input
 }
 
 func (h *handler) incidentPage(w http.ResponseWriter, r *http.Request) {
@@ -173,14 +166,16 @@ func (h *handler) showIncident(w http.ResponseWriter, r *http.Request, status in
 	if u := userFrom(r.Context()); u != nil {
 		d.IsMember = inc.HasMember(u.PersonID)
 	}
+	if d.Alerts, d.MoreAlerts, err = h.incidentAlerts(r.Context(), id); err != nil {
+		h.renderError(w, r, err)
+		return
+	}
+	d.Steps, d.Deliveries = pagingView(events)
 	for _, e := range slices.Backward(events) {
 		v := describe(e, h.cfg.Policy)
 		d.Events = append(d.Events, v)
-		switch {
-		case isAlertEvent(e.Type):
-			d.Alerts = append(d.Alerts, v)
-		case isPageEvent(e.Type):
-			d.Pages = append(d.Pages, v)
+		if e.Type == fireline.EventChangeEvent {
+			d.Changes = append(d.Changes, v)
 		}
 	}
 	h.render(w, r, status, "incident", &page{Title: inc.ID + " " + inc.Title, Nav: "incidents",

@@ -21,19 +21,21 @@ func (h *handler) liveIncident(w http.ResponseWriter, r *http.Request) {
 		h.renderError(w, r, err)
 		return
 	}
-	h.stream(w, r, func(c fireline.IncidentChange) bool { return c.Incident.Number == inc.Number })
+	h.stream(w, r, func(c fireline.IncidentChange) bool { return c.Refresh || c.Incident.Number == inc.Number })
 }
 
 // liveDashboard streams a "change" event for every incident the user may
 // see, checked per change with the same rule the store applies.
 func (h *handler) liveDashboard(w http.ResponseWriter, r *http.Request) {
 	actor, _ := fireline.ActorFromContext(r.Context())
-	h.stream(w, r, func(c fireline.IncidentChange) bool { return c.Incident.VisibleTo(actor) })
+	h.stream(w, r, func(c fireline.IncidentChange) bool { return c.Refresh || c.Incident.VisibleTo(actor) })
 }
 
 // stream serves server-sent events: the changes that pass want, as
 // "event: change" with the incident's id and sequence number as data
-// (never its content: the page fetches that itself), and a comment every
+// (never its content: the page fetches that itself), or "refresh" when
+// changes may have been missed (the page reloads all the same), and a
+// comment every
 // liveHeartbeat. It ends when the client leaves or the feed closes (at
 // shutdown, or when this client fell behind); browsers then reconnect.
 func (h *handler) stream(w http.ResponseWriter, r *http.Request, want func(fireline.IncidentChange) bool) {
@@ -66,7 +68,11 @@ func (h *handler) stream(w http.ResponseWriter, r *http.Request, want func(firel
 			if !want(c) {
 				continue
 			}
-			fmt.Fprintf(w, "event: change\nid: %s/%d\ndata: %s %d\n\n", c.Incident.ID, c.Seq, c.Incident.ID, c.Seq)
+			if c.Refresh {
+				fmt.Fprint(w, "event: change\ndata: refresh\n\n")
+			} else {
+				fmt.Fprintf(w, "event: change\nid: %s/%d\ndata: %s %d\n\n", c.Incident.ID, c.Seq, c.Incident.ID, c.Seq)
+			}
 		}
 		if err := rc.Flush(); err != nil {
 			return

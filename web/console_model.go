@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -160,6 +161,34 @@ func describe(e *fireline.Event, p *fireline.Policy) eventView {
 		v.Detail = str("reason")
 	case fireline.EventMemberAdded:
 		v.What = "added " + person("person") + " as a member"
+	case fireline.EventAlertAttached:
+		v.What = "attached " + str("severity") + " alert #" + num(d["alert"])
+		v.Detail = str("summary")
+	case fireline.EventAlertResolved:
+		v.What = "recorded alert #" + num(d["alert"]) + " as resolved"
+	case fireline.EventChangeEvent:
+		v.What = "recorded a change"
+		v.Detail = str("summary")
+	case fireline.EventEscalationStep:
+		var sd fireline.EscalationStepData
+		json.Unmarshal(e.Data, &sd)
+		v.What = "ran escalation step " + strconv.Quote(sd.Name)
+		if sd.Skipped != "" {
+			v.Detail = sd.Skipped
+		} else {
+			v.Detail = "Paged " + recipients(sd.Recipients, p)
+		}
+	case fireline.EventPageSent, fireline.EventPageFailed:
+		var pd fireline.PageAttemptData
+		json.Unmarshal(e.Data, &pd)
+		who := recipients([]fireline.Recipient{pd.Recipient}, p)
+		if e.Type == fireline.EventPageSent {
+			v.What = "paged " + who + " by " + string(pd.Method)
+		} else {
+			v.What = "could not page " + who + " by " + string(pd.Method)
+			v.Detail = pd.Error
+		}
+		v.What += " (attempt " + strconv.Itoa(pd.Attempt) + ")"
 	default:
 		v.What = humanize(string(e.Type))
 		v.Fields = fields(d)
@@ -193,14 +222,33 @@ func calendarLocation(p *fireline.Policy) *time.Location {
 	return p.Calendar.Location
 }
 
-// isAlertEvent and isPageEvent pick the timeline entries shown in the
-// incident page's alerts and paging sections; detection and paging record
-// them as they land.
-func isAlertEvent(t fireline.EventType) bool {
-	return strings.HasPrefix(string(t), "alert") || t == "change_event"
+// num prints a JSON number as an integer.
+func num(v any) string {
+	f, _ := v.(float64)
+	return strconv.FormatInt(int64(f), 10)
 }
 
-func isPageEvent(t fireline.EventType) bool {
-	s := string(t)
-	return strings.HasPrefix(s, "page") || strings.HasPrefix(s, "escalation_step") || strings.HasPrefix(s, "notification")
+// recipients names paged parties: people by name, contacts by name.
+func recipients(rs []fireline.Recipient, p *fireline.Policy) string {
+	names := make([]string, 0, len(rs))
+	for _, r := range rs {
+		switch {
+		case r.Person != "":
+			if pe, ok := p.Person(r.Person); ok {
+				names = append(names, pe.Name)
+			} else {
+				names = append(names, r.Person)
+			}
+		default:
+			if c, ok := p.Contact(r.Contact); ok {
+				names = append(names, c.Name)
+			} else {
+				names = append(names, r.Contact)
+			}
+		}
+	}
+	if len(names) == 0 {
+		return "no one"
+	}
+	return strings.Join(names, ", ")
 }

@@ -169,10 +169,12 @@ func templateFuncs(p *fireline.Policy) template.FuncMap {
 			}
 			return id
 		},
-		"stageName": stageName,
-		"list":      func(s ...string) []string { return s },
-		"lower":     func(v any) string { return strings.ToLower(fmt.Sprint(v)) },
-		"label":     func(v any) string { return humanize(fmt.Sprint(v)) },
+		"recipient":  func(r fireline.Recipient) string { return recipients([]fireline.Recipient{r}, p) },
+		"recipients": func(rs []fireline.Recipient) string { return recipients(rs, p) },
+		"stageName":  stageName,
+		"list":       func(s ...string) []string { return s },
+		"lower":      func(v any) string { return strings.ToLower(fmt.Sprint(v)) },
+		"label":      func(v any) string { return humanize(fmt.Sprint(v)) },
 		"has": func(list []string, v string) bool {
 			for _, s := range list {
 				if s == v {

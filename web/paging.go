@@ -4,9 +4,11 @@ import (
 	"context"
 	"html/template"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/fireline-dev/fireline"
+	"github.com/fireline-dev/fireline/calfeed"
 )
 
 // pagingRoutes declares on-call, overrides, readiness, test pages and the
@@ -22,6 +24,10 @@ func (h *handler) pagingRoutes(rt *router) {
 	operation(h, responder, del("/oncall/overrides/{id}", "delete-override", "Remove an override", "oncall", http.StatusNoContent), h.deleteOverride)
 	operation(h, viewer, get("/oncall/check", "check-oncall", "Readiness: gaps, people on call without a contact method, chain steps that resolve to no one", "oncall"), h.checkOnCall)
 	operation(h, admin, post("/notify/test", "test-page", "Send a test page to a person", "oncall", http.StatusAccepted), h.testPage)
+	if h.cfg.Feeds != nil {
+		operation(h, viewer, get("/oncall/feed", "oncall-feed-url", "The secret iCalendar feed URL of a schedule's or a person's shifts (schedule= or person=)", "oncall"), h.feedURL)
+		rt.public("GET /feeds/{token}", h.feed)
+	}
 	cop := http.NewCrossOriginProtection()
 	rt.public("GET /ack/{token}", h.ackPage)
 	rt.public("POST /ack/{token}", cop.Handler(http.HandlerFunc(h.ack)).ServeHTTP)
@@ -241,4 +247,51 @@ func (h *handler) ack(w http.ResponseWriter, r *http.Request) {
 		v.Message = "Could not acknowledge: " + fireline.ErrorMessage(err)
 		h.renderAck(w, statusOf[fireline.ErrorCode(err)], v)
 	}
+}
+
+type (
+	feedInput struct {
+		Schedule string `query:"schedule" doc:"a schedule id"`
+		Person   string `query:"person" doc:"a person id (give one of schedule and person)"`
+	}
+	feedURLBody struct {
+		Kind fireline.FeedKind `json:"kind"`
+		ID   string            `json:"id"`
+		URL  string            `json:"url"`
+	}
+	feedURLOutput struct{ Body feedURLBody }
+)
+
+func (h *handler) feedURL(ctx context.Context, in *feedInput) (*feedURLOutput, error) {
+	ref := fireline.FeedRef{Kind: fireline.FeedSchedule, ID: in.Schedule}
+	if in.Person != "" {
+		ref = fireline.FeedRef{Kind: fireline.FeedPerson, ID: in.Person}
+	}
+	if (in.Schedule == "") == (in.Person == "") {
+		return nil, h.problem(ctx, &fireline.Error{Code: fireline.EInvalid, Message: "invalid feed",
+			Fields: []fireline.FieldError{{Field: "schedule", Message: "give exactly one of schedule and person"}}})
+	}
+	u, err := h.cfg.Feeds.FeedURL(ctx, ref)
+	if err != nil {
+		return nil, h.problem(ctx, err)
+	}
+	return &feedURLOutput{Body: feedURLBody{Kind: ref.Kind, ID: ref.ID, URL: u}}, nil
+}
+
+// feed serves a calendar feed: public, but only at a signed URL. Any bad
+// token is a plain 404.
+func (h *handler) feed(w http.ResponseWriter, r *http.Request) {
+	f, err := h.cfg.Feeds.Feed(r.Context(), strings.TrimSuffix(r.PathValue("token"), ".ics"))
+	if err != nil {
+		code := statusOf[fireline.ErrorCode(err)]
+		if code == 0 || code == http.StatusBadRequest {
+			code = http.StatusNotFound
+		}
+		http.Error(w, fireline.ErrorMessage(err), code)
+		return
+	}
+	w.Header().Set("Content-Type", calfeed.ContentType)
+	w.Header().Set("Cache-Control", "private, max-age=300")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	w.Write([]byte(calfeed.Render(f, h.now())))
 }

@@ -42,6 +42,9 @@ var publicRoutes = []string{
 	// person. GET only shows a confirmation; the POST acknowledges.
 	"GET /ack/{token}",
 	"POST /ack/{token}",
+	// Calendar feeds of on-call shifts (web/paging.go): the path carries
+	// an HMAC-signed token naming the schedule or person.
+	"GET /feeds/{token}",
 }
 
 // Roles, short for the table below.
@@ -99,6 +102,7 @@ func (h *handler) routes() {
 	operation(h, admin, post("/users", "create-user", "Create a console user; returns a one-time login link", "users", http.StatusCreated), h.createUser)
 	operation(h, admin, get("/users", "list-users", "List console users", "users"), h.listUsers)
 	operation(h, admin, post("/users/{id}/role", "set-user-role", "Set a console user's role (id or email)", "users", 0), h.setUserRole)
+	operation(h, admin, post("/users/{id}/person", "set-user-person", "Change the person a console user acts as (id or email)", "users", 0), h.setUserPerson)
 	operation(h, admin, post("/users/{id}/disable", "disable-user", "Disable a console user and end their sessions", "users", 0), h.disableUser)
 	operation(h, admin, post("/users/{id}/login-link", "create-login-link", "Issue a one-time login link", "users", http.StatusCreated), h.createLoginLink)
 
@@ -143,6 +147,7 @@ func (h *handler) consoleRoutes(rt *router) {
 	rt.console("GET /admin/users", admin, h.usersPage)
 	rt.console("POST /admin/users", admin, h.formCreateUser)
 	rt.console("POST /admin/users/{id}/role", admin, h.formSetUserRole)
+	rt.console("POST /admin/users/{id}/person", admin, h.formSetUserPerson)
 	rt.console("POST /admin/users/{id}/disable", admin, h.formDisableUser)
 }
 

@@ -64,6 +64,7 @@ func TestRouteTable(t *testing.T) {
 		"POST /api/v1/users":                 "admin",
 		"GET /api/v1/users":                  "admin",
 		"POST /api/v1/users/{id}/role":       "admin",
+		"POST /api/v1/users/{id}/person":     "admin",
 		"POST /api/v1/users/{id}/disable":    "admin",
 		"POST /api/v1/users/{id}/login-link": "admin",
 		// Web console: sign-in and assets are public; pages need a session.
@@ -95,6 +96,7 @@ func TestRouteTable(t *testing.T) {
 		"GET /admin/users":                 "admin",
 		"POST /admin/users":                "admin",
 		"POST /admin/users/{id}/role":      "admin",
+		"POST /admin/users/{id}/person":    "admin",
 		"POST /admin/users/{id}/disable":   "admin",
 	}
 	routes := web.Routes(newEnv(t).handler)

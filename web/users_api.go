@@ -30,6 +30,13 @@ type (
 		ID string `path:"id" doc:"The user's id or email."`
 		jsonBody[userRoleBody]
 	}
+	userPersonBody struct {
+		Person string `json:"person" example:"alex" doc:"A person id of the policy's directory."`
+	}
+	userPersonInput struct {
+		ID string `path:"id" doc:"The user's id or email."`
+		jsonBody[userPersonBody]
+	}
 	userPath struct {
 		ID string `path:"id" doc:"The user's id or email."`
 	}
@@ -85,6 +92,22 @@ func (h *handler) setUserRole(ctx context.Context, in *userRoleInput) (*userOutp
 		return nil, err
 	}
 	u, err := us.SetUserRole(ctx, in.ID, body.Role)
+	if err != nil {
+		return nil, h.problem(ctx, err)
+	}
+	return &userOutput{Body: u}, nil
+}
+
+func (h *handler) setUserPerson(ctx context.Context, in *userPersonInput) (*userOutput, error) {
+	body, err := in.decode()
+	if err != nil {
+		return nil, h.problem(ctx, err)
+	}
+	us, err := h.users(ctx)
+	if err != nil {
+		return nil, err
+	}
+	u, err := us.SetUserPerson(ctx, in.ID, body.Person)
 	if err != nil {
 		return nil, h.problem(ctx, err)
 	}

@@ -33,6 +33,8 @@ type Config struct {
 	// Paging (web/paging.go); optional: without OnCall its routes are absent.
 	OnCall fireline.OnCallService
 	Links  fireline.LinkSigner
+	// Feeds serves calendar feeds of shifts; optional.
+	Feeds fireline.FeedService
 	// Metrics are further metrics served on /metrics (the paging engine's).
 	Metrics prometheus.Gatherer
 	// Web console (web/console*.go); optional: without Sessions nobody can
@@ -55,6 +57,8 @@ type handler struct {
 	openapi []byte
 	intake  *intakeState // web/intake.go
 	views   *views       // web/console_views.go
+	// throttle counts failed console logins (web/console_throttle.go).
+	throttle *loginThrottle
 }
 
 // NewHandler returns the handler for every route: the JSON API, the OpenAPI
@@ -64,7 +68,7 @@ func NewHandler(cfg Config) http.Handler {
 	if cfg.Policy == nil || cfg.Incidents == nil || cfg.Tokens == nil || cfg.Auth == nil || cfg.Health == nil {
 		panic("web: Config needs Policy, Incidents, Tokens, Auth and Health")
 	}
-	h := &handler{cfg: cfg, log: cfg.Logger, now: cfg.Now, metrics: newHTTPMetrics()}
+	h := &handler{cfg: cfg, log: cfg.Logger, now: cfg.Now, metrics: newHTTPMetrics(), throttle: newLoginThrottle()}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}

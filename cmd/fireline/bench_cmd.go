@@ -34,6 +34,7 @@ import (
 func newBenchCommand(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "bench", Short: "Measure Fireline on this machine"}
 	cmd.AddCommand(newBenchIngestCommand(g))
+	cmd.AddCommand(newBenchPageCommand(g)) // bench_page_cmd.go
 	return cmd
 }
 

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -29,37 +30,75 @@ func needChromium(t *testing.T) {
 	}
 }
 
-// browser is one headless chromium with a fresh profile: its own cookies,
-// so two browsers are two people.
+// browser is one person's browser: a browser context of its own (its own
+// cookies and storage, as a fresh profile has), so two browsers are two
+// people. Every browser of a test run is a context of one shared headless
+// chromium, started by the first and ended by TestMain.
 type browser struct {
 	t    *testing.T
 	ctx  context.Context
 	base string
 }
 
+var shared struct {
+	once   sync.Once
+	ctx    context.Context // the chromium process's first tab
+	cancel func()
+	dir    string
+	err    error
+}
+
+// sharedChromium starts the shared chromium once.
+func sharedChromium() (context.Context, error) {
+	shared.once.Do(func() {
+		shared.dir, shared.err = os.MkdirTemp("", "fireline-chromium-")
+		if shared.err != nil {
+			return
+		}
+		opts := append(chromedp.DefaultExecAllocatorOptions[:],
+			chromedp.ExecPath(chromiumPath),
+			chromedp.NoSandbox,
+			chromedp.Headless,
+			chromedp.NoFirstRun,
+			chromedp.UserDataDir(shared.dir),
+			chromedp.Flag("disable-background-networking", true),
+			chromedp.Flag("disable-component-update", true),
+			chromedp.Flag("disable-sync", true),
+			chromedp.DisableGPU,
+			chromedp.WindowSize(1280, 900),
+		)
+		actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+		ctx, cancelCtx := chromedp.NewContext(actx)
+		shared.ctx, shared.cancel = ctx, func() { cancelCtx(); cancelAlloc(); os.RemoveAll(shared.dir) }
+		_, shared.err = chromedp.Run(ctx, chromedp.Evaluate[bool]("true"))
+	})
+	return shared.ctx, shared.err
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if shared.cancel != nil {
+		shared.cancel()
+	}
+	os.Exit(code)
+}
+
 func newBrowser(t *testing.T, base string, width, height int) *browser {
 	t.Helper()
 	needChromium(t)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath),
-		chromedp.NoSandbox,
-		chromedp.Headless,
-		chromedp.NoFirstRun,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.DisableGPU,
-		chromedp.WindowSize(width, height),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(actx)
+	root, err := sharedChromium()
+	if err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	ctx, cancelCtx := chromedp.NewContext(root, chromedp.WithNewBrowserContext())
 	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	t.Cleanup(func() { cancelTimeout(); cancelCtx() })
 	b := &browser{t: t, ctx: ctx, base: base}
 	b.do(chromedp.Navigate("about:blank"))
-	if width < 600 { // desktop windows have a minimum width: emulate the phone instead
+	if width < 600 { // a phone
 		b.do(chromedp.EmulateViewport(int64(width), int64(height), chromedp.EmulateScale(2), chromedp.EmulateMobile))
+	} else {
+		b.do(chromedp.EmulateViewport(int64(width), int64(height)))
 	}
 	return b
 }

@@ -14,6 +14,7 @@ import (
 func newOnCallCommand(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "oncall", Short: "Who is on call; overrides; readiness"}
 	cmd.AddCommand(newOnCallNowCommand(g), newOverrideCommand(g), newOverridesCommand(g), newOnCallCheckCommand(g))
+	cmd.AddCommand(newOnCallFeedCommand(g), newOnCallSwapCommand(g)) // oncall_feed_cmd.go
 	return cmd
 }
 

@@ -32,6 +32,10 @@ type pagingConfig struct {
 	NoJobRunner bool
 	// RunnerOwner names this replica in job leases (tests).
 	RunnerOwner string
+	// JobLease is how long a claimed job is this replica's before another
+	// may take it over (after a crash): the bound on how late a killed
+	// replica's work resumes.
+	JobLease time.Duration
 }
 
 func addPagingFlags(cmd *cobra.Command, env Env, pc *pagingConfig) {
@@ -44,6 +48,11 @@ func addPagingFlags(cmd *cobra.Command, env Env, pc *pagingConfig) {
 	f.StringVar(&pc.SMTP.Username, "smtp-username", env.Getenv("FIRELINE_SMTP_USERNAME"), "SMTP user; the password is read from FIRELINE_SMTP_PASSWORD")
 	f.StringVar(&pc.SMTP.From, "smtp-from", env.Getenv("FIRELINE_SMTP_FROM"), "From address of email pages (env FIRELINE_SMTP_FROM)")
 	f.StringVar(&pc.AllowOutbound, "allow-outbound", env.Getenv("FIRELINE_ALLOW_OUTBOUND"), "private CIDRs pages may reach, e.g. 10.0.0.0/8 (env FIRELINE_ALLOW_OUTBOUND; default none)")
+	lease, err := time.ParseDuration(envOr(env, "FIRELINE_JOB_LEASE", "30s"))
+	if err != nil {
+		lease = 30 * time.Second
+	}
+	f.DurationVar(&pc.JobLease, "job-lease", lease, "how long a claimed page or step is a replica's before another may take it over after a crash (env FIRELINE_JOB_LEASE)")
 	pc.Getenv = env.Getenv
 }
 
@@ -99,7 +108,7 @@ func newPaging(ctx context.Context, db *sqlstore.DB, pol *fireline.Policy, cfg s
 	metrics := engine.NewMetrics()
 	eng := &engine.Engine{Policy: pol, Store: sqlstore.NewPagingStore(db, pol), Channels: channels,
 		Links: fireline.LinkSigner{Key: key}, BaseURL: pc.PublicURL, Now: now, Logger: logger, Metrics: metrics}
-	runner := jobs.NewRunner(db.Writer(), db.Dialect(), jobs.Options{Now: now, Logger: logger, Owner: pc.RunnerOwner,
+	runner := jobs.NewRunner(db.Writer(), db.Dialect(), jobs.Options{Now: now, Logger: logger, Owner: pc.RunnerOwner, Lease: pc.JobLease,
 		OnFinish: metrics.JobFinished})
 	eng.Register(runner)
 	db.SetPlanner(eng.Plan)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"testing"
+	"time"
 
 	"github.com/fireline-dev/fireline/firelinetest"
 )
@@ -15,23 +16,47 @@ func TestScreenshots(t *testing.T) {
 		t.Skip("run with -update-screenshots to regenerate docs/screenshots")
 	}
 	needChromium(t)
-	s := startTestServer(t, firelinetest.SQLiteDSN(t))
+	// A paging server: people are paged by webhook to a sink, run by
+	// RunDue on the manual clock; alerts come through the real intake.
+	s := startPagingServer(t, firelinetest.SQLiteDSN(t), businessHours)
 	alex := s.newToken(t, "responder", "alex")
 	casey := s.newToken(t, "responder", "casey")
-	s.mustCLI(t, alex, "incident", "declare", "--title", "API gateway 502s on all routes", "--severity", "P2",
-		"--source", "monitoring", "--service", "api-gateway", "--description", "5xx on every route since 14:02")
+	am := s.createIntegration(t, "--type", "alertmanager", "--service", "api-gateway")
+	now := s.clock.Now()
+	for _, body := range []string{
+		amMessage(t, "firing", amAlert("firing", "gw-eu-1", "error", now), amAlert("firing", "gw-eu-2", "error", now)),
+		amMessage(t, "firing", amAlert("firing", "gw-eu-1", "error", now)),
+	} {
+		if code, _, b := s.request(t, "POST", "/integrations/alertmanager", am.Key, body); code != 200 {
+			t.Fatalf("intake: %d %s", code, b)
+		}
+	}
 	s.mustCLI(t, casey, "incident", "declare", "--title", "Model orchestration queue backlog", "--severity", "P3", "--service", "model-orchestration")
 	s.mustCLI(t, alex, "incident", "declare", "--title", "Dashboard chart labels overlap", "--severity", "P4", "--service", "web-dashboard")
 	s.mustCLI(t, casey, "incident", "declare", "--title", "Login page slow for EU users", "--severity", "P3", "--service", "auth-service")
 	s.mustCLI(t, casey, "incident", "resolve", "INC-4", "--summary", "CDN cache warmed")
-	s.clock.Advance(40 * 60e9) // 40 minutes on: the P2's respond-by nears
+	// The primary's pager gateway fails once; the retry gets through.
+	s.sink.Respond(func(path string) (int, string) {
+		if path == "/p/"+primary {
+			return 503, "pager gateway down"
+		}
+		return 0, ""
+	})
+	s.advance(t, 0)
+	s.sink.Respond(nil)
+	s.advance(t, 2*time.Minute)
+	s.advance(t, 38*time.Minute) // 40 minutes on: the P2's respond-by nears
 	s.mustCLI(t, alex, "incident", "ack", "INC-1")
 	s.mustCLI(t, alex, "incident", "assign", "INC-1", "--role", "incident_commander", "--person", "alex")
 	s.mustCLI(t, alex, "incident", "assign", "INC-1", "--role", "communications_liaison", "--person", "casey")
 	s.mustCLI(t, alex, "incident", "note", "INC-1", "Deploy 4711 at 14:02 changed the upstream pool", "--kind", "finding")
 	s.mustCLI(t, alex, "incident", "note", "INC-1", "Roll back 4711 (agreed on the bridge call)", "--kind", "decision")
-	s.mustCLI(t, alex, "incident", "update", "INC-1", "--impact", "All API clients get 502s")
+	s.mustCLI(t, alex, "incident", "update", "INC-1", "--impact", "All API clients in the EU get 502s")
 	s.mustCLI(t, alex, "incident", "stage", "INC-1", "mitigation", "--reason", "rollback started")
+	if code, _, b := s.request(t, "POST", "/integrations/alertmanager", am.Key,
+		amMessage(t, "resolved", amAlert("resolved", "gw-eu-2", "error", now))); code != 200 {
+		t.Fatalf("intake: %d %s", code, b)
+	}
 	_, link := s.newUser(t, "responder", "alex")
 
 	desk := newBrowser(t, s.URL(), 1280, 900)

@@ -15,7 +15,7 @@ import (
 func newUserCommand(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "user", Aliases: []string{"users"}, Short: "Create, list, change and disable web console users (admin)"}
 	cmd.AddCommand(newUserCreateCommand(g), newUserListCommand(g), newUserSetRoleCommand(g),
-		newUserDisableCommand(g), newUserLinkCommand(g))
+		newUserSetPersonCommand(g), newUserDisableCommand(g), newUserLinkCommand(g))
 	return cmd
 }
 
@@ -121,6 +121,27 @@ func newUserSetRoleCommand(g *globals) *cobra.Command {
 				return err
 			}
 			return g.print(u, func(w io.Writer) { fmt.Fprintf(w, "%s is now %s\n", u.Email, u.Role) })
+		},
+	}
+}
+
+func newUserSetPersonCommand(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "set-person ID|EMAIL PERSON",
+		Short: "Change the person of the guide's directory a console user acts as",
+		Long: "Change the person a console user acts as: their name on the timeline and their membership of\n" +
+			"restricted incidents. It applies from the user's next request.",
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			u, err := c.SetUserPerson(cmd.Context(), args[0], args[1])
+			if err != nil {
+				return err
+			}
+			return g.print(u, func(w io.Writer) { fmt.Fprintf(w, "%s now acts as %s\n", u.Email, u.PersonID) })
 		},
 	}
 }

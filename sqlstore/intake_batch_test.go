@@ -1,0 +1,337 @@
+package sqlstore_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/fireline-dev/fireline"
+	"github.com/fireline-dev/fireline/firelinetest"
+	"github.com/fireline-dev/fireline/policy"
+	"github.com/fireline-dev/fireline/sqlstore"
+)
+
+// alertFor returns an alert of the given kind: the default policy sends
+// "auth" to auth-service, "db" to postgres-database (P1), anything else to
+// the integration's service, api-gateway (P3, which resolves itself).
+func alertFor(kind, key string, action fireline.AlertAction) fireline.AlertInput {
+	a := fireline.AlertInput{Action: action, DedupKey: kind + "-" + key, Summary: "Alert " + kind + " " + key, Severity: "warning"}
+	switch kind {
+	case "auth":
+		a.Labels = map[string]string{"service": "auth-service"}
+	case "db":
+		a.Labels = map[string]string{"team": "database", "severity": "critical"}
+	}
+	return a
+}
+
+// ingestConcurrently sends each request from its own goroutine, so that
+// the batcher commits many of them together.
+func ingestConcurrently(t *testing.T, e *intakeEnv, requests [][]fireline.AlertInput) ([][]fireline.AlertResult, []error) {
+	t.Helper()
+	results := make([][]fireline.AlertResult, len(requests))
+	errs := make([]error, len(requests))
+	var wg sync.WaitGroup
+	for i, r := range requests {
+		wg.Go(func() { results[i], errs[i] = e.intake.Ingest(noContext, e.integ, r) })
+	}
+	wg.Wait()
+	return results, errs
+}
+
+// checkAllIncidents verifies every incident as an export (hash chain, and
+// the stored row equal to what its timeline replays to), and that each
+// alert group counts exactly its incident's open alerts.
+func checkAllIncidents(t *testing.T, e *intakeEnv) []*fireline.Incident {
+	t.Helper()
+	list, err := e.incidents.FindIncidents(as(admin), fireline.IncidentFilter{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, inc := range list.Incidents {
+		events, err := e.incidents.Timeline(as(admin), inc.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := &fireline.Export{Format: fireline.ExportFormat, Incident: inc, Events: events}
+		if err := fireline.VerifyExport(x); err != nil {
+			t.Errorf("%s: %v", inc.ID, err)
+		}
+	}
+	db := raw(t, e.dsn)
+	rows, err := db.Query(`SELECT g.incident_number, g.open_alerts,
+		(SELECT COUNT(*) FROM alerts a WHERE a.incident_number = g.incident_number AND a.resolved_at IS NULL)
+		FROM alert_groups g`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var n, counted, open int64
+		if err := rows.Scan(&n, &counted, &open); err != nil {
+			t.Fatal(err)
+		}
+		if counted != open {
+			t.Errorf("INC-%d: alert group counts %d open alerts, the alerts table has %d", n, counted, open)
+		}
+	}
+	return list.Incidents
+}
+
+// TestBatchAcrossIncidentsReplays: many concurrent requests, several
+// alerts each, across several incidents, with repeats, acknowledgements
+// and resolutions, committed in shared batches that keep incidents in
+// memory: every timeline still replays to its incident's row.
+func TestBatchAcrossIncidentsReplays(t *testing.T) {
+	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
+		e := newIntakeEnv(t, dsn, fireline.IntegrationGeneric)
+		kinds := []string{"api", "auth", "db"}
+		var round1 [][]fireline.AlertInput
+		for i := range 60 {
+			var req []fireline.AlertInput
+			for j := range 1 + i%4 {
+				req = append(req, alertFor(kinds[(i+j)%3], fmt.Sprint((i*7+j)%40), fireline.AlertTrigger))
+			}
+			round1 = append(round1, req)
+		}
+		_, errs := ingestConcurrently(t, e, round1)
+		if err := errors.Join(errs...); err != nil {
+			t.Fatal(err)
+		}
+		if got := len(checkAllIncidents(t, e)); got != 3 {
+			t.Fatalf("%d incidents, want one per service", got)
+		}
+
+		// Resolve every api alert (its P3 incident resolves itself when the
+		// last one goes), acknowledge some auth ones, repeat some db ones,
+		// and open new api alerts, all at once.
+		var round2 [][]fireline.AlertInput
+		for k := range 40 {
+			req := []fireline.AlertInput{alertFor("api", fmt.Sprint(k), fireline.AlertResolve)}
+			switch k % 3 {
+			case 0:
+				req = append(req, alertFor("auth", fmt.Sprint(k), fireline.AlertAcknowledge))
+			case 1:
+				req = append(req, alertFor("db", fmt.Sprint(k), fireline.AlertTrigger))
+			}
+			round2 = append(round2, req)
+		}
+		_, errs = ingestConcurrently(t, e, round2)
+		if err := errors.Join(errs...); err != nil {
+			t.Fatal(err)
+		}
+		var round3 [][]fireline.AlertInput
+		for k := range 20 {
+			round3 = append(round3, []fireline.AlertInput{alertFor("api", fmt.Sprint(100+k), fireline.AlertTrigger),
+				alertFor("api", fmt.Sprint(100+k), fireline.AlertTrigger)})
+		}
+		_, errs = ingestConcurrently(t, e, round3)
+		if err := errors.Join(errs...); err != nil {
+			t.Fatal(err)
+		}
+		incidents := checkAllIncidents(t, e)
+		var resolved, open int
+		for _, inc := range incidents {
+			if inc.Status == fireline.StatusResolved {
+				resolved++
+			} else {
+				open++
+			}
+		}
+		if resolved != 1 || open != 3 {
+			t.Fatalf("%d resolved and %d open incidents; want the api incident resolved and a new one opened beside auth and db", resolved, open)
+		}
+	})
+}
+
+// TestBatchJobFailsAlone: when one job of a batch fails inside the
+// transaction (here the paging planner refuses one incident), the batch
+// runs again job by job: that job's request gets the error and stores
+// nothing, the others commit, and every timeline replays.
+func TestBatchJobFailsAlone(t *testing.T) {
+	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
+		e := newIntakeEnv(t, dsn, fireline.IntegrationGeneric)
+		e.db.SetPlanner(func(ctx context.Context, q sqlstore.Queue, inc *fireline.Incident, changes []fireline.Change) error {
+			if strings.Contains(inc.Title, "boom") {
+				return errors.New("planner refuses")
+			}
+			return nil
+		})
+		var requests [][]fireline.AlertInput
+		for i := range 80 {
+			if i%10 == 3 {
+				boom := alertFor("auth", "boom", fireline.AlertTrigger)
+				boom.Summary = "boom"
+				requests = append(requests, []fireline.AlertInput{boom})
+				continue
+			}
+			requests = append(requests, []fireline.AlertInput{alertFor("api", fmt.Sprint(i), fireline.AlertTrigger)})
+		}
+		results, errs := ingestConcurrently(t, e, requests)
+		for i, err := range errs {
+			if i%10 == 3 {
+				if err == nil {
+					t.Errorf("request %d (boom) succeeded: %+v", i, results[i])
+				}
+				continue
+			}
+			if err != nil || results[i][0].Outcome != fireline.OutcomeCreated {
+				t.Errorf("request %d: %v %+v", i, err, results[i])
+			}
+		}
+		incidents := checkAllIncidents(t, e)
+		if len(incidents) != 1 {
+			t.Fatalf("%d incidents, want only api-gateway's", len(incidents))
+		}
+		page, err := sqlstore.NewAlertService(e.db).FindAlerts(as(admin), fireline.AlertFilter{Limit: 500})
+		if err != nil || len(page.Alerts) != 72 {
+			t.Fatalf("%d alerts stored (%v), want 72", len(page.Alerts), err)
+		}
+	})
+}
+
+// TestConcurrentDuplicatesOneAlert: the same alert sent by many senders at
+// once is one open alert, counted once per send, and one timeline event.
+func TestConcurrentDuplicatesOneAlert(t *testing.T) {
+	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
+		e := newIntakeEnv(t, dsn, fireline.IntegrationGeneric)
+		var requests [][]fireline.AlertInput
+		for range 50 {
+			requests = append(requests, []fireline.AlertInput{trigger("same")})
+		}
+		results, errs := ingestConcurrently(t, e, requests)
+		if err := errors.Join(errs...); err != nil {
+			t.Fatal(err)
+		}
+		created := 0
+		for _, r := range results {
+			if r[0].Outcome == fireline.OutcomeCreated {
+				created++
+			}
+		}
+		page, err := sqlstore.NewAlertService(e.db).FindAlerts(as(admin), fireline.AlertFilter{Limit: 100})
+		if err != nil || created != 1 || len(page.Alerts) != 1 || page.Alerts[0].Count != 50 {
+			t.Fatalf("created %d; stored %d alerts (%v); want one alert counted 50 times", created, len(page.Alerts), err)
+		}
+		incidents := checkAllIncidents(t, e)
+		events, _ := e.incidents.Timeline(as(admin), incidents[0].ID)
+		if len(events) != 2 {
+			t.Fatalf("%d events, want declared and one alert attached", len(events))
+		}
+	})
+}
+
+// TestIntegrationKeyCache: intake keeps integrations found by key in
+// memory, and still a rotated-out key stops at the end of its grace, a
+// deleted integration's key stops at once, and another replica's deletion
+// is noticed within the cache's lifetime.
+func TestIntegrationKeyCache(t *testing.T) {
+	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
+		e := newIntakeEnv(t, dsn, fireline.IntegrationGeneric)
+		integrations := sqlstore.NewIntegrationService(e.db, policy.Default())
+		lookup := func(key string) error {
+			_, err := e.intake.IntegrationByKey(noContext, key)
+			return err
+		}
+		if err := lookup(e.key); err != nil {
+			t.Fatal(err)
+		}
+		rotated, err := integrations.RotateIntegrationKey(as(admin), e.integ.ID, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := firstErr(lookup(e.key), lookup(rotated.Key)); err != nil {
+			t.Fatalf("within the grace period both keys work: %v", err)
+		}
+		e.clock.Advance(59 * time.Minute)
+		if err := lookup(e.key); err != nil {
+			t.Fatalf("a minute before the grace ends: %v", err)
+		}
+		e.clock.Advance(time.Minute)
+		wantCode(t, lookup(e.key), fireline.EUnauthorized)
+		if err := lookup(rotated.Key); err != nil {
+			t.Fatal(err)
+		}
+		if err := integrations.DeleteIntegration(as(admin), e.integ.ID); err != nil {
+			t.Fatal(err)
+		}
+		wantCode(t, lookup(rotated.Key), fireline.EUnauthorized)
+
+		// Another replica (another DB handle on the same database) deletes
+		// an integration this one has cached: it stops within seconds.
+		other, err := integrations.CreateIntegration(as(admin), fireline.IntegrationInput{Type: fireline.IntegrationGeneric, Service: "api-gateway", Name: "other"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := lookup(other.Key); err != nil {
+			t.Fatal(err)
+		}
+		replica := openDB(t, dsn, e.clock)
+		if err := sqlstore.NewIntegrationService(replica, policy.Default()).DeleteIntegration(as(admin), other.ID); err != nil {
+			t.Fatal(err)
+		}
+		e.clock.Advance(5 * time.Second)
+		wantCode(t, lookup(other.Key), fireline.EUnauthorized)
+	})
+}
+
+func firstErr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// BenchmarkIntake measures the store's side of intake, without HTTP:
+// concurrent single distinct alerts, duplicates, and 100-alert requests.
+func BenchmarkIntake(b *testing.B) {
+	dbs := map[string]func(testing.TB) string{"sqlite": firelinetest.SQLiteDSN}
+	if os.Getenv(firelinetest.PostgresEnv) != "" {
+		dbs["postgres"] = firelinetest.PostgresDSN
+	}
+	for _, name := range []string{"sqlite", "postgres"} {
+		newDSN, ok := dbs[name]
+		if !ok {
+			continue
+		}
+		for _, sc := range []struct {
+			name string
+			size int
+			dup  bool
+		}{{"distinct", 1, false}, {"duplicate", 1, true}, {"batch100", 100, false}} {
+			b.Run(name+"/"+sc.name, func(b *testing.B) {
+				e := newIntakeEnv(b, newDSN(b), fireline.IntegrationGeneric)
+				var seq atomic.Int64
+				b.SetParallelism(16)
+				b.ResetTimer()
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						n := int(seq.Add(1))
+						req := make([]fireline.AlertInput, sc.size)
+						for i := range req {
+							k := strconv.Itoa(n*sc.size + i)
+							if sc.dup {
+								k = strconv.Itoa(n % 64)
+							}
+							req[i] = trigger(k)
+						}
+						if _, err := e.intake.Ingest(noContext, e.integ, req); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				})
+				b.ReportMetric(float64(b.N*sc.size)/b.Elapsed().Seconds(), "alerts/s")
+			})
+		}
+	}
+}
