@@ -87,6 +87,12 @@ type stepArgs struct {
 func (e *Engine) Plan(ctx context.Context, q sqlstore.Queue, inc *fireline.Incident, changes []fireline.Change) error {
 	g := group(inc.Number)
 	firstSeq := inc.EventCount - int64(len(changes)) + 1
+	last := -1 // the last change that starts a walk: only its immediate steps run
+	for i, c := range changes {
+		if fireline.WalkStarts(c) {
+			last = i
+		}
+	}
 	for i, c := range changes {
 		switch {
 		case fireline.WalkStarts(c):
@@ -96,7 +102,7 @@ func (e *Engine) Plan(ctx context.Context, q sqlstore.Queue, inc *fireline.Incid
 			if !inc.Status.Open() {
 				continue
 			}
-			if err := e.enqueueWalk(ctx, q, inc, firstSeq+int64(i)); err != nil {
+			if err := e.enqueueWalk(ctx, q, inc, firstSeq+int64(i), i == last); err != nil {
 				return err
 			}
 		case c.Type == fireline.EventAcknowledged:
@@ -112,7 +118,12 @@ func (e *Engine) Plan(ctx context.Context, q sqlstore.Queue, inc *fireline.Incid
 	return nil
 }
 
-func (e *Engine) enqueueWalk(ctx context.Context, q sqlstore.Queue, inc *fireline.Incident, epoch int64) error {
+// enqueueWalk enqueues the walk's steps. With inline, the steps due at
+// once run here, in the transaction that starts the walk (their
+// recipients resolved, recorded and their deliveries enqueued, as runStep
+// does), rather than as jobs of their own: that saves a claim and a commit
+// on the way to the first page (docs/adr/0025).
+func (e *Engine) enqueueWalk(ctx context.Context, q sqlstore.Queue, inc *fireline.Incident, epoch int64, inline bool) error {
 	start := q.Now()
 	steps := e.Policy.PlanWalk(inc, start)
 	specs := make([]jobs.Spec, 0, len(steps))
@@ -120,6 +131,13 @@ func (e *Engine) enqueueWalk(ctx context.Context, q sqlstore.Queue, inc *firelin
 		kind := KindStepEscalate
 		if st.Immediate {
 			kind = KindStepNotify
+		}
+		if inline && st.Immediate && !st.At.After(start) {
+			err := e.step(ctx, q, inc, epoch, st, func(c fireline.Change) error { return q.RecordPaging(ctx, inc, c) })
+			if err != nil {
+				return err
+			}
+			continue
 		}
 		specs = append(specs, jobs.Spec{Kind: kind, Group: group(inc.Number), RunAt: st.At,
 			Key:  fmt.Sprintf("step:%d:%d:%d", inc.Number, epoch, st.Index),
@@ -137,39 +155,49 @@ func (e *Engine) runStep(ctx context.Context, j *jobs.Job) error {
 		return jobs.Permanent(err)
 	}
 	return e.Store.IncidentTx(ctx, a.Incident, func(tx *sqlstore.PageTx, inc *fireline.Incident) error {
-		now := tx.Now()
 		if !inc.Status.Open() || (!a.Step.Immediate && inc.AcknowledgedAt != nil) {
 			return tx.Complete(ctx, j) // stale: the incident moved on
 		}
-		overrides, err := tx.Overrides(ctx, now, now.Add(time.Microsecond))
-		if err != nil {
+		if err := e.step(ctx, tx, inc, a.Epoch, a.Step, func(c fireline.Change) error { return tx.Record(ctx, c) }); err != nil {
 			return err
 		}
-		recipients := e.Policy.Resolve(a.Step.Targets, inc.Services, now, overrides)
-		d := &fireline.EscalationStepData{Epoch: a.Epoch, Step: a.Step.Index, Name: a.Step.Name, Recipients: recipients,
-			Escalation: a.Step.Escalation}
-		if len(recipients) == 0 {
-			d.Skipped = "the step resolved to no one"
-		}
-		if err := tx.Record(ctx, fireline.Change{Type: fireline.EventEscalationStep, Data: d}); err != nil {
-			return err
-		}
-		kind := KindDeliverEscalate
-		if a.Step.Immediate {
-			kind = KindDeliverNotify
-		}
-		specs := make([]jobs.Spec, 0, len(recipients))
-		for _, r := range recipients {
-			specs = append(specs, jobs.Spec{Kind: kind, Group: group(inc.Number), RunAt: now, MaxAttempts: 100,
-				Key:  fmt.Sprintf("deliver:%d:%d:%d:%s", inc.Number, a.Epoch, a.Step.Index, r.Key()),
-				Args: deliverArgs{Incident: inc.Number, Epoch: a.Epoch, Step: a.Step.Index, StepName: a.Step.Name, Immediate: a.Step.Immediate, Recipient: r}})
-		}
-		if err := tx.Enqueue(ctx, specs...); err != nil {
-			return err
-		}
-		e.Metrics.step()
 		return tx.Complete(ctx, j)
 	})
+}
+
+// step resolves a walk step to its recipients at the transaction's
+// instant, records it on the timeline (through record) and enqueues a
+// delivery per recipient, in q's transaction.
+func (e *Engine) step(ctx context.Context, q sqlstore.Queue, inc *fireline.Incident, epoch int64, st fireline.WalkStep, record func(fireline.Change) error) error {
+	now := q.Now()
+	overrides, err := q.Overrides(ctx, now, now.Add(time.Microsecond))
+	if err != nil {
+		return err
+	}
+	recipients := e.Policy.Resolve(st.Targets, inc.Services, now, overrides)
+	d := &fireline.EscalationStepData{Epoch: epoch, Step: st.Index, Name: st.Name, Recipients: recipients,
+		Escalation: st.Escalation}
+	if len(recipients) == 0 {
+		d.Skipped = "the step resolved to no one"
+	}
+	if err := record(fireline.Change{Type: fireline.EventEscalationStep, Data: d}); err != nil {
+		return err
+	}
+	kind := KindDeliverEscalate
+	if st.Immediate {
+		kind = KindDeliverNotify
+	}
+	specs := make([]jobs.Spec, 0, len(recipients))
+	for _, r := range recipients {
+		specs = append(specs, jobs.Spec{Kind: kind, Group: group(inc.Number), RunAt: now, MaxAttempts: 100,
+			Key:  fmt.Sprintf("deliver:%d:%d:%d:%s", inc.Number, epoch, st.Index, r.Key()),
+			Args: deliverArgs{Incident: inc.Number, Epoch: epoch, Step: st.Index, StepName: st.Name, Immediate: st.Immediate, Recipient: r}})
+	}
+	if err := q.Enqueue(ctx, specs...); err != nil {
+		return err
+	}
+	e.Metrics.step()
+	return nil
 }
 
 // messageID is a delivery's stable id: the same for every retry of one

@@ -97,7 +97,7 @@ func (e *Engine) watchdog(ctx context.Context, j *jobs.Job) error {
 		e.log().Error("watchdog: open unacknowledged incident has nothing pending; restarting its paging walk", "incident", id)
 		n, _ := fireline.ParseIncidentID(id)
 		err := e.Store.IncidentTx(ctx, n, func(tx *sqlstore.PageTx, inc *fireline.Incident) error {
-			return e.enqueueWalk(ctx, tx, inc, -inc.EventCount) // a negative epoch marks the watchdog's walk
+			return e.enqueueWalk(ctx, tx, inc, -inc.EventCount, false) // a negative epoch marks the watchdog's walk
 		})
 		if err != nil {
 			return err

@@ -103,6 +103,42 @@ func Enqueue(ctx context.Context, tx Execer, dialect string, now time.Time, spec
 	return n, nil
 }
 
+// Querier is what EnqueueClaimed needs of a transaction; *sql.Tx has it.
+type Querier interface {
+	Execer
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// EnqueueClaimed inserts a job due now already claimed by owner (state
+// running, attempt 1, leased until now+lease), in tx, and returns it; nil
+// when its key is already pending or running. The transaction that
+// creates the job thus also claims it, and after its commit the owner's
+// runner starts it from memory (Runner.Start) without a claim of its own.
+// If the owner dies first, the lease expires and any runner rescues it.
+func EnqueueClaimed(ctx context.Context, tx Querier, dialect string, now time.Time, owner string, lease time.Duration, s Spec) (*Job, error) {
+	args, err := json.Marshal(s.Args)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: %s args: %w", s.Kind, err)
+	}
+	if s.MaxAttempts <= 0 {
+		s.MaxAttempts = DefaultMaxAttempts
+	}
+	j := &Job{Kind: s.Kind, Key: s.Key, Group: s.Group, Args: args, RunAt: s.RunAt.UTC().Truncate(time.Microsecond),
+		Attempts: 1, MaxAttempts: s.MaxAttempts, Owner: owner}
+	err = tx.QueryRowContext(ctx, rebind(dialect, `INSERT INTO jobs
+		(kind, key, group_key, args, run_at, state, attempts, max_attempts, lease_owner, lease_until, last_error, created_at)
+		VALUES (?, ?, ?, ?, ?, 'running', 1, ?, ?, ?, '', ?) ON CONFLICT DO NOTHING RETURNING id`),
+		s.Kind, s.Key, s.Group, string(args), s.RunAt.UnixMicro(), s.MaxAttempts, owner, now.Add(lease).UnixMicro(),
+		now.UnixMicro()).Scan(&j.ID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("jobs: enqueue %s: %w", s.Key, err)
+	}
+	return j, nil
+}
+
 // CancelGroup cancels the group's pending and running jobs of the given
 // kinds (all kinds when none are given), in tx. A running job's handler
 // then fails to finish it (ErrLeaseLost), so its transaction rolls back:

@@ -37,6 +37,10 @@ type Options struct {
 	// and work enqueued by a replica whose NOTIFY was lost.
 	Poll   time.Duration
 	Logger *slog.Logger
+	// Reader, when set, is a pool that sees committed rows (on SQLite the
+	// read pool): Start checks there that a job handed to it committed.
+	// The writer when nil.
+	Reader *sql.DB
 	// OnFinish, when set, is told of every job outcome (for metrics).
 	OnFinish func(kind string, late time.Duration, err error)
 }
@@ -51,6 +55,10 @@ type Runner struct {
 	wake     chan struct{}
 	nextDue  atomic.Int64 // unix micros of the earliest known pending job; MaxInt64 for none
 	wg       sync.WaitGroup
+	// mu guards runCtx and stopped: Start adds to wg only while Run runs.
+	mu      sync.Mutex
+	runCtx  context.Context // Run's, while it runs
+	stopped bool
 }
 
 // NewRunner returns a runner over db, the database's writer.
@@ -107,7 +115,15 @@ func (r *Runner) Wake(at time.Time) {
 // Run claims and runs due jobs until ctx ends, then waits for the
 // handlers in flight.
 func (r *Runner) Run(ctx context.Context) {
+	r.mu.Lock()
+	r.runCtx, r.stopped = ctx, false
+	r.mu.Unlock()
 	defer r.wg.Wait()
+	defer func() {
+		r.mu.Lock()
+		r.runCtx, r.stopped = nil, true
+		r.mu.Unlock()
+	}()
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	lastRescue := time.Time{}
@@ -164,6 +180,82 @@ func (r *Runner) earliest(ctx context.Context) (int64, error) {
 	return v.Int64, nil
 }
 
+// Claiming says whether transactions may claim the jobs they create due
+// now for this runner (EnqueueClaimed): only while Run runs, so that a
+// runner driven by RunDue (tests) claims its own. It returns the owner and
+// lease to claim with.
+func (r *Runner) Claiming() (owner string, lease time.Duration, ok bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.opts.Owner, r.opts.Lease, r.runCtx != nil && r.runCtx.Err() == nil
+}
+
+// Start runs jobs that a committed transaction created already claimed by
+// this runner (EnqueueClaimed), each in its kind's worker pool. Call it
+// after the commit. A job whose row is not this runner's running job (its
+// insert was rolled back to a savepoint) is dropped; when Run is not
+// running the jobs are handed back to pending for any runner.
+func (r *Runner) Start(js []*Job) {
+	if len(js) == 0 {
+		return
+	}
+	r.mu.Lock()
+	ctx := r.runCtx
+	if ctx == nil || ctx.Err() != nil {
+		r.mu.Unlock()
+		r.release(js)
+		return
+	}
+	r.wg.Add(1) // under mu: Run's Wait cannot have started
+	r.mu.Unlock()
+	go func() {
+		defer r.wg.Done()
+		r.startAll(ctx, r.committed(ctx, js))
+	}()
+}
+
+// committed returns the jobs of js whose row committed as this runner's
+// running job, with the stored arguments.
+func (r *Runner) committed(ctx context.Context, js []*Job) []*Job {
+	db := r.opts.Reader
+	if db == nil {
+		db = r.db
+	}
+	byID := map[int64]*Job{}
+	for _, j := range js {
+		byID[j.ID] = j // a later insert that reused an id wins
+	}
+	out := make([]*Job, 0, len(byID))
+	for _, j := range byID {
+		var key, args string
+		err := db.QueryRowContext(ctx, rebind(r.dialect, "SELECT key, args FROM jobs WHERE id = ? AND state = 'running' AND lease_owner = ?"),
+			j.ID, r.opts.Owner).Scan(&key, &args)
+		switch {
+		case err == nil && key == j.Key:
+			j.Args = []byte(args)
+			out = append(out, j)
+		case err == nil || errors.Is(err, sql.ErrNoRows):
+			// rolled back, or finished or cancelled already
+		default:
+			// Unsure: leave it to the lease; a rescue runs it later.
+			r.opts.Logger.Warn("jobs: check a handed job", "key", j.Key, "err", err)
+		}
+	}
+	return out
+}
+
+// release puts jobs this runner claimed but will not run back to pending.
+func (r *Runner) release(js []*Job) {
+	for _, j := range js {
+		_, err := r.db.ExecContext(context.Background(), rebind(r.dialect,
+			"UPDATE jobs SET state = 'pending', attempts = attempts - 1, lease_owner = '', lease_until = NULL WHERE id = ? AND key = ? AND state = 'running' AND lease_owner = ?"),
+			j.ID, j.Key, r.opts.Owner)
+		if err != nil {
+			r.opts.Logger.Warn("jobs: release a handed job", "key", j.Key, "err", err)
+		}
+	}
+}
+
 // claimAndStart claims due jobs and starts each in its kind's worker pool;
 // it claims again while a full batch came back.
 func (r *Runner) claimAndStart(ctx context.Context, now time.Time) {
@@ -175,24 +267,29 @@ func (r *Runner) claimAndStart(ctx context.Context, now time.Time) {
 			}
 			return
 		}
-		for _, j := range jobs {
-			sem := r.sem[j.Kind]
-			if sem == nil {
-				sem = r.sem[""]
-			}
-			r.wg.Add(1)
-			go func() {
-				defer r.wg.Done()
-				if sem != nil {
-					sem <- struct{}{}
-					defer func() { <-sem }()
-				}
-				r.run(context.WithoutCancel(ctx), j)
-			}()
-		}
+		r.startAll(ctx, jobs)
 		if len(jobs) < 64 {
 			return
 		}
+	}
+}
+
+// startAll starts each job in its kind's worker pool.
+func (r *Runner) startAll(ctx context.Context, jobs []*Job) {
+	for _, j := range jobs {
+		sem := r.sem[j.Kind]
+		if sem == nil {
+			sem = r.sem[""]
+		}
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			if sem != nil {
+				sem <- struct{}{}
+				defer func() { <-sem }()
+			}
+			r.run(context.WithoutCancel(ctx), j)
+		}()
 	}
 }
 

@@ -44,6 +44,7 @@ type DB struct {
 	logger     *slog.Logger
 	planner    Planner         // jobs.go
 	onEnqueue  func(time.Time) // jobs.go
+	local      LocalRunner     // jobs.go
 	// stmts holds the statements prepared once for hot paths (stmt.go);
 	// keys caches integrations by key hash (integration.go).
 	stmts stmtCache
@@ -115,6 +116,9 @@ type Tx struct {
 	// notified says it has sent its NOTIFY.
 	wakeAt   time.Time
 	notified bool
+	// claimed are the jobs due now this transaction created already
+	// claimed for the local runner, started after the commit (jobs.go).
+	claimed claimedJobs
 	// touched are the incidents this transaction appended events to, to
 	// publish after the commit (publish.go).
 	touched map[int64]struct{}

@@ -31,7 +31,27 @@ type Queue interface {
 	Cancel(ctx context.Context, group string, kinds ...string) error
 	// Now is the transaction's frozen instant.
 	Now() time.Time
+	// Overrides returns the on-call overrides in force at some instant of
+	// [from, to).
+	Overrides(ctx context.Context, from, to time.Time) ([]fireline.Override, error)
+	// RecordPaging appends a paging change (an escalation step) to inc's
+	// timeline as the pager, in this transaction, as PageTx.Record does.
+	RecordPaging(ctx context.Context, inc *fireline.Incident, c fireline.Change) error
 }
+
+// LocalRunner is this process's job runner as the store sees it: a
+// transaction that creates jobs due now claims them for it (while it
+// runs), and hands them to it after the commit, so that they start
+// without a claim transaction of their own (docs/adr/0025).
+type LocalRunner interface {
+	Claiming() (owner string, lease time.Duration, ok bool)
+	Start(js []*jobs.Job)
+}
+
+type claimedJobs = []*jobs.Job
+
+// SetLocalRunner installs the local runner. Call it before serving.
+func (db *DB) SetLocalRunner(r LocalRunner) { db.local = r }
 
 // SetPlanner installs the planner. Call it before serving.
 func (db *DB) SetPlanner(p Planner) { db.planner = p }
@@ -44,16 +64,40 @@ func (db *DB) OnEnqueue(f func(time.Time)) { db.onEnqueue = f }
 // connection): the job runner claims through it.
 func (db *DB) Writer() *sql.DB { return db.write }
 
+// Reader returns the pool that reads committed rows (on SQLite the
+// query-only pool; on PostgreSQL the one pool).
+func (db *DB) Reader() *sql.DB { return db.read }
+
 // Enqueue implements Queue.
 func (tx *Tx) Enqueue(ctx context.Context, specs ...jobs.Spec) error {
 	if len(specs) == 0 {
 		return nil
 	}
-	n, err := jobs.Enqueue(ctx, tx.tx, tx.db.dialect, tx.now, specs...)
+	var owner string
+	var lease time.Duration
+	claim := false
+	if tx.db.local != nil {
+		owner, lease, claim = tx.db.local.Claiming()
+	}
+	pending := specs[:0:0]
+	for _, s := range specs {
+		if !claim || s.RunAt.After(tx.now) {
+			pending = append(pending, s)
+			continue
+		}
+		j, err := jobs.EnqueueClaimed(ctx, tx.tx, tx.db.dialect, tx.now, owner, lease, s)
+		if err != nil {
+			return err
+		}
+		if j != nil {
+			tx.claimed = append(tx.claimed, j)
+		}
+	}
+	n, err := jobs.Enqueue(ctx, tx.tx, tx.db.dialect, tx.now, pending...)
 	if err != nil || n == 0 {
 		return err
 	}
-	for _, s := range specs {
+	for _, s := range pending {
 		if tx.wakeAt.IsZero() || s.RunAt.Before(tx.wakeAt) {
 			tx.wakeAt = s.RunAt
 		}
@@ -79,9 +123,17 @@ func (tx *Tx) Now() time.Time { return tx.now }
 
 // afterCommit wakes the local runner when the transaction enqueued jobs.
 func (tx *Tx) afterCommit() {
+	if len(tx.claimed) > 0 && tx.db.local != nil {
+		tx.db.local.Start(tx.claimed)
+	}
 	if !tx.wakeAt.IsZero() && tx.db.onEnqueue != nil {
 		tx.db.onEnqueue(tx.wakeAt)
 	}
+}
+
+// RecordPaging implements Queue.
+func (tx *Tx) RecordPaging(ctx context.Context, inc *fireline.Incident, c fireline.Change) error {
+	return (&PageTx{Tx: tx, inc: inc}).Record(ctx, c)
 }
 
 // plan runs the planner on an incident change in the change's transaction.

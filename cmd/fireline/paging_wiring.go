@@ -109,10 +109,11 @@ func newPaging(ctx context.Context, db *sqlstore.DB, pol *fireline.Policy, cfg s
 	eng := &engine.Engine{Policy: pol, Store: sqlstore.NewPagingStore(db, pol), Channels: channels,
 		Links: fireline.LinkSigner{Key: key}, BaseURL: pc.PublicURL, Now: now, Logger: logger, Metrics: metrics}
 	runner := jobs.NewRunner(db.Writer(), db.Dialect(), jobs.Options{Now: now, Logger: logger, Owner: pc.RunnerOwner, Lease: pc.JobLease,
-		OnFinish: metrics.JobFinished})
+		Reader: db.Reader(), OnFinish: metrics.JobFinished})
 	eng.Register(runner)
 	db.SetPlanner(eng.Plan)
 	db.OnEnqueue(runner.Wake)
+	db.SetLocalRunner(runner)
 	return &paging{engine: eng, runner: runner, db: db, dsn: cfg.DB, cfg: pc}, nil
 }
 
