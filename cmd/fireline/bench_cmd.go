@@ -59,23 +59,11 @@ func newBenchIngestCommand(g *globals) *cobra.Command {
 			"reported as a share of that measurement (other work on the machine comes and goes).",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if len(cfg.dsns) == 0 {
-				dir, err := os.MkdirTemp("", "fireline-bench-")
-				if err != nil {
-					return err
-				}
-				defer os.RemoveAll(dir)
-				cfg.dsns = []string{filepath.Join(dir, "bench.db")}
+			done, err := prepareBench(&cfg.dsns, cfg.cpuProfile)
+			if err != nil {
+				return err
 			}
-			if cfg.cpuProfile != "" {
-				f, err := os.Create(cfg.cpuProfile)
-				if err != nil {
-					return err
-				}
-				defer f.Close()
-				pprof.StartCPUProfile(f)
-				defer pprof.StopCPUProfile()
-			}
+			defer done()
 			return runBench(cmd.Context(), cfg, g.env.Stdout)
 		},
 	}
@@ -361,4 +349,38 @@ func residentMB() float64 {
 		}
 	}
 	return 0
+}
+
+// prepareBench gives a bench its default database (a SQLite file in a new
+// temporary directory) and starts the CPU profile when asked; the returned
+// function undoes both.
+func prepareBench(dsns *[]string, cpuProfile string) (func(), error) {
+	var undo []func()
+	done := func() {
+		for i := len(undo) - 1; i >= 0; i-- {
+			undo[i]()
+		}
+	}
+	if len(*dsns) == 0 {
+		dir, err := os.MkdirTemp("", "fireline-bench-")
+		if err != nil {
+			return nil, err
+		}
+		undo = append(undo, func() { os.RemoveAll(dir) })
+		*dsns = []string{filepath.Join(dir, "bench.db")}
+	}
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			done()
+			return nil, err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			done()
+			return nil, err
+		}
+		undo = append(undo, func() { pprof.StopCPUProfile(); f.Close() })
+	}
+	return done, nil
 }

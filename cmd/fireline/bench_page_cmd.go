@@ -17,7 +17,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
-	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -64,23 +63,11 @@ func newBenchPageCommand(g *globals) *cobra.Command {
 			"Targets: p50 < 5 ms and p99 < 20 ms idle, p99 < 50 ms under load, due steps late by < 100 ms at p99.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if len(cfg.dsns) == 0 {
-				dir, err := os.MkdirTemp("", "fireline-bench-page-")
-				if err != nil {
-					return err
-				}
-				defer os.RemoveAll(dir)
-				cfg.dsns = []string{filepath.Join(dir, "bench.db")}
+			done, err := prepareBench(&cfg.dsns, cfg.cpuProfile)
+			if err != nil {
+				return err
 			}
-			if cfg.cpuProfile != "" {
-				f, err := os.Create(cfg.cpuProfile)
-				if err != nil {
-					return err
-				}
-				defer f.Close()
-				pprof.StartCPUProfile(f)
-				defer pprof.StopCPUProfile()
-			}
+			defer done()
 			return runPageBench(cmd.Context(), cfg, g.env.Stdout)
 		},
 	}
