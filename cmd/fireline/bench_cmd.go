@@ -17,7 +17,6 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -336,19 +335,11 @@ func (b *bencher) post(ctx context.Context, url string, body []byte) bool {
 	return resp.StatusCode == http.StatusOK
 }
 
-// residentMB reads this process's resident memory (Linux); 0 elsewhere.
+// residentMB reads this process's resident memory in MB (Linux); 0
+// elsewhere.
 func residentMB() float64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
-			return kb / 1024
-		}
-	}
-	return 0
+	rss, _ := pageBenchMemory()
+	return rss
 }
 
 // prepareBench gives a bench its default database (a SQLite file in a new

@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -221,7 +220,7 @@ func pageBenchDatabase(ctx context.Context, cfg pageBenchConfig, dsn string, log
 	name := "sqlite"
 	if strings.HasPrefix(dsn, "postgres") {
 		name = "postgres"
-		fresh, drop, err := pageBenchSchema(ctx, dsn)
+		fresh, drop, err := freshSchema(ctx, dsn)
 		if err != nil {
 			return nil, err
 		}
@@ -558,30 +557,4 @@ func pageBenchMemory() (rss, peak float64) {
 		}
 	}
 	return rss, peak
-}
-
-// pageBenchSchema makes an empty schema in the PostgreSQL database and
-// returns a DSN that uses it, and a function that drops it.
-func pageBenchSchema(ctx context.Context, dsn string) (string, func(), error) {
-	db, err := sql.Open("pgx", dsn)
-	if err != nil {
-		return "", nil, err
-	}
-	schema := "fl_bench_page_" + strings.ToLower(rand.Text()[:12])
-	if _, err := db.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		db.Close()
-		return "", nil, err
-	}
-	u, err := url.Parse(dsn)
-	if err != nil {
-		db.Close()
-		return "", nil, err
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String(), func() {
-		db.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-		db.Close()
-	}, nil
 }
