@@ -139,42 +139,77 @@ type openAlert struct {
 	id       int64
 	status   fireline.AlertStatus
 	incident sql.NullInt64
+	// pending is the row when this batch made it and has not inserted it
+	// yet (intakeBatch.flushAlerts): changes to it are made in memory.
+	pending *fireline.Alert
 }
 
-// findOpenAlertSQL uses the unique index alerts_open_dedup.
+// findOpenAlertSQL seeks the unique index alerts_open_dedup, which leads
+// with dedup_key. The integration is compared as an expression (its id
+// joined to an empty string), which no index matches, so that no planner
+// can choose the per-integration history index instead (migration 00005).
 const findOpenAlertSQL = `SELECT id, status, incident_number FROM alerts
-		WHERE integration_id = ? AND dedup_key = ? AND resolved_at IS NULL`
+		WHERE dedup_key = ? AND integration_id || '' = ? AND resolved_at IS NULL`
 
 func findOpenAlert(ctx context.Context, tx *Tx, integration, key string) (*openAlert, error) {
 	var a openAlert
 	err := tx.queryRowCached(ctx, findOpenAlertSQL+tx.forUpdate(),
-		integration, key).Scan(&a.id, &a.status, &a.incident)
+		key, integration).Scan(&a.id, &a.status, &a.incident)
 	if err == sql.ErrNoRows {
 		return nil, nil
 	}
 	return &a, err
 }
 
-const insertAlertSQL = `INSERT INTO alerts (integration_id, service, dedup_key, status, summary, source, severity,
+// alertInsertColumns are the alerts columns intake writes, in
+// appendAlertArgs order.
+const alertInsertColumns = `id, integration_id, service, dedup_key, status, summary, source, severity,
 		labels, annotations, url, details, incident_number, restricted, suppressed, count,
-		starts_at, first_seen_at, last_seen_at, resolved_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
+		starts_at, first_seen_at, last_seen_at, resolved_at`
 
-func insertAlert(ctx context.Context, tx *Tx, a *fireline.Alert, restricted bool) error {
-	labels, err1 := json.Marshal(nonNil(a.Labels))
-	annotations, err2 := json.Marshal(nonNil(a.Annotations))
-	if err := firstError(err1, err2); err != nil {
-		return err
+const alertColumnCount = 20
+
+// alertInsertChunks are the row counts of the multi-row inserts intake
+// uses, largest first: a fixed few, so that each is a prepared statement
+// (SQLite) or one entry of pgx's statement cache (PostgreSQL).
+var alertInsertChunks = []int{256, 64, 16, 4, 1}
+
+// insertAlertsSQL holds, by row count, the statement inserting that many
+// alert rows with their ids.
+var insertAlertsSQL = func() map[int]string {
+	m := map[int]string{}
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", alertColumnCount), ", ") + ")"
+	for _, k := range alertInsertChunks {
+		m[k] = "INSERT INTO alerts (" + alertInsertColumns + ") VALUES " + strings.TrimSuffix(strings.Repeat(row+", ", k), ", ")
 	}
-	var inc sql.NullInt64
-	if a.Incident != "" {
-		n, _ := fireline.ParseIncidentID(a.Incident)
-		inc = sql.NullInt64{Int64: n, Valid: true}
+	return m
+}()
+
+// appendAlertArgs appends a's column values in alertInsertColumns order.
+func appendAlertArgs(args []any, a *fireline.Alert, restricted bool) ([]any, error) {
+	labels, annotations, err := alertJSON(a)
+	if err != nil {
+		return args, err
 	}
-	return tx.queryRowCached(ctx, insertAlertSQL,
-		a.Integration, a.Service, a.DedupKey, string(a.Status), a.Summary, a.Source, string(a.Severity),
-		string(labels), string(annotations), a.URL, string(a.Details), inc, restricted, a.Suppressed, a.Count,
-		microsPtr(a.StartsAt), micros(a.FirstSeenAt), micros(a.LastSeenAt), microsPtr(a.ResolvedAt)).Scan(&a.ID)
+	return append(args, a.ID, a.Integration, a.Service, a.DedupKey, string(a.Status), a.Summary, a.Source, string(a.Severity),
+		labels, annotations, a.URL, string(a.Details), alertIncident(a), restricted, a.Suppressed, a.Count,
+		microsPtr(a.StartsAt), micros(a.FirstSeenAt), micros(a.LastSeenAt), microsPtr(a.ResolvedAt)), nil
+}
+
+// alertJSON is how an alert's labels and annotations are stored.
+func alertJSON(a *fireline.Alert) (labels, annotations string, err error) {
+	l, err1 := json.Marshal(nonNil(a.Labels))
+	n, err2 := json.Marshal(nonNil(a.Annotations))
+	return string(l), string(n), firstError(err1, err2)
+}
+
+// alertIncident is the incident_number column of an alert.
+func alertIncident(a *fireline.Alert) sql.NullInt64 {
+	if a.Incident == "" {
+		return sql.NullInt64{}
+	}
+	n, _ := fireline.ParseIncidentID(a.Incident)
+	return sql.NullInt64{Int64: n, Valid: true}
 }
 
 func nonNil(m map[string]string) map[string]string {

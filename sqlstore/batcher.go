@@ -146,8 +146,12 @@ func (b *batcher) run(batch []*batchJob) {
 		b.prepared = b.db.prepareStatements(context.Background(), intakeStatements()...)
 	}
 	ok := make([]bool, len(batch))
+	expect := 0
+	for _, j := range batch {
+		expect += j.size
+	}
 	err := b.db.writeTx(context.Background(), "intake", func(tx *Tx) error {
-		ib := newIntakeBatch(tx)
+		ib := newIntakeBatch(tx, expect)
 		if err := ib.prefetchOpen(context.Background(), batchKeys(batch)); err != nil {
 			return err
 		}
@@ -169,7 +173,7 @@ func (b *batcher) run(batch []*batchJob) {
 	if errors.Is(err, errBatchFailed) {
 		clear(ok)
 		err = b.db.writeTx(context.Background(), "intake", func(tx *Tx) error {
-			ib := newIntakeBatch(tx)
+			ib := newIntakeBatch(tx, expect)
 			for i, j := range batch {
 				j.err = nil
 				if err := j.ctx.Err(); err != nil {

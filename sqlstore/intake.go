@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"sync"
 	"time"
 
@@ -126,7 +125,7 @@ func (s *IntakeService) ingestOne(ctx context.Context, b *intakeBatch, integ *fi
 		return s.acknowledge(ctx, b, integ, open, a)
 	default:
 		if open == nil {
-			return s.resolvedUnknown(ctx, b.tx, integ, a)
+			return s.resolvedUnknown(ctx, b, integ, a)
 		}
 		return s.resolve(ctx, b, integ, open, a)
 	}
@@ -149,11 +148,15 @@ const (
 // changes no incident, so it is a counter on the alert row (count,
 // last_seen_at), not a timeline event.
 func (s *IntakeService) repeat(ctx context.Context, tx *Tx, open *openAlert, a fireline.AlertInput) (fireline.AlertResult, error) {
-	_, err := tx.execCached(ctx, repeatAlertSQL, micros(tx.now), open.id)
 	r := fireline.AlertResult{Outcome: fireline.OutcomeDeduplicated, DedupKey: a.DedupKey, AlertID: open.id}
 	if open.incident.Valid {
 		r.Incident = fireline.IncidentID(open.incident.Int64)
 	}
+	if p := open.pending; p != nil {
+		p.Count, p.LastSeenAt = p.Count+1, tx.now
+		return r, nil
+	}
+	_, err := tx.execCached(ctx, repeatAlertSQL, micros(tx.now), open.id)
 	return r, err
 }
 
@@ -177,10 +180,11 @@ func (s *IntakeService) trigger(ctx context.Context, b *intakeBatch, integ *fire
 	}
 	if inMaintenance {
 		row.Suppressed = true
-		if err := insertAlert(ctx, tx, row, integ.Restricted()); err != nil {
+		open, err := b.addAlert(ctx, row, integ.Restricted(), 0)
+		if err != nil {
 			return fireline.AlertResult{}, err
 		}
-		b.setOpen(integ.ID, a.DedupKey, &openAlert{id: row.ID, status: row.Status})
+		b.open[alertKey{integ.ID, a.DedupKey}] = open
 		return fireline.AlertResult{Outcome: fireline.OutcomeSuppressed, DedupKey: a.DedupKey, AlertID: row.ID}, nil
 	}
 	inc, err := s.groupIncident(ctx, b, c)
@@ -193,10 +197,11 @@ func (s *IntakeService) trigger(ctx context.Context, b *intakeBatch, integ *fire
 		}
 	}
 	row.Incident = inc.ID
-	if err := insertAlert(ctx, tx, row, integ.Restricted()); err != nil {
+	open, err := b.addAlert(ctx, row, integ.Restricted(), inc.Number)
+	if err != nil {
 		return fireline.AlertResult{}, err
 	}
-	b.setOpen(integ.ID, a.DedupKey, &openAlert{id: row.ID, status: row.Status, incident: sql.NullInt64{Int64: inc.Number, Valid: true}})
+	b.open[alertKey{integ.ID, a.DedupKey}] = open
 	if err := b.record(ctx, inc, integ, inc.AttachAlert(row, tx.now)); err != nil {
 		return fireline.AlertResult{}, err
 	}
@@ -315,7 +320,9 @@ func truncate(s string, n int) string {
 func (s *IntakeService) acknowledge(ctx context.Context, b *intakeBatch, integ *fireline.Integration, open *openAlert, a fireline.AlertInput) (fireline.AlertResult, error) {
 	tx := b.tx
 	r := fireline.AlertResult{Outcome: fireline.OutcomeAcknowledged, DedupKey: a.DedupKey, AlertID: open.id}
-	if _, err := tx.execCached(ctx, ackAlertSQL, string(fireline.AlertAcknowledged), micros(tx.now), open.id); err != nil {
+	if p := open.pending; p != nil {
+		p.Status, p.LastSeenAt = fireline.AlertAcknowledged, tx.now
+	} else if _, err := tx.execCached(ctx, ackAlertSQL, string(fireline.AlertAcknowledged), micros(tx.now), open.id); err != nil {
 		return r, err
 	}
 	open.status = fireline.AlertAcknowledged
@@ -338,7 +345,11 @@ func (s *IntakeService) acknowledge(ctx context.Context, b *intakeBatch, integ *
 func (s *IntakeService) resolve(ctx context.Context, b *intakeBatch, integ *fireline.Integration, open *openAlert, a fireline.AlertInput) (fireline.AlertResult, error) {
 	tx := b.tx
 	r := fireline.AlertResult{Outcome: fireline.OutcomeResolved, DedupKey: a.DedupKey, AlertID: open.id}
-	if _, err := tx.execCached(ctx, resolveAlertSQL,
+	if p := open.pending; p != nil {
+		now := tx.now
+		p.Status, p.ResolvedAt, p.LastSeenAt = fireline.AlertResolved, &now, now
+		open.pending = nil // resolved: no longer among the open alerts
+	} else if _, err := tx.execCached(ctx, resolveAlertSQL,
 		string(fireline.AlertResolved), micros(tx.now), micros(tx.now), open.id); err != nil {
 		return r, err
 	}
@@ -368,7 +379,8 @@ func (s *IntakeService) resolve(ctx context.Context, b *intakeBatch, integ *fire
 
 // resolvedUnknown handles a resolve for no open alert: PagerDuty drops
 // it; the other formats record the resolved alert, attached to nothing.
-func (s *IntakeService) resolvedUnknown(ctx context.Context, tx *Tx, integ *fireline.Integration, a fireline.AlertInput) (fireline.AlertResult, error) {
+func (s *IntakeService) resolvedUnknown(ctx context.Context, b *intakeBatch, integ *fireline.Integration, a fireline.AlertInput) (fireline.AlertResult, error) {
+	tx := b.tx
 	if integ.Type == fireline.IntegrationPagerDuty || integ.Type == fireline.IntegrationHeartbeat {
 		return fireline.AlertResult{Outcome: fireline.OutcomeDropped, DedupKey: a.DedupKey}, nil
 	}
@@ -378,7 +390,7 @@ func (s *IntakeService) resolvedUnknown(ctx context.Context, tx *Tx, integ *fire
 		row.Summary = a.Labels["alertname"]
 	}
 	row.Status, row.ResolvedAt = fireline.AlertResolved, &tx.now
-	err := insertAlert(ctx, tx, row, integ.Restricted())
+	_, err := b.addAlert(ctx, row, integ.Restricted(), 0)
 	return fireline.AlertResult{Outcome: fireline.OutcomeResolved, DedupKey: a.DedupKey, AlertID: row.ID}, err
 }
 

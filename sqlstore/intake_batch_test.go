@@ -335,3 +335,72 @@ func BenchmarkIntake(b *testing.B) {
 		}
 	}
 }
+
+// TestNewAlertLivesWithinOneBatch: a new alert's rows wait in the batch
+// until its flush (docs/adr/0035), so a repeat, an acknowledgement and a
+// resolution of it in the same request must land on the row all the same,
+// and ids must stay unique across batches.
+func TestNewAlertLivesWithinOneBatch(t *testing.T) {
+	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
+		e := newIntakeEnv(t, dsn, fireline.IntegrationGeneric)
+		first, err := e.intake.Ingest(noContext, e.integ, []fireline.AlertInput{alertFor("api", "old", fireline.AlertTrigger)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		results, err := e.intake.Ingest(noContext, e.integ, []fireline.AlertInput{
+			alertFor("api", "a", fireline.AlertTrigger),
+			alertFor("api", "a", fireline.AlertTrigger),
+			alertFor("api", "a", fireline.AlertAcknowledge),
+			alertFor("api", "b", fireline.AlertTrigger),
+			alertFor("api", "b", fireline.AlertResolve),
+			alertFor("api", "b", fireline.AlertTrigger), // a new alert: b's first one resolved
+			alertFor("api", "c", fireline.AlertResolve), // never seen: recorded, resolved
+			alertFor("api", "old", fireline.AlertTrigger),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []fireline.AlertOutcome{fireline.OutcomeCreated, fireline.OutcomeDeduplicated, fireline.OutcomeAcknowledged,
+			fireline.OutcomeCreated, fireline.OutcomeResolved, fireline.OutcomeCreated, fireline.OutcomeResolved, fireline.OutcomeDeduplicated}
+		ids := map[int64]bool{first[0].AlertID: true}
+		for i, r := range results {
+			if r.Outcome != want[i] {
+				t.Errorf("result %d: %s, want %s", i, r.Outcome, want[i])
+			}
+			ids[r.AlertID] = true
+		}
+		if results[0].AlertID != results[1].AlertID || results[1].AlertID != results[2].AlertID || results[3].AlertID != results[4].AlertID {
+			t.Errorf("one alert got several ids: %+v", results)
+		}
+		if results[7].AlertID != first[0].AlertID {
+			t.Errorf("the repeat of an alert from an earlier batch got id %d, want %d", results[7].AlertID, first[0].AlertID)
+		}
+		if len(ids) != 5 {
+			t.Errorf("%d distinct alert ids, want 5 (old, a, b twice, c): %+v", len(ids), results)
+		}
+		db := raw(t, e.dsn)
+		rows, err := db.Query("SELECT id, dedup_key, status, count, resolved_at IS NOT NULL FROM alerts ORDER BY id")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var got []string
+		for rows.Next() {
+			var (
+				id, count int64
+				key, st   string
+				resolved  bool
+			)
+			if err := rows.Scan(&id, &key, &st, &count, &resolved); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, fmt.Sprintf("%s %s %d %v", key, st, count, resolved))
+		}
+		wantRows := []string{"api-old firing 2 false", "api-a acknowledged 2 false", "api-b resolved 1 true",
+			"api-b firing 1 false", "api-c resolved 1 true"}
+		if strings.Join(got, "\n") != strings.Join(wantRows, "\n") {
+			t.Errorf("alert rows:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(wantRows, "\n"))
+		}
+		checkAllIncidents(t, e)
+	})
+}

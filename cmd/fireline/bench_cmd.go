@@ -43,7 +43,13 @@ type benchConfig struct {
 	senders    int
 	duration   time.Duration
 	cpuProfile string
+	// scenarios limits the run to these (benchScenarios names them);
+	// empty runs all.
+	scenarios []string
 }
+
+// benchScenarios are the scenario names --scenario takes, in run order.
+var benchScenarios = []string{"distinct", "duplicate", "batch", "half-peak", "sustained"}
 
 func newBenchIngestCommand(g *globals) *cobra.Command {
 	var cfg benchConfig
@@ -58,6 +64,14 @@ func newBenchIngestCommand(g *globals) *cobra.Command {
 			"reported as a share of that measurement (other work on the machine comes and goes).",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			for _, sc := range cfg.scenarios {
+				if !slices.Contains(benchScenarios, sc) {
+					return fmt.Errorf("unknown scenario %q: want one of %s", sc, strings.Join(benchScenarios, ", "))
+				}
+			}
+			if slices.Contains(cfg.scenarios, "half-peak") && !slices.Contains(cfg.scenarios, "distinct") {
+				return fmt.Errorf("scenario half-peak needs distinct (it is paced at half of distinct's rate)")
+			}
 			done, err := prepareBench(&cfg.dsns, cfg.cpuProfile)
 			if err != nil {
 				return err
@@ -70,7 +84,8 @@ func newBenchIngestCommand(g *globals) *cobra.Command {
 	f.StringArrayVar(&cfg.dsns, "db", nil, "database to measure: SQLite path or postgres:// URL (repeatable; default a temporary SQLite file)")
 	f.IntVar(&cfg.senders, "senders", 32, "concurrent senders")
 	f.DurationVar(&cfg.duration, "duration", 5*time.Second, "how long each scenario runs")
-	f.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
+	f.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (-tagfocus bench=fireline keeps Fireline's server, bench=trivial the ceiling's, bench=sender the senders)")
+	f.StringSliceVar(&cfg.scenarios, "scenario", nil, "run only these scenarios ("+strings.Join(benchScenarios, ", ")+"; default all)")
 	return cmd
 }
 
@@ -135,7 +150,9 @@ func startTrivialHandler() (string, func(), error) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write([]byte(`{"status":"ok"}` + "\n"))
 	})}
-	go srv.Serve(ln)
+	// Labelled so that a CPU profile tells its goroutines from Fireline's
+	// (go tool pprof -tagfocus bench=fireline).
+	go pprof.Do(context.Background(), pprof.Labels("bench", "trivial"), func(context.Context) { srv.Serve(ln) })
 	return "http://" + ln.Addr().String() + "/integrations/alertmanager", func() { srv.Close() }, nil
 }
 
@@ -161,8 +178,11 @@ func benchDatabase(ctx context.Context, cfg benchConfig, dsn, trivial string) ([
 		dsn = fresh
 	}
 	admin := fireline.TokenPrefix + rand.Text()
-	srv, err := startServer(ctx, serveConfig{Addr: "127.0.0.1:0", DB: dsn, PolicyPath: polPath, BootstrapToken: admin, NoHeartbeatWatch: true},
-		slog.New(slog.DiscardHandler), io.Discard)
+	var srv *server
+	pprof.Do(ctx, pprof.Labels("bench", "fireline"), func(ctx context.Context) {
+		srv, err = startServer(ctx, serveConfig{Addr: "127.0.0.1:0", DB: dsn, PolicyPath: polPath, BootstrapToken: admin, NoHeartbeatWatch: true},
+			slog.New(slog.DiscardHandler), io.Discard)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -189,12 +209,24 @@ func benchDatabase(ctx context.Context, cfg benchConfig, dsn, trivial string) ([
 		rows = append(rows, r)
 		return r
 	}
+	want := func(sc string) bool { return len(cfg.scenarios) == 0 || slices.Contains(cfg.scenarios, sc) }
 	run(trivialScenario, trivial, 1, b.distinct, 0)
-	peak := run("distinct alerts", b.url, 1, b.distinct, 0)
-	run("duplicate alerts", b.url, 1, b.duplicate, 0)
-	run("100-alert batches", b.url, 100, b.batch, 0)
-	run("distinct at half peak", b.url, 1, b.distinct, peak.alertsPerSec/2)
-	run("distinct, sustained again", b.url, 1, b.distinct, 0)
+	var peak benchRow
+	if want("distinct") {
+		peak = run("distinct alerts", b.url, 1, b.distinct, 0)
+	}
+	if want("duplicate") {
+		run("duplicate alerts", b.url, 1, b.duplicate, 0)
+	}
+	if want("batch") {
+		run("100-alert batches", b.url, 100, b.batch, 0)
+	}
+	if want("half-peak") {
+		run("distinct at half peak", b.url, 1, b.distinct, peak.alertsPerSec/2)
+	}
+	if want("sustained") {
+		run("distinct, sustained again", b.url, 1, b.distinct, 0)
+	}
 	return rows, nil
 }
 
@@ -286,6 +318,7 @@ func (b *bencher) run(ctx context.Context, url string, perReq int, body func(int
 	start := time.Now()
 	for s := range b.cfg.senders {
 		wg.Go(func() {
+			pprof.SetGoroutineLabels(pprof.WithLabels(ctx, pprof.Labels("bench", "sender")))
 			local := make([]time.Duration, 0, 4096)
 			next := time.Now().Add(time.Duration(s) * interval / time.Duration(b.cfg.senders))
 			for i := int64(s); time.Now().Before(deadline) && ctx.Err() == nil; i += int64(b.cfg.senders) {
