@@ -113,9 +113,10 @@ type Tx struct {
 	db  *DB
 	now time.Time
 	// wakeAt is the earliest run_at this transaction enqueued (jobs.go);
-	// notified says it has sent its NOTIFY.
-	wakeAt   time.Time
-	notified bool
+	// notifyJobs says it enqueued some: on PostgreSQL, notifyTouched
+	// sends the jobs NOTIFY with the others, in one statement.
+	wakeAt     time.Time
+	notifyJobs bool
 	// claimed are the jobs due now this transaction created already
 	// claimed for the local runner, started after the commit (jobs.go).
 	claimed claimedJobs

@@ -83,9 +83,10 @@ func (b *intakeBatch) reset() {
 const maxEventsPerInsert = 1000
 
 // prefetchOpen looks up, in one query per integration, the open alerts of
-// the keys a batch is about to process, locking them (PostgreSQL only:
-// on SQLite a prepared lookup per alert is cheaper than a query built per
-// batch).
+// the keys a batch is about to process, locking them, and takes an alert
+// id from the sequence for each key that has none, since a trigger of it
+// will make a row (PostgreSQL only: on SQLite a prepared lookup per alert
+// is cheaper than a query built per batch, and ids cost no round trip).
 func (b *intakeBatch) prefetchOpen(ctx context.Context, keys map[string][]string) error {
 	if b.tx.db.dialect != DialectPostgres {
 		return nil
@@ -101,24 +102,34 @@ func (b *intakeBatch) prefetchOpen(ctx context.Context, keys map[string][]string
 		list = slices.Clone(list)
 		slices.Sort(list)
 		list = slices.Compact(list)
-		rows, err := b.tx.query(ctx, `SELECT a.id, a.status, a.incident_number, a.dedup_key
-			FROM unnest(?::text[]) WITH ORDINALITY AS k(key, n),
-			LATERAL (SELECT id, status, incident_number, dedup_key FROM alerts
-				WHERE dedup_key = k.key AND integration_id || '' = ? AND resolved_at IS NULL FOR UPDATE) a
+		rows, err := b.tx.query(ctx, `SELECT k.key, a.id, a.status, a.incident_number,
+				CASE WHEN a.id IS NULL THEN nextval(pg_get_serial_sequence('alerts', 'id')) END
+			FROM unnest(?::text[]) WITH ORDINALITY AS k(key, n)
+			LEFT JOIN LATERAL (SELECT id, status, incident_number FROM alerts
+				WHERE dedup_key = k.key AND integration_id || '' = ? AND resolved_at IS NULL FOR UPDATE) a ON true
 			ORDER BY k.n`, list, integ)
 		if err != nil {
 			return err
 		}
-		for _, k := range list {
-			b.open[alertKey{integ, k}] = nil
-		}
 		for rows.Next() {
-			a, key := &openAlert{}, ""
-			if err := rows.Scan(&a.id, &a.status, &a.incident, &key); err != nil {
+			var (
+				key      string
+				id, next sql.NullInt64
+				status   sql.NullString
+				incident sql.NullInt64
+			)
+			if err := rows.Scan(&key, &id, &status, &incident, &next); err != nil {
 				rows.Close()
 				return err
 			}
-			b.open[alertKey{integ, key}] = a
+			var open *openAlert
+			if id.Valid {
+				open = &openAlert{id: id.Int64, status: fireline.AlertStatus(status.String), incident: incident}
+			}
+			b.open[alertKey{integ, key}] = open
+			if next.Valid {
+				b.ids = append(b.ids, next.Int64)
+			}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {

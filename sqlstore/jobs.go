@@ -102,13 +102,11 @@ func (tx *Tx) Enqueue(ctx context.Context, specs ...jobs.Spec) error {
 			tx.wakeAt = s.RunAt
 		}
 	}
-	if tx.db.dialect == DialectPostgres && !tx.notified {
-		// Delivered at commit, and only if it commits.
-		if _, err := tx.exec(ctx, "SELECT pg_notify('"+jobsChannel+"', '')"); err != nil {
-			return err
-		}
-		tx.notified = true
-	}
+	// Sent just before the commit, with the incidents' notifications
+	// (notifyTouched): delivered at commit, and only if it commits. Sent
+	// then rather than now, a savepoint rolled back later cannot take it
+	// back while the jobs of the rest of the transaction stay.
+	tx.notifyJobs = true
 	return nil
 }
 

@@ -87,15 +87,19 @@ func (tx *Tx) touch(n int64) {
 }
 
 // notifyTouched sends, on PostgreSQL, one notification per touched
-// incident inside the transaction about to commit: PostgreSQL delivers
-// them at commit and drops them on rollback.
+// incident, and the jobs notification when the transaction enqueued jobs,
+// inside the transaction about to commit, in one statement: PostgreSQL
+// delivers them at commit and drops them on rollback.
 func (tx *Tx) notifyTouched(ctx context.Context) error {
-	if tx.db.dialect != DialectPostgres || len(tx.touched) == 0 {
+	if tx.db.dialect != DialectPostgres || (len(tx.touched) == 0 && !tx.notifyJobs) {
 		return nil
 	}
-	parts := make([]string, 0, len(tx.touched))
+	parts := make([]string, 0, len(tx.touched)+1)
 	for n := range tx.touched {
 		parts = append(parts, "pg_notify('"+tx.db.changesChannel+"', '"+strconv.FormatInt(n, 10)+"')")
+	}
+	if tx.notifyJobs {
+		parts = append(parts, "pg_notify('"+jobsChannel+"', '')")
 	}
 	_, err := tx.exec(ctx, "SELECT "+strings.Join(parts, ", "))
 	return err
