@@ -202,7 +202,7 @@ func (s *IntakeService) trigger(ctx context.Context, b *intakeBatch, integ *fire
 		return fireline.AlertResult{}, err
 	}
 	b.open[alertKey{integ.ID, a.DedupKey}] = open
-	if err := b.record(ctx, inc, integ, inc.AttachAlert(row, tx.now)); err != nil {
+	if err := b.gatherAlert(ctx, inc, integ, row, fireline.EventAlertAttached); err != nil {
 		return fireline.AlertResult{}, err
 	}
 	g, err := b.group(ctx, inc.Number)
@@ -363,7 +363,7 @@ func (s *IntakeService) resolve(ctx context.Context, b *intakeBatch, integ *fire
 	}
 	r.Incident = inc.ID
 	row := &fireline.Alert{ID: open.id, DedupKey: a.DedupKey}
-	if err := b.record(ctx, inc, integ, inc.ResolveAlert(row, tx.now)); err != nil {
+	if err := b.gatherAlert(ctx, inc, integ, row, fireline.EventAlertResolved); err != nil {
 		return r, err
 	}
 	g, err := b.group(ctx, inc.Number)

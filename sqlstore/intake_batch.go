@@ -39,7 +39,20 @@ type intakeBatch struct {
 	nextID  int64   // SQLite: the next free alert id; 0: not looked up yet
 	ids     []int64 // PostgreSQL: alert ids taken from the sequence, unused yet
 	expect  int     // alerts the batch holds: how many ids to take at once
+	// gathered holds, per incident, an alert_attached or alert_resolved
+	// change still taking in alerts (gatherAlert): recorded as one event
+	// before any other event of the incident and at the flush.
+	gathered map[int64]*gatheredChange
 }
+
+// gatheredChange is an alert change of one integration gathering alerts.
+type gatheredChange struct {
+	integ  *fireline.Integration
+	change fireline.Change
+}
+
+// maxGathered bounds the alerts one event lists.
+const maxGathered = 1000
 
 // pendingAlert is a new alert row not inserted yet.
 type pendingAlert struct {
@@ -76,6 +89,7 @@ func (b *intakeBatch) reset() {
 	b.open = map[alertKey]*openAlert{}
 	b.events = map[int64][]*fireline.Event{}
 	b.pending, b.nextID, b.ids = nil, 0, nil
+	b.gathered = map[int64]*gatheredChange{}
 }
 
 // maxEventsPerInsert keeps a multi-row insert under PostgreSQL's 65535
@@ -334,10 +348,58 @@ func (b *intakeBatch) incident(ctx context.Context, n int64) (*fireline.Incident
 	return inc, nil
 }
 
+// gatherAlert records that integ attached (or resolved) alert a on inc:
+// it joins the change of the same kind and integration gathering on inc,
+// or starts one (applied to inc) after recording the one before.
+func (b *intakeBatch) gatherAlert(ctx context.Context, inc *fireline.Incident, integ *fireline.Integration, a *fireline.Alert, kind fireline.EventType) error {
+	if g := b.gathered[inc.Number]; g != nil && g.integ.ID == integ.ID && g.change.Type == kind {
+		switch d := g.change.Data.(type) {
+		case *fireline.AlertAttachedData:
+			if len(d.MoreAlerts) < maxGathered-1 {
+				d.MoreAlerts = append(d.MoreAlerts, a.ID)
+				return nil
+			}
+		case *fireline.AlertResolvedData:
+			if len(d.MoreAlerts) < maxGathered-1 {
+				d.MoreAlerts = append(d.MoreAlerts, a.ID)
+				return nil
+			}
+		}
+	}
+	if err := b.recordGathered(ctx, inc.Number); err != nil {
+		return err
+	}
+	c := inc.AttachAlert(a, b.tx.now)
+	if kind == fireline.EventAlertResolved {
+		c = inc.ResolveAlert(a, b.tx.now)
+	}
+	b.gathered[inc.Number] = &gatheredChange{integ: integ, change: c}
+	b.changed(inc.Number)
+	return nil
+}
+
+// recordGathered records the change gathering on incident n, if any.
+func (b *intakeBatch) recordGathered(ctx context.Context, n int64) error {
+	g := b.gathered[n]
+	if g == nil {
+		return nil
+	}
+	delete(b.gathered, n)
+	return b.appendEvents(ctx, b.incidents[n], g.integ, g.change)
+}
+
 // record appends changes already applied to inc as events by the
-// integration, and runs the planner on them in this transaction; the
-// incident's row is written by flush.
+// integration, after the alert change gathering on it, and runs the
+// planner on them in this transaction; the incident's row is written by
+// flush.
 func (b *intakeBatch) record(ctx context.Context, inc *fireline.Incident, integ *fireline.Integration, changes ...fireline.Change) error {
+	if err := b.recordGathered(ctx, inc.Number); err != nil {
+		return err
+	}
+	return b.appendEvents(ctx, inc, integ, changes...)
+}
+
+func (b *intakeBatch) appendEvents(ctx context.Context, inc *fireline.Incident, integ *fireline.Integration, changes ...fireline.Change) error {
 	tx := b.tx
 	actor := integ.Actor().Name()
 	for _, c := range changes {
@@ -392,6 +454,11 @@ func (b *intakeBatch) group(ctx context.Context, n int64) (*groupRow, error) {
 func (b *intakeBatch) flush(ctx context.Context) error {
 	if err := b.flushAlerts(ctx); err != nil {
 		return err
+	}
+	for _, n := range b.dirty {
+		if err := b.recordGathered(ctx, n); err != nil {
+			return err
+		}
 	}
 	for _, n := range b.dirty {
 		events := b.events[n]

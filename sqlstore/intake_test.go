@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -100,9 +101,30 @@ func TestGroupCommit(t *testing.T) {
 		if len(incidents.Incidents) != 1 {
 			t.Fatalf("%d incidents, want 1 (grouped)", len(incidents.Incidents))
 		}
+		// The alerts a batch attached to the incident are one event each
+		// batch (docs/adr/0035): together the attach events name every
+		// alert exactly once.
 		events, _ := e.incidents.Timeline(as(admin), incidents.Incidents[0].ID)
-		if len(events) != 101 {
-			t.Fatalf("%d events, want declared + 100 attached", len(events))
+		named := map[int64]int{}
+		for _, ev := range events {
+			if ev.Type != fireline.EventAlertAttached {
+				continue
+			}
+			var d fireline.AlertAttachedData
+			if err := json.Unmarshal(ev.Data, &d); err != nil {
+				t.Fatal(err)
+			}
+			for _, id := range append([]int64{d.Alert}, d.MoreAlerts...) {
+				named[id]++
+			}
+		}
+		for _, a := range page.Alerts {
+			if named[a.ID] != 1 {
+				t.Errorf("alert %d is named by %d attach events, want 1", a.ID, named[a.ID])
+			}
+		}
+		if len(named) != 100 || len(events) > 101 {
+			t.Fatalf("%d alerts named by %d events, want 100 in at most declared + 100", len(named), len(events))
 		}
 		if _, err := fireline.Replay(events); err != nil {
 			t.Fatalf("replay: %v", err)

@@ -162,10 +162,10 @@ func describe(e *fireline.Event, p *fireline.Policy) eventView {
 	case fireline.EventMemberAdded:
 		v.What = "added " + person("person") + " as a member"
 	case fireline.EventAlertAttached:
-		v.What = "attached " + str("severity") + " alert #" + num(d["alert"])
+		v.What = "attached " + str("severity") + " alert #" + num(d["alert"]) + moreAlerts(d)
 		v.Detail = str("summary")
 	case fireline.EventAlertResolved:
-		v.What = "recorded alert #" + num(d["alert"]) + " as resolved"
+		v.What = "recorded alert #" + num(d["alert"]) + moreAlerts(d) + " as resolved"
 	case fireline.EventChangeEvent:
 		v.What = "recorded a change"
 		v.Detail = str("summary")
@@ -223,6 +223,18 @@ func calendarLocation(p *fireline.Policy) *time.Location {
 }
 
 // num prints a JSON number as an integer.
+// moreAlerts says how many other alerts an alert event names.
+func moreAlerts(d map[string]any) string {
+	more, _ := d["more_alerts"].([]any)
+	switch len(more) {
+	case 0:
+		return ""
+	case 1:
+		return " and 1 more"
+	}
+	return " and " + strconv.Itoa(len(more)) + " more"
+}
+
 func num(v any) string {
 	f, _ := v.(float64)
 	return strconv.FormatInt(int64(f), 10)
