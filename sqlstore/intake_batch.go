@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"slices"
 
@@ -96,14 +97,20 @@ func (b *intakeBatch) reset() {
 // parameters.
 const maxEventsPerInsert = 1000
 
+// prefetchSQLiteSQL looks up the open alerts of a JSON array of keys:
+// one seek of alerts_open_dedup per key, in one prepared statement rather
+// than a statement run per alert.
+const prefetchSQLiteSQL = `SELECT a.id, a.status, a.incident_number, a.dedup_key
+	FROM json_each(?) AS k JOIN alerts a ON a.dedup_key = k.value
+	WHERE a.integration_id || '' = ? AND a.resolved_at IS NULL`
+
 // prefetchOpen looks up, in one query per integration, the open alerts of
-// the keys a batch is about to process, locking them, and takes an alert
-// id from the sequence for each key that has none, since a trigger of it
-// will make a row (PostgreSQL only: on SQLite a prepared lookup per alert
-// is cheaper than a query built per batch, and ids cost no round trip).
+// the keys a batch is about to process. On PostgreSQL it locks them, and
+// takes an alert id from the sequence for each key that has none, since a
+// trigger of it will make a row (on SQLite, ids cost no round trip).
 func (b *intakeBatch) prefetchOpen(ctx context.Context, keys map[string][]string) error {
-	if b.tx.db.dialect != DialectPostgres {
-		return nil
+	if b.tx.db.dialect == DialectSQLite {
+		return b.prefetchOpenSQLite(ctx, keys)
 	}
 	for integ, list := range keys {
 		// One seek of alerts_open_dedup per key, whatever the planner
@@ -144,6 +151,42 @@ func (b *intakeBatch) prefetchOpen(ctx context.Context, keys map[string][]string
 			if next.Valid {
 				b.ids = append(b.ids, next.Int64)
 			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *intakeBatch) prefetchOpenSQLite(ctx context.Context, keys map[string][]string) error {
+	for integ, list := range keys {
+		if len(list) < 2 {
+			continue // the lookup per alert is as cheap
+		}
+		js, err := json.Marshal(list)
+		if err != nil {
+			return err
+		}
+		s := b.tx.stmt(ctx, prefetchSQLiteSQL)
+		if s == nil {
+			return nil // not prepared (yet): look up per alert
+		}
+		rows, err := s.QueryContext(ctx, string(js), integ)
+		if err != nil {
+			return err
+		}
+		for _, k := range list {
+			b.open[alertKey{integ, k}] = nil
+		}
+		for rows.Next() {
+			a, key := &openAlert{}, ""
+			if err := rows.Scan(&a.id, &a.status, &a.incident, &key); err != nil {
+				rows.Close()
+				return err
+			}
+			b.open[alertKey{integ, key}] = a
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -492,7 +535,7 @@ func (b *intakeBatch) flush(ctx context.Context) error {
 // prepared once (stmt.go).
 func intakeStatements() []string {
 	q := []string{
-		lockIncidentSQL, findOpenAlertSQL, maxAlertIDSQL, insertEventSQL, updateIncidentSQL, maintenanceSQL, groupIncidentSQL,
+		lockIncidentSQL, findOpenAlertSQL, maxAlertIDSQL, prefetchSQLiteSQL, insertEventSQL, updateIncidentSQL, maintenanceSQL, groupIncidentSQL,
 		"SELECT open_alerts, last_alert_at FROM alert_groups WHERE incident_number = ?",
 		"UPDATE alert_groups SET open_alerts = ?, last_alert_at = ? WHERE incident_number = ?",
 		repeatAlertSQL, ackAlertSQL, resolveAlertSQL, insertGroupSQL,
