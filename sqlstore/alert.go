@@ -185,21 +185,18 @@ var insertAlertsSQL = func() map[int]string {
 	return m
 }()
 
-// appendAlertArgs appends a's column values in alertInsertColumns order.
-func appendAlertArgs(args []any, a *fireline.Alert, restricted bool) ([]any, error) {
-	labels, annotations, err := alertJSON(a)
-	if err != nil {
-		return args, err
-	}
+// appendAlertArgs appends a's column values in alertInsertColumns order;
+// labels and annotations are a's as stored (labelsJSON).
+func appendAlertArgs(args []any, a *fireline.Alert, restricted bool, labels, annotations string) []any {
 	return append(args, a.ID, a.Integration, a.Service, a.DedupKey, string(a.Status), a.Summary, a.Source, string(a.Severity),
 		labels, annotations, a.URL, string(a.Details), alertIncident(a), restricted, a.Suppressed, a.Count,
-		microsPtr(a.StartsAt), micros(a.FirstSeenAt), micros(a.LastSeenAt), microsPtr(a.ResolvedAt)), nil
+		microsPtr(a.StartsAt), micros(a.FirstSeenAt), micros(a.LastSeenAt), microsPtr(a.ResolvedAt))
 }
 
-// alertJSON is how an alert's labels and annotations are stored.
-func alertJSON(a *fireline.Alert) (labels, annotations string, err error) {
-	l, err1 := json.Marshal(nonNil(a.Labels))
-	n, err2 := json.Marshal(nonNil(a.Annotations))
+// labelsJSON is how an alert's labels and annotations are stored.
+func labelsJSON(labels, annotations map[string]string) (string, string, error) {
+	l, err1 := json.Marshal(nonNil(labels))
+	n, err2 := json.Marshal(nonNil(annotations))
 	return string(l), string(n), firstError(err1, err2)
 }
 

@@ -73,14 +73,16 @@ func (s *IntakeService) IntegrationByKey(ctx context.Context, key string) (*fire
 // cannot commit.
 func (s *IntakeService) Ingest(ctx context.Context, integ *fireline.Integration, alerts []fireline.AlertInput) ([]fireline.AlertResult, error) {
 	results := make([]fireline.AlertResult, len(alerts))
-	valid := make([]fireline.AlertInput, len(alerts))
+	valid := make([]preparedAlert, len(alerts))
 	for i, a := range alerts {
 		v, err := a.Normalise()
+		if err == nil {
+			valid[i], err = s.prepare(v, integ)
+		}
 		if err != nil {
 			results[i] = fireline.AlertResult{Outcome: fireline.OutcomeRejected, DedupKey: a.DedupKey, Err: err}
 			continue
 		}
-		valid[i] = v
 	}
 	keys := make([]string, 0, len(valid))
 	for i, a := range valid {
@@ -89,11 +91,11 @@ func (s *IntakeService) Ingest(ctx context.Context, integ *fireline.Integration,
 		}
 	}
 	err := s.batcher.submit(&batchJob{ctx: ctx, size: max(len(alerts), 1), integration: integ.ID, keys: keys, run: func(ctx context.Context, b *intakeBatch) error {
-		for i, a := range valid {
+		for i := range valid {
 			if results[i].Outcome == fireline.OutcomeRejected {
 				continue
 			}
-			r, err := s.ingestOne(ctx, b, integ, a)
+			r, err := s.ingestOne(ctx, b, integ, &valid[i])
 			if err != nil {
 				return err
 			}
@@ -107,7 +109,23 @@ func (s *IntakeService) Ingest(ctx context.Context, integ *fireline.Integration,
 	return results, nil
 }
 
-func (s *IntakeService) ingestOne(ctx context.Context, b *intakeBatch, integ *fireline.Integration, a fireline.AlertInput) (fireline.AlertResult, error) {
+// preparedAlert is an alert with what intake works out before its batch,
+// in the request's goroutine rather than the batcher's: its classification
+// and its labels and annotations as stored.
+type preparedAlert struct {
+	fireline.AlertInput
+	class               fireline.Classification
+	labels, annotations string
+}
+
+func (s *IntakeService) prepare(a fireline.AlertInput, integ *fireline.Integration) (preparedAlert, error) {
+	p := preparedAlert{AlertInput: a, class: s.policy.Alerts.Classify(a, integ.Service)}
+	var err error
+	p.labels, p.annotations, err = labelsJSON(a.Labels, a.Annotations)
+	return p, err
+}
+
+func (s *IntakeService) ingestOne(ctx context.Context, b *intakeBatch, integ *fireline.Integration, a *preparedAlert) (fireline.AlertResult, error) {
 	open, err := b.openAlert(ctx, integ.ID, a.DedupKey)
 	if err != nil {
 		return fireline.AlertResult{}, err
@@ -115,19 +133,19 @@ func (s *IntakeService) ingestOne(ctx context.Context, b *intakeBatch, integ *fi
 	switch a.Action {
 	case fireline.AlertTrigger:
 		if open != nil {
-			return s.repeat(ctx, b.tx, open, a)
+			return s.repeat(ctx, b.tx, open, a.AlertInput)
 		}
 		return s.trigger(ctx, b, integ, a)
 	case fireline.AlertAcknowledge:
 		if open == nil {
 			return fireline.AlertResult{Outcome: fireline.OutcomeDropped, DedupKey: a.DedupKey}, nil
 		}
-		return s.acknowledge(ctx, b, integ, open, a)
+		return s.acknowledge(ctx, b, integ, open, a.AlertInput)
 	default:
 		if open == nil {
 			return s.resolvedUnknown(ctx, b, integ, a)
 		}
-		return s.resolve(ctx, b, integ, open, a)
+		return s.resolve(ctx, b, integ, open, a.AlertInput)
 	}
 }
 
@@ -170,17 +188,17 @@ func newAlertRow(integ *fireline.Integration, a fireline.AlertInput, c fireline.
 
 // trigger stores a new alert and opens or joins an incident, unless a
 // maintenance window covers its service.
-func (s *IntakeService) trigger(ctx context.Context, b *intakeBatch, integ *fireline.Integration, a fireline.AlertInput) (fireline.AlertResult, error) {
+func (s *IntakeService) trigger(ctx context.Context, b *intakeBatch, integ *fireline.Integration, a *preparedAlert) (fireline.AlertResult, error) {
 	tx := b.tx
-	c := s.policy.Alerts.Classify(a, integ.Service)
-	row := newAlertRow(integ, a, c, tx.now)
+	c := a.class
+	row := newAlertRow(integ, a.AlertInput, c, tx.now)
 	inMaintenance, err := b.underMaintenance(ctx, c.Service)
 	if err != nil {
 		return fireline.AlertResult{}, err
 	}
 	if inMaintenance {
 		row.Suppressed = true
-		open, err := b.addAlert(ctx, row, integ.Restricted(), 0)
+		open, err := b.addAlert(ctx, row, integ.Restricted(), 0, a)
 		if err != nil {
 			return fireline.AlertResult{}, err
 		}
@@ -192,12 +210,12 @@ func (s *IntakeService) trigger(ctx context.Context, b *intakeBatch, integ *fire
 		return fireline.AlertResult{}, err
 	}
 	if inc == nil {
-		if inc, err = s.openIncident(ctx, b, integ, a, c); err != nil {
+		if inc, err = s.openIncident(ctx, b, integ, a.AlertInput, c); err != nil {
 			return fireline.AlertResult{}, err
 		}
 	}
 	row.Incident = inc.ID
-	open, err := b.addAlert(ctx, row, integ.Restricted(), inc.Number)
+	open, err := b.addAlert(ctx, row, integ.Restricted(), inc.Number, a)
 	if err != nil {
 		return fireline.AlertResult{}, err
 	}
@@ -379,18 +397,17 @@ func (s *IntakeService) resolve(ctx context.Context, b *intakeBatch, integ *fire
 
 // resolvedUnknown handles a resolve for no open alert: PagerDuty drops
 // it; the other formats record the resolved alert, attached to nothing.
-func (s *IntakeService) resolvedUnknown(ctx context.Context, b *intakeBatch, integ *fireline.Integration, a fireline.AlertInput) (fireline.AlertResult, error) {
+func (s *IntakeService) resolvedUnknown(ctx context.Context, b *intakeBatch, integ *fireline.Integration, a *preparedAlert) (fireline.AlertResult, error) {
 	tx := b.tx
 	if integ.Type == fireline.IntegrationPagerDuty || integ.Type == fireline.IntegrationHeartbeat {
 		return fireline.AlertResult{Outcome: fireline.OutcomeDropped, DedupKey: a.DedupKey}, nil
 	}
-	c := s.policy.Alerts.Classify(a, integ.Service)
-	row := newAlertRow(integ, a, c, tx.now)
+	row := newAlertRow(integ, a.AlertInput, a.class, tx.now)
 	if row.Summary == "" {
 		row.Summary = a.Labels["alertname"]
 	}
 	row.Status, row.ResolvedAt = fireline.AlertResolved, &tx.now
-	_, err := b.addAlert(ctx, row, integ.Restricted(), 0)
+	_, err := b.addAlert(ctx, row, integ.Restricted(), 0, a)
 	return fireline.AlertResult{Outcome: fireline.OutcomeResolved, DedupKey: a.DedupKey, AlertID: row.ID}, err
 }
 

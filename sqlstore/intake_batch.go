@@ -57,8 +57,9 @@ const maxGathered = 1000
 
 // pendingAlert is a new alert row not inserted yet.
 type pendingAlert struct {
-	row        *fireline.Alert
-	restricted bool
+	row                 *fireline.Alert
+	labels, annotations string // as stored, worked out before the batch
+	restricted          bool
 	open       *openAlert // its entry among the open alerts; nil if resolved
 }
 
@@ -218,10 +219,10 @@ func (b *intakeBatch) setOpen(integration, key string, a *openAlert) {
 // would take it plus one).
 const maxAlertIDSQL = "SELECT COALESCE(MAX(id), 0) FROM alerts"
 
-// addAlert gives row an id and queues it for flushAlerts; incident is the
-// incident it is attached to (0: none). The returned entry is the row as
-// an open alert (nil when the row is resolved already).
-func (b *intakeBatch) addAlert(ctx context.Context, row *fireline.Alert, restricted bool, incident int64) (*openAlert, error) {
+// addAlert gives row, made from p, an id and queues it for flushAlerts;
+// incident is the incident it is attached to (0: none). The returned
+// entry is the row as an open alert (nil when the row is resolved already).
+func (b *intakeBatch) addAlert(ctx context.Context, row *fireline.Alert, restricted bool, incident int64, p *preparedAlert) (*openAlert, error) {
 	id, err := b.alertID(ctx)
 	if err != nil {
 		return nil, err
@@ -231,7 +232,7 @@ func (b *intakeBatch) addAlert(ctx context.Context, row *fireline.Alert, restric
 	if row.ResolvedAt != nil {
 		o = nil
 	}
-	b.pending = append(b.pending, pendingAlert{row: row, restricted: restricted, open: o})
+	b.pending = append(b.pending, pendingAlert{row: row, labels: p.labels, annotations: p.annotations, restricted: restricted, open: o})
 	return o, nil
 }
 
@@ -299,10 +300,7 @@ func (b *intakeBatch) flushAlerts(ctx context.Context) error {
 		}
 		args = args[:0]
 		for _, p := range rows[:k] {
-			var err error
-			if args, err = appendAlertArgs(args, p.row, p.restricted); err != nil {
-				return err
-			}
+			args = appendAlertArgs(args, p.row, p.restricted, p.labels, p.annotations)
 		}
 		if _, err := b.tx.execCached(ctx, insertAlertsSQL[k], args...); err != nil {
 			return err
@@ -338,10 +336,7 @@ func (b *intakeBatch) flushAlertsPostgres(ctx context.Context) error {
 	)
 	for i, p := range b.pending {
 		a := p.row
-		var err error
-		if labels[i], annotations[i], err = alertJSON(a); err != nil {
-			return err
-		}
+		labels[i], annotations[i] = p.labels, p.annotations
 		ids[i], integ[i], service[i], key[i], status[i] = a.ID, a.Integration, a.Service, a.DedupKey, string(a.Status)
 		summary[i], source[i], severity[i], url[i], details[i] = a.Summary, a.Source, string(a.Severity), a.URL, string(a.Details)
 		incidents[i], starts[i], resolved[i] = nullable(alertIncident(a)), nullable(microsPtr(a.StartsAt)), nullable(microsPtr(a.ResolvedAt))
