@@ -60,7 +60,7 @@ type pendingAlert struct {
 	row                 *fireline.Alert
 	labels, annotations string // as stored, worked out before the batch
 	restricted          bool
-	open       *openAlert // its entry among the open alerts; nil if resolved
+	open                *openAlert // its entry among the open alerts; nil if resolved
 }
 
 type groupKey struct{ service, key string }
