@@ -77,31 +77,41 @@ type Execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
-// Enqueue inserts jobs in tx. A job whose key is already pending or
-// running is skipped. It returns how many were inserted.
+// Enqueue inserts jobs in tx, in one statement per enqueueChunk jobs (on
+// PostgreSQL each statement is a round trip). A job whose key is already
+// pending or running is skipped. It returns how many were inserted.
 func Enqueue(ctx context.Context, tx Execer, dialect string, now time.Time, specs ...Spec) (int, error) {
 	n := 0
-	for _, s := range specs {
-		args, err := json.Marshal(s.Args)
-		if err != nil {
-			return n, fmt.Errorf("jobs: %s args: %w", s.Kind, err)
+	for len(specs) > 0 {
+		chunk := specs[:min(len(specs), enqueueChunk)]
+		specs = specs[len(chunk):]
+		args := make([]any, 0, 7*len(chunk))
+		for _, s := range chunk {
+			a, err := json.Marshal(s.Args)
+			if err != nil {
+				return n, fmt.Errorf("jobs: %s args: %w", s.Kind, err)
+			}
+			if s.MaxAttempts <= 0 {
+				s.MaxAttempts = DefaultMaxAttempts
+			}
+			args = append(args, s.Kind, s.Key, s.Group, string(a), s.RunAt.UnixMicro(), s.MaxAttempts, now.UnixMicro())
 		}
-		if s.MaxAttempts <= 0 {
-			s.MaxAttempts = DefaultMaxAttempts
-		}
+		row := "(?, ?, ?, ?, ?, 'pending', 0, ?, '', '', ?)"
 		res, err := tx.ExecContext(ctx, rebind(dialect, `INSERT INTO jobs
 			(kind, key, group_key, args, run_at, state, attempts, max_attempts, lease_owner, last_error, created_at)
-			VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, '', '', ?) ON CONFLICT DO NOTHING`),
-			s.Kind, s.Key, s.Group, string(args), s.RunAt.UnixMicro(), s.MaxAttempts, now.UnixMicro())
+			VALUES `+strings.TrimSuffix(strings.Repeat(row+", ", len(chunk)), ", ")+` ON CONFLICT DO NOTHING`), args...)
 		if err != nil {
-			return n, fmt.Errorf("jobs: enqueue %s: %w", s.Key, err)
+			return n, fmt.Errorf("jobs: enqueue %s: %w", chunk[0].Key, err)
 		}
-		if k, _ := res.RowsAffected(); k > 0 {
-			n++
-		}
+		k, _ := res.RowsAffected()
+		n += int(k)
 	}
 	return n, nil
 }
+
+// enqueueChunk keeps Enqueue's statements under PostgreSQL's 65,535
+// parameters (seven per job).
+const enqueueChunk = 1000
 
 // Querier is what EnqueueClaimed needs of a transaction; *sql.Tx has it.
 type Querier interface {

@@ -42,6 +42,9 @@ type batchJob struct {
 	// the batch to read them ahead in one query (PostgreSQL).
 	integration string
 	keys        []string
+	// groups are the lock keys of the alert groups the job's triggers may
+	// open an incident for (groupLockKey).
+	groups []int64
 }
 
 func newBatcher(db *DB, maxItems int) *batcher {
@@ -152,7 +155,7 @@ func (b *batcher) run(batch []*batchJob) {
 	}
 	err := b.db.writeTx(context.Background(), "intake", func(tx *Tx) error {
 		ib := newIntakeBatch(tx, expect)
-		if err := ib.prefetchOpen(context.Background(), batchKeys(batch)); err != nil {
+		if err := ib.prefetchOpen(context.Background(), batchKeys(batch), batchGroups(batch)); err != nil {
 			return err
 		}
 		for i, j := range batch {
@@ -174,6 +177,9 @@ func (b *batcher) run(batch []*batchJob) {
 		clear(ok)
 		err = b.db.writeTx(context.Background(), "intake", func(tx *Tx) error {
 			ib := newIntakeBatch(tx, expect)
+			if err := ib.lockGroups(context.Background(), batchGroups(batch)); err != nil {
+				return err
+			}
 			for i, j := range batch {
 				j.err = nil
 				if err := j.ctx.Err(); err != nil {
@@ -213,6 +219,17 @@ func batchKeys(batch []*batchJob) map[string][]string {
 }
 
 // fatalError marks a failure after which the transaction cannot go on.
+// batchGroups collects the group lock keys of a batch's live jobs.
+func batchGroups(batch []*batchJob) []int64 {
+	var groups []int64
+	for _, j := range batch {
+		if j.ctx.Err() == nil {
+			groups = append(groups, j.groups...)
+		}
+	}
+	return groups
+}
+
 type fatalError struct{ err error }
 
 func (e fatalError) Error() string { return e.err.Error() }

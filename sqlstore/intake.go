@@ -85,12 +85,16 @@ func (s *IntakeService) Ingest(ctx context.Context, integ *fireline.Integration,
 		}
 	}
 	keys := make([]string, 0, len(valid))
+	var groups []int64
 	for i, a := range valid {
 		if results[i].Outcome != fireline.OutcomeRejected {
 			keys = append(keys, a.DedupKey)
+			if a.Action == fireline.AlertTrigger && s.db.dialect == DialectPostgres {
+				groups = append(groups, groupLockKey(a.class.Service, a.class.GroupKey))
+			}
 		}
 	}
-	err := s.batcher.submit(&batchJob{ctx: ctx, size: max(len(alerts), 1), integration: integ.ID, keys: keys, run: func(ctx context.Context, b *intakeBatch) error {
+	err := s.batcher.submit(&batchJob{ctx: ctx, size: max(len(alerts), 1), integration: integ.ID, keys: keys, groups: groups, run: func(ctx context.Context, b *intakeBatch) error {
 		for i := range valid {
 			if results[i].Outcome == fireline.OutcomeRejected {
 				continue

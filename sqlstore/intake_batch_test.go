@@ -404,3 +404,56 @@ func TestNewAlertLivesWithinOneBatch(t *testing.T) {
 		checkAllIncidents(t, e)
 	})
 }
+
+// TestReplicasOpenOneIncidentPerGroup: two replicas on one PostgreSQL
+// database receive the first alerts of the same brand-new alert groups at
+// the same moment; each group must get one incident, not one per replica.
+func TestReplicasOpenOneIncidentPerGroup(t *testing.T) {
+	dsn := firelinetest.PostgresDSN(t)
+	a := newIntakeEnv(t, dsn, fireline.IntegrationGeneric)
+	p := policy.Default()
+	p.Alerts.GroupBy = []string{"alertname"}
+	intakeA := sqlstore.NewIntakeService(a.db, p, sqlstore.IntakeOptions{})
+	b := sqlstore.NewIntakeService(openDB(t, dsn, a.clock), p, sqlstore.IntakeOptions{})
+	t.Cleanup(func() { intakeA.Close(); b.Close() })
+	integB, err := b.IntegrationByKey(noContext, a.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const groups = 20
+	var wg sync.WaitGroup
+	errs := make(chan error, groups*8)
+	for g := range groups {
+		for r := range 8 {
+			intake, integ := intakeA, a.integ
+			if r%2 == 1 {
+				intake, integ = b, integB
+			}
+			wg.Go(func() {
+				al := trigger(fmt.Sprintf("g%d-r%d", g, r))
+				al.Labels = map[string]string{"alertname": fmt.Sprintf("Group%d", g)}
+				_, err := intake.Ingest(noContext, integ, []fireline.AlertInput{al})
+				errs <- err
+			})
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	list, err := a.incidents.FindIncidents(as(admin), fireline.IncidentFilter{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Incidents) != groups {
+		titles := map[string]int{}
+		for _, inc := range list.Incidents {
+			titles[inc.Title]++
+		}
+		t.Fatalf("%d incidents for %d alert groups: %v", len(list.Incidents), groups, titles)
+	}
+	checkAllIncidents(t, a)
+}
