@@ -22,6 +22,20 @@ const (
 // Severities lists the levels in order, most severe first.
 var Severities = []Severity{P1, P2, P3, P4}
 
+// MoreSevere reports whether s is a more severe level than other (P1 is
+// more severe than P3). An unknown level is less severe than any known.
+func (s Severity) MoreSevere(other Severity) bool {
+	rank := func(v Severity) int {
+		for i, x := range Severities {
+			if x == v {
+				return i
+			}
+		}
+		return len(Severities)
+	}
+	return rank(s) < rank(other)
+}
+
 // Source says how an incident was detected.
 type Source string
 

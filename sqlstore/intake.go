@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -226,6 +227,16 @@ func (s *IntakeService) trigger(ctx context.Context, b *intakeBatch, integ *fire
 	b.open[alertKey{integ.ID, a.DedupKey}] = open
 	if err := b.gatherAlert(ctx, inc, integ, row, fireline.EventAlertAttached); err != nil {
 		return fireline.AlertResult{}, err
+	}
+	// A more severe alert joining an open incident raises the incident to
+	// its severity: otherwise a P1 alert grouped into a P3 incident would
+	// page as a P3. The change restarts the paging walk under the new
+	// severity's rules, as a person's would.
+	if c.Severity.MoreSevere(inc.Severity) {
+		reason := truncate(fmt.Sprintf("Alert #%d (%s) joined: %s", row.ID, c.Severity, row.Summary), fireline.MaxReason)
+		if err := s.act(ctx, b, inc, integ, fireline.Action{Kind: fireline.ActChangeSeverity, Severity: c.Severity, Reason: reason}); err != nil {
+			return fireline.AlertResult{}, err
+		}
 	}
 	g, err := b.group(ctx, inc.Number)
 	if err != nil {

@@ -457,3 +457,49 @@ func TestReplicasOpenOneIncidentPerGroup(t *testing.T) {
 	}
 	checkAllIncidents(t, a)
 }
+
+// TestMoreSevereAlertRaisesIncident: a critical alert joining the open P3
+// incident of its service raises the incident to P1 (a severity change by
+// the integration, after the attach), so that it pages as a P1; a less
+// severe one changes nothing.
+func TestMoreSevereAlertRaisesIncident(t *testing.T) {
+	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
+		e := newIntakeEnv(t, dsn, fireline.IntegrationGeneric)
+		if _, err := e.intake.Ingest(noContext, e.integ, []fireline.AlertInput{trigger("warn")}); err != nil {
+			t.Fatal(err)
+		}
+		crit := trigger("crit")
+		crit.Severity = "critical"
+		info := trigger("info")
+		info.Severity = "info"
+		res, err := e.intake.Ingest(noContext, e.integ, []fireline.AlertInput{crit, info})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res[0].Incident != "INC-1" || res[1].Incident != "INC-1" {
+			t.Fatalf("results %+v: want both alerts on INC-1", res)
+		}
+		inc, err := e.incidents.FindIncident(as(admin), "INC-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if inc.Severity != fireline.P1 {
+			t.Fatalf("severity %s after a critical alert joined, want P1", inc.Severity)
+		}
+		events, err := e.incidents.Timeline(as(admin), "INC-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var types []string
+		for _, ev := range events {
+			types = append(types, string(ev.Type))
+			if ev.Type == fireline.EventSeverityChanged && !strings.Contains(string(ev.Data), "joined") {
+				t.Errorf("severity change without the joining alert as its reason: %s", ev.Data)
+			}
+		}
+		if got := strings.Join(types, ","); got != "declared,alert_attached,alert_attached,severity_changed,alert_attached" {
+			t.Fatalf("timeline %s", got)
+		}
+		checkAllIncidents(t, e)
+	})
+}
