@@ -38,9 +38,17 @@ func (e *Engine) deliver(ctx context.Context, j *jobs.Job) error {
 	}
 	var inc *fireline.Incident
 	if !a.Test {
-		var err error
-		if inc, err = e.Store.Incident(ctx, a.Incident); err != nil {
-			return err
+		// A delivery started from the commit that enqueued it carries the
+		// incident as that commit left it: no read (three round trips on
+		// PostgreSQL) between the alert and its page. A retry, or a job
+		// rescued from another runner, reads it.
+		if l, ok := j.Local.(*fireline.Incident); ok && l.Number == a.Incident && j.Attempts == 1 {
+			inc = l
+		} else {
+			var err error
+			if inc, err = e.Store.Incident(ctx, a.Incident); err != nil {
+				return err
+			}
 		}
 		if !inc.Status.Open() || (!a.Immediate && inc.AcknowledgedAt != nil) {
 			return nil // stale: the runner finishes the job, nothing is sent

@@ -191,7 +191,11 @@ func (e *Engine) step(ctx context.Context, q sqlstore.Queue, inc *fireline.Incid
 	for _, r := range recipients {
 		specs = append(specs, jobs.Spec{Kind: kind, Group: group(inc.Number), RunAt: now, MaxAttempts: 100,
 			Key:  fmt.Sprintf("deliver:%d:%d:%d:%s", inc.Number, epoch, st.Index, r.Key()),
-			Args: deliverArgs{Incident: inc.Number, Epoch: epoch, Step: st.Index, StepName: st.Name, Immediate: st.Immediate, Recipient: r}})
+			Args: deliverArgs{Incident: inc.Number, Epoch: epoch, Step: st.Index, StepName: st.Name, Immediate: st.Immediate, Recipient: r},
+			// The transaction's incident: later changes in the same
+			// transaction reach it too, and the store copies it as
+			// committed for a delivery this process starts at once.
+			Local: inc})
 	}
 	if err := q.Enqueue(ctx, specs...); err != nil {
 		return err

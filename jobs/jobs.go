@@ -52,6 +52,11 @@ type Spec struct {
 	Args        any
 	RunAt       time.Time
 	MaxAttempts int // DefaultMaxAttempts when 0
+	// Local travels in memory only, never stored: EnqueueClaimed puts it
+	// on the job this process's runner starts after the commit, so that
+	// the handler can use what the enqueuing transaction knew (a job
+	// rescued by another runner has none).
+	Local any
 }
 
 // Job is a claimed job, as a handler sees it.
@@ -66,6 +71,7 @@ type Job struct {
 	MaxAttempts int
 	Owner       string // the lease holder: this runner
 	LastError   string
+	Local       any // the Spec's Local, for a job started from its enqueuing commit; else nil
 }
 
 // Decode unmarshals the job's arguments into v.
@@ -134,7 +140,7 @@ func EnqueueClaimed(ctx context.Context, tx Querier, dialect string, now time.Ti
 		s.MaxAttempts = DefaultMaxAttempts
 	}
 	j := &Job{Kind: s.Kind, Key: s.Key, Group: s.Group, Args: args, RunAt: s.RunAt.UTC().Truncate(time.Microsecond),
-		Attempts: 1, MaxAttempts: s.MaxAttempts, Owner: owner}
+		Attempts: 1, MaxAttempts: s.MaxAttempts, Owner: owner, Local: s.Local}
 	err = tx.QueryRowContext(ctx, rebind(dialect, `INSERT INTO jobs
 		(kind, key, group_key, args, run_at, state, attempts, max_attempts, lease_owner, lease_until, last_error, created_at)
 		VALUES (?, ?, ?, ?, ?, 'running', 1, ?, ?, ?, '', ?) ON CONFLICT DO NOTHING RETURNING id`),

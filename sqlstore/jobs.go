@@ -120,7 +120,16 @@ func (tx *Tx) Cancel(ctx context.Context, group string, kinds ...string) error {
 func (tx *Tx) Now() time.Time { return tx.now }
 
 // afterCommit wakes the local runner when the transaction enqueued jobs.
+// A claimed job's incident (its Local) is copied here, as committed: the
+// transaction's own object may be written again after the commit (finish)
+// while the runner reads the copy.
 func (tx *Tx) afterCommit() {
+	for _, j := range tx.claimed {
+		if inc, ok := j.Local.(*fireline.Incident); ok {
+			c := *inc
+			j.Local = &c
+		}
+	}
 	if len(tx.claimed) > 0 && tx.db.local != nil {
 		tx.db.local.Start(tx.claimed)
 	}
