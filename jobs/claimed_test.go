@@ -67,6 +67,16 @@ func TestEnqueueClaimedHandOver(t *testing.T) {
 		if state, _ := e.state(t, "rolled-back"); state != "" {
 			t.Fatalf("the rolled-back job exists with state %q", state)
 		}
+		// The handler has run; its outcome is recorded just after. Until
+		// then the job is running, and a minute on its lease has expired.
+		for wait := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+			if state, _ := e.state(t, "committed"); state != "running" {
+				break
+			}
+			if time.Now().After(wait) {
+				t.Fatal("the committed job's outcome was never recorded")
+			}
+		}
 		if n := mustRunDue(t, r, time.Now().Add(time.Minute)); n != 0 {
 			t.Fatalf("RunDue found %d more jobs to run", n)
 		}
