@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -47,11 +46,12 @@ func DecodeJSON(data []byte, v any) error {
 	if err := checkDepth(data); err != nil {
 		return err
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(v); err != nil {
-		if err == io.EOF {
-			return Invalidf("the body is empty")
-		}
+	// Unmarshal rather than a Decoder: no copy of the body into the
+	// Decoder's buffer, and one error for anything after the value.
+	if len(bytes.TrimSpace(data)) == 0 {
+		return Invalidf("the body is empty")
+	}
+	if err := json.Unmarshal(data, v); err != nil {
 		var typ *json.UnmarshalTypeError
 		if errors.As(err, &typ) {
 			field := typ.Field
@@ -60,10 +60,11 @@ func DecodeJSON(data []byte, v any) error {
 			}
 			return Invalidf("%s has the wrong type: want %s", field, kind(typ.Type.Kind().String()))
 		}
+		var syn *json.SyntaxError
+		if errors.As(err, &syn) && strings.Contains(syn.Error(), "after top-level value") {
+			return Invalidf("the body must hold one JSON value")
+		}
 		return Invalidf("the body is not valid JSON: %v", err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return Invalidf("the body must hold one JSON value")
 	}
 	return nil
 }
