@@ -77,6 +77,7 @@ func newBenchIngestCommand(g *globals) *cobra.Command {
 				return err
 			}
 			defer done()
+			tuneGC(g.env.Getenv) // as fireline serve does
 			return runBench(cmd.Context(), cfg, g.env.Stdout)
 		},
 	}

@@ -67,6 +67,7 @@ func newBenchPageCommand(g *globals) *cobra.Command {
 				return err
 			}
 			defer done()
+			tuneGC(g.env.Getenv) // as fireline serve does
 			return runPageBench(cmd.Context(), cfg, g.env.Stdout)
 		},
 	}

@@ -46,6 +46,7 @@ func newServeCommand(env Env) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg.BootstrapToken = env.Getenv("FIRELINE_BOOTSTRAP_TOKEN")
+			tuneGC(env.Getenv)
 			logger := slog.New(slog.NewJSONHandler(env.Stderr, nil))
 			srv, err := startServer(cmd.Context(), cfg, logger, env.Stdout)
 			if err != nil {
