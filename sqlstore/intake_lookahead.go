@@ -54,6 +54,21 @@ func sortedUnique(groups []int64) []int64 {
 	return slices.Compact(groups)
 }
 
+// lookAheadPostgresSQL takes a batch's group locks (class, keys), then
+// looks up and locks the open alerts of its keys for one integration, and
+// takes an alert id for each key that has none. The group locks gate the
+// whole statement: an uncorrelated condition is a one-time filter,
+// evaluated before the lookups.
+const lookAheadPostgresSQL = `WITH locked AS MATERIALIZED (
+		SELECT pg_advisory_xact_lock(?, g::int) FROM unnest(?::bigint[]) AS g ORDER BY g)
+	SELECT k.key, a.id, a.status, a.incident_number,
+		CASE WHEN a.id IS NULL THEN nextval(pg_get_serial_sequence('alerts', 'id')) END
+	FROM unnest(?::text[]) WITH ORDINALITY AS k(key, n)
+	LEFT JOIN LATERAL (SELECT id, status, incident_number FROM alerts
+		WHERE dedup_key = k.key AND integration_id || '' = ? AND resolved_at IS NULL FOR UPDATE) a ON true
+	WHERE (SELECT count(*) FROM locked) >= 0
+	ORDER BY k.n`
+
 // prefetchSQLiteSQL looks up the open alerts of a JSON array of keys:
 // one seek of alerts_open_dedup per key, in one prepared statement rather
 // than a statement run per alert.
@@ -93,15 +108,7 @@ func (b *intakeBatch) prefetchOpen(ctx context.Context, keys map[string][]string
 		list = slices.Compact(list)
 		// The group locks gate the whole statement: an uncorrelated
 		// condition is a one-time filter, evaluated before the lookups.
-		rows, err := b.tx.query(ctx, `WITH locked AS MATERIALIZED (
-				SELECT pg_advisory_xact_lock(?, g::int) FROM unnest(?::bigint[]) AS g ORDER BY g)
-			SELECT k.key, a.id, a.status, a.incident_number,
-				CASE WHEN a.id IS NULL THEN nextval(pg_get_serial_sequence('alerts', 'id')) END
-			FROM unnest(?::text[]) WITH ORDINALITY AS k(key, n)
-			LEFT JOIN LATERAL (SELECT id, status, incident_number FROM alerts
-				WHERE dedup_key = k.key AND integration_id || '' = ? AND resolved_at IS NULL FOR UPDATE) a ON true
-			WHERE (SELECT count(*) FROM locked) >= 0
-			ORDER BY k.n`, groupLockClass, groups, list, integ)
+		rows, err := b.tx.query(ctx, lookAheadPostgresSQL, groupLockClass, groups, list, integ)
 		groups = nil // taken
 		if err != nil {
 			return err
