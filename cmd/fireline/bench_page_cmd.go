@@ -290,13 +290,14 @@ func pageBenchDatabase(ctx context.Context, cfg pageBenchConfig, dsn string, log
 		var sent, failed atomic.Int64
 		loadDone := make(chan time.Duration, 1)
 		go func() { loadDone <- b.backgroundLoad(loadCtx, rate, &sent, &failed) }()
-		time.Sleep(time.Second) // let the load settle
+		settle := min(time.Second, cfg.loadFor/4) // let the load settle; a short run still probes
+		time.Sleep(settle)
 		sent.Store(0)
 		ackNote()
 		start := time.Now()
 		var lat []time.Duration
 		missing := 0
-		for time.Since(start) < cfg.loadFor-time.Second && ctx.Err() == nil {
+		for time.Since(start) < cfg.loadFor-settle && ctx.Err() == nil {
 			l, m := b.probeSeries(ctx, 10)
 			lat, missing = append(lat, l...), missing+m
 		}
