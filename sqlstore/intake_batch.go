@@ -122,28 +122,33 @@ func (b *intakeBatch) incident(ctx context.Context, n int64) (*fireline.Incident
 // or starts one (applied to inc) after recording the one before.
 func (b *intakeBatch) gatherAlert(ctx context.Context, inc *fireline.Incident, integ *fireline.Integration, a *fireline.Alert, kind fireline.EventType) error {
 	if g := b.gathered[inc.Number]; g != nil && g.integ.ID == integ.ID && g.change.Type == kind {
-		switch d := g.change.Data.(type) {
-		case *fireline.AlertAttachedData:
-			if len(d.MoreAlerts) < maxGathered-1 {
-				d.MoreAlerts = append(d.MoreAlerts, a.ID)
-				return nil
-			}
-		case *fireline.AlertResolvedData:
-			if len(d.MoreAlerts) < maxGathered-1 {
-				d.MoreAlerts = append(d.MoreAlerts, a.ID)
-				return nil
-			}
+		if more := moreAlerts(g.change); more != nil && len(*more) < maxGathered-1 {
+			*more = append(*more, a.ID)
+			return nil
 		}
 	}
 	if err := b.recordGathered(ctx, inc.Number); err != nil {
 		return err
 	}
-	c := inc.AttachAlert(a, b.tx.now)
+	var c fireline.Change
 	if kind == fireline.EventAlertResolved {
 		c = inc.ResolveAlert(a, b.tx.now)
+	} else {
+		c = inc.AttachAlert(a, b.tx.now)
 	}
 	b.gathered[inc.Number] = &gatheredChange{integ: integ, change: c}
 	b.changed(inc.Number)
+	return nil
+}
+
+// moreAlerts is the list of further alerts of an alert change.
+func moreAlerts(c fireline.Change) *[]int64 {
+	switch d := c.Data.(type) {
+	case *fireline.AlertAttachedData:
+		return &d.MoreAlerts
+	case *fireline.AlertResolvedData:
+		return &d.MoreAlerts
+	}
 	return nil
 }
 

@@ -50,7 +50,9 @@ func (b *intakeBatch) alertID(ctx context.Context) (int64, error) {
 		return b.nextID - 1, nil
 	}
 	if len(b.ids) == 0 {
-		rows, err := b.tx.query(ctx, "SELECT nextval(pg_get_serial_sequence('alerts', 'id')) FROM generate_series(1, ?)", max(b.expect, 1))
+		// As many as the batch may still need (the look-ahead took one per
+		// new key already; this is for keys it did not see).
+		rows, err := b.tx.query(ctx, "SELECT nextval(pg_get_serial_sequence('alerts', 'id')) FROM generate_series(1, ?)", max(b.expect-len(b.pending), 1))
 		if err != nil {
 			return 0, err
 		}
