@@ -47,6 +47,13 @@ func (s *AlertService) FindAlerts(ctx context.Context, f fireline.AlertFilter) (
 	if err != nil {
 		return nil, err
 	}
+	// Repeats answered without a commit of their own are counted first
+	// (intake_repeats.go), so that counts match what senders were told.
+	if b := s.db.intake.Load(); b != nil {
+		if err := b.repeatsWritten(ctx); err != nil {
+			return nil, err
+		}
+	}
 	page := &fireline.AlertPage{Alerts: []*fireline.Alert{}}
 	err = s.db.readTx(ctx, "find alerts", func(tx *Tx) error {
 		rows, err := tx.query(ctx, q, args...)

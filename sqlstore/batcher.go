@@ -29,6 +29,9 @@ type batcher struct {
 	stopped  chan struct{}
 	once     sync.Once
 	prepared bool // intake's statements are prepared (stmt.go)
+	// committed answers repeats of committed open alerts (SQLite); nil
+	// on PostgreSQL.
+	committed *committedOpen
 }
 
 // batchJob is one request's work.
@@ -47,9 +50,9 @@ type batchJob struct {
 	groups []int64
 }
 
-func newBatcher(db *DB, maxItems int) *batcher {
+func newBatcher(db *DB, maxItems int, committed *committedOpen) *batcher {
 	b := &batcher{db: db, queue: make(chan *batchJob, 4096), maxItems: maxItems,
-		stop: make(chan struct{}), stopped: make(chan struct{})}
+		stop: make(chan struct{}), stopped: make(chan struct{}), committed: committed}
 	go b.loop()
 	return b
 }
@@ -104,6 +107,7 @@ func (b *batcher) loop() {
 		case first = <-b.queue:
 		case <-b.stop:
 			b.drain()
+			b.writeLastRepeats()
 			return
 		}
 		batch, n := []*batchJob{first}, first.size
@@ -118,6 +122,24 @@ func (b *batcher) loop() {
 		}
 		b.run(batch)
 	}
+}
+
+// writeLastRepeats writes the repeats answered since the last batch, when
+// intake stops.
+func (b *batcher) writeLastRepeats() {
+	repeats := b.committed.takeRepeats()
+	if len(repeats) == 0 {
+		return
+	}
+	err := b.db.writeTx(context.Background(), "intake", func(tx *Tx) error {
+		return writeRepeats(context.Background(), tx, repeats)
+	})
+	if err != nil {
+		b.committed.giveBack(repeats)
+		b.db.logger.Warn("repeat counts not written at shutdown", "alerts", len(repeats), "err", err)
+		return
+	}
+	b.committed.written(repeats)
 }
 
 func (b *batcher) drain() {
@@ -153,8 +175,18 @@ func (b *batcher) run(batch []*batchJob) {
 	for _, j := range batch {
 		expect += j.size
 	}
+	repeats := b.committed.takeRepeats()
+	var last *intakeBatch // the batch's memory in the transaction that commits
+	begin := func(tx *Tx) (*intakeBatch, error) {
+		last = newIntakeBatch(tx, expect)
+		last.committed = b.committed
+		return last, writeRepeats(context.Background(), tx, repeats)
+	}
 	err := b.db.writeTx(context.Background(), "intake", func(tx *Tx) error {
-		ib := newIntakeBatch(tx, expect)
+		ib, err := begin(tx)
+		if err != nil {
+			return err
+		}
 		if err := ib.prefetchOpen(context.Background(), batchKeys(batch), batchGroups(batch)); err != nil {
 			return err
 		}
@@ -176,7 +208,10 @@ func (b *batcher) run(batch []*batchJob) {
 	if errors.Is(err, errBatchFailed) {
 		clear(ok)
 		err = b.db.writeTx(context.Background(), "intake", func(tx *Tx) error {
-			ib := newIntakeBatch(tx, expect)
+			ib, err := begin(tx)
+			if err != nil {
+				return err
+			}
 			if err := ib.lockGroups(context.Background(), batchGroups(batch)); err != nil {
 				return err
 			}
@@ -198,11 +233,45 @@ func (b *batcher) run(batch []*batchJob) {
 			return nil
 		})
 	}
+	if err != nil {
+		b.committed.giveBack(repeats)
+	} else {
+		b.committed.written(repeats)
+		b.committed.remember(last.opened)
+	}
 	for i, j := range batch {
 		if ok[i] || j.err == nil {
 			j.err = err
 		}
 		close(j.done)
+	}
+}
+
+// repeatsWritten returns once every repeat answered before the call is
+// counted in the database, so that a reader sees the counts its senders
+// were answered for.
+func (b *batcher) repeatsWritten(ctx context.Context) error {
+	if !b.committed.unwritten() {
+		return nil
+	}
+	err := b.do(ctx, 0, func(context.Context, *intakeBatch) error { return nil })
+	if errors.Is(err, errShuttingDown) {
+		return nil // intake has stopped: it wrote what it could (writeLastRepeats)
+	}
+	return err
+}
+
+// wake queues an empty job, so that a batch runs soon and writes the
+// repeats answered without one (committedOpen). It reports false when the
+// queue is full, in which case batches are running anyway.
+func (b *batcher) wake() bool {
+	j := &batchJob{ctx: context.Background(), size: 0, done: make(chan struct{}),
+		run: func(context.Context, *intakeBatch) error { return nil }}
+	select {
+	case b.queue <- j:
+		return true
+	default:
+		return false
 	}
 }
 

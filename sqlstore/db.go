@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/fireline-dev/fireline"
@@ -54,6 +55,9 @@ type DB struct {
 	changes        *relay
 	pgDSN          string
 	changesChannel string
+	// intake is the batcher of the intake service over this database, if
+	// any: alert reads wait for the repeats it answered to be counted.
+	intake atomic.Pointer[batcher]
 }
 
 // Open opens the database named by dsn: a "postgres://" or "postgresql://"

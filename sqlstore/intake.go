@@ -33,7 +33,13 @@ func NewIntakeService(db *DB, p *fireline.Policy, opts IntakeOptions) *IntakeSer
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = 2000
 	}
-	return &IntakeService{db: db, policy: p, batcher: newBatcher(db, opts.MaxBatch)}
+	var committed *committedOpen
+	if db.dialect == DialectSQLite {
+		committed = newCommittedOpen(maxCommittedOpen)
+	}
+	s := &IntakeService{db: db, policy: p, batcher: newBatcher(db, opts.MaxBatch, committed)}
+	db.intake.Store(s.batcher)
+	return s
 }
 
 // Close stops the group-commit writer after its batch in flight; work
@@ -95,6 +101,20 @@ func (s *IntakeService) Ingest(ctx context.Context, integ *fireline.Integration,
 			}
 		}
 	}
+	if c := s.batcher.committed; c != nil {
+		if ok, wake := c.answer(integ.ID, valid, results, s.db.frozenNow()); ok {
+			if wake {
+				// Not at once: the counts of every repeat answered
+				// meanwhile share one commit, which nobody waits for.
+				time.AfterFunc(repeatsDelay, func() {
+					if !s.batcher.wake() {
+						c.unkicked()
+					}
+				})
+			}
+			return results, nil
+		}
+	}
 	err := s.batcher.submit(&batchJob{ctx: ctx, size: max(len(alerts), 1), integration: integ.ID, keys: keys, groups: groups, run: func(ctx context.Context, b *intakeBatch) error {
 		for i := range valid {
 			if results[i].Outcome == fireline.OutcomeRejected {
@@ -105,6 +125,10 @@ func (s *IntakeService) Ingest(ctx context.Context, integ *fireline.Integration,
 				return err
 			}
 			results[i] = r
+			switch r.Outcome {
+			case fireline.OutcomeCreated, fireline.OutcomeSuppressed, fireline.OutcomeDeduplicated, fireline.OutcomeAcknowledged:
+				b.stillOpen(alertKey{integ.ID, valid[i].DedupKey}, r)
+			}
 		}
 		return nil
 	}})
@@ -387,6 +411,7 @@ func (s *IntakeService) resolve(ctx context.Context, b *intakeBatch, integ *fire
 		return r, err
 	}
 	b.setOpen(integ.ID, a.DedupKey, nil)
+	b.resolving(alertKey{integ.ID, a.DedupKey})
 	if !open.incident.Valid {
 		return r, nil
 	}

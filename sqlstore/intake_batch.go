@@ -41,6 +41,11 @@ type intakeBatch struct {
 	// change still taking in alerts (gatherAlert): recorded as one event
 	// before any other event of the incident and at the flush.
 	gathered map[int64]*gatheredChange
+	// committed is intake's memory of committed open alerts (SQLite; nil
+	// on PostgreSQL), and opened the alerts this batch leaves open, for it
+	// to remember after the commit (intake_repeats.go).
+	committed *committedOpen
+	opened    map[alertKey]openEntry
 }
 
 // gatheredChange is an alert change of one integration gathering alerts.
@@ -89,6 +94,7 @@ func (b *intakeBatch) reset() {
 	b.events = map[int64][]*fireline.Event{}
 	b.pending, b.nextID, b.ids = nil, 0, nil
 	b.gathered = map[int64]*gatheredChange{}
+	b.opened = nil
 }
 
 // maxEventsPerInsert keeps a multi-row insert under PostgreSQL's 65535
@@ -269,7 +275,7 @@ func intakeStatements() []string {
 		lockIncidentSQL, findOpenAlertSQL, maxAlertIDSQL, prefetchSQLiteSQL, insertEventSQL, updateIncidentSQL, maintenanceSQL, groupIncidentSQL,
 		"SELECT open_alerts, last_alert_at FROM alert_groups WHERE incident_number = ?",
 		"UPDATE alert_groups SET open_alerts = ?, last_alert_at = ? WHERE incident_number = ?",
-		repeatAlertSQL, ackAlertSQL, resolveAlertSQL, insertGroupSQL,
+		repeatAlertSQL, ackAlertSQL, resolveAlertSQL, insertGroupSQL, addRepeatsSQL,
 	}
 	for _, k := range alertInsertChunks {
 		q = append(q, insertAlertsSQL[k])
