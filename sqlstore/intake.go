@@ -125,8 +125,10 @@ func (s *IntakeService) Ingest(ctx context.Context, integ *fireline.Integration,
 				return err
 			}
 			results[i] = r
-			switch r.Outcome {
-			case fireline.OutcomeCreated, fireline.OutcomeSuppressed, fireline.OutcomeDeduplicated, fireline.OutcomeAcknowledged:
+			// Alerts that repeat are remembered, not every new one: a
+			// storm of distinct alerts costs no memory, and an alert's
+			// repeats after its first skip the commit.
+			if r.Outcome == fireline.OutcomeDeduplicated {
 				b.stillOpen(alertKey{integ.ID, valid[i].DedupKey}, r)
 			}
 		}
