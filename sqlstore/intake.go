@@ -311,6 +311,13 @@ func (s *IntakeService) groupIncident(ctx context.Context, b *intakeBatch, c fir
 	if err != nil {
 		return nil, err
 	}
+	// On PostgreSQL the query above does not lock: someone may have
+	// resolved the incident before b.incident locked it, and an alert
+	// attached to a resolved incident would page no one.
+	if !inc.Status.Open() {
+		b.byKey[k] = 0
+		return nil, nil
+	}
 	b.byKey[k] = n
 	return inc, nil
 }

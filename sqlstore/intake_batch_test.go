@@ -567,3 +567,55 @@ func TestLookAheadSeeksTheDedupIndex(t *testing.T) {
 		}
 	})
 }
+
+// TestAlertDoesNotJoinAnIncidentResolvedMeanwhile (PostgreSQL): an incident
+// resolved by someone else between intake's grouping query and its lock on
+// the incident is not joined: the alert opens a new incident. Before the
+// fix the alert was attached to the resolved incident and paged no one.
+func TestAlertDoesNotJoinAnIncidentResolvedMeanwhile(t *testing.T) {
+	dsn := firelinetest.PostgresDSN(t)
+	e := newIntakeEnv(t, dsn, fireline.IntegrationGeneric)
+	first, err := e.intake.Ingest(noContext, e.integ, []fireline.AlertInput{trigger("first")})
+	if err != nil || first[0].Incident != "INC-1" {
+		t.Fatalf("first: %+v %v", first, err)
+	}
+	// Someone resolves INC-1 and holds the row until intake is waiting for it.
+	db := raw(t, dsn)
+	other, err := db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Rollback()
+	if _, err := other.Exec("UPDATE incidents SET status = 'resolved' WHERE number = 1"); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan []fireline.AlertResult, 1)
+	go func() {
+		r, err := e.intake.Ingest(noContext, e.integ, []fireline.AlertInput{trigger("second")})
+		if err != nil {
+			t.Error(err)
+		}
+		done <- r
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var waiting int
+		if err := db.QueryRow(`SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database() AND query LIKE '%FOR UPDATE%'`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("intake never waited for the incident's lock")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := other.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	second := <-done
+	if len(second) != 1 || second[0].Outcome != fireline.OutcomeCreated || second[0].Incident == "INC-1" {
+		t.Fatalf("the alert after INC-1 was resolved: %+v, want a new incident", second)
+	}
+}
