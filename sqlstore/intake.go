@@ -164,7 +164,7 @@ func (s *IntakeService) ingestOne(ctx context.Context, b *intakeBatch, integ *fi
 	switch a.Action {
 	case fireline.AlertTrigger:
 		if open != nil {
-			return s.repeat(ctx, b.tx, open, a.AlertInput)
+			return s.repeat(b, open, a.AlertInput), nil
 		}
 		return s.trigger(ctx, b, integ, a)
 	case fireline.AlertAcknowledge:
@@ -181,7 +181,6 @@ func (s *IntakeService) ingestOne(ctx context.Context, b *intakeBatch, integ *fi
 }
 
 const (
-	repeatAlertSQL  = "UPDATE alerts SET count = count + 1, last_seen_at = ? WHERE id = ?"
 	ackAlertSQL     = "UPDATE alerts SET status = ?, last_seen_at = ? WHERE id = ?"
 	resolveAlertSQL = "UPDATE alerts SET status = ?, resolved_at = ?, last_seen_at = ? WHERE id = ?"
 	insertGroupSQL  = "INSERT INTO alert_groups (incident_number, service, group_key, open_alerts, last_alert_at) VALUES (?, ?, ?, ?, ?)"
@@ -195,18 +194,19 @@ const (
 
 // repeat counts a trigger of an open alert: deduplicated. A repeat
 // changes no incident, so it is a counter on the alert row (count,
-// last_seen_at), not a timeline event.
-func (s *IntakeService) repeat(ctx context.Context, tx *Tx, open *openAlert, a fireline.AlertInput) (fireline.AlertResult, error) {
+// last_seen_at), not a timeline event; the batch adds up its repeats and
+// writes them at its flush, one statement for all on PostgreSQL.
+func (s *IntakeService) repeat(b *intakeBatch, open *openAlert, a fireline.AlertInput) fireline.AlertResult {
 	r := fireline.AlertResult{Outcome: fireline.OutcomeDeduplicated, DedupKey: a.DedupKey, AlertID: open.id}
 	if open.incident.Valid {
 		r.Incident = fireline.IncidentID(open.incident.Int64)
 	}
 	if p := open.pending; p != nil {
-		p.Count, p.LastSeenAt = p.Count+1, tx.now
-		return r, nil
+		p.Count, p.LastSeenAt = p.Count+1, b.tx.now
+		return r
 	}
-	_, err := tx.execCached(ctx, repeatAlertSQL, micros(tx.now), open.id)
-	return r, err
+	b.countRepeat(open.id, b.tx.now)
+	return r
 }
 
 func newAlertRow(integ *fireline.Integration, a fireline.AlertInput, c fireline.Classification, now time.Time) *fireline.Alert {

@@ -46,6 +46,9 @@ type intakeBatch struct {
 	// to remember after the commit (intake_repeats.go).
 	committed *committedOpen
 	opened    map[alertKey]openEntry
+	// repeats counts the repeats of alerts already in the database, for
+	// flush to write (writeRepeats).
+	repeats map[int64]pendingRepeat
 }
 
 // gatheredChange is an alert change of one integration gathering alerts.
@@ -95,6 +98,7 @@ func (b *intakeBatch) reset() {
 	b.pending, b.nextID, b.ids = nil, 0, nil
 	b.gathered = map[int64]*gatheredChange{}
 	b.opened = nil
+	b.repeats = nil
 }
 
 // maxEventsPerInsert keeps a multi-row insert under PostgreSQL's 65535
@@ -235,6 +239,12 @@ func (b *intakeBatch) flush(ctx context.Context) error {
 	if err := b.flushAlerts(ctx); err != nil {
 		return err
 	}
+	if len(b.repeats) > 0 {
+		if err := writeRepeats(ctx, b.tx, b.repeats); err != nil {
+			return err
+		}
+		b.repeats = nil
+	}
 	for _, n := range b.dirty {
 		if err := b.recordGathered(ctx, n); err != nil {
 			return err
@@ -275,7 +285,7 @@ func intakeStatements() []string {
 		lockIncidentSQL, findOpenAlertSQL, maxAlertIDSQL, prefetchSQLiteSQL, insertEventSQL, updateIncidentSQL, maintenanceSQL, groupIncidentSQL,
 		"SELECT open_alerts, last_alert_at FROM alert_groups WHERE incident_number = ?",
 		"UPDATE alert_groups SET open_alerts = ?, last_alert_at = ? WHERE incident_number = ?",
-		repeatAlertSQL, ackAlertSQL, resolveAlertSQL, insertGroupSQL, addRepeatsSQL,
+		ackAlertSQL, resolveAlertSQL, insertGroupSQL, addRepeatsSQL,
 	}
 	for _, k := range alertInsertChunks {
 		q = append(q, insertAlertsSQL[k])
