@@ -23,7 +23,10 @@ var incidentColumns = []string{
 }
 
 // selectIncident selects every incident column from "incidents i".
-var selectIncident = "SELECT i." + strings.Join(incidentColumns, ", i.") + " FROM incidents i"
+var (
+	selectIncidentColumns = "SELECT i." + strings.Join(incidentColumns, ", i.")
+	selectIncident        = selectIncidentColumns + " FROM incidents i"
+)
 
 var insertIncidentSQL = "INSERT INTO incidents (" + strings.Join(incidentColumns, ", ") +
 	") VALUES (" + placeholders(len(incidentColumns)) + ")"
@@ -110,6 +113,16 @@ func findIncident(ctx context.Context, tx *Tx, actor fireline.Actor, id string, 
 }
 
 type scanner interface{ Scan(dest ...any) error }
+
+// withColumns scans the columns after a row's first ones into extra.
+func withColumns(row scanner, extra ...any) scanner { return extraColumns{row, extra} }
+
+type extraColumns struct {
+	row   scanner
+	extra []any
+}
+
+func (e extraColumns) Scan(dest ...any) error { return e.row.Scan(append(dest, e.extra...)...) }
 
 func scanIncident(row scanner) (*fireline.Incident, error) {
 	var (

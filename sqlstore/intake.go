@@ -185,11 +185,20 @@ const (
 	resolveAlertSQL = "UPDATE alerts SET status = ?, resolved_at = ?, last_seen_at = ? WHERE id = ?"
 	insertGroupSQL  = "INSERT INTO alert_groups (incident_number, service, group_key, open_alerts, last_alert_at) VALUES (?, ?, ?, ?, ?)"
 	maintenanceSQL  = "SELECT COUNT(*) FROM maintenance_windows WHERE service = ? AND starts_at <= ? AND ends_at > ?"
+)
+
+var (
 	// groupIncidentSQL finds the open incident of an alert group whose
-	// last alert came within the window.
-	groupIncidentSQL = `SELECT g.incident_number FROM alert_groups g JOIN incidents i ON i.number = g.incident_number
+	// last alert came within the window, with its alert_groups row, in one
+	// statement. On PostgreSQL it locks both (groupIncidentLock), the
+	// incident first as everywhere else, so that the rows it returns are
+	// the latest: a row changed while the statement waited is read again
+	// and must still match (an incident resolved meanwhile is skipped).
+	groupIncidentSQL = selectIncidentColumns + `, g.open_alerts, g.last_alert_at
+		FROM incidents i JOIN alert_groups g ON g.incident_number = i.number
 		WHERE g.service = ? AND g.group_key = ? AND g.last_alert_at >= ? AND i.status IN (?, ?)
 		ORDER BY g.incident_number DESC LIMIT 1`
+	groupIncidentLock = " FOR UPDATE OF i, g"
 )
 
 // repeat counts a trigger of an open alert: deduplicated. A repeat
@@ -296,10 +305,14 @@ func (s *IntakeService) groupIncident(ctx context.Context, b *intakeBatch, c fir
 		return nil, err
 	}
 	tx := b.tx
-	var n int64
-	err := tx.queryRowCached(ctx, groupIncidentSQL,
+	q := groupIncidentSQL
+	if tx.db.dialect == DialectPostgres {
+		q += groupIncidentLock
+	}
+	g := &groupRow{exists: true}
+	inc, err := scanIncident(withColumns(tx.queryRowCached(ctx, q,
 		c.Service, c.GroupKey, micros(tx.now.Add(-s.policy.Alerts.Window())),
-		string(fireline.StatusTriggered), string(fireline.StatusAcknowledged)).Scan(&n)
+		string(fireline.StatusTriggered), string(fireline.StatusAcknowledged)), &g.open, &g.lastAlertAt))
 	if isNoRows(err) {
 		b.byKey[k] = 0
 		return nil, nil
@@ -307,18 +320,21 @@ func (s *IntakeService) groupIncident(ctx context.Context, b *intakeBatch, c fir
 	if err != nil {
 		return nil, err
 	}
-	inc, err := b.incident(ctx, n)
-	if err != nil {
-		return nil, err
+	// The batch's own copy, if it has one, is the one its changes go to
+	// (flushed above, so equal to what was read).
+	if mine := b.incidents[inc.Number]; mine != nil {
+		inc = mine
+	} else {
+		b.incidents[inc.Number] = inc
 	}
-	// On PostgreSQL the query above does not lock: someone may have
-	// resolved the incident before b.incident locked it, and an alert
-	// attached to a resolved incident would page no one.
+	if _, ok := b.groups[inc.Number]; !ok {
+		b.groups[inc.Number] = g
+	}
 	if !inc.Status.Open() {
 		b.byKey[k] = 0
 		return nil, nil
 	}
-	b.byKey[k] = n
+	b.byKey[k] = inc.Number
 	return inc, nil
 }
 
