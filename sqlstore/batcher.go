@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -46,8 +47,10 @@ type batchJob struct {
 	integration string
 	keys        []string
 	// groups are the lock keys of the alert groups the job's triggers may
-	// open an incident for (groupLockKey).
-	groups []int64
+	// open an incident for (groupLockKey), and services their services
+	// (PostgreSQL).
+	groups   []int64
+	services []string
 }
 
 func newBatcher(db *DB, maxItems int, committed *committedOpen) *batcher {
@@ -187,7 +190,7 @@ func (b *batcher) run(batch []*batchJob) {
 		if err != nil {
 			return err
 		}
-		if err := ib.prefetchOpen(context.Background(), batchKeys(batch), batchGroups(batch)); err != nil {
+		if err := ib.prefetchOpen(context.Background(), batchKeys(batch), batchGroups(batch), batchServices(batch)); err != nil {
 			return err
 		}
 		for i, j := range batch {
@@ -297,6 +300,21 @@ func batchGroups(batch []*batchJob) []int64 {
 		}
 	}
 	return groups
+}
+
+// batchServices collects the services of a batch's live jobs' triggers.
+func batchServices(batch []*batchJob) []string {
+	var services []string
+	for _, j := range batch {
+		if j.ctx.Err() == nil {
+			for _, s := range j.services {
+				if !slices.Contains(services, s) {
+					services = append(services, s)
+				}
+			}
+		}
+	}
+	return services
 }
 
 type fatalError struct{ err error }

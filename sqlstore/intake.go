@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -92,12 +93,18 @@ func (s *IntakeService) Ingest(ctx context.Context, integ *fireline.Integration,
 		}
 	}
 	keys := make([]string, 0, len(valid))
-	var groups []int64
+	var (
+		groups   []int64
+		services []string
+	)
 	for i, a := range valid {
 		if results[i].Outcome != fireline.OutcomeRejected {
 			keys = append(keys, a.DedupKey)
 			if a.Action == fireline.AlertTrigger && s.db.dialect == DialectPostgres {
 				groups = append(groups, groupLockKey(a.class.Service, a.class.GroupKey))
+				if !slices.Contains(services, a.class.Service) {
+					services = append(services, a.class.Service)
+				}
 			}
 		}
 	}
@@ -115,7 +122,7 @@ func (s *IntakeService) Ingest(ctx context.Context, integ *fireline.Integration,
 			return results, nil
 		}
 	}
-	err := s.batcher.submit(&batchJob{ctx: ctx, size: max(len(alerts), 1), integration: integ.ID, keys: keys, groups: groups, run: func(ctx context.Context, b *intakeBatch) error {
+	err := s.batcher.submit(&batchJob{ctx: ctx, size: max(len(alerts), 1), integration: integ.ID, keys: keys, groups: groups, services: services, run: func(ctx context.Context, b *intakeBatch) error {
 		for i := range valid {
 			if results[i].Outcome == fireline.OutcomeRejected {
 				continue

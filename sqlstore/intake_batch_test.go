@@ -552,12 +552,12 @@ func TestLookAheadSeeksTheDedupIndex(t *testing.T) {
 				q = strings.Replace(q, "?", "$"+strconv.Itoa(i), 1)
 			}
 			for _, s := range []string{"SET plan_cache_mode = force_generic_plan",
-				"PREPARE look_ahead(int, bigint[], text[], text) AS " + q} {
+				"PREPARE look_ahead(int, bigint[], text[], bigint, bigint, text[], text) AS " + q} {
 				if _, err := conn.ExecContext(ctx, s); err != nil {
 					t.Fatal(err)
 				}
 			}
-			explain("EXPLAIN (COSTS OFF) EXECUTE look_ahead(1, '{1}', '{k1,k2}', '" + e.integ.ID + "')")
+			explain("EXPLAIN (COSTS OFF) EXECUTE look_ahead(1, '{1}', '{api-gateway}', 0, 0, '{k1,k2}', '" + e.integ.ID + "')")
 		} else {
 			explain("EXPLAIN QUERY PLAN "+sqlstore.PrefetchSQLiteSQL, `["k1","k2"]`, e.integ.ID)
 		}

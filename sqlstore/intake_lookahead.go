@@ -58,11 +58,15 @@ func sortedUnique(groups []int64) []int64 {
 // looks up and locks the open alerts of its keys for one integration, and
 // takes an alert id for each key that has none. The group locks gate the
 // whole statement: an uncorrelated condition is a one-time filter,
-// evaluated before the lookups.
+// evaluated before the lookups. Its last column, computed once, lists
+// which of the batch's services (an array) a maintenance window covers
+// now, saving underMaintenance's round trips.
 const lookAheadPostgresSQL = `WITH locked AS MATERIALIZED (
 		SELECT pg_advisory_xact_lock(?, g::int) FROM unnest(?::bigint[]) AS g ORDER BY g)
 	SELECT k.key, a.id, a.status, a.incident_number,
-		CASE WHEN a.id IS NULL THEN nextval(pg_get_serial_sequence('alerts', 'id')) END
+		CASE WHEN a.id IS NULL THEN nextval(pg_get_serial_sequence('alerts', 'id')) END,
+		(SELECT COALESCE(json_agg(DISTINCT w.service), '[]')::text FROM maintenance_windows w
+			WHERE w.service = ANY(?::text[]) AND w.starts_at <= ? AND w.ends_at > ?)
 	FROM unnest(?::text[]) WITH ORDINALITY AS k(key, n)
 	LEFT JOIN LATERAL (SELECT id, status, incident_number FROM alerts
 		WHERE dedup_key = k.key AND integration_id || '' = ? AND resolved_at IS NULL FOR UPDATE) a ON true
@@ -85,7 +89,7 @@ const prefetchSQLiteSQL = `SELECT a.id, a.status, a.incident_number, a.dedup_key
 // an alert another replica committed while this one waited: the insert of
 // that key fails on the unique index and the batch runs again job by job,
 // where the retry finds it.
-func (b *intakeBatch) prefetchOpen(ctx context.Context, keys map[string][]string, groups []int64) error {
+func (b *intakeBatch) prefetchOpen(ctx context.Context, keys map[string][]string, groups []int64, services []string) error {
 	if b.tx.db.dialect == DialectSQLite {
 		return b.prefetchOpenSQLite(ctx, keys)
 	}
@@ -108,21 +112,32 @@ func (b *intakeBatch) prefetchOpen(ctx context.Context, keys map[string][]string
 		list = slices.Compact(list)
 		// The group locks gate the whole statement: an uncorrelated
 		// condition is a one-time filter, evaluated before the lookups.
-		rows, err := b.tx.query(ctx, lookAheadPostgresSQL, groupLockClass, groups, list, integ)
+		now := micros(b.tx.now)
+		rows, err := b.tx.query(ctx, lookAheadPostgresSQL, groupLockClass, groups, services, now, now, list, integ)
 		groups = nil // taken
 		if err != nil {
 			return err
 		}
+		asked := services
+		services = []string{} // answered by the first statement
 		for rows.Next() {
 			var (
 				key      string
 				id, next sql.NullInt64
 				status   sql.NullString
 				incident sql.NullInt64
+				maint    string
 			)
-			if err := rows.Scan(&key, &id, &status, &incident, &next); err != nil {
+			if err := rows.Scan(&key, &id, &status, &incident, &next, &maint); err != nil {
 				rows.Close()
 				return err
+			}
+			if len(asked) > 0 {
+				if err := b.knowMaintenance(asked, maint); err != nil {
+					rows.Close()
+					return err
+				}
+				asked = nil
 			}
 			var open *openAlert
 			if id.Valid {
@@ -137,6 +152,19 @@ func (b *intakeBatch) prefetchOpen(ctx context.Context, keys map[string][]string
 		if err := rows.Err(); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// knowMaintenance records which of services a maintenance window covers
+// now: those in the JSON array under.
+func (b *intakeBatch) knowMaintenance(services []string, under string) error {
+	var covered []string
+	if err := json.Unmarshal([]byte(under), &covered); err != nil {
+		return err
+	}
+	for _, s := range services {
+		b.maint[s] = slices.Contains(covered, s)
 	}
 	return nil
 }
