@@ -84,12 +84,35 @@ func (s *IntakeService) Ingest(ctx context.Context, integ *fireline.Integration,
 	valid := make([]preparedAlert, len(alerts))
 	for i, a := range alerts {
 		v, err := a.Normalise()
-		if err == nil {
-			valid[i], err = s.prepare(v, integ)
-		}
 		if err != nil {
 			results[i] = fireline.AlertResult{Outcome: fireline.OutcomeRejected, DedupKey: a.DedupKey, Err: err}
 			continue
+		}
+		valid[i].AlertInput = v
+	}
+	// Repeats of committed open alerts need no commit of their own
+	// (SQLite; intake_repeats.go).
+	if c := s.batcher.committed; c != nil {
+		if ok, wake := c.answer(integ.ID, valid, results, s.db.frozenNow()); ok {
+			if wake {
+				// Not at once: the counts of every repeat answered
+				// meanwhile share one commit, which nobody waits for.
+				time.AfterFunc(repeatsDelay, func() {
+					if !s.batcher.wake() {
+						c.unkicked()
+					}
+				})
+			}
+			return results, nil
+		}
+	}
+	for i := range valid {
+		if results[i].Outcome == fireline.OutcomeRejected {
+			continue
+		}
+		var err error
+		if valid[i], err = s.prepare(valid[i].AlertInput, integ); err != nil {
+			results[i] = fireline.AlertResult{Outcome: fireline.OutcomeRejected, DedupKey: alerts[i].DedupKey, Err: err}
 		}
 	}
 	keys := make([]string, 0, len(valid))
@@ -106,20 +129,6 @@ func (s *IntakeService) Ingest(ctx context.Context, integ *fireline.Integration,
 					services = append(services, a.class.Service)
 				}
 			}
-		}
-	}
-	if c := s.batcher.committed; c != nil {
-		if ok, wake := c.answer(integ.ID, valid, results, s.db.frozenNow()); ok {
-			if wake {
-				// Not at once: the counts of every repeat answered
-				// meanwhile share one commit, which nobody waits for.
-				time.AfterFunc(repeatsDelay, func() {
-					if !s.batcher.wake() {
-						c.unkicked()
-					}
-				})
-			}
-			return results, nil
 		}
 	}
 	err := s.batcher.submit(&batchJob{ctx: ctx, size: max(len(alerts), 1), integration: integ.ID, keys: keys, groups: groups, services: services, run: func(ctx context.Context, b *intakeBatch) error {
