@@ -18,7 +18,7 @@ func (s *IncidentService) FindIncidents(ctx context.Context, f fireline.Incident
 	if err != nil {
 		return nil, err
 	}
-	q, err := buildListQuery(actor, f)
+	q, err := buildListQuery(actor, f, s.db.dialect)
 	if err != nil {
 		return nil, err
 	}
@@ -41,7 +41,7 @@ type listQuery struct {
 	limit int
 }
 
-func buildListQuery(actor fireline.Actor, f fireline.IncidentFilter) (listQuery, error) {
+func buildListQuery(actor fireline.Actor, f fireline.IncidentFilter, dialect string) (listQuery, error) {
 	limit, before, err := checkPaging(f)
 	if err != nil {
 		return listQuery{}, err
@@ -58,8 +58,14 @@ func buildListQuery(actor fireline.Actor, f fireline.IncidentFilter) (listQuery,
 		add("EXISTS (SELECT 1 FROM incident_services s WHERE s.incident_number = i.number AND s.service_id = ?)", f.Service)
 	}
 	if f.Text != "" {
+		// SQLite's LOWER folds ASCII only: "STÖRUNG" would not find
+		// "Störung". fireline_lower is Go's (sqlite.go).
+		lower := "LOWER"
+		if dialect == DialectSQLite {
+			lower = sqliteLower
+		}
 		p := "%" + escapeLike(strings.ToLower(f.Text)) + "%"
-		add(`(LOWER(i.title) LIKE ? ESCAPE '\' OR LOWER(i.description) LIKE ? ESCAPE '\')`, p, p)
+		add(`(`+lower+`(i.title) LIKE ? ESCAPE '\' OR `+lower+`(i.description) LIKE ? ESCAPE '\')`, p, p)
 	}
 	if f.Since != nil {
 		add("i.declared_at >= ?", micros(*f.Since))

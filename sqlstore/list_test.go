@@ -111,3 +111,22 @@ func equal(a, b []int64) bool {
 	}
 	return true
 }
+
+// TestFindIncidentsTextFoldsEveryLetter: text search ignores case beyond
+// ASCII too ("STÖRUNG" finds "Störung"; SQLite's own LOWER would not).
+func TestFindIncidentsTextFoldsEveryLetter(t *testing.T) {
+	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
+		e := newEnv(t, dsn)
+		e.declare(t, alex, fireline.DeclareInput{Title: "Störung im Zahlungsverkehr", Severity: fireline.P2})
+		e.declare(t, alex, fireline.DeclareInput{Title: "Checkout down", Severity: fireline.P2, Description: "ÉCHEC des paiements"})
+		for text, want := range map[string][]int64{"STÖRUNG": {1}, "störung": {1}, "échec": {2}, "Zahlungs": {1}} {
+			page, err := e.incidents.FindIncidents(as(alex), fireline.IncidentFilter{Text: text})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := numbers(page.Incidents); !equal(got, want) {
+				t.Errorf("search %q: got %v, want %v", text, got, want)
+			}
+		}
+	})
+}

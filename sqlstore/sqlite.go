@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"runtime"
 	"strings"
@@ -19,6 +20,23 @@ const (
 	sqliteWriter = sqliteCommon + "&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_txlock=immediate"
 	sqliteReader = sqliteCommon + "&_pragma=query_only(1)"
 )
+
+// sqliteLower is a LOWER that folds every letter, not only ASCII ones
+// (SQLite's own LOWER leaves "Ö" alone): search compares with it.
+const sqliteLower = "fireline_lower"
+
+func init() {
+	sqlite.MustRegisterDeterministicScalarFunction(sqliteLower, 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		switch v := args[0].(type) {
+		case string:
+			return strings.ToLower(v), nil
+		case []byte:
+			return strings.ToLower(string(v)), nil
+		default:
+			return v, nil // NULL and numbers stay as they are
+		}
+	})
+}
 
 func (db *DB) openSQLite(ctx context.Context, path string) error {
 	db.dialect = DialectSQLite
