@@ -143,3 +143,30 @@ type SessionService interface {
 	// EInvalid for a password CheckPassword refuses.
 	SetPassword(ctx context.Context, password string) error
 }
+
+// LoginFailures is what is known of the failed console logins counted
+// under one key (docs/adr/0034-login-throttling.md).
+type LoginFailures struct {
+	Count   int
+	Last    time.Time // the latest failure
+	Blocked time.Time // no attempt under the key before this instant
+}
+
+// LoginFailuresForgotten is how long after its latest failure a key's
+// count is forgotten.
+const LoginFailuresForgotten = 24 * time.Hour
+
+// LoginThrottleStore keeps failed-login counts where every replica of the
+// server sees them. Keys are opaque to it: the console counts under
+// hashes of what it throttles (account, address, device).
+type LoginThrottleStore interface {
+	// LoginBlockedUntil returns the latest instant until which any of keys
+	// is blocked; zero when none is.
+	LoginBlockedUntil(ctx context.Context, keys []string) (time.Time, error)
+	// CountLoginFailure applies count to the failures of each key (zero
+	// for a new key) and stores the result, each key's read and write
+	// atomic with respect to every other replica's.
+	CountLoginFailure(ctx context.Context, keys []string, now time.Time, count func(key string, f *LoginFailures)) error
+	// ClearLoginFailures forgets keys.
+	ClearLoginFailures(ctx context.Context, keys []string) error
+}

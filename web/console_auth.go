@@ -46,7 +46,12 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	attempt := h.loginAttemptOf(r, data.Email)
-	if wait := h.throttle.wait(attempt, h.now()); wait > 0 {
+	wait, err := h.throttle.wait(r.Context(), attempt, h.now())
+	if err != nil {
+		h.renderError(w, r, err)
+		return
+	}
+	if wait > 0 {
 		// Checks no password, and is not counted: waiting is all it takes.
 		secs := int((wait + time.Second - 1) / time.Second)
 		h.log.WarnContext(r.Context(), "login throttled", "email", data.Email, "address", attempt.address, "retry_after", secs)
@@ -58,13 +63,17 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 	sess, err := h.cfg.Sessions.Login(r.Context(), strings.TrimSpace(data.Email), r.PostForm.Get("password"))
 	if err != nil {
 		if fireline.ErrorCode(err) == fireline.EUnauthorized {
-			h.throttle.failed(attempt, h.now())
+			if err := h.throttle.failed(r.Context(), attempt, h.now()); err != nil {
+				h.log.ErrorContext(r.Context(), "login failure not counted", "err", err)
+			}
 		}
 		h.log.InfoContext(r.Context(), "login refused", "email", data.Email, "code", fireline.ErrorCode(err))
 		h.render(w, r, formStatus(err), "login", &page{Title: "Log in", Error: newFormError("login", err, r), Data: data})
 		return
 	}
-	h.throttle.succeeded(attempt)
+	if err := h.throttle.succeeded(r.Context(), attempt); err != nil {
+		h.log.ErrorContext(r.Context(), "login failures not cleared", "err", err)
+	}
 	h.setDeviceCookie(w, r, sess.User.Email)
 	h.startSession(w, r, sess, data.Next)
 }

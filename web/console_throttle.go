@@ -1,11 +1,16 @@
 package web
 
 import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"net"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/fireline-dev/fireline"
 )
 
 // Login throttling (docs/adr/0034-login-throttling.md). Failed password
@@ -19,48 +24,32 @@ import (
 // up to maxLoginDelay: never a permanent lockout. Refused attempts are not
 // counted (they check no password), so hammering does not prolong the
 // wait. A success clears the account's and the device's counts; counts
-// are forgotten after loginForget without failures. One-time login links
-// are not throttled: an admin can always let a user in.
+// are forgotten a day after their last failure. One-time login links are
+// not throttled: an admin can always let a user in.
 const (
 	accountFreeFailures = 5
 	addressFreeFailures = 20
 	firstLoginDelay     = time.Second
 	maxLoginDelay       = 15 * time.Minute
-	loginForget         = 24 * time.Hour
-	// maxThrottleKeys bounds each table; when full, entries that no
-	// longer block are dropped first.
+	// maxThrottleKeys bounds the counts kept in memory (without a store).
 	maxThrottleKeys = 100000
 	// deviceCookieLife is how long a device cookie vouches for a browser.
 	deviceCookieLife = 180 * 24 * time.Hour
 	linkDevice       = "login-device"
 )
 
-// failures counts one key's failed logins.
-type failures struct {
-	n       int
-	last    time.Time
-	blocked time.Time // no attempt before this instant
-}
-
-// throttleTable is the failures of one kind of key.
-type throttleTable struct {
-	free int
-	keys map[string]*failures
-}
-
-// loginThrottle is a server's memory of failed logins. Each replica keeps
-// its own (see the ADR).
+// loginThrottle applies the rule above to counts kept in a
+// fireline.LoginThrottleStore: the database's, shared by every replica,
+// or, without one, this process's memory (memoryThrottle).
 type loginThrottle struct {
-	mu                        sync.Mutex
-	account, address, devices throttleTable
+	store fireline.LoginThrottleStore
 }
 
-func newLoginThrottle() *loginThrottle {
-	return &loginThrottle{
-		account: throttleTable{free: accountFreeFailures, keys: map[string]*failures{}},
-		devices: throttleTable{free: accountFreeFailures, keys: map[string]*failures{}},
-		address: throttleTable{free: addressFreeFailures, keys: map[string]*failures{}},
+func newLoginThrottle(store fireline.LoginThrottleStore) *loginThrottle {
+	if store == nil {
+		store = newMemoryThrottle()
 	}
+	return &loginThrottle{store: store}
 }
 
 // loginAttempt is what one attempt is counted under.
@@ -68,88 +57,128 @@ type loginAttempt struct {
 	account, address, device string // device is "" without a valid device cookie
 }
 
-// throttleKey is one table and the key an attempt counts under in it.
-type throttleKey struct {
-	t   *throttleTable
-	key string
+// throttleKey is the key of one value of one kind in the store: a hash,
+// so that the store never holds emails typed, addresses or device cookies.
+func throttleKey(kind, value string) string {
+	sum := sha256.Sum256([]byte(kind + "\x00" + value))
+	return kind + ":" + hex.EncodeToString(sum[:])
 }
 
-// tables returns the keys an attempt counts under: its address, and its
-// device when it has one, else its account.
-func (lt *loginThrottle) tables(a loginAttempt) []throttleKey {
+// keys returns the keys an attempt counts under, with their free
+// allowances: its address, and its device when it has one, else its
+// account.
+func (a loginAttempt) keys() (keys []string, free map[string]int) {
+	addr := throttleKey("address", a.address)
+	other, n := throttleKey("account", a.account), accountFreeFailures
 	if a.device != "" {
-		return []throttleKey{{&lt.address, a.address}, {&lt.devices, a.device}}
+		other = throttleKey("device", a.device)
 	}
-	return []throttleKey{{&lt.address, a.address}, {&lt.account, a.account}}
+	return []string{addr, other}, map[string]int{addr: addressFreeFailures, other: n}
 }
 
 // wait returns how long the attempt must wait; zero lets it through.
-func (lt *loginThrottle) wait(a loginAttempt, now time.Time) time.Duration {
-	lt.mu.Lock()
-	defer lt.mu.Unlock()
-	var d time.Duration
-	for _, tk := range lt.tables(a) {
-		if f := tk.t.keys[tk.key]; f != nil && f.blocked.After(now) {
-			d = max(d, f.blocked.Sub(now))
-		}
+func (lt *loginThrottle) wait(ctx context.Context, a loginAttempt, now time.Time) (time.Duration, error) {
+	keys, _ := a.keys()
+	until, err := lt.store.LoginBlockedUntil(ctx, keys)
+	if err != nil || !until.After(now) {
+		return 0, err
 	}
-	return d
+	return until.Sub(now), nil
 }
 
-// failed counts a failed attempt.
-func (lt *loginThrottle) failed(a loginAttempt, now time.Time) {
-	lt.mu.Lock()
-	defer lt.mu.Unlock()
-	for _, tk := range lt.tables(a) {
-		tk.t.fail(tk.key, now)
-	}
+// failed counts a failed attempt: past a key's free allowance, each
+// failure doubles the wait before the next attempt, up to maxLoginDelay.
+func (lt *loginThrottle) failed(ctx context.Context, a loginAttempt, now time.Time) error {
+	keys, free := a.keys()
+	return lt.store.CountLoginFailure(ctx, keys, now, func(key string, f *fireline.LoginFailures) {
+		if now.Sub(f.Last) > fireline.LoginFailuresForgotten {
+			*f = fireline.LoginFailures{}
+		}
+		f.Count++
+		f.Last = now
+		if over := f.Count - free[key]; over > 0 {
+			d := maxLoginDelay
+			if over <= 20 {
+				d = min(firstLoginDelay<<(over-1), maxLoginDelay)
+			}
+			f.Blocked = now.Add(d)
+		}
+	})
 }
 
 // succeeded clears the account's and device's counts; the address's stay,
 // so that an attacker cannot clear them by signing in to an account of
 // his own between guesses.
-func (lt *loginThrottle) succeeded(a loginAttempt) {
-	lt.mu.Lock()
-	defer lt.mu.Unlock()
-	delete(lt.account.keys, a.account)
-	delete(lt.devices.keys, a.device)
+func (lt *loginThrottle) succeeded(ctx context.Context, a loginAttempt) error {
+	keys := []string{throttleKey("account", a.account)}
+	if a.device != "" {
+		keys = append(keys, throttleKey("device", a.device))
+	}
+	return lt.store.ClearLoginFailures(ctx, keys)
 }
 
-func (t *throttleTable) fail(key string, now time.Time) {
-	f := t.keys[key]
-	if f != nil && now.Sub(f.last) > loginForget {
-		f = nil
-	}
-	if f == nil {
-		if len(t.keys) >= maxThrottleKeys {
-			t.sweep(now)
+// memoryThrottle keeps counts in this process only: for a handler given
+// no store. Bounded at maxThrottleKeys; when full, entries that no longer
+// block are dropped first.
+type memoryThrottle struct {
+	mu   sync.Mutex
+	keys map[string]*fireline.LoginFailures
+}
+
+func newMemoryThrottle() *memoryThrottle {
+	return &memoryThrottle{keys: map[string]*fireline.LoginFailures{}}
+}
+
+func (m *memoryThrottle) LoginBlockedUntil(_ context.Context, keys []string) (time.Time, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var until time.Time
+	for _, k := range keys {
+		if f := m.keys[k]; f != nil && f.Blocked.After(until) {
+			until = f.Blocked
 		}
-		f = &failures{}
-		t.keys[key] = f
 	}
-	f.n++
-	f.last = now
-	if over := f.n - t.free; over > 0 {
-		d := maxLoginDelay
-		if over <= 20 {
-			d = min(firstLoginDelay<<(over-1), maxLoginDelay)
+	return until, nil
+}
+
+func (m *memoryThrottle) CountLoginFailure(_ context.Context, keys []string, now time.Time, count func(string, *fireline.LoginFailures)) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, k := range keys {
+		f := m.keys[k]
+		if f == nil {
+			if len(m.keys) >= maxThrottleKeys {
+				m.sweep(now)
+			}
+			f = &fireline.LoginFailures{}
+			m.keys[k] = f
 		}
-		f.blocked = now.Add(d)
+		count(k, f)
 	}
+	return nil
+}
+
+func (m *memoryThrottle) ClearLoginFailures(_ context.Context, keys []string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, k := range keys {
+		delete(m.keys, k)
+	}
+	return nil
 }
 
 // sweep drops entries that block nothing, then, if still full, any.
-func (t *throttleTable) sweep(now time.Time) {
-	for k, f := range t.keys {
-		if !f.blocked.After(now) {
-			delete(t.keys, k)
+func (m *memoryThrottle) sweep(now time.Time) {
+	for k, f := range m.keys {
+		if !f.Blocked.After(now) {
+			delete(m.keys, k)
 		}
 	}
-	for k := range t.keys {
-		if len(t.keys) < maxThrottleKeys {
+	for k := range m.keys {
+		if len(m.keys) < maxThrottleKeys {
 			break
 		}
-		delete(t.keys, k)
+		delete(m.keys, k)
 	}
 }
 

@@ -42,6 +42,9 @@ type Config struct {
 	Users    fireline.UserService
 	Sessions fireline.SessionService
 	Live     fireline.ChangeFeed
+	// Throttle keeps failed-login counts where every replica sees them;
+	// optional: without it each process counts its own (ADR 0034).
+	Throttle fireline.LoginThrottleStore
 }
 
 // handler serves every route. It holds no state beyond its configuration,
@@ -68,7 +71,7 @@ func NewHandler(cfg Config) http.Handler {
 	if cfg.Policy == nil || cfg.Incidents == nil || cfg.Tokens == nil || cfg.Auth == nil || cfg.Health == nil {
 		panic("web: Config needs Policy, Incidents, Tokens, Auth and Health")
 	}
-	h := &handler{cfg: cfg, log: cfg.Logger, now: cfg.Now, metrics: newHTTPMetrics(), throttle: newLoginThrottle()}
+	h := &handler{cfg: cfg, log: cfg.Logger, now: cfg.Now, metrics: newHTTPMetrics(), throttle: newLoginThrottle(cfg.Throttle)}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}

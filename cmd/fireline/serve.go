@@ -162,7 +162,7 @@ func startOnDB(ctx context.Context, db *sqlstore.DB, pol *fireline.Policy, cfg s
 	incidents, hub, users := sqlstore.NewIncidentService(db, pol), live.NewHub(), sqlstore.NewUserService(db, pol)
 	db.SetPublisher(hub)
 	handler := web.NewHandler(web.Config{
-		Users: users, Sessions: users, Live: hub,
+		Users: users, Sessions: users, Live: hub, Throttle: sqlstore.NewLoginThrottle(db),
 		Policy: pol, Incidents: incidents, Tokens: tokens, Auth: tokens,
 		Health: db, Logger: logger, Now: cfg.Now, Version: version,
 		Integrations: sqlstore.NewIntegrationService(db, pol), Alerts: sqlstore.NewAlertService(db),
