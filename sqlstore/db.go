@@ -55,6 +55,7 @@ type DB struct {
 	changes        *relay
 	pgDSN          string
 	changesChannel string
+	jobsChannel    string // the jobs NOTIFY channel of this schema (jobs.go)
 	// intake is the batcher of the intake service over this database, if
 	// any: alert reads wait for the repeats it answered to be counted.
 	intake atomic.Pointer[batcher]

@@ -12,7 +12,9 @@ import (
 )
 
 // jobsChannel is the PostgreSQL NOTIFY channel that wakes the runners of
-// every replica when a transaction enqueues jobs.
+// every replica when a transaction enqueues jobs; in a schema other than
+// public, with the schema's hash appended (channelFor), so that
+// deployments in different schemas of one database do not wake each other.
 const jobsChannel = "fireline_jobs"
 
 // Planner decides, inside the transaction of an incident change, which
@@ -179,7 +181,7 @@ func (db *DB) listenOnce(ctx context.Context, dsn string, wake func()) error {
 		return err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, "LISTEN "+jobsChannel); err != nil {
+	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{db.jobsChannel}.Sanitize()); err != nil {
 		return err
 	}
 	for {

@@ -34,7 +34,7 @@ func (db *DB) openPostgres(ctx context.Context, dsn string) error {
 	if err := pool.QueryRowContext(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
 		return db.dbError("open", err)
 	}
-	db.pgDSN, db.changesChannel = dsn, changesChannelFor(schema.String)
+	db.pgDSN, db.changesChannel, db.jobsChannel = dsn, changesChannelFor(schema.String), channelFor(jobsChannel, schema.String)
 	return nil
 }
 

@@ -99,7 +99,7 @@ func (tx *Tx) notifyTouched(ctx context.Context) error {
 		parts = append(parts, "pg_notify('"+tx.db.changesChannel+"', '"+strconv.FormatInt(n, 10)+"')")
 	}
 	if tx.notifyJobs {
-		parts = append(parts, "pg_notify('"+jobsChannel+"', '')")
+		parts = append(parts, "pg_notify('"+tx.db.jobsChannel+"', '')")
 	}
 	_, err := tx.exec(ctx, "SELECT "+strings.Join(parts, ", "))
 	return err
@@ -254,10 +254,14 @@ func (r *relay) listenOnce(ctx context.Context, connected func()) error {
 // changesChannelFor names the NOTIFY channel of a schema: replicas share
 // it only when they share the schema, so that deployments (or tests) in
 // different schemas of one database do not hear each other.
-func changesChannelFor(schema string) string {
+func changesChannelFor(schema string) string { return channelFor(changesChannel, schema) }
+
+// channelFor names a NOTIFY channel of a schema: base itself on the
+// public schema, base and a hash of the schema's name elsewhere.
+func channelFor(base, schema string) string {
 	if schema == "" || schema == "public" {
-		return changesChannel
+		return base
 	}
 	sum := sha256.Sum256([]byte(schema))
-	return changesChannel + "_" + hex.EncodeToString(sum[:6])
+	return base + "_" + hex.EncodeToString(sum[:6])
 }
