@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/fireline-dev/fireline"
@@ -101,7 +100,6 @@ func (s *LoginThrottle) CountLoginFailure(ctx context.Context, keys []string, no
 
 // ClearLoginFailures implements fireline.LoginThrottleStore.
 func (s *LoginThrottle) ClearLoginFailures(ctx context.Context, keys []string) error {
-	keys = nonEmpty(keys)
 	if len(keys) == 0 {
 		return nil
 	}
@@ -109,14 +107,4 @@ func (s *LoginThrottle) ClearLoginFailures(ctx context.Context, keys []string) e
 		_, err := tx.exec(ctx, "DELETE FROM login_failures WHERE key IN ("+placeholders(len(keys))+")", anys(keys)...)
 		return err
 	})
-}
-
-func nonEmpty(keys []string) []string {
-	out := keys[:0:0]
-	for _, k := range keys {
-		if strings.TrimSpace(k) != "" {
-			out = append(out, k)
-		}
-	}
-	return out
 }
