@@ -268,36 +268,12 @@ func TestSetUserPerson(t *testing.T) {
 func TestLoginThrottling(t *testing.T) {
 	s := startTestServer(t, firelinetest.SQLiteDSN(t))
 	const pw = "correct horse battery staple"
-	email, link := s.newUser(t, "viewer", "alex")
-	u, _ := url.Parse(link)
-	resp := s.console(t, "POST", "/login/link", "", url.Values{"token": {u.Query().Get("token")}})
-	var alexSession string
-	for _, c := range resp.Cookies() {
-		if c.Name == "fireline_session" {
-			alexSession = c.Value
-		}
-	}
-	// Alex chooses a password.
-	if r := s.console(t, "POST", "/account/password", alexSession, url.Values{"password": {pw}, "confirm": {pw}}); r.StatusCode != http.StatusSeeOther {
-		t.Fatalf("set password: %d", r.StatusCode)
-	}
-
+	email := s.userWithPassword(t, "viewer", "alex", pw)
 	login := func(email, password string, device *http.Cookie) *http.Response {
 		t.Helper()
-		req, _ := http.NewRequest("POST", s.URL()+"/login", strings.NewReader(url.Values{"email": {email}, "password": {password}}.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		if device != nil {
-			req.AddCookie(device)
-		}
-		c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-		resp, err := c.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		return resp
+		return s.postLogin(t, email, password, device)
 	}
+	var resp *http.Response
 	expect := func(what string, resp *http.Response, status int, retryAfter string) {
 		t.Helper()
 		if resp.StatusCode != status || resp.Header.Get("Retry-After") != retryAfter {
@@ -362,4 +338,42 @@ func TestLoginThrottling(t *testing.T) {
 	}
 	s.clock.Advance(15 * time.Minute)
 	expect("after the longest wait", login(email, pw, device), http.StatusSeeOther, "")
+}
+
+// userWithPassword creates a user who has signed in once with a login link
+// and chosen password; it returns the user's email.
+func (s *testServer) userWithPassword(t *testing.T, role, person, password string) string {
+	t.Helper()
+	email, link := s.newUser(t, role, person)
+	u, _ := url.Parse(link)
+	resp := s.console(t, "POST", "/login/link", "", url.Values{"token": {u.Query().Get("token")}})
+	var session string
+	for _, c := range resp.Cookies() {
+		if c.Name == "fireline_session" {
+			session = c.Value
+		}
+	}
+	if r := s.console(t, "POST", "/account/password", session, url.Values{"password": {password}, "confirm": {password}}); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("set password: %d", r.StatusCode)
+	}
+	return email
+}
+
+// postLogin posts the console's login form, with a device cookie if one
+// is given, and returns the answer without following its redirect.
+func (s *testServer) postLogin(t *testing.T, email, password string, device *http.Cookie) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest("POST", s.URL()+"/login", strings.NewReader(url.Values{"email": {email}, "password": {password}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if device != nil {
+		req.AddCookie(device)
+	}
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp
 }

@@ -1,10 +1,7 @@
 package main
 
 import (
-	"io"
 	"net/http"
-	"net/url"
-	"strings"
 	"testing"
 
 	"github.com/fireline-dev/fireline/firelinetest"
@@ -18,30 +15,10 @@ func TestLoginThrottlingAcrossReplicas(t *testing.T) {
 	a := startTestServer(t, dsn)
 	b := startTestServer(t, dsn)
 	const pw = "correct horse battery staple"
-	email, link := a.newUser(t, "viewer", "alex")
-	u, _ := url.Parse(link)
-	resp := a.console(t, "POST", "/login/link", "", url.Values{"token": {u.Query().Get("token")}})
-	var session string
-	for _, c := range resp.Cookies() {
-		if c.Name == "fireline_session" {
-			session = c.Value
-		}
-	}
-	if r := a.console(t, "POST", "/account/password", session, url.Values{"password": {pw}, "confirm": {pw}}); r.StatusCode != http.StatusSeeOther {
-		t.Fatalf("set password: %d", r.StatusCode)
-	}
+	email := a.userWithPassword(t, "viewer", "alex", pw)
 	login := func(s *testServer, password string) *http.Response {
 		t.Helper()
-		req, _ := http.NewRequest("POST", s.URL()+"/login", strings.NewReader(url.Values{"email": {email}, "password": {password}}.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-		resp, err := c.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		return resp
+		return s.postLogin(t, email, password, nil)
 	}
 	// Six failures, alternating between the replicas: the account's five
 	// free ones and one more.
