@@ -205,14 +205,7 @@ func TestSetUserPerson(t *testing.T) {
 		kai := s.newToken(t, "responder", "kai")
 		s.mustCLI(t, kai, "incident", "declare", "--title", "canary leak", "--severity", "P1", "--source", "security")
 		email, link := s.newUser(t, "responder", "jordan")
-		u, _ := url.Parse(link)
-		resp := s.console(t, "POST", "/login/link", "", url.Values{"token": {u.Query().Get("token")}})
-		var jordan string
-		for _, c := range resp.Cookies() {
-			if c.Name == "fireline_session" {
-				jordan = c.Value
-			}
-		}
+		jordan := s.redeem(t, link)
 		if r := s.console(t, "GET", "/incidents/INC-1", jordan, nil); r.StatusCode != http.StatusNotFound {
 			t.Fatalf("before: %d", r.StatusCode)
 		}
@@ -338,42 +331,4 @@ func TestLoginThrottling(t *testing.T) {
 	}
 	s.clock.Advance(15 * time.Minute)
 	expect("after the longest wait", login(email, pw, device), http.StatusSeeOther, "")
-}
-
-// userWithPassword creates a user who has signed in once with a login link
-// and chosen password; it returns the user's email.
-func (s *testServer) userWithPassword(t *testing.T, role, person, password string) string {
-	t.Helper()
-	email, link := s.newUser(t, role, person)
-	u, _ := url.Parse(link)
-	resp := s.console(t, "POST", "/login/link", "", url.Values{"token": {u.Query().Get("token")}})
-	var session string
-	for _, c := range resp.Cookies() {
-		if c.Name == "fireline_session" {
-			session = c.Value
-		}
-	}
-	if r := s.console(t, "POST", "/account/password", session, url.Values{"password": {password}, "confirm": {password}}); r.StatusCode != http.StatusSeeOther {
-		t.Fatalf("set password: %d", r.StatusCode)
-	}
-	return email
-}
-
-// postLogin posts the console's login form, with a device cookie if one
-// is given, and returns the answer without following its redirect.
-func (s *testServer) postLogin(t *testing.T, email, password string, device *http.Cookie) *http.Response {
-	t.Helper()
-	req, _ := http.NewRequest("POST", s.URL()+"/login", strings.NewReader(url.Values{"email": {email}, "password": {password}}.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if device != nil {
-		req.AddCookie(device)
-	}
-	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp
 }

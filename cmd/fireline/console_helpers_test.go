@@ -31,6 +31,12 @@ func (s *testServer) newUser(t *testing.T, role, person string) (email, link str
 func (s *testServer) session(t *testing.T, role, person string) string {
 	t.Helper()
 	_, link := s.newUser(t, role, person)
+	return s.redeem(t, link)
+}
+
+// redeem signs in with a login link and returns the session cookie's value.
+func (s *testServer) redeem(t *testing.T, link string) string {
+	t.Helper()
 	u, _ := url.Parse(link)
 	resp := s.console(t, "POST", "/login/link", "", url.Values{"token": {u.Query().Get("token")}})
 	for _, c := range resp.Cookies() {
@@ -109,4 +115,35 @@ func checkConsoleRoute(t *testing.T, s *testServer, r web.Route, path string, se
 			t.Errorf("%s %s as %s: %d, want access", r.Method, r.Pattern, role, resp.StatusCode)
 		}
 	}
+}
+
+// userWithPassword creates a user who has signed in once with a login link
+// and chosen password; it returns the user's email.
+func (s *testServer) userWithPassword(t *testing.T, role, person, password string) string {
+	t.Helper()
+	email, link := s.newUser(t, role, person)
+	session := s.redeem(t, link)
+	if r := s.console(t, "POST", "/account/password", session, url.Values{"password": {password}, "confirm": {password}}); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("set password: %d", r.StatusCode)
+	}
+	return email
+}
+
+// postLogin posts the console's login form, with a device cookie if one
+// is given, and returns the answer without following its redirect.
+func (s *testServer) postLogin(t *testing.T, email, password string, device *http.Cookie) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest("POST", s.URL()+"/login", strings.NewReader(url.Values{"email": {email}, "password": {password}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if device != nil {
+		req.AddCookie(device)
+	}
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp
 }
