@@ -51,6 +51,15 @@ type pendingRepeat struct {
 	lastSeen time.Time
 }
 
+// plus adds n repeats, the latest seen at seen.
+func (p pendingRepeat) plus(n int64, seen time.Time) pendingRepeat {
+	p.count += n
+	if seen.After(p.lastSeen) {
+		p.lastSeen = seen
+	}
+	return p
+}
+
 // maxCommittedOpen bounds the entries kept. Alertmanager repeats every
 // firing alert of a group each group_interval, so the useful set is the
 // alerts firing now; past the bound arbitrary entries are dropped, which
@@ -73,7 +82,7 @@ func newCommittedOpen(max int) *committedOpen {
 func (c *committedOpen) answer(integration string, alerts []preparedAlert, results []fireline.AlertResult, now time.Time) (ok, wake bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	any := false
+	someValid := false
 	for i := range alerts {
 		if results[i].Outcome == fireline.OutcomeRejected {
 			continue
@@ -84,9 +93,9 @@ func (c *committedOpen) answer(integration string, alerts []preparedAlert, resul
 		if _, found := c.entries[alertKey{integration, alerts[i].DedupKey}]; !found {
 			return false, false
 		}
-		any = true
+		someValid = true
 	}
-	if !any {
+	if !someValid {
 		return false, false
 	}
 	for i := range alerts {
@@ -95,10 +104,7 @@ func (c *committedOpen) answer(integration string, alerts []preparedAlert, resul
 		}
 		e := c.entries[alertKey{integration, alerts[i].DedupKey}]
 		results[i] = fireline.AlertResult{Outcome: fireline.OutcomeDeduplicated, DedupKey: alerts[i].DedupKey, AlertID: e.id, Incident: e.incident}
-		r := c.repeats[e.id]
-		r.count++
-		r.lastSeen = now
-		c.repeats[e.id] = r
+		c.repeats[e.id] = c.repeats[e.id].plus(1, now)
 	}
 	wake = !c.kicked
 	c.kicked = true
@@ -187,12 +193,7 @@ func (c *committedOpen) giveBack(r map[int64]pendingRepeat) {
 	defer c.mu.Unlock()
 	c.taken--
 	for id, p := range r {
-		q := c.repeats[id]
-		q.count += p.count
-		if p.lastSeen.After(q.lastSeen) {
-			q.lastSeen = p.lastSeen
-		}
-		c.repeats[id] = q
+		c.repeats[id] = c.repeats[id].plus(p.count, p.lastSeen)
 	}
 }
 
@@ -220,7 +221,7 @@ func writeRepeats(ctx context.Context, tx *Tx, r map[int64]pendingRepeat) error 
 		return err
 	}
 	for id, p := range r {
-		seen := micros(p.lastSeen.UTC().Truncate(time.Microsecond))
+		seen := micros(p.lastSeen)
 		if _, err := tx.execCached(ctx, addRepeatsSQL, p.count, seen, seen, id); err != nil {
 			return err
 		}
@@ -233,12 +234,7 @@ func (b *intakeBatch) countRepeat(id int64, now time.Time) {
 	if b.repeats == nil {
 		b.repeats = map[int64]pendingRepeat{}
 	}
-	p := b.repeats[id]
-	p.count++
-	if now.After(p.lastSeen) {
-		p.lastSeen = now
-	}
-	b.repeats[id] = p
+	b.repeats[id] = b.repeats[id].plus(1, now)
 }
 
 // stillOpen notes an alert the batch leaves open, for committedOpen to
