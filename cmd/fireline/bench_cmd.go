@@ -39,8 +39,10 @@ func newBenchCommand(g *globals) *cobra.Command {
 
 // benchConfig is what `bench ingest` takes.
 type benchConfig struct {
-	dsns       []string
-	senders    int
+	dsns []string
+	// senders are the sender counts each rate is measured at (a closed
+	// loop measures senders/latency: a peak needs enough of them).
+	senders    []int
 	duration   time.Duration
 	cpuProfile string
 	// scenarios limits the run to these (benchScenarios names them);
@@ -59,15 +61,20 @@ func newBenchIngestCommand(g *globals) *cobra.Command {
 		Long: "Starts a Fireline server on each database (a fresh SQLite file in a temporary directory by default,\n" +
 			"or --db, repeatable, for PostgreSQL) and a trivial JSON handler beside it, then runs N concurrent\n" +
 			"senders posting Alertmanager webhooks: distinct single alerts, duplicate alerts and 100-alert\n" +
-			"batches, and distinct alerts paced at half the peak rate. The trivial handler is the machine's\n" +
-			"ceiling for the same HTTP work; it is measured again just before each scenario, which is\n" +
-			"reported as a share of that measurement (other work on the machine comes and goes).",
+			"batches at each sender count, then distinct alerts paced at half the peak rate and sustained\n" +
+			"again. The trivial handler is the machine's ceiling for the same HTTP work; it is measured\n" +
+			"again just before each scenario, which is reported as a share of that measurement (other\n" +
+			"work on the machine comes and goes). The closing lines compare peaks: each scenario's highest\n" +
+			"rate over the sender counts against the trivial handler's highest (docs/adr/0039).",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			for _, sc := range cfg.scenarios {
 				if !slices.Contains(benchScenarios, sc) {
 					return fmt.Errorf("unknown scenario %q: want one of %s", sc, strings.Join(benchScenarios, ", "))
 				}
+			}
+			if len(cfg.senders) == 0 || slices.Min(cfg.senders) < 1 {
+				return fmt.Errorf("--senders wants one or more counts of at least 1")
 			}
 			if slices.Contains(cfg.scenarios, "half-peak") && !slices.Contains(cfg.scenarios, "distinct") {
 				return fmt.Errorf("scenario half-peak needs distinct (it is paced at half of distinct's rate)")
@@ -83,7 +90,7 @@ func newBenchIngestCommand(g *globals) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringArrayVar(&cfg.dsns, "db", nil, "database to measure: SQLite path or postgres:// URL (repeatable; default a temporary SQLite file)")
-	f.IntVar(&cfg.senders, "senders", 32, "concurrent senders")
+	f.IntSliceVar(&cfg.senders, "senders", []int{32, 128}, "concurrent senders; several counts measure each rate at each")
 	f.DurationVar(&cfg.duration, "duration", 5*time.Second, "how long each scenario runs")
 	f.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (-tagfocus bench=fireline keeps Fireline's server, bench=trivial the ceiling's, bench=sender the senders)")
 	f.StringSliceVar(&cfg.scenarios, "scenario", nil, "run only these scenarios ("+strings.Join(benchScenarios, ", ")+"; default all)")
@@ -97,6 +104,7 @@ const trivialScenario = "trivial handler (ceiling)"
 // benchRow is one measured scenario.
 type benchRow struct {
 	db, scenario string
+	senders      int
 	alerts       int64
 	alertsPerSec float64
 	// trivialPerSec is the trivial handler's rate measured just before
@@ -122,19 +130,87 @@ func runBench(ctx context.Context, cfg benchConfig, out io.Writer) error {
 		}
 		rows = append(rows, r...)
 	}
-	fmt.Fprintf(out, "fireline bench ingest: %d senders, %s per scenario, GOMAXPROCS %d, %s\n\n", cfg.senders, cfg.duration, runtime.GOMAXPROCS(0), runtime.Version())
+	fmt.Fprintf(out, "fireline bench ingest: senders %s, %s per scenario, GOMAXPROCS %d, %s\n\n", strings.Trim(fmt.Sprint(cfg.senders), "[]"), cfg.duration, runtime.GOMAXPROCS(0), runtime.Version())
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "database\tscenario\talerts\talerts/s\tvs trivial just before\tp50 ms\tp99 ms\tRSS MB\terrors\t")
+	fmt.Fprintln(tw, "database\tscenario\tsenders\talerts\talerts/s\tvs trivial just before\tp50 ms\tp99 ms\tRSS MB\terrors\t")
 	for _, r := range rows {
 		ratio := "-"
 		if r.trivialPerSec > 0 {
 			ratio = fmt.Sprintf("%.0f%% of %.0f", 100*r.alertsPerSec/r.trivialPerSec, r.trivialPerSec)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%.0f\t%s\t%.2f\t%.2f\t%.0f\t%d\t\n", r.db, r.scenario, r.alerts, r.alertsPerSec,
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.0f\t%s\t%.2f\t%.2f\t%.0f\t%d\t\n", r.db, r.scenario, r.senders, r.alerts, r.alertsPerSec,
 			ratio, ms(r.p50), ms(r.p99), r.rssMB, r.errors)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	peaks := benchPeaks(rows)
+	if len(peaks) == 0 {
+		return nil
+	}
+	fmt.Fprintln(out, "\npeaks: each scenario's highest rate over the sender counts, against the trivial handler's highest in the same database's run")
+	tw = tabwriter.NewWriter(out, 0, 4, 2, ' ', tabwriter.AlignRight)
+	for _, p := range peaks {
+		fmt.Fprintf(tw, "%s\t%s\t%.0f/s with %d senders\t%.0f%% of %.0f/s with %d\t\n", p.db, p.scenario, p.rate, p.senders,
+			100*p.rate/p.trivialRate, p.trivialRate, p.trivialSenders)
 	}
 	return tw.Flush()
 }
+
+// benchPeak is one scenario's highest rate and the trivial handler's.
+type benchPeak struct {
+	db, scenario            string
+	rate, trivialRate       float64
+	senders, trivialSenders int
+}
+
+// benchPeaks finds, per database, the highest rate of each closed-loop
+// scenario measured at several sender counts, and the trivial handler's
+// highest over every measurement of it (its own rows and those taken just
+// before each scenario), in the order the scenarios first appear.
+func benchPeaks(rows []benchRow) []benchPeak {
+	var peaks []benchPeak
+	trivial := map[string]benchPeak{}
+	for _, r := range rows {
+		t := trivial[r.db]
+		rate, n := r.trivialPerSec, r.senders
+		if r.scenario == trivialScenario {
+			rate = r.alertsPerSec
+		}
+		if rate > t.trivialRate {
+			t.trivialRate, t.trivialSenders = rate, n
+		}
+		trivial[r.db] = t
+	}
+	for _, r := range rows {
+		if r.scenario == trivialScenario || !slices.Contains(peakScenarios, r.scenario) {
+			continue
+		}
+		i := slices.IndexFunc(peaks, func(p benchPeak) bool { return p.db == r.db && p.scenario == r.scenario })
+		if i < 0 {
+			peaks = append(peaks, benchPeak{db: r.db, scenario: r.scenario})
+			i = len(peaks) - 1
+		}
+		if r.alertsPerSec > peaks[i].rate {
+			peaks[i].rate, peaks[i].senders = r.alertsPerSec, r.senders
+		}
+	}
+	for i := range peaks {
+		t := trivial[peaks[i].db]
+		peaks[i].trivialRate, peaks[i].trivialSenders = t.trivialRate, t.trivialSenders
+	}
+	return peaks
+}
+
+// Rows of the scenarios measured at every sender count.
+const (
+	distinctScenario  = "distinct alerts"
+	duplicateScenario = "duplicate alerts"
+	batchScenario     = "100-alert batches"
+)
+
+// peakScenarios have a peak: the closed-loop scenarios.
+var peakScenarios = []string{distinctScenario, duplicateScenario, batchScenario}
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
@@ -197,36 +273,46 @@ func benchDatabase(ctx context.Context, cfg benchConfig, dsn, trivial string) ([
 	if strings.HasPrefix(dsn, "postgres") {
 		name = "postgres"
 	}
-	b := &bencher{cfg: cfg, key: ci.Key, url: srv.URL() + "/integrations/alertmanager", client: benchHTTPClient(cfg.senders)}
+	b := &bencher{cfg: cfg, key: ci.Key, url: srv.URL() + "/integrations/alertmanager", client: benchHTTPClient(slices.Max(cfg.senders))}
 	var rows []benchRow
-	run := func(scenario, url string, perReq int, body func(int64) []byte, pace float64) benchRow {
+	run := func(scenario, url string, senders, perReq int, body func(int64) []byte, pace float64) benchRow {
 		var ceiling float64
 		if url != trivial {
-			ceiling = b.run(ctx, trivial, 1, b.distinct, 0).alertsPerSec
+			ceiling = b.run(ctx, trivial, senders, 1, b.distinct, 0).alertsPerSec
 		}
-		r := b.run(ctx, url, perReq, body, pace)
+		r := b.run(ctx, url, senders, perReq, body, pace)
 		r.trivialPerSec = ceiling
-		r.db, r.scenario = name, scenario
+		r.db, r.scenario, r.senders = name, scenario, senders
 		rows = append(rows, r)
 		return r
 	}
 	want := func(sc string) bool { return len(cfg.scenarios) == 0 || slices.Contains(cfg.scenarios, sc) }
-	run(trivialScenario, trivial, 1, b.distinct, 0)
-	var peak benchRow
-	if want("distinct") {
-		peak = run("distinct alerts", b.url, 1, b.distinct, 0)
+	var peak benchRow // distinct alerts at their highest rate
+	for _, n := range cfg.senders {
+		run(trivialScenario, trivial, n, 1, b.distinct, 0)
+		if want("distinct") {
+			if r := run(distinctScenario, b.url, n, 1, b.distinct, 0); r.alertsPerSec > peak.alertsPerSec {
+				peak = r
+			}
+		}
+		if want("duplicate") {
+			run(duplicateScenario, b.url, n, 1, b.duplicate, 0)
+		}
+		if want("batch") {
+			run(batchScenario, b.url, n, 100, b.batch, 0)
+		}
 	}
-	if want("duplicate") {
-		run("duplicate alerts", b.url, 1, b.duplicate, 0)
-	}
-	if want("batch") {
-		run("100-alert batches", b.url, 100, b.batch, 0)
-	}
+	// Paced at half of distinct's peak, and sustained again, with the
+	// sender count that reached the peak.
 	if want("half-peak") {
-		run("distinct at half peak", b.url, 1, b.distinct, peak.alertsPerSec/2)
+		run("distinct at half peak", b.url, peak.senders, 1, b.distinct, peak.alertsPerSec/2)
 	}
 	if want("sustained") {
-		run("distinct, sustained again", b.url, 1, b.distinct, 0)
+		n := peak.senders
+		if n == 0 { // distinct was not run
+			n = cfg.senders[0]
+		}
+		run("distinct, sustained again", b.url, n, 1, b.distinct, 0)
 	}
 	return rows, nil
 }
@@ -303,7 +389,7 @@ func (b *bencher) batch(int64) []byte {
 
 // run measures one scenario. pace > 0 sends at that many alerts a second
 // in total (open loop); 0 sends as fast as the senders can.
-func (b *bencher) run(ctx context.Context, url string, perReq int, body func(int64) []byte, pace float64) benchRow {
+func (b *bencher) run(ctx context.Context, url string, senders, perReq int, body func(int64) []byte, pace float64) benchRow {
 	deadline := time.Now().Add(b.cfg.duration)
 	var (
 		mu        sync.Mutex
@@ -314,15 +400,15 @@ func (b *bencher) run(ctx context.Context, url string, perReq int, body func(int
 	)
 	var interval time.Duration
 	if pace > 0 {
-		interval = time.Duration(float64(time.Second) * float64(b.cfg.senders*perReq) / pace)
+		interval = time.Duration(float64(time.Second) * float64(senders*perReq) / pace)
 	}
 	start := time.Now()
-	for s := range b.cfg.senders {
+	for s := range senders {
 		wg.Go(func() {
 			pprof.SetGoroutineLabels(pprof.WithLabels(ctx, pprof.Labels("bench", "sender")))
 			local := make([]time.Duration, 0, 4096)
-			next := time.Now().Add(time.Duration(s) * interval / time.Duration(b.cfg.senders))
-			for i := int64(s); time.Now().Before(deadline) && ctx.Err() == nil; i += int64(b.cfg.senders) {
+			next := time.Now().Add(time.Duration(s) * interval / time.Duration(senders))
+			for i := int64(s); time.Now().Before(deadline) && ctx.Err() == nil; i += int64(senders) {
 				if interval > 0 {
 					time.Sleep(time.Until(next))
 					next = next.Add(interval)
