@@ -45,6 +45,11 @@ type Config struct {
 	// Throttle keeps failed-login counts where every replica sees them;
 	// optional: without it each process counts its own (ADR 0034).
 	Throttle fireline.LoginThrottleStore
+	// LiveRecheck is how often an open live stream checks its session and
+	// what it may show again (default 10 s): a user disabled, logged out,
+	// given another role or person stops getting what they may no longer
+	// see within it.
+	LiveRecheck time.Duration
 }
 
 // handler serves every route. It holds no state beyond its configuration,

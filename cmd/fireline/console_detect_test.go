@@ -185,6 +185,7 @@ func openStream(t *testing.T, s *testServer, path, cookie string) <-chan string 
 	}
 	lines := make(chan string, 16)
 	go func() {
+		defer close(lines) // the server ended the stream
 		defer resp.Body.Close()
 		sc := bufio.NewScanner(resp.Body)
 		for sc.Scan() {
@@ -194,6 +195,85 @@ func openStream(t *testing.T, s *testServer, path, cookie string) <-chan string 
 		}
 	}()
 	return lines
+}
+
+// streamEnds waits for the server to end a stream opened by openStream.
+func streamEnds(t *testing.T, events <-chan string, what string) {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case _, open := <-events:
+			if !open {
+				return
+			}
+		case <-deadline:
+			t.Fatalf("%s: the live stream is still open", what)
+		}
+	}
+}
+
+// TestLiveStreamsFollowAccess: an open live stream keeps checking the
+// session it was opened with. When the user may no longer see the
+// incident it follows (another person now), or their session ends
+// (logout, user disabled), the server ends the stream within the recheck
+// interval instead of telling them about changes until they reload; a
+// stream whose user keeps access stays open and keeps delivering.
+func TestLiveStreamsFollowAccess(t *testing.T) {
+	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
+		s := startTestServer(t, dsn) // LiveRecheck 100 ms
+		kai := s.newToken(t, "responder", "kai")
+		var leak fireline.Incident
+		s.cliJSON(t, kai, &leak, "incident", "declare", "--title", "canary leak", "--severity", "P1", "--source", "security")
+		email, link := s.newUser(t, "responder", "jordan")
+		jordan := s.redeem(t, link)
+		s.mustCLI(t, adminSecret, "user", "set-person", email, "kai") // a member, through kai
+		kept := s.session(t, "viewer", "alex")
+
+		incident := openStream(t, s, "/live/incidents/"+leak.ID, jordan)
+		dashboard := openStream(t, s, "/live/dashboard", jordan)
+		other := openStream(t, s, "/live/dashboard", kept)
+		s.mustCLI(t, adminSecret, "user", "set-person", email, "jordan") // no longer a member
+		streamEnds(t, incident, "the restricted incident's stream after its user became a non-member")
+
+		// The dashboards stay open. Once their own rechecks have run (a few
+		// intervals; what they passed on while jordan was a member is
+		// drained), a note on the restricted incident reaches neither,
+		// and the next change, of another incident, reaches both.
+		time.Sleep(500 * time.Millisecond)
+		for _, events := range []<-chan string{dashboard, other} {
+			for len(events) > 0 {
+				<-events
+			}
+		}
+		s.mustCLI(t, kai, "incident", "note", leak.ID, "rotated the canary token")
+		var open fireline.Incident
+		s.cliJSON(t, kai, &open, "incident", "declare", "--title", "disk full", "--severity", "P3")
+		for name, events := range map[string]<-chan string{"jordan": dashboard, "alex": other} {
+			for got := false; !got; {
+				select {
+				case line, ok := <-events:
+					if !ok || strings.HasPrefix(line, leak.ID+" ") {
+						t.Fatalf("%s's dashboard: %q (open %v), want only %s", name, line, ok, open.ID)
+					}
+					got = strings.HasPrefix(line, open.ID+" ")
+				case <-time.After(10 * time.Second):
+					t.Fatalf("%s's dashboard missed %s", name, open.ID)
+				}
+			}
+		}
+
+		// Disabling the user ends their session, and with it the stream.
+		s.mustCLI(t, adminSecret, "user", "disable", email)
+		streamEnds(t, dashboard, "the dashboard stream of a disabled user")
+		// Logging out ends the stream of that session.
+		again := openStream(t, s, "/live/dashboard", kept)
+		if r := s.console(t, "POST", "/logout", kept, url.Values{}); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("logout: %d", r.StatusCode)
+		}
+		streamEnds(t, again, "a stream after its session logged out")
+		streamEnds(t, other, "the other stream of the logged-out session")
+	})
 }
 
 // TestSetUserPerson changes the person a user acts as through the console,

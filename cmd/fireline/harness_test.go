@@ -35,6 +35,7 @@ func startTestServer(t *testing.T, dsn string) *testServer {
 	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	srv, err := startServer(context.Background(), serveConfig{
 		Addr: "127.0.0.1:0", DB: dsn, BootstrapToken: adminSecret, Now: clock.Now,
+		LiveRecheck: 100 * time.Millisecond, // live streams notice lost access at once
 	}, logger, out)
 	if err != nil {
 		t.Fatalf("start server: %v", err)

@@ -36,6 +36,8 @@ type serveConfig struct {
 	NoHeartbeatWatch bool
 	// Paging is how pages are delivered (paging_wiring.go).
 	Paging pagingConfig
+	// LiveRecheck is web.Config's; tests shorten it.
+	LiveRecheck time.Duration
 }
 
 func newServeCommand(env Env) *cobra.Command {
@@ -162,7 +164,7 @@ func startOnDB(ctx context.Context, db *sqlstore.DB, pol *fireline.Policy, cfg s
 	incidents, hub, users := sqlstore.NewIncidentService(db, pol), live.NewHub(), sqlstore.NewUserService(db, pol)
 	db.SetPublisher(hub)
 	handler := web.NewHandler(web.Config{
-		Users: users, Sessions: users, Live: hub, Throttle: sqlstore.NewLoginThrottle(db),
+		Users: users, Sessions: users, Live: hub, Throttle: sqlstore.NewLoginThrottle(db), LiveRecheck: cfg.LiveRecheck,
 		Policy: pol, Incidents: incidents, Tokens: tokens, Auth: tokens,
 		Health: db, Logger: logger, Now: cfg.Now, Version: version,
 		Integrations: sqlstore.NewIntegrationService(db, pol), Alerts: sqlstore.NewAlertService(db),
