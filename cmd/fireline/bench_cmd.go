@@ -183,7 +183,7 @@ func benchPeaks(rows []benchRow) []benchPeak {
 		trivial[r.db] = t
 	}
 	for _, r := range rows {
-		if r.scenario == trivialScenario || !slices.Contains(peakScenarios, r.scenario) {
+		if !slices.Contains(peakScenarios, r.scenario) {
 			continue
 		}
 		i := slices.IndexFunc(peaks, func(p benchPeak) bool { return p.db == r.db && p.scenario == r.scenario })
