@@ -78,7 +78,9 @@ func newRootCommand(env Env) *cobra.Command {
 	}
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.server, "server", envOr(env, "FIRELINE_SERVER", "http://127.0.0.1:8080"), "Fireline server URL (env FIRELINE_SERVER)")
-	pf.StringVar(&g.token, "token", env.Getenv("FIRELINE_TOKEN"), "API token (env FIRELINE_TOKEN)")
+	// FIRELINE_TOKEN is read when a command needs it (client), not made
+	// the default, which help would print.
+	pf.StringVar(&g.token, "token", "", "API token (env FIRELINE_TOKEN)")
 	pf.StringVarP(&g.output, "output", "o", "table", "output format: table or json")
 	root.AddCommand(newServeCommand(env), newMigrateCommand(env), newPolicyCommand(env),
 		newIncidentCommand(g), newTokenCommand(g))
@@ -99,6 +101,9 @@ func envOr(env Env, key, def string) string {
 func (g *globals) client() (*web.Client, error) {
 	if g.output != "table" && g.output != "json" {
 		return nil, fmt.Errorf("unknown output format %q: want table or json", g.output)
+	}
+	if g.token == "" {
+		g.token = g.env.Getenv("FIRELINE_TOKEN")
 	}
 	if g.token == "" {
 		return nil, errors.New("no API token: pass --token or set FIRELINE_TOKEN")

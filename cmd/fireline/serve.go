@@ -70,7 +70,15 @@ func newServeCommand(env Env) *cobra.Command {
 }
 
 func addDBFlag(cmd *cobra.Command, env Env, dst *string) {
-	cmd.Flags().StringVar(dst, "db", envOr(env, "FIRELINE_DB", "fireline.db"), "SQLite file path or postgres:// URL (env FIRELINE_DB)")
+	cmd.Flags().StringVar(dst, "db", "fireline.db", "SQLite file path or postgres:// URL (env FIRELINE_DB)")
+	// FIRELINE_DB is read when the command runs rather than made the
+	// flag's default, which help would print: a PostgreSQL URL may hold a
+	// password.
+	cmd.PreRun = func(c *cobra.Command, _ []string) {
+		if v := env.Getenv("FIRELINE_DB"); v != "" && !c.Flags().Changed("db") {
+			*dst = v
+		}
+	}
 }
 
 func newMigrateCommand(env Env) *cobra.Command {
