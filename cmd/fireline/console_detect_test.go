@@ -240,7 +240,7 @@ func TestLiveStreamsFollowAccess(t *testing.T) {
 		// intervals; what they passed on while jordan was a member is
 		// drained), a note on the restricted incident reaches neither,
 		// and the next change, of another incident, reaches both.
-		time.Sleep(500 * time.Millisecond)
+		time.Sleep(time.Second) // ten intervals, so that a loaded machine does not fail it
 		for _, events := range []<-chan string{dashboard, other} {
 			for len(events) > 0 {
 				<-events
