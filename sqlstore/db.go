@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -39,13 +38,12 @@ type DB struct {
 	write *sql.DB
 	// read runs read-only transactions: a query-only pool on SQLite, the
 	// same pool as write on PostgreSQL.
-	read       *sql.DB
-	migrations fs.FS
-	now        func() time.Time
-	logger     *slog.Logger
-	planner    Planner         // jobs.go
-	onEnqueue  func(time.Time) // jobs.go
-	local      LocalRunner     // jobs.go
+	read      *sql.DB
+	now       func() time.Time
+	logger    *slog.Logger
+	planner   Planner         // jobs.go
+	onEnqueue func(time.Time) // jobs.go
+	local     LocalRunner     // jobs.go
 	// stmts holds the statements prepared once for hot paths (stmt.go);
 	// keys caches integrations by key hash (integration.go).
 	stmts stmtCache

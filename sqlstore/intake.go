@@ -54,10 +54,6 @@ func (s *IntakeService) Close() error {
 	return nil
 }
 
-// systemActor sees every incident, so that intake can attach alerts to
-// restricted ones; timelines name the integration, not this actor.
-var systemActor = fireline.Actor{Role: fireline.RoleAdmin, Automation: "intake"}
-
 // IntegrationByKey returns the live integration whose current key, or
 // previous key within its grace period, is key. EUnauthorized otherwise.
 func (s *IntakeService) IntegrationByKey(ctx context.Context, key string) (*fireline.Integration, error) {
