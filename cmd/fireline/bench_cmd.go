@@ -114,6 +114,10 @@ type benchRow struct {
 	p50, p99      time.Duration
 	rssMB         float64
 	errors        int64
+	// cpuPerAlert is the CPU time the whole process (server and senders)
+	// spent per alert: unlike the rate, it does not fall when other work
+	// on the machine takes a share of the cores.
+	cpuPerAlert time.Duration
 }
 
 func runBench(ctx context.Context, cfg benchConfig, out io.Writer) error {
@@ -132,14 +136,14 @@ func runBench(ctx context.Context, cfg benchConfig, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "fireline bench ingest: senders %s, %s per scenario, GOMAXPROCS %d, %s\n\n", strings.Trim(fmt.Sprint(cfg.senders), "[]"), cfg.duration, runtime.GOMAXPROCS(0), runtime.Version())
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "database\tscenario\tsenders\talerts\talerts/s\tvs trivial just before\tp50 ms\tp99 ms\tRSS MB\terrors\t")
+	fmt.Fprintln(tw, "database\tscenario\tsenders\talerts\talerts/s\tvs trivial just before\tCPU us/alert\tp50 ms\tp99 ms\tRSS MB\terrors\t")
 	for _, r := range rows {
 		ratio := "-"
 		if r.trivialPerSec > 0 {
 			ratio = fmt.Sprintf("%.0f%% of %.0f", 100*r.alertsPerSec/r.trivialPerSec, r.trivialPerSec)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.0f\t%s\t%.2f\t%.2f\t%.0f\t%d\t\n", r.db, r.scenario, r.senders, r.alerts, r.alertsPerSec,
-			ratio, ms(r.p50), ms(r.p99), r.rssMB, r.errors)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.0f\t%s\t%.1f\t%.2f\t%.2f\t%.0f\t%d\t\n", r.db, r.scenario, r.senders, r.alerts, r.alertsPerSec,
+			ratio, float64(r.cpuPerAlert.Nanoseconds())/1000, ms(r.p50), ms(r.p99), r.rssMB, r.errors)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -402,7 +406,7 @@ func (b *bencher) run(ctx context.Context, url string, senders, perReq int, body
 	if pace > 0 {
 		interval = time.Duration(float64(time.Second) * float64(senders*perReq) / pace)
 	}
-	start := time.Now()
+	start, cpuStart := time.Now(), processCPU()
 	for s := range senders {
 		wg.Go(func() {
 			pprof.SetGoroutineLabels(pprof.WithLabels(ctx, pprof.Labels("bench", "sender")))
@@ -427,7 +431,7 @@ func (b *bencher) run(ctx context.Context, url string, senders, perReq int, body
 		})
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
+	elapsed, cpu := time.Since(start), processCPU()-cpuStart
 	slices.Sort(latencies)
 	pct := func(p float64) time.Duration {
 		if len(latencies) == 0 {
@@ -436,7 +440,7 @@ func (b *bencher) run(ctx context.Context, url string, senders, perReq int, body
 		return latencies[min(len(latencies)-1, int(p*float64(len(latencies))))]
 	}
 	return benchRow{alerts: count.Load(), alertsPerSec: float64(count.Load()) / elapsed.Seconds(),
-		p50: pct(0.50), p99: pct(0.99), rssMB: residentMB(), errors: errs.Load()}
+		p50: pct(0.50), p99: pct(0.99), rssMB: residentMB(), errors: errs.Load(), cpuPerAlert: perAlert(cpu, count.Load())}
 }
 
 func (b *bencher) post(ctx context.Context, url string, body []byte) bool {
@@ -453,6 +457,14 @@ func (b *bencher) post(ctx context.Context, url string, body []byte) bool {
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	return resp.StatusCode == http.StatusOK
+}
+
+// perAlert divides CPU time by a count of alerts; 0 when there are none.
+func perAlert(cpu time.Duration, alerts int64) time.Duration {
+	if alerts == 0 {
+		return 0
+	}
+	return cpu / time.Duration(alerts)
 }
 
 // residentMB reads this process's resident memory in MB (Linux); 0

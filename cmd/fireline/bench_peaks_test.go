@@ -3,6 +3,7 @@ package main
 import (
 	"reflect"
 	"testing"
+	"time"
 )
 
 // The peaks compare each closed-loop scenario's best rate over the sender
@@ -31,4 +32,23 @@ func TestBenchPeaks(t *testing.T) {
 	if got := benchPeaks(rows); !reflect.DeepEqual(got, want) {
 		t.Errorf("benchPeaks:\n got %+v\nwant %+v", got, want)
 	}
+}
+
+// TestProcessCPUCounts: the CPU column counts work the process does.
+func TestProcessCPUCounts(t *testing.T) {
+	before := processCPU()
+	x := 0
+	for i := 0; processCPU()-before < 20*time.Millisecond && i < 1e10; i++ {
+		x += i % 7
+	}
+	if used := processCPU() - before; used < 20*time.Millisecond {
+		t.Fatalf("busy loop counted %v of CPU", used)
+	}
+	if got := perAlert(time.Second, 1000); got != time.Millisecond {
+		t.Fatalf("1 s over 1000 alerts: %v per alert", got)
+	}
+	if got := perAlert(time.Second, 0); got != 0 {
+		t.Fatalf("no alerts: %v per alert, want 0", got)
+	}
+	_ = x
 }
