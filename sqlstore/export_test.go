@@ -9,3 +9,10 @@ const (
 	LookAheadPostgresSQL = lookAheadPostgresSQL
 	PrefetchSQLiteSQL    = prefetchSQLiteSQL
 )
+
+// WriterPragma reads a pragma on the writer's connection.
+func (db *DB) WriterPragma(name string) (string, error) {
+	var v string
+	err := db.write.QueryRow("PRAGMA " + name).Scan(&v)
+	return v, err
+}

@@ -67,6 +67,15 @@ func (db *DB) Migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if db.dialect == DialectSQLite {
+		// The writer's only connection sorts in files while migrating:
+		// building an index on a large table must not hold the table's
+		// keys in memory (sqliteWriter keeps temporary files in memory).
+		if _, err := db.write.ExecContext(ctx, "PRAGMA temp_store = FILE"); err != nil {
+			return db.dbError("migrate", err)
+		}
+		defer db.write.ExecContext(context.WithoutCancel(ctx), "PRAGMA temp_store = MEMORY")
+	}
 	results, err := p.Up(ctx)
 	if err != nil {
 		return db.dbError("migrate", err)

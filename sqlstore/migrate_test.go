@@ -16,6 +16,7 @@ func TestMigrate(t *testing.T) {
 		clock := firelinetest.NewClock(start)
 		db := openDB(t, dsn, clock)
 		wantCode(t, db.Ready(ctx), fireline.EUnavailable)
+		writerTempStore(t, db, "when opened")
 		for range 2 {
 			if err := db.Migrate(ctx); err != nil {
 				t.Fatal(err)
@@ -32,6 +33,7 @@ func TestMigrate(t *testing.T) {
 			if err := raw(t, dsn).QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
 				t.Fatalf("journal mode %q %v, want wal", mode, err)
 			}
+			writerTempStore(t, db, "after migrating")
 		}
 		if _, err := raw(t, dsn).Exec("INSERT INTO goose_db_version (version_id, is_applied) VALUES (999, TRUE)"); err != nil {
 			t.Fatal(err)
@@ -47,6 +49,19 @@ func TestMigrate(t *testing.T) {
 			t.Fatalf("open on a newer schema: %v", err)
 		}
 	})
+}
+
+// writerTempStore checks that the SQLite writer keeps temporary files,
+// intake's statement journals among them, in memory (migrations sort in
+// files while they run).
+func writerTempStore(t *testing.T, db *sqlstore.DB, when string) {
+	t.Helper()
+	if db.Dialect() != "sqlite" {
+		return
+	}
+	if v, err := db.WriterPragma("temp_store"); err != nil || v != "2" {
+		t.Fatalf("writer's temp_store %q %v %s, want 2 (memory)", v, err, when)
+	}
 }
 
 func TestEventsAreAppendOnly(t *testing.T) {

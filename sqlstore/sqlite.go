@@ -14,10 +14,15 @@ import (
 
 // SQLite connection settings. The writer holds the database's only write
 // path; WAL lets readers run beside it, and synchronous=FULL makes each
-// commit durable across power loss.
+// commit durable across power loss. The writer keeps its temporary files
+// in memory: intake's multi-row inserts keep a statement journal (to undo
+// a failed statement alone), which would otherwise spill to a temporary
+// file past 64 KB, a few write syscalls per group commit
+// (docs/adr/0040). Migrations, whose index builds may sort a large
+// table, switch back to files (Migrate).
 const (
 	sqliteCommon = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
-	sqliteWriter = sqliteCommon + "&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_txlock=immediate"
+	sqliteWriter = sqliteCommon + "&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=temp_store(MEMORY)&_txlock=immediate"
 	sqliteReader = sqliteCommon + "&_pragma=query_only(1)"
 )
 
