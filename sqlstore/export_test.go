@@ -16,3 +16,7 @@ func (db *DB) WriterPragma(name string) (string, error) {
 	err := db.write.QueryRow("PRAGMA " + name).Scan(&v)
 	return v, err
 }
+
+// IncidentIndexed exposes the incident columns intake's lighter update
+// leaves out.
+var IncidentIndexed = incidentIndexed

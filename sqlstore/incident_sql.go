@@ -34,6 +34,45 @@ var insertIncidentSQL = "INSERT INTO incidents (" + strings.Join(incidentColumns
 var updateIncidentSQL = "UPDATE incidents SET " + strings.Join(incidentColumns[1:], " = ?, ") +
 	" = ? WHERE number = ?"
 
+// incidentIndexed are the columns the incidents table's secondary indexes
+// hold. SQLite rewrites an index's entry whenever an UPDATE sets one of
+// its columns, even to the same value, so an update that leaves them
+// alone does not name them (updateIncidentUnindexed): intake, which
+// updates an incident on every group commit of its alerts, saves three
+// index writes a commit.
+var incidentIndexed = []string{"severity", "status", "declared_at"}
+
+// unindexedColumns are the positions in incidentColumns of the columns an
+// UPDATE that keeps the indexed ones sets.
+var unindexedColumns = func() []int {
+	var pos []int
+	for i, c := range incidentColumns[1:] {
+		if !slices.Contains(incidentIndexed, c) {
+			pos = append(pos, i+1)
+		}
+	}
+	return pos
+}()
+
+var updateIncidentUnindexedSQL = func() string {
+	set := make([]string, len(unindexedColumns))
+	for i, p := range unindexedColumns {
+		set[i] = incidentColumns[p] + " = ?"
+	}
+	return "UPDATE incidents SET " + strings.Join(set, ", ") + " WHERE number = ?"
+}()
+
+// indexedValues are an incident's values of the indexed columns.
+type indexedValues struct {
+	severity   fireline.Severity
+	status     fireline.Status
+	declaredAt int64
+}
+
+func indexedOf(inc *fireline.Incident) indexedValues {
+	return indexedValues{inc.Severity, inc.Status, micros(inc.DeclaredAt)}
+}
+
 // visibleTo is the visibility rule in SQL, for an incidents table aliased
 // i: unrestricted, or the actor is an admin, or the actor is a member. Its
 // arguments come from visibleArgs.
@@ -84,11 +123,29 @@ func insertIncident(ctx context.Context, tx *Tx, inc *fireline.Incident) error {
 }
 
 func updateIncident(ctx context.Context, tx *Tx, inc *fireline.Incident) error {
+	return writeIncident(ctx, tx, inc, false)
+}
+
+// updateIncidentUnindexed writes inc except for the indexed columns,
+// which must hold inc's values already.
+func updateIncidentUnindexed(ctx context.Context, tx *Tx, inc *fireline.Incident) error {
+	return writeIncident(ctx, tx, inc, true)
+}
+
+func writeIncident(ctx context.Context, tx *Tx, inc *fireline.Incident, unindexed bool) error {
 	values, err := incidentValues(inc)
 	if err != nil {
 		return err
 	}
-	res, err := tx.execCached(ctx, updateIncidentSQL, append(values[1:], inc.Number)...)
+	q, args := updateIncidentSQL, append(values[1:], inc.Number)
+	if unindexed {
+		q, args = updateIncidentUnindexedSQL, make([]any, 0, len(unindexedColumns)+1)
+		for _, p := range unindexedColumns {
+			args = append(args, values[p])
+		}
+		args = append(args, inc.Number)
+	}
+	res, err := tx.execCached(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("update %s: %w", inc.ID, err)
 	}

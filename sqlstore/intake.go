@@ -338,6 +338,7 @@ func (s *IntakeService) groupIncident(ctx context.Context, b *intakeBatch, c fir
 		inc = mine
 	} else {
 		b.incidents[inc.Number] = inc
+		b.stored[inc.Number] = indexedOf(inc)
 	}
 	if _, ok := b.groups[inc.Number]; !ok {
 		b.groups[inc.Number] = g

@@ -18,6 +18,10 @@ import (
 type intakeBatch struct {
 	tx        *Tx
 	incidents map[int64]*fireline.Incident // locked in this transaction
+	// stored holds the indexed columns of incidents as their rows hold
+	// them, where known, so that flush can leave those columns alone when
+	// they have not changed (updateIncidentUnindexed).
+	stored map[int64]indexedValues
 	groups    map[int64]*groupRow          // alert_groups rows by incident
 	byKey     map[groupKey]int64           // open incident of a group; 0: none
 	maint     map[string]bool              // service under maintenance now
@@ -89,6 +93,7 @@ func newIntakeBatch(tx *Tx, expect int) *intakeBatch {
 // held may no longer be what the database holds.
 func (b *intakeBatch) reset() {
 	b.incidents = map[int64]*fireline.Incident{}
+	b.stored = map[int64]indexedValues{}
 	b.groups = map[int64]*groupRow{}
 	b.byKey = map[groupKey]int64{}
 	b.maint = map[string]bool{}
@@ -124,6 +129,7 @@ func (b *intakeBatch) incident(ctx context.Context, n int64) (*fireline.Incident
 		return nil, err
 	}
 	b.incidents[n] = inc
+	b.stored[n] = indexedOf(inc)
 	return inc, nil
 }
 
@@ -260,9 +266,16 @@ func (b *intakeBatch) flush(ctx context.Context) error {
 			events = events[k:]
 		}
 		delete(b.events, n)
-		if err := updateIncident(ctx, b.tx, b.incidents[n]); err != nil {
+		inc := b.incidents[n]
+		now := indexedOf(inc)
+		write := updateIncident
+		if was, ok := b.stored[n]; ok && was == now {
+			write = updateIncidentUnindexed
+		}
+		if err := write(ctx, b.tx, inc); err != nil {
 			return err
 		}
+		b.stored[n] = now
 	}
 	b.dirty = b.dirty[:0]
 	for n, g := range b.groups {
@@ -282,7 +295,8 @@ func (b *intakeBatch) flush(ctx context.Context) error {
 // prepared once (stmt.go).
 func intakeStatements() []string {
 	q := []string{
-		lockIncidentSQL, findOpenAlertSQL, maxAlertIDSQL, prefetchSQLiteSQL, insertEventSQL, updateIncidentSQL, maintenanceSQL, groupIncidentSQL,
+		lockIncidentSQL, findOpenAlertSQL, maxAlertIDSQL, prefetchSQLiteSQL, insertEventSQL, updateIncidentSQL, updateIncidentUnindexedSQL,
+		maintenanceSQL, groupIncidentSQL,
 		"SELECT open_alerts, last_alert_at FROM alert_groups WHERE incident_number = ?",
 		"UPDATE alert_groups SET open_alerts = ?, last_alert_at = ? WHERE incident_number = ?",
 		ackAlertSQL, resolveAlertSQL, insertGroupSQL, addRepeatsSQL,

@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -88,4 +89,39 @@ func TestEventsAreAppendOnly(t *testing.T) {
 func TestUnreachablePostgres(t *testing.T) {
 	_, err := sqlstore.Open(context.Background(), "postgres://fireline@127.0.0.1:1/none?sslmode=disable&connect_timeout=2", sqlstore.Options{Logger: quiet})
 	wantCode(t, err, fireline.EUnavailable)
+}
+
+// TestIncidentIndexesAreKnown: every column an index on incidents holds
+// (besides the number, which no update changes) is one intake's lighter
+// incident update knows to leave out only when unchanged (docs/adr/0041);
+// a new index on another column would otherwise be left stale by it.
+func TestIncidentIndexesAreKnown(t *testing.T) {
+	dsn := firelinetest.SQLiteDSN(t)
+	db := openDB(t, dsn, firelinetest.NewClock(start))
+	if err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := raw(t, dsn).Query(`SELECT i.name, c.name FROM sqlite_master i, pragma_index_info(i.name) c
+		WHERE i.type = 'index' AND i.tbl_name = 'incidents'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	seen := 0
+	for rows.Next() {
+		var index, column string
+		if err := rows.Scan(&index, &column); err != nil {
+			t.Fatal(err)
+		}
+		seen++
+		if column != "number" && !slices.Contains(sqlstore.IncidentIndexed, column) {
+			t.Errorf("index %s holds incidents.%s, which the lighter incident update does not know", index, column)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if seen == 0 {
+		t.Fatal("no indexed columns found on incidents")
+	}
 }
