@@ -18,14 +18,14 @@ import (
 type intakeBatch struct {
 	tx        *Tx
 	incidents map[int64]*fireline.Incident // locked in this transaction
-	// stored holds the indexed columns of incidents as their rows hold
-	// them, where known, so that flush can leave those columns alone when
-	// they have not changed (updateIncidentUnindexed).
-	stored map[int64]indexedValues
 	groups    map[int64]*groupRow          // alert_groups rows by incident
 	byKey     map[groupKey]int64           // open incident of a group; 0: none
 	maint     map[string]bool              // service under maintenance now
 	dirty     []int64                      // incidents changed since the last flush, in order
+	// stored holds the indexed columns of incidents as their rows hold
+	// them, where known, so that flush can leave those columns alone when
+	// they have not changed (updateIncidentUnindexed).
+	stored map[int64]indexedValues
 	// open holds the open alerts looked up ahead (PostgreSQL) and kept
 	// current by this batch's writes; nil: known to have none.
 	open map[alertKey]*openAlert
