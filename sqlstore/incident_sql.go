@@ -37,7 +37,7 @@ var updateIncidentSQL = "UPDATE incidents SET " + strings.Join(incidentColumns[1
 // incidentIndexed are the columns the incidents table's secondary indexes
 // hold. SQLite rewrites an index's entry whenever an UPDATE sets one of
 // its columns, even to the same value, so an update that leaves them
-// alone does not name them (updateIncidentUnindexed): intake, which
+// alone does not name them (writeIncident, unindexed): intake, which
 // updates an incident on every group commit of its alerts, saves three
 // index writes a commit.
 var incidentIndexed = []string{"severity", "status", "declared_at"}
@@ -126,12 +126,8 @@ func updateIncident(ctx context.Context, tx *Tx, inc *fireline.Incident) error {
 	return writeIncident(ctx, tx, inc, false)
 }
 
-// updateIncidentUnindexed writes inc except for the indexed columns,
-// which must hold inc's values already.
-func updateIncidentUnindexed(ctx context.Context, tx *Tx, inc *fireline.Incident) error {
-	return writeIncident(ctx, tx, inc, true)
-}
-
+// writeIncident updates inc's row; with unindexed, every column but the
+// indexed ones, whose stored values must be inc's already.
 func writeIncident(ctx context.Context, tx *Tx, inc *fireline.Incident, unindexed bool) error {
 	values, err := incidentValues(inc)
 	if err != nil {

@@ -24,7 +24,7 @@ type intakeBatch struct {
 	dirty     []int64                      // incidents changed since the last flush, in order
 	// stored holds the indexed columns of incidents as their rows hold
 	// them, where known, so that flush can leave those columns alone when
-	// they have not changed (updateIncidentUnindexed).
+	// they have not changed (writeIncident).
 	stored map[int64]indexedValues
 	// open holds the open alerts looked up ahead (PostgreSQL) and kept
 	// current by this batch's writes; nil: known to have none.
@@ -268,11 +268,8 @@ func (b *intakeBatch) flush(ctx context.Context) error {
 		delete(b.events, n)
 		inc := b.incidents[n]
 		now := indexedOf(inc)
-		write := updateIncident
-		if was, ok := b.stored[n]; ok && was == now {
-			write = updateIncidentUnindexed
-		}
-		if err := write(ctx, b.tx, inc); err != nil {
+		was, known := b.stored[n]
+		if err := writeIncident(ctx, b.tx, inc, known && was == now); err != nil {
 			return err
 		}
 		b.stored[n] = now
