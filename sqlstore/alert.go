@@ -151,17 +151,21 @@ type openAlert struct {
 	pending *fireline.Alert
 }
 
-// findOpenAlertSQL seeks the unique index alerts_open_dedup, which leads
-// with dedup_key. The integration is compared as an expression (its id
-// joined to an empty string), which no index matches, so that no planner
-// can choose the per-integration history index instead (migration 00005).
+// findOpenAlertSQL seeks the unique index alerts_open_dedup on
+// (dedup_key, integration_ref), the only index holding integration_ref
+// (migration 00007), so no planner can take the per-integration history
+// index instead.
 const findOpenAlertSQL = `SELECT id, status, incident_number FROM alerts
-		WHERE dedup_key = ? AND integration_id || '' = ? AND resolved_at IS NULL`
+		WHERE dedup_key = ? AND integration_ref = ? AND resolved_at IS NULL`
 
 func findOpenAlert(ctx context.Context, tx *Tx, integration, key string) (*openAlert, error) {
+	ref, err := tx.db.integrationRef(ctx, tx, integration)
+	if err != nil {
+		return nil, err
+	}
 	var a openAlert
-	err := tx.queryRowCached(ctx, findOpenAlertSQL+tx.forUpdate(),
-		key, integration).Scan(&a.id, &a.status, &a.incident)
+	err = tx.queryRowCached(ctx, findOpenAlertSQL+tx.forUpdate(),
+		key, ref).Scan(&a.id, &a.status, &a.incident)
 	if err == sql.ErrNoRows {
 		return nil, nil
 	}
@@ -172,9 +176,9 @@ func findOpenAlert(ctx context.Context, tx *Tx, integration, key string) (*openA
 // appendAlertArgs order.
 const alertInsertColumns = `id, integration_id, service, dedup_key, status, summary, source, severity,
 		labels, annotations, url, details, incident_number, restricted, suppressed, count,
-		starts_at, first_seen_at, last_seen_at, resolved_at`
+		starts_at, first_seen_at, last_seen_at, resolved_at, integration_ref`
 
-const alertColumnCount = 20
+const alertColumnCount = 21
 
 // alertInsertChunks are the row counts of the multi-row inserts intake
 // uses, largest first: a fixed few, so that each is a prepared statement
@@ -193,11 +197,12 @@ var insertAlertsSQL = func() map[int]string {
 }()
 
 // appendAlertArgs appends a's column values in alertInsertColumns order;
-// labels and annotations are a's as stored (labelsJSON).
-func appendAlertArgs(args []any, a *fireline.Alert, restricted bool, labels, annotations string) []any {
+// ref is its integration's ref, labels and annotations are a's as stored
+// (labelsJSON).
+func appendAlertArgs(args []any, a *fireline.Alert, ref int64, restricted bool, labels, annotations string) []any {
 	return append(args, a.ID, a.Integration, a.Service, a.DedupKey, string(a.Status), a.Summary, a.Source, string(a.Severity),
 		labels, annotations, a.URL, string(a.Details), alertIncident(a), restricted, a.Suppressed, a.Count,
-		microsPtr(a.StartsAt), micros(a.FirstSeenAt), micros(a.LastSeenAt), microsPtr(a.ResolvedAt))
+		microsPtr(a.StartsAt), micros(a.FirstSeenAt), micros(a.LastSeenAt), microsPtr(a.ResolvedAt), ref)
 }
 
 // labelsJSON is how an alert's labels and annotations are stored.

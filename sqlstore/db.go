@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -48,6 +49,9 @@ type DB struct {
 	// keys caches integrations by key hash (integration.go).
 	stmts stmtCache
 	keys  keyCache
+	// refs maps integration ids to their refs (integration.go), which
+	// never change once given.
+	refs sync.Map
 	// changes publishes committed incident changes (publish.go); pgDSN
 	// and changesChannel are its PostgreSQL listener's.
 	changes        *relay

@@ -1,5 +1,7 @@
 package sqlstore
 
+import "context"
+
 // ChangesChannelFor exposes the live-update channel's name to tests.
 var ChangesChannelFor = changesChannelFor
 
@@ -20,3 +22,14 @@ func (db *DB) WriterPragma(name string) (string, error) {
 // IncidentIndexed exposes the incident columns intake's lighter update
 // leaves out.
 var IncidentIndexed = incidentIndexed
+
+// MigrateTo applies the migrations up to version, as an older binary
+// would have left the database.
+func (db *DB) MigrateTo(ctx context.Context, version int64) error {
+	p, err := db.provider()
+	if err != nil {
+		return err
+	}
+	_, err = p.UpTo(ctx, version)
+	return err
+}

@@ -44,7 +44,7 @@ func (s *IntakeService) RunDue(ctx context.Context, now time.Time) (int, error) 
 	err := s.db.readTx(ctx, "due heartbeats", func(tx *Tx) error {
 		rows, err := tx.query(ctx, "SELECT "+integrationColumns+` FROM integrations g
 			WHERE type = ? AND deleted_at IS NULL AND COALESCE(last_ping_at, created_at) + heartbeat_interval < ?
-			AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.integration_id = g.id AND a.dedup_key = ? AND a.resolved_at IS NULL)`,
+			AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.dedup_key = ? AND a.integration_ref = g.ref AND a.resolved_at IS NULL)`,
 			string(fireline.IntegrationHeartbeat), micros(now), heartbeatKey)
 		if err != nil {
 			return err

@@ -83,6 +83,17 @@ func raw(t testing.TB, dsn string) *sql.DB {
 	return db
 }
 
+// integrationRef reads the ref an integration's alerts carry
+// (docs/adr/0042).
+func integrationRef(t testing.TB, dsn, id string) int64 {
+	t.Helper()
+	var ref int64
+	if err := raw(t, dsn).QueryRow("SELECT ref FROM integrations WHERE id = '" + id + "'").Scan(&ref); err != nil {
+		t.Fatal(err)
+	}
+	return ref
+}
+
 func (e *env) declare(t testing.TB, a fireline.Actor, in fireline.DeclareInput) *fireline.Incident {
 	t.Helper()
 	if in.Severity == "" {

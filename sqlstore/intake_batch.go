@@ -67,6 +67,7 @@ const maxGathered = 1000
 // pendingAlert is a new alert row not inserted yet.
 type pendingAlert struct {
 	row                 *fireline.Alert
+	ref                 int64  // its integration's ref (docs/adr/0042)
 	labels, annotations string // as stored, worked out before the batch
 	restricted          bool
 	open                *openAlert // its entry among the open alerts; nil if resolved

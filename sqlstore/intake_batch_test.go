@@ -545,6 +545,7 @@ func TestLookAheadSeeksTheDedupIndex(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer conn.Close()
+		ref := integrationRef(t, dsn, e.integ.ID)
 		var plan []string
 		explain := func(q string, args ...any) {
 			rows, err := conn.QueryContext(ctx, q, args...)
@@ -571,14 +572,14 @@ func TestLookAheadSeeksTheDedupIndex(t *testing.T) {
 				q = strings.Replace(q, "?", "$"+strconv.Itoa(i), 1)
 			}
 			for _, s := range []string{"SET plan_cache_mode = force_generic_plan",
-				"PREPARE look_ahead(int, bigint[], text[], bigint, bigint, text[], text) AS " + q} {
+				"PREPARE look_ahead(int, bigint[], text[], bigint, bigint, text[], bigint) AS " + q} {
 				if _, err := conn.ExecContext(ctx, s); err != nil {
 					t.Fatal(err)
 				}
 			}
-			explain("EXPLAIN (COSTS OFF) EXECUTE look_ahead(1, '{1}', '{api-gateway}', 0, 0, '{k1,k2}', '" + e.integ.ID + "')")
+			explain(fmt.Sprintf("EXPLAIN (COSTS OFF) EXECUTE look_ahead(1, '{1}', '{api-gateway}', 0, 0, '{k1,k2}', %d)", ref))
 		} else {
-			explain("EXPLAIN QUERY PLAN "+sqlstore.PrefetchSQLiteSQL, `["k1","k2"]`, e.integ.ID)
+			explain("EXPLAIN QUERY PLAN "+sqlstore.PrefetchSQLiteSQL, `["k1","k2"]`, ref)
 		}
 		text := strings.Join(plan, "\n")
 		if !strings.Contains(text, "alerts_open_dedup") || strings.Contains(text, "alerts_integration") {

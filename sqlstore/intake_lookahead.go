@@ -69,7 +69,7 @@ const lookAheadPostgresSQL = `WITH locked AS MATERIALIZED (
 			WHERE w.service = ANY(?::text[]) AND w.starts_at <= ? AND w.ends_at > ?)
 	FROM unnest(?::text[]) WITH ORDINALITY AS k(key, n)
 	LEFT JOIN LATERAL (SELECT id, status, incident_number FROM alerts
-		WHERE dedup_key = k.key AND integration_id || '' = ? AND resolved_at IS NULL FOR UPDATE) a ON true
+		WHERE dedup_key = k.key AND integration_ref = ? AND resolved_at IS NULL FOR UPDATE) a ON true
 	WHERE (SELECT count(*) FROM locked) >= 0
 	ORDER BY k.n`
 
@@ -78,7 +78,7 @@ const lookAheadPostgresSQL = `WITH locked AS MATERIALIZED (
 // than a statement run per alert.
 const prefetchSQLiteSQL = `SELECT a.id, a.status, a.incident_number, a.dedup_key
 	FROM json_each(?) AS k JOIN alerts a ON a.dedup_key = k.value
-	WHERE a.integration_id || '' = ? AND a.resolved_at IS NULL`
+	WHERE a.integration_ref = ? AND a.resolved_at IS NULL`
 
 // prefetchOpen looks up, in one query per integration, the open alerts of
 // the keys a batch is about to process. On PostgreSQL it locks them, and
@@ -101,8 +101,8 @@ func (b *intakeBatch) prefetchOpen(ctx context.Context, keys map[string][]string
 	for _, integ := range integrations {
 		list := keys[integ]
 		// One seek of alerts_open_dedup per key, whatever the planner
-		// believes of the table (findOpenAlertSQL says why the integration
-		// is written "integration_id || ''"). Written as "dedup_key =
+		// believes of the table (findOpenAlertSQL says why it names the
+		// integration by its ref). Written as "dedup_key =
 		// ANY(...)", a plan made while the table was small scanned every
 		// open alert of the integration against the whole list: 0.8 s for
 		// 3,200 keys among 29,000 alerts. Keys are locked in sorted order,
@@ -112,8 +112,12 @@ func (b *intakeBatch) prefetchOpen(ctx context.Context, keys map[string][]string
 		list = slices.Compact(list)
 		// The group locks gate the whole statement: an uncorrelated
 		// condition is a one-time filter, evaluated before the lookups.
+		ref, err := b.tx.db.integrationRef(ctx, b.tx, integ)
+		if err != nil {
+			return err
+		}
 		now := micros(b.tx.now)
-		rows, err := b.tx.query(ctx, lookAheadPostgresSQL, groupLockClass, groups, services, now, now, list, integ)
+		rows, err := b.tx.query(ctx, lookAheadPostgresSQL, groupLockClass, groups, services, now, now, list, ref)
 		groups = nil // taken
 		if err != nil {
 			return err
@@ -182,7 +186,11 @@ func (b *intakeBatch) prefetchOpenSQLite(ctx context.Context, keys map[string][]
 		if s == nil {
 			return nil // not prepared (yet): look up per alert
 		}
-		rows, err := s.QueryContext(ctx, string(js), integ)
+		ref, err := b.tx.db.integrationRef(ctx, b.tx, integ)
+		if err != nil {
+			return err
+		}
+		rows, err := s.QueryContext(ctx, string(js), ref)
 		if err != nil {
 			return err
 		}

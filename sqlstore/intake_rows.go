@@ -23,12 +23,16 @@ func (b *intakeBatch) addAlert(ctx context.Context, row *fireline.Alert, restric
 	if err != nil {
 		return nil, err
 	}
+	ref, err := b.tx.db.integrationRef(ctx, b.tx, row.Integration)
+	if err != nil {
+		return nil, err
+	}
 	row.ID = id
 	o := &openAlert{id: id, status: row.Status, incident: sql.NullInt64{Int64: incident, Valid: incident != 0}, pending: row}
 	if row.ResolvedAt != nil {
 		o = nil
 	}
-	b.pending = append(b.pending, pendingAlert{row: row, labels: p.labels, annotations: p.annotations, restricted: restricted, open: o})
+	b.pending = append(b.pending, pendingAlert{row: row, ref: ref, labels: p.labels, annotations: p.annotations, restricted: restricted, open: o})
 	return o, nil
 }
 
@@ -98,7 +102,7 @@ func (b *intakeBatch) flushAlerts(ctx context.Context) error {
 		}
 		args = args[:0]
 		for _, p := range rows[:k] {
-			args = appendAlertArgs(args, p.row, p.restricted, p.labels, p.annotations)
+			args = appendAlertArgs(args, p.row, p.ref, p.restricted, p.labels, p.annotations)
 		}
 		if _, err := b.tx.execCached(ctx, insertAlertsSQL[k], args...); err != nil {
 			return err
@@ -119,13 +123,14 @@ func (b *intakeBatch) flushAlerts(ctx context.Context) error {
 const insertAlertsPostgresSQL = "INSERT INTO alerts (" + alertInsertColumns + `)
 	SELECT * FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
 		?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::boolean[], ?::boolean[], ?::bigint[],
-		?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[])`
+		?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[])`
 
 // flushAlertsPostgres inserts the pending alert rows in one statement.
 func (b *intakeBatch) flushAlertsPostgres(ctx context.Context) error {
 	n := len(b.pending)
 	var (
 		ids, counts, first, last       = make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+		refs                           = make([]int64, n)
 		incidents, starts, resolved    = make([]*int64, n), make([]*int64, n), make([]*int64, n)
 		restricted, suppressed         = make([]bool, n), make([]bool, n)
 		integ, service, key, status    = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
@@ -136,13 +141,14 @@ func (b *intakeBatch) flushAlertsPostgres(ctx context.Context) error {
 		a := p.row
 		labels[i], annotations[i] = p.labels, p.annotations
 		ids[i], integ[i], service[i], key[i], status[i] = a.ID, a.Integration, a.Service, a.DedupKey, string(a.Status)
+		refs[i] = p.ref
 		summary[i], source[i], severity[i], url[i], details[i] = a.Summary, a.Source, string(a.Severity), a.URL, string(a.Details)
 		incidents[i], starts[i], resolved[i] = nullable(alertIncident(a)), nullable(microsPtr(a.StartsAt)), nullable(microsPtr(a.ResolvedAt))
 		restricted[i], suppressed[i], counts[i] = p.restricted, a.Suppressed, a.Count
 		first[i], last[i] = micros(a.FirstSeenAt), micros(a.LastSeenAt)
 	}
 	if _, err := b.tx.exec(ctx, insertAlertsPostgresSQL, ids, integ, service, key, status, summary, source, severity,
-		labels, annotations, url, details, incidents, restricted, suppressed, counts, starts, first, last, resolved); err != nil {
+		labels, annotations, url, details, incidents, restricted, suppressed, counts, starts, first, last, resolved, refs); err != nil {
 		return err
 	}
 	for _, p := range b.pending {

@@ -46,19 +46,62 @@ func trigger(key string) fireline.AlertInput {
 }
 
 // TestDedupIsEnforcedByTheDatabase: the unique index refuses a second
-// open alert with the same key, whatever the code does.
+// open alert with the same key, whatever the code does; the same key is
+// free to another integration; and no row can carry a ref other than its
+// integration's, which would slip past the index (docs/adr/0042).
 func TestDedupIsEnforcedByTheDatabase(t *testing.T) {
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		e := newIntakeEnv(t, dsn, fireline.IntegrationGeneric)
 		if _, err := e.intake.Ingest(noContext, e.integ, []fireline.AlertInput{trigger("k1")}); err != nil {
 			t.Fatal(err)
 		}
-		db := raw(t, dsn)
-		_, err := db.Exec(`INSERT INTO alerts (integration_id, service, dedup_key, status, summary, source, severity, labels,
-			annotations, url, details, restricted, suppressed, count, first_seen_at, last_seen_at)
-			VALUES ('` + e.integ.ID + `', 'api-gateway', 'k1', 'firing', 's', '', 'P3', '{}', '{}', '', '', FALSE, FALSE, 1, 0, 0)`)
-		if err == nil || !strings.Contains(strings.ToLower(err.Error()), "unique") {
+		other, err := sqlstore.NewIntegrationService(e.db, policy.Default()).CreateIntegration(as(admin),
+			fireline.IntegrationInput{Type: fireline.IntegrationGeneric, Service: "api-gateway", Name: "second"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref, otherRef := integrationRef(t, dsn, e.integ.ID), integrationRef(t, dsn, other.Integration.ID)
+		if ref == otherRef {
+			t.Fatalf("two integrations share ref %d", ref)
+		}
+		// SQLite enforces foreign keys on the connections that turn them
+		// on, as every one of Fireline's does.
+		db, err := raw(t, dsn).Conn(noContext)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if !strings.HasPrefix(dsn, "postgres") {
+			if _, err := db.ExecContext(noContext, "PRAGMA foreign_keys = ON"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		insert := func(integration, ref string) error {
+			_, err := db.ExecContext(noContext, `INSERT INTO alerts (integration_id, integration_ref, service, dedup_key, status, summary, source, severity, labels,
+				annotations, url, details, restricted, suppressed, count, first_seen_at, last_seen_at)
+				VALUES ('`+integration+`', `+ref+`, 'api-gateway', 'k1', 'firing', 's', '', 'P3', '{}', '{}', '', '', FALSE, FALSE, 1, 0, 0)`)
+			return err
+		}
+		if err := insert(e.integ.ID, fmt.Sprint(ref)); err == nil || !strings.Contains(strings.ToLower(err.Error()), "unique") {
 			t.Fatalf("a second open alert with the same key: %v", err)
+		}
+		for _, wrong := range []string{fmt.Sprint(otherRef), "NULL", fmt.Sprint(otherRef + 1000)} {
+			if err := insert(e.integ.ID, wrong); err == nil {
+				t.Fatalf("an alert of integration ref %d stored with ref %s", ref, wrong)
+			}
+		}
+		if err := insert(other.Integration.ID, fmt.Sprint(otherRef)); err != nil {
+			t.Fatalf("the same key from another integration: %v", err)
+		}
+		if _, err := db.ExecContext(noContext, fmt.Sprintf("UPDATE alerts SET integration_ref = %d WHERE integration_ref = %d", ref, otherRef)); err == nil {
+			t.Fatal("an alert moved to another integration's ref")
+		}
+		if _, err := db.ExecContext(noContext, fmt.Sprintf("UPDATE integrations SET ref = %d WHERE ref = %d", otherRef+1000, ref)); err == nil {
+			t.Fatal("an integration's ref changed under its alerts")
+		}
+		var open int
+		if err := db.QueryRowContext(noContext, "SELECT COUNT(*) FROM alerts WHERE dedup_key = 'k1' AND resolved_at IS NULL").Scan(&open); err != nil || open != 2 {
+			t.Fatalf("open alerts with key k1: %d %v, want 2 (one per integration)", open, err)
 		}
 	})
 }

@@ -69,14 +69,43 @@ func (s *IntegrationService) CreateIntegration(ctx context.Context, in fireline.
 	return out, nil
 }
 
-func insertIntegration(ctx context.Context, tx *Tx, in *fireline.Integration, key string) error {
-	_, err := tx.exec(ctx, `INSERT INTO integrations (id, name, type, service, source, key_hash,
+// insertIntegrationSQL stores an integration. Its ref, the small number
+// its alerts carry for deduplication (docs/adr/0042), comes from the
+// column's identity sequence on PostgreSQL and follows the highest on
+// SQLite, whose one writer holds the database lock.
+var insertIntegrationSQL = map[string]string{
+	DialectPostgres: `INSERT INTO integrations (id, name, type, service, source, key_hash,
 		signature_header, timestamp_header, signing_secret, heartbeat_interval, created_by, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	DialectSQLite: `INSERT INTO integrations (id, name, type, service, source, key_hash,
+		signature_header, timestamp_header, signing_secret, heartbeat_interval, created_by, created_at, ref)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(ref), 0) + 1 FROM integrations))`,
+}
+
+func insertIntegration(ctx context.Context, tx *Tx, in *fireline.Integration, key string) error {
+	_, err := tx.exec(ctx, insertIntegrationSQL[tx.db.dialect],
 		in.ID, in.Name, string(in.Type), in.Service, string(in.Source), fireline.HashToken(key),
 		in.SignatureHeader, in.TimestampHeader, in.SigningSecret, time.Duration(in.HeartbeatInterval).Microseconds(),
 		in.CreatedBy, micros(in.CreatedAt))
 	return err
+}
+
+// integrationRef returns the ref of the integration with id, which its
+// alerts carry in integration_ref (docs/adr/0042). Refs never change, so
+// each is read once per process.
+func (db *DB) integrationRef(ctx context.Context, tx *Tx, id string) (int64, error) {
+	if ref, ok := db.refs.Load(id); ok {
+		return ref.(int64), nil
+	}
+	var ref int64
+	err := tx.queryRow(ctx, "SELECT ref FROM integrations WHERE id = ?", id).Scan(&ref)
+	if err == sql.ErrNoRows {
+		return 0, fireline.Errorf(fireline.ENotFound, "no integration %q", id)
+	} else if err != nil {
+		return 0, err
+	}
+	db.refs.Store(id, ref)
+	return ref, nil
 }
 
 // ListIntegrations returns the live integrations, newest first.

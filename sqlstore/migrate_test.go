@@ -8,6 +8,7 @@ import (
 
 	"github.com/fireline-dev/fireline"
 	"github.com/fireline-dev/fireline/firelinetest"
+	"github.com/fireline-dev/fireline/policy"
 	"github.com/fireline-dev/fireline/sqlstore"
 )
 
@@ -124,4 +125,68 @@ func TestIncidentIndexesAreKnown(t *testing.T) {
 	if seen == 0 {
 		t.Fatal("no indexed columns found on incidents")
 	}
+}
+
+// TestAlertRefsAfterUpgrade: a database written before integration refs
+// (docs/adr/0042) keeps deduplicating after the upgrade: every alert
+// carries its integration's ref, an open alert's repeat is counted on it,
+// the same key stays free to another integration, and integrations made
+// afterwards get refs of their own.
+func TestAlertRefsAfterUpgrade(t *testing.T) {
+	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		db := openDB(t, dsn, firelinetest.NewClock(start))
+		if err := db.MigrateTo(ctx, 6); err != nil {
+			t.Fatal(err)
+		}
+		sqldb := raw(t, dsn)
+		keys := map[string]string{"int-a": strings.Repeat("a", 32), "int-b": strings.Repeat("b", 32)}
+		for _, id := range []string{"int-a", "int-b"} {
+			if _, err := sqldb.Exec(`INSERT INTO integrations (id, name, type, service, source, key_hash, signature_header,
+				timestamp_header, signing_secret, heartbeat_interval, created_by, created_at)
+				VALUES ('` + id + `', '` + id + `', 'generic', 'api-gateway', '', '` + fireline.HashToken(keys[id]) + `', '', '', '', 0, 'admin', 0)`); err != nil {
+				t.Fatal(err)
+			}
+			for _, alert := range []struct{ key, resolved string }{{"k1", "NULL"}, {"k1", "5"}, {id + "-only", "NULL"}} {
+				if _, err := sqldb.Exec(`INSERT INTO alerts (integration_id, service, dedup_key, status, summary, source, severity,
+					labels, annotations, url, details, restricted, suppressed, count, first_seen_at, last_seen_at, resolved_at)
+					VALUES ('` + id + `', 'api-gateway', '` + alert.key + `', 'firing', 's', '', 'P3', '{}', '{}', '', '', FALSE, FALSE, 1, 0, 0, ` + alert.resolved + `)`); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if err := db.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var mismatched, alerts int
+		if err := sqldb.QueryRow(`SELECT COUNT(*), SUM(CASE WHEN a.integration_ref = i.ref THEN 0 ELSE 1 END)
+			FROM alerts a JOIN integrations i ON i.id = a.integration_id`).Scan(&alerts, &mismatched); err != nil || alerts != 6 || mismatched != 0 {
+			t.Fatalf("after the upgrade: %d alerts, %d without their integration's ref (%v)", alerts, mismatched, err)
+		}
+		refA, refB := integrationRef(t, dsn, "int-a"), integrationRef(t, dsn, "int-b")
+		if refA == refB {
+			t.Fatalf("both integrations have ref %d", refA)
+		}
+		intake := sqlstore.NewIntakeService(db, policy.Default(), sqlstore.IntakeOptions{})
+		t.Cleanup(func() { intake.Close() })
+		integA, err := intake.IntegrationByKey(noContext, keys["int-a"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := intake.Ingest(noContext, integA, []fireline.AlertInput{trigger("k1"), trigger("int-b-only")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res[0].Outcome != fireline.OutcomeDeduplicated || res[1].Outcome != fireline.OutcomeCreated {
+			t.Fatalf("after the upgrade: %+v, want k1 deduplicated and int-b-only created (it is int-b's key)", res)
+		}
+		created, err := sqlstore.NewIntegrationService(db, policy.Default()).CreateIntegration(as(admin),
+			fireline.IntegrationInput{Type: fireline.IntegrationGeneric, Service: "api-gateway"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ref := integrationRef(t, dsn, created.Integration.ID); ref == refA || ref == refB {
+			t.Fatalf("a new integration took ref %d of an older one", ref)
+		}
+	})
 }

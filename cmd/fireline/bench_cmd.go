@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"log/slog"
 	"net"
@@ -17,6 +18,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -372,21 +374,37 @@ func amBody(alerts []string) []byte {
 		`"externalURL":"http://alertmanager:9093","alerts":[` + strings.Join(alerts, ",") + `]}`)
 }
 
+// benchFingerprint is the fingerprint Alertmanager would send for the
+// bench alert of host n: like Alertmanager's, a 64-bit FNV-1a hash of the
+// sorted label names and values, so the keys of a storm are as scattered
+// as real ones (a counter would insert them in index order, which costs
+// a database far less; docs/adr/0042).
+func benchFingerprint(n int64) uint64 {
+	h := fnv.New64a()
+	for _, kv := range [][2]string{{"alertname", "BenchLoad"}, {"instance", "host-" + strconv.FormatInt(n, 10)}, {"severity", "warning"}} {
+		h.Write([]byte(kv[0]))
+		h.Write([]byte{0xff})
+		h.Write([]byte(kv[1]))
+		h.Write([]byte{0xff})
+	}
+	return h.Sum64()
+}
+
 func (b *bencher) distinct(int64) []byte {
 	n := b.seq.Add(1)
-	return amBody([]string{fmt.Sprintf(benchAlert, "firing", n, n, n)})
+	return amBody([]string{fmt.Sprintf(benchAlert, "firing", n, n, benchFingerprint(n))})
 }
 
 func (b *bencher) duplicate(i int64) []byte {
-	n := 1 + i%64 // 64 alerts, repeated: after the first round, all deduplicated
-	return amBody([]string{fmt.Sprintf(benchAlert, "firing", n, n, uint64(n)<<40)})
+	n := 1 + i%64 // 64 alerts (those of the first distinct ones), repeated: deduplicated
+	return amBody([]string{fmt.Sprintf(benchAlert, "firing", n, n, benchFingerprint(n))})
 }
 
 func (b *bencher) batch(int64) []byte {
 	alerts := make([]string, 100)
 	for i := range alerts {
 		n := b.seq.Add(1)
-		alerts[i] = fmt.Sprintf(benchAlert, "firing", n, n, n)
+		alerts[i] = fmt.Sprintf(benchAlert, "firing", n, n, benchFingerprint(n))
 	}
 	return amBody(alerts)
 }
