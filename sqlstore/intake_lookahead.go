@@ -110,12 +110,12 @@ func (b *intakeBatch) prefetchOpen(ctx context.Context, keys map[string][]string
 		list = slices.Clone(list)
 		slices.Sort(list)
 		list = slices.Compact(list)
-		// The group locks gate the whole statement: an uncorrelated
-		// condition is a one-time filter, evaluated before the lookups.
 		ref, err := b.tx.db.integrationRef(ctx, b.tx, integ)
 		if err != nil {
 			return err
 		}
+		// The group locks gate the whole statement: an uncorrelated
+		// condition is a one-time filter, evaluated before the lookups.
 		now := micros(b.tx.now)
 		rows, err := b.tx.query(ctx, lookAheadPostgresSQL, groupLockClass, groups, services, now, now, list, ref)
 		groups = nil // taken
