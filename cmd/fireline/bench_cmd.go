@@ -107,6 +107,10 @@ const trivialScenario = "trivial handler (ceiling)"
 type benchRow struct {
 	db, scenario string
 	senders      int
+	// storedBefore counts the new alerts the database took before this
+	// row: with hashed keys each one grows the dedup index that later
+	// rows insert into (docs/adr/0042); -1 for the trivial handler.
+	storedBefore int64
 	alerts       int64
 	alertsPerSec float64
 	// trivialPerSec is the trivial handler's rate measured just before
@@ -138,13 +142,16 @@ func runBench(ctx context.Context, cfg benchConfig, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "fireline bench ingest: senders %s, %s per scenario, GOMAXPROCS %d, %s\n\n", strings.Trim(fmt.Sprint(cfg.senders), "[]"), cfg.duration, runtime.GOMAXPROCS(0), runtime.Version())
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "database\tscenario\tsenders\talerts\talerts/s\tvs trivial just before\tCPU us/alert\tp50 ms\tp99 ms\tRSS MB\terrors\t")
+	fmt.Fprintln(tw, "database\tscenario\tsenders\tstored before\talerts\talerts/s\tvs trivial just before\tCPU us/alert\tp50 ms\tp99 ms\tRSS MB\terrors\t")
 	for _, r := range rows {
-		ratio := "-"
+		ratio, before := "-", "-"
 		if r.trivialPerSec > 0 {
 			ratio = fmt.Sprintf("%.0f%% of %.0f", 100*r.alertsPerSec/r.trivialPerSec, r.trivialPerSec)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.0f\t%s\t%.1f\t%.2f\t%.2f\t%.0f\t%d\t\n", r.db, r.scenario, r.senders, r.alerts, r.alertsPerSec,
+		if r.storedBefore >= 0 {
+			before = strconv.FormatInt(r.storedBefore, 10)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%d\t%.0f\t%s\t%.1f\t%.2f\t%.2f\t%.0f\t%d\t\n", r.db, r.scenario, r.senders, before, r.alerts, r.alertsPerSec,
 			ratio, float64(r.cpuPerAlert.Nanoseconds())/1000, ms(r.p50), ms(r.p99), r.rssMB, r.errors)
 	}
 	if err := tw.Flush(); err != nil {
@@ -281,6 +288,7 @@ func benchDatabase(ctx context.Context, cfg benchConfig, dsn, trivial string) ([
 	}
 	b := &bencher{cfg: cfg, key: ci.Key, url: srv.URL() + "/integrations/alertmanager", client: benchHTTPClient(slices.Max(cfg.senders))}
 	var rows []benchRow
+	var stored int64 // new alerts the database took so far
 	run := func(scenario, url string, senders, perReq int, body func(int64) []byte, pace float64) benchRow {
 		var ceiling float64
 		if url != trivial {
@@ -288,7 +296,13 @@ func benchDatabase(ctx context.Context, cfg benchConfig, dsn, trivial string) ([
 		}
 		r := b.run(ctx, url, senders, perReq, body, pace)
 		r.trivialPerSec = ceiling
-		r.db, r.scenario, r.senders = name, scenario, senders
+		r.db, r.scenario, r.senders, r.storedBefore = name, scenario, senders, -1
+		if url != trivial {
+			r.storedBefore = stored
+			if scenario != duplicateScenario {
+				stored += r.alerts
+			}
+		}
 		rows = append(rows, r)
 		return r
 	}

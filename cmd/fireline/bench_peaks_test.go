@@ -1,9 +1,13 @@
 package main
 
 import (
+	"context"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/fireline-dev/fireline/firelinetest"
 )
 
 // The peaks compare each closed-loop scenario's best rate over the sender
@@ -51,4 +55,31 @@ func TestProcessCPUCounts(t *testing.T) {
 		t.Fatalf("no alerts: %v per alert, want 0", got)
 	}
 	_ = x
+}
+
+// TestBenchCountsStoredAlerts: each Fireline row says how many new alerts
+// the database had taken before it (hashed keys make later rows insert
+// into a larger index, docs/adr/0042); repeats of open alerts add none.
+func TestBenchCountsStoredAlerts(t *testing.T) {
+	var out strings.Builder
+	cfg := benchConfig{dsns: []string{firelinetest.SQLiteDSN(t)}, senders: []int{2}, duration: 150 * time.Millisecond,
+		scenarios: []string{"distinct", "duplicate", "batch"}}
+	if err := runBench(context.Background(), cfg, &out); err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string][]string{}
+	for _, line := range strings.Split(out.String(), "\n") {
+		for _, sc := range []string{trivialScenario, distinctScenario, duplicateScenario, batchScenario} {
+			if _, rest, ok := strings.Cut(line, sc); ok && rows[sc] == nil {
+				rows[sc] = strings.Fields(rest) // senders, stored before, alerts, ...
+			}
+		}
+	}
+	distinct, dup, batch := rows[distinctScenario], rows[duplicateScenario], rows[batchScenario]
+	if len(distinct) < 3 || len(dup) < 3 || len(batch) < 3 || rows[trivialScenario][1] != "-" {
+		t.Fatalf("rows: %q\n%s", rows, out.String())
+	}
+	if distinct[1] != "0" || dup[1] != distinct[2] || batch[1] != distinct[2] || distinct[2] == "0" {
+		t.Errorf("stored before: distinct %s, duplicates %s, batches %s; distinct stored %s\n%s", distinct[1], dup[1], batch[1], distinct[2], out.String())
+	}
 }
