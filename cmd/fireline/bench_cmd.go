@@ -410,7 +410,7 @@ func (b *bencher) distinct(int64) []byte {
 }
 
 func (b *bencher) duplicate(i int64) []byte {
-	n := 1 + i%64 // 64 alerts (those of the first distinct ones), repeated: deduplicated
+	n := 1 + i%64 // 64 alerts, repeated: after the first round, all deduplicated
 	return amBody([]string{fmt.Sprintf(benchAlert, "firing", n, n, benchFingerprint(n))})
 }
 
