@@ -299,7 +299,9 @@ func benchDatabase(ctx context.Context, cfg benchConfig, dsn, trivial string) ([
 		r.db, r.scenario, r.senders, r.storedBefore = name, scenario, senders, -1
 		if url != trivial {
 			r.storedBefore = stored
-			if scenario != duplicateScenario {
+			if scenario == duplicateScenario {
+				stored += min(r.alerts, duplicateKeys) // the first round's
+			} else {
 				stored += r.alerts
 			}
 		}
@@ -409,8 +411,11 @@ func (b *bencher) distinct(int64) []byte {
 	return amBody([]string{fmt.Sprintf(benchAlert, "firing", n, n, benchFingerprint(n))})
 }
 
+// duplicateKeys is how many alerts the duplicates scenario repeats.
+const duplicateKeys = 64
+
 func (b *bencher) duplicate(i int64) []byte {
-	n := 1 + i%64 // 64 alerts, repeated: after the first round, all deduplicated
+	n := 1 + i%duplicateKeys // after the first round, all deduplicated
 	return amBody([]string{fmt.Sprintf(benchAlert, "firing", n, n, benchFingerprint(n))})
 }
 
