@@ -82,7 +82,8 @@ func TestBenchCountsStoredAlerts(t *testing.T) {
 	if len(distinct) < 3 || len(dup) < 3 || len(batch) < 3 || rows[trivialScenario][1] != "-" {
 		t.Fatalf("rows: %q\n%s", rows, out.String())
 	}
-	if distinct[1] != "0" || dup[1] != distinct[2] || batch[1] != fmt.Sprint(atoi(t, distinct[2])+duplicateKeys) || distinct[2] == "0" {
+	firstRound := min(atoi(t, dup[2]), duplicateKeys) // a slow machine may not finish one round
+	if distinct[1] != "0" || dup[1] != distinct[2] || batch[1] != fmt.Sprint(atoi(t, distinct[2])+firstRound) || distinct[2] == "0" {
 		t.Errorf("stored before: distinct %s, duplicates %s, batches %s; distinct stored %s\n%s", distinct[1], dup[1], batch[1], distinct[2], out.String())
 	}
 }
