@@ -19,6 +19,9 @@ func (db *DB) WriterPragma(name string) (string, error) {
 	return v, err
 }
 
+// DefaultMaxBatch exposes the group commit's default cap.
+const DefaultMaxBatch = defaultMaxBatch
+
 // IncidentIndexed exposes the incident columns intake's lighter update
 // leaves out.
 var IncidentIndexed = incidentIndexed

@@ -23,6 +23,9 @@ type IntakeService struct {
 
 var _ fireline.IntakeService = (*IntakeService)(nil)
 
+// defaultMaxBatch is IntakeOptions.MaxBatch's default (docs/adr/0043).
+const defaultMaxBatch = 8000
+
 // IntakeOptions tune intake. The zero value is ready to use.
 type IntakeOptions struct {
 	// MaxBatch caps the alerts one group commit holds (default 8000:
@@ -34,7 +37,7 @@ type IntakeOptions struct {
 // NewIntakeService starts intake over db under policy p. Close stops it.
 func NewIntakeService(db *DB, p *fireline.Policy, opts IntakeOptions) *IntakeService {
 	if opts.MaxBatch <= 0 {
-		opts.MaxBatch = 8000
+		opts.MaxBatch = defaultMaxBatch
 	}
 	var committed *committedOpen
 	if db.dialect == DialectSQLite {

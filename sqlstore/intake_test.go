@@ -205,3 +205,33 @@ func TestIntakeClose(t *testing.T) {
 	_, err := e.intake.Ingest(ctx, e.integ, []fireline.AlertInput{trigger("b")})
 	wantCode(t, err, fireline.EUnavailable)
 }
+
+// TestWriterCacheHoldsAFullGroupCommit: the SQLite writer's page cache
+// holds a page for every alert of a group commit at its default cap
+// (each new hashed key dirties up to one dedup index leaf), so a storm's
+// commit does not spill pages to the WAL mid-transaction and write them
+// again at its end (docs/adr/0044).
+func TestWriterCacheHoldsAFullGroupCommit(t *testing.T) {
+	db := openDB(t, firelinetest.SQLiteDSN(t), firelinetest.NewClock(start))
+	if err := db.Migrate(noContext); err != nil {
+		t.Fatal(err)
+	}
+	var cache, page int64
+	for name, v := range map[string]*int64{"cache_size": &cache, "page_size": &page} {
+		s, err := db.WriterPragma(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := fmt.Sscan(s, v); err != nil {
+			t.Fatalf("%s %q: %v", name, s, err)
+		}
+	}
+	// A negative cache_size is in KiB, a positive one in pages.
+	bytes := cache * page
+	if cache < 0 {
+		bytes = -cache << 10
+	}
+	if want := int64(sqlstore.DefaultMaxBatch) * page; bytes < want {
+		t.Fatalf("writer's cache holds %d bytes, want at least %d (%d alerts of %d-byte pages)", bytes, want, sqlstore.DefaultMaxBatch, page)
+	}
+}

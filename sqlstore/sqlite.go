@@ -19,10 +19,14 @@ import (
 // a failed statement alone), which would otherwise spill to a temporary
 // file past 64 KB, a few write syscalls per group commit
 // (docs/adr/0040). Migrations, whose index builds may sort a large
-// table, switch back to files (Migrate).
+// table, switch back to files (Migrate). The writer's page cache holds
+// 32 MB, the pages a full group commit of hashed alert keys dirties (up
+// to one dedup index leaf per new alert, defaultMaxBatch of them): in
+// SQLite's default 2 MB they spill to the WAL mid-transaction and are
+// written again at the commit (docs/adr/0044).
 const (
 	sqliteCommon = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
-	sqliteWriter = sqliteCommon + "&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=temp_store(MEMORY)&_txlock=immediate"
+	sqliteWriter = sqliteCommon + "&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32768)&_txlock=immediate"
 	sqliteReader = sqliteCommon + "&_pragma=query_only(1)"
 )
 
