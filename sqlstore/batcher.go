@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"modernc.org/sqlite"
@@ -34,6 +35,9 @@ type batcher struct {
 	// committed answers repeats of committed open alerts (SQLite); nil
 	// on PostgreSQL.
 	committed *committedOpen
+	// queuedAlerts counts the alerts of the jobs queued and not yet
+	// taken into a batch: a storm defers checkpoints (checkpoint.go).
+	queuedAlerts atomic.Int64
 }
 
 // batchJob is one request's work.
@@ -76,11 +80,14 @@ func (b *batcher) do(ctx context.Context, size int, fn func(ctx context.Context,
 func (b *batcher) submit(j *batchJob) error {
 	ctx := j.ctx
 	j.done = make(chan struct{})
+	b.queuedAlerts.Add(int64(j.size))
 	select {
 	case b.queue <- j:
 	case <-ctx.Done():
+		b.queuedAlerts.Add(-int64(j.size))
 		return ctx.Err()
 	case <-b.stop:
+		b.queuedAlerts.Add(-int64(j.size))
 		return errShuttingDown
 	}
 	select {
@@ -91,6 +98,8 @@ func (b *batcher) submit(j *batchJob) error {
 		case <-j.done:
 			return j.err
 		default:
+			// Queued as the batcher stopped: nothing will take it.
+			b.queuedAlerts.Add(-int64(j.size))
 			return errShuttingDown
 		}
 	}
@@ -115,11 +124,13 @@ func (b *batcher) loop() {
 			return
 		}
 		batch, n := []*batchJob{first}, first.size
+		b.queuedAlerts.Add(-int64(first.size))
 	collect:
 		for n < b.maxItems {
 			select {
 			case j := <-b.queue:
 				batch, n = append(batch, j), n+j.size
+				b.queuedAlerts.Add(-int64(j.size))
 			default:
 				break collect
 			}
@@ -150,6 +161,7 @@ func (b *batcher) drain() {
 	for {
 		select {
 		case j := <-b.queue:
+			b.queuedAlerts.Add(-int64(j.size))
 			j.err = errShuttingDown
 			close(j.done)
 		default:
@@ -186,7 +198,7 @@ func (b *batcher) run(batch []*batchJob) {
 		last.committed = b.committed
 		return last, writeRepeats(context.Background(), tx, repeats)
 	}
-	err := b.db.writeTx(context.Background(), "intake", func(tx *Tx) error {
+	err := b.db.commitWrite(context.Background(), "intake", func(tx *Tx) error {
 		ib, err := begin(tx)
 		if err != nil {
 			return err
@@ -211,7 +223,7 @@ func (b *batcher) run(batch []*batchJob) {
 	})
 	if errors.Is(err, errBatchFailed) {
 		clear(ok)
-		err = b.db.writeTx(context.Background(), "intake", func(tx *Tx) error {
+		err = b.db.commitWrite(context.Background(), "intake", func(tx *Tx) error {
 			ib, err := begin(tx)
 			if err != nil {
 				return err
@@ -249,6 +261,8 @@ func (b *batcher) run(batch []*batchJob) {
 		}
 		close(j.done)
 	}
+	// After the answers, so that they do not wait for it.
+	b.db.checkpointIfDue(context.Background())
 	// The requests just answered wait in this goroutine's run queue. Left
 	// there, they would wait behind the next batch and then behind its
 	// commit's fsync, a syscall that holds this P until the runtime takes

@@ -61,6 +61,9 @@ type DB struct {
 	// intake is the batcher of the intake service over this database, if
 	// any: alert reads wait for the repeats it answered to be counted.
 	intake atomic.Pointer[batcher]
+	// framesAtCheckpoint is the SQLite writer's count of pages written
+	// at its last checkpoint (checkpoint.go).
+	framesAtCheckpoint atomic.Int64
 }
 
 // Open opens the database named by dsn: a "postgres://" or "postgresql://"
@@ -159,6 +162,16 @@ func (tx *Tx) forUpdate() string {
 // writeTx runs fn in a write transaction and commits when fn returns nil.
 // Errors that are not *fireline.Error are classified by dbError.
 func (db *DB) writeTx(ctx context.Context, op string, fn func(*Tx) error) error {
+	if err := db.commitWrite(ctx, op, fn); err != nil {
+		return err
+	}
+	db.checkpointIfDue(context.WithoutCancel(ctx))
+	return nil
+}
+
+// commitWrite is writeTx without the checkpoint that may follow the
+// commit, for intake, which answers its requests first (checkpoint.go).
+func (db *DB) commitWrite(ctx context.Context, op string, fn func(*Tx) error) error {
 	return db.inTx(ctx, op, db.write, nil, fn)
 }
 

@@ -23,10 +23,12 @@ import (
 // 32 MB, the pages a full group commit of hashed alert keys dirties (up
 // to one dedup index leaf per new alert, defaultMaxBatch of them): in
 // SQLite's default 2 MB they spill to the WAL mid-transaction and are
-// written again at the commit (docs/adr/0044).
+// written again at the commit (docs/adr/0044). SQLite checkpoints inside
+// a commit only past walCheckpointFrames; the writer checkpoints earlier
+// itself, unless a storm is queued (checkpoint.go).
 const (
 	sqliteCommon = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
-	sqliteWriter = sqliteCommon + "&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32768)&_txlock=immediate"
+	sqliteWriter = sqliteCommon + "&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32768)&_pragma=wal_autocheckpoint(8000)&_txlock=immediate"
 	sqliteReader = sqliteCommon + "&_pragma=query_only(1)"
 )
 
