@@ -56,7 +56,11 @@ func (db *DB) checkpointIfDue(ctx context.Context) {
 	}); err != nil {
 		return
 	}
-	if int64(written)-db.framesAtCheckpoint.Load() < walEarlyCheckpointFrames {
+	at := db.framesAtCheckpoint.Load()
+	if int64(written) < at {
+		at = 0 // a new connection, counting from zero
+	}
+	if int64(written)-at < walEarlyCheckpointFrames {
 		return
 	}
 	if _, err := conn.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)"); err != nil {
