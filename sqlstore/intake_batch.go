@@ -258,6 +258,12 @@ func (b *intakeBatch) flush(ctx context.Context) error {
 		}
 	}
 	for _, n := range b.dirty {
+		if b.buffer {
+			if err := b.flushIncidentPostgres(ctx, n); err != nil {
+				return err
+			}
+			continue
+		}
 		events := b.events[n]
 		for len(events) > 0 {
 			k := min(len(events), maxEventsPerInsert)
