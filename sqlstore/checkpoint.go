@@ -32,9 +32,10 @@ const (
 
 // checkpointIfDue runs a passive checkpoint on the SQLite writer when
 // the frames it has logged since the last one reach
-// walEarlyCheckpointFrames and intake has no storm queued. It is called
-// after each commit of writeTx; a failure is left for the next commit
-// (or SQLite's own checkpoint) to make up.
+// walEarlyCheckpointFrames and intake has no storm queued. writeTx calls
+// it after each commit, and intake after answering each batch's
+// requests; a failure is left for the next commit (or SQLite's own
+// checkpoint) to make up.
 func (db *DB) checkpointIfDue(ctx context.Context) {
 	if db.dialect != DialectSQLite {
 		return
