@@ -129,17 +129,13 @@ func updateIncident(ctx context.Context, tx *Tx, inc *fireline.Incident) error {
 // writeIncident updates inc's row; with unindexed, every column but the
 // indexed ones, whose stored values must be inc's already.
 func writeIncident(ctx context.Context, tx *Tx, inc *fireline.Incident, unindexed bool) error {
-	values, err := incidentValues(inc)
+	args, err := incidentUpdateArgs(inc, unindexed)
 	if err != nil {
 		return err
 	}
-	q, args := updateIncidentSQL, append(values[1:], inc.Number)
+	q := updateIncidentSQL
 	if unindexed {
-		q, args = updateIncidentUnindexedSQL, make([]any, 0, len(unindexedColumns)+1)
-		for _, p := range unindexedColumns {
-			args = append(args, values[p])
-		}
-		args = append(args, inc.Number)
+		q = updateIncidentUnindexedSQL
 	}
 	res, err := tx.execCached(ctx, q, args...)
 	if err != nil {
@@ -149,6 +145,23 @@ func writeIncident(ctx context.Context, tx *Tx, inc *fireline.Incident, unindexe
 		return fmt.Errorf("update %s: %d rows affected (%v)", inc.ID, n, err)
 	}
 	return nil
+}
+
+// incidentUpdateArgs are the arguments of updateIncidentSQL, or with
+// unindexed of updateIncidentUnindexedSQL, for inc.
+func incidentUpdateArgs(inc *fireline.Incident, unindexed bool) ([]any, error) {
+	values, err := incidentValues(inc)
+	if err != nil {
+		return nil, err
+	}
+	if !unindexed {
+		return append(values[1:], inc.Number), nil
+	}
+	args := make([]any, 0, len(unindexedColumns)+1)
+	for _, p := range unindexedColumns {
+		args = append(args, values[p])
+	}
+	return append(args, inc.Number), nil
 }
 
 // findIncident loads incident n if the actor may see it; lock also locks

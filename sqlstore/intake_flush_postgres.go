@@ -47,20 +47,16 @@ func (b *intakeBatch) flushIncidentPostgres(ctx context.Context, n int64) error 
 	if writeGroup {
 		open, lastAlertAt = g.open, g.lastAlertAt
 	}
-	values, err := incidentValues(inc)
-	if err != nil {
-		return err
-	}
 	now := indexedOf(inc)
 	was, known := b.stored[n]
 	unindexed := known && was == now
-	q, row := incidentFlushPostgres, append(values[1:], inc.Number)
+	row, err := incidentUpdateArgs(inc, unindexed)
+	if err != nil {
+		return err
+	}
+	q := incidentFlushPostgres
 	if unindexed {
-		q, row = incidentFlushPostgresUnindexed, make([]any, 0, len(unindexedColumns)+1)
-		for _, p := range unindexedColumns {
-			row = append(row, values[p])
-		}
-		row = append(row, inc.Number)
+		q = incidentFlushPostgresUnindexed
 	}
 	args := append([]any{n, seqs, ats, actors, types, data, prev, hashes, open, lastAlertAt, n, writeGroup}, row...)
 	res, err := b.tx.exec(ctx, q, args...)
