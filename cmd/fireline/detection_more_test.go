@@ -112,7 +112,10 @@ func TestMaintenanceGenericGrafana(t *testing.T) {
 		gen := s.createIntegration(t, "--type", "generic", "--service", "web-dashboard")
 		sec := s.createIntegration(t, "--type", "generic", "--service", "auth-service", "--source", "security", "--name", "siem")
 
-		s.mustCLI(t, adminSecret, "maintenance", "create", "--service", "web-dashboard", "--end", "2h", "--reason", "Upgrade")
+		if r := s.cli(t, adminSecret, "maintenance", "create", "--service", "web-dashboard", "--start", "yesterday", "--end", "2h", "--reason", "Upgrade"); r.code == 0 || !strings.Contains(r.stderr, "--start must be") {
+			t.Fatalf("bad --start: %+v", r)
+		}
+		s.mustCLI(t, adminSecret, "maintenance", "create", "--service", "web-dashboard", "--start", "now", "--end", "2h", "--reason", "Upgrade")
 		code, _, body := s.request(t, "POST", "/integrations/generic", gen.Key, `{"summary":"Dashboard slow","dedup_key":"t-1","source":"zendesk"}`)
 		wantStatus(t, "generic in maintenance", code, body, 200)
 		if !strings.Contains(string(body), `"outcome":"suppressed"`) {

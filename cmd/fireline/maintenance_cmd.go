@@ -29,10 +29,10 @@ func newMaintenanceCreateCommand(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if start != "" {
-				t, err := time.Parse(time.RFC3339, start)
+			if start != "now" { // now: the server's clock
+				t, err := parseInstantFlag("start", start)
 				if err != nil {
-					return fireline.Errorf(fireline.EInvalid, "--start must be an RFC 3339 time")
+					return err
 				}
 				in.StartsAt = t
 			}
@@ -54,7 +54,7 @@ func newMaintenanceCreateCommand(g *globals) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&in.Service, "service", "", "the service (required)")
-	f.StringVar(&start, "start", "", "RFC 3339 start (default now)")
+	f.StringVar(&start, "start", "now", "RFC 3339 start, or a duration from now such as 30m")
 	f.StringVar(&end, "end", "", "RFC 3339 end, or a duration after the start such as 2h (required)")
 	f.StringVar(&in.Reason, "reason", "", "why (required)")
 	cmd.MarkFlagRequired("service")
