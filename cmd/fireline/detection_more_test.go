@@ -252,6 +252,9 @@ func TestHeartbeatsRotationRateLimit(t *testing.T) {
 		am := s.createIntegration(t, "--type", "alertmanager", "--service", "api-gateway")
 		var rotated fireline.CreatedIntegration
 		s.cliJSON(t, adminSecret, &rotated, "integration", "rotate", am.ID, "--grace", "1h")
+		if p := rotated.PreviousKeyExpiresAt; p == nil || !p.Equal(s.clock.Now().Add(time.Hour)) {
+			t.Fatalf("previous key expires at %v, want in 1h", p)
+		}
 		body := amMessage(t, "firing", amAlert("firing", "web-1", "warning", s.clock.Now()))
 		for _, key := range []string{am.Key, rotated.Key} {
 			if code, _, b := s.request(t, "POST", "/integrations/alertmanager", key, body); code != 200 {
@@ -275,6 +278,12 @@ func TestHeartbeatsRotationRateLimit(t *testing.T) {
 		if codes[0] != 200 || codes[3] != 429 || retry != "1" {
 			t.Fatalf("rate limit: codes %v, Retry-After %q", codes, retry)
 		}
+		other := s.createIntegration(t, "--type", "grafana", "--service", "api-gateway")
+		until := "The previous key keeps working until " + s.clock.Now().Add(2*time.Hour).UTC().Format("2006-01-02 15:04Z") + "."
+		if out := s.mustCLI(t, adminSecret, "integration", "rotate", other.ID, "--grace", "2h"); !strings.Contains(out, until) {
+			t.Fatalf("rotate says:\n%s\nwant %q", out, until)
+		}
+		s.mustCLI(t, adminSecret, "integration", "delete", other.ID)
 		s.mustCLI(t, adminSecret, "integration", "delete", am.ID)
 		s.clock.Advance(time.Minute)
 		if code, _, _ := s.request(t, "POST", "/integrations/alertmanager", rotated.Key, body); code != 401 {

@@ -32,6 +32,9 @@ func (g *globals) printCreatedIntegration(ci *fireline.CreatedIntegration, verb 
 			fmt.Fprintf(w, "Signing secret (HMAC-SHA256, header %s), shown once:\n\n    %s\n\n", ci.SignatureHeader, ci.SigningSecret)
 		}
 		fmt.Fprintln(w, senderHelp(ci, strings.TrimRight(g.server, "/")))
+		if ci.PreviousKeyExpiresAt != nil {
+			fmt.Fprintf(w, "The previous key keeps working until %s.\n", fmtTime(*ci.PreviousKeyExpiresAt))
+		}
 	})
 }
 
