@@ -63,14 +63,14 @@ func (s *IntakeService) RunDue(ctx context.Context, now time.Time) (int, error) 
 		return 0, err
 	}
 	for _, in := range due {
-		last := in.CreatedAt
+		last := "none has come since it was created at " + in.CreatedAt.UTC().Format(time.RFC3339)
 		if in.LastPingAt != nil {
-			last = *in.LastPingAt
+			last = "the last came at " + in.LastPingAt.UTC().Format(time.RFC3339)
 		}
 		alert := fireline.AlertInput{
 			Action: fireline.AlertTrigger, DedupKey: heartbeatKey, Source: in.Name,
-			Summary: fmt.Sprintf("Missed heartbeat: %s expects a ping every %s; the last came at %s",
-				in.Name, fireline.FormatDuration(time.Duration(in.HeartbeatInterval)), last.UTC().Format(time.RFC3339)),
+			Summary: fmt.Sprintf("Missed heartbeat: %s expects a ping every %s; %s",
+				in.Name, fireline.FormatDuration(time.Duration(in.HeartbeatInterval)), last),
 			Labels: map[string]string{"alertname": "HeartbeatMissed", "integration": in.Name},
 		}
 		if _, err := s.Ingest(ctx, in, []fireline.AlertInput{alert}); err != nil {

@@ -241,6 +241,19 @@ func TestHeartbeatsRotationRateLimit(t *testing.T) {
 		if len(page.Alerts) != 1 || page.Alerts[0].Status != fireline.AlertFiring || page.Alerts[0].Incident == "" {
 			t.Fatalf("missed heartbeat alert: %+v", page.Alerts)
 		}
+		if want := "expects a ping every 10m; the last came at "; !strings.Contains(page.Alerts[0].Summary, want) {
+			t.Fatalf("summary %q, want %q", page.Alerts[0].Summary, want)
+		}
+		// One that was never pinged says so.
+		silent := s.createIntegration(t, "--type", "heartbeat", "--service", "planning-system", "--interval", "1m", "--name", "silent")
+		s.clock.Advance(2 * time.Minute)
+		if n, err := s.intake.RunDue(ctx, s.clock.Now()); err != nil || n != 1 {
+			t.Fatalf("RunDue for a heartbeat never pinged: %d %v", n, err)
+		}
+		if page := s.alerts(t, adminSecret, "--integration", silent.Name); len(page.Alerts) != 1 || !strings.Contains(page.Alerts[0].Summary, "none has come since it was created at ") {
+			t.Fatalf("never pinged: %+v", page.Alerts)
+		}
+		s.mustCLI(t, adminSecret, "integration", "delete", silent.ID)
 		s.clock.Advance(time.Second) // a fresh rate-limit token
 		if code := ping(); code != 200 {
 			t.Fatalf("ping after miss: %d", code)
