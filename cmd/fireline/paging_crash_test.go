@@ -25,10 +25,7 @@ func TestKillDuringDelivery(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "fireline")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildFireline(t)
 	sink := firelinetest.NewWebhookSink(t)
 	release := make(chan struct{})
 	stalled := make(chan string, 100)
