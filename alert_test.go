@@ -176,6 +176,12 @@ func TestIntegrationAndMaintenanceInput(t *testing.T) {
 		{IntegrationInput{Type: IntegrationPagerDuty, Service: svc, Sign: true}, "only grafana and generic"},
 		{IntegrationInput{Type: IntegrationGrafana, Service: svc, TimestampHeader: "X-T"}, "needs a signature header"},
 		{IntegrationInput{Type: IntegrationGrafana, Service: svc, Source: "rumour"}, "unknown source"},
+		{IntegrationInput{Type: IntegrationProbe, Service: svc}, "probe_url: required: service " + quote(svc) + " has no health_url"},
+		{IntegrationInput{Type: IntegrationProbe, Service: svc, ProbeURL: "ftp://x/health"}, "probe_url: must be an absolute http or https URL"},
+		{IntegrationInput{Type: IntegrationProbe, Service: svc, ProbeURL: "https://user:pw@x/health"}, "without credentials"},
+		{IntegrationInput{Type: IntegrationProbe, Service: svc, ProbeURL: "/health"}, "probe_url: must be an absolute"},
+		{IntegrationInput{Type: IntegrationProbe, Service: svc, ProbeURL: "https://x/", ProbeInterval: Interval(time.Second)}, "probe_interval: must be at least 10s"},
+		{IntegrationInput{Type: IntegrationAlertmanager, Service: svc, ProbeURL: "https://x/"}, "only probe integrations take a URL"},
 	} {
 		if _, err := tt.in.Validate(p); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%+v: %v, want %q", tt.in, err, tt.want)
@@ -184,6 +190,18 @@ func TestIntegrationAndMaintenanceInput(t *testing.T) {
 	v, err := IntegrationInput{Type: IntegrationHeartbeat, Service: svc}.Validate(p)
 	if err != nil || v.Name != "heartbeat-"+svc || time.Duration(v.HeartbeatInterval) != DefaultHeartbeatInterval || v.Source != SourceMonitoring {
 		t.Errorf("defaults: %+v %v", v, err)
+	}
+	p.Services[0].HealthURL = "https://api.example.com/healthz"
+	v, err = IntegrationInput{Type: IntegrationProbe, Service: svc}.Validate(p)
+	if err != nil || v.ProbeURL != "https://api.example.com/healthz" || time.Duration(v.ProbeInterval) != DefaultProbeInterval {
+		t.Errorf("probe defaults: %+v %v", v, err)
+	}
+	probe := Integration{ProbeInterval: v.ProbeInterval}
+	if probe.ProbeTimeout() != MaxProbeTimeout {
+		t.Errorf("timeout at 1m: %s", probe.ProbeTimeout())
+	}
+	if probe.ProbeInterval = Interval(10 * time.Second); probe.ProbeTimeout() != 5*time.Second {
+		t.Errorf("timeout at 10s: %s", probe.ProbeTimeout())
 	}
 	for _, tt := range []struct {
 		in   MaintenanceInput

@@ -2,6 +2,7 @@ package fireline
 
 import (
 	"context"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -17,10 +18,13 @@ const (
 	IntegrationGrafana      IntegrationType = "grafana"
 	IntegrationGeneric      IntegrationType = "generic"
 	IntegrationHeartbeat    IntegrationType = "heartbeat"
+	// IntegrationProbe is a health check Fireline runs itself: it GETs the
+	// service's health endpoint every interval (docs/adr/0047).
+	IntegrationProbe IntegrationType = "probe"
 )
 
 // IntegrationTypes lists every integration type.
-var IntegrationTypes = []IntegrationType{IntegrationAlertmanager, IntegrationPagerDuty, IntegrationGrafana, IntegrationGeneric, IntegrationHeartbeat}
+var IntegrationTypes = []IntegrationType{IntegrationAlertmanager, IntegrationPagerDuty, IntegrationGrafana, IntegrationGeneric, IntegrationHeartbeat, IntegrationProbe}
 
 // IntegrationKeyLength is the length of integration keys: 32 hex digits,
 // the shape of a PagerDuty routing key, so any PagerDuty sender takes them.
@@ -31,6 +35,14 @@ const (
 	DefaultRotationGrace     = 24 * time.Hour
 	DefaultHeartbeatInterval = 5 * time.Minute
 	MinHeartbeatInterval     = 10 * time.Second
+	DefaultProbeInterval     = time.Minute
+	MinProbeInterval         = 10 * time.Second
+	// MaxProbeTimeout bounds one health check; a shorter interval bounds
+	// it to half the interval.
+	MaxProbeTimeout = 10 * time.Second
+	// ProbeFailuresToAlert is how many health checks in a row must fail
+	// before a probe raises its alert: one lost packet pages no one.
+	ProbeFailuresToAlert = 2
 )
 
 // Integration is a sender of alerts for a service, authenticated by its
@@ -53,9 +65,17 @@ type Integration struct {
 	// HeartbeatInterval is how often a heartbeat integration expects a ping.
 	HeartbeatInterval Interval   `json:"heartbeat_interval,omitzero"`
 	LastPingAt        *time.Time `json:"last_ping_at,omitempty"`
-	CreatedBy         string     `json:"created_by"`
-	CreatedAt         time.Time  `json:"created_at"`
-	RotatedAt         *time.Time `json:"rotated_at,omitempty"`
+	// ProbeURL is what a probe GETs every ProbeInterval; ProbeFailing
+	// counts its failed checks in a row, LastProbeResult says how the last
+	// one went ("200 OK", or why it failed).
+	ProbeURL        string     `json:"probe_url,omitempty"`
+	ProbeInterval   Interval   `json:"probe_interval,omitzero"`
+	ProbeFailing    int        `json:"probe_failing,omitempty"`
+	LastProbeAt     *time.Time `json:"last_probe_at,omitempty"`
+	LastProbeResult string     `json:"last_probe_result,omitempty"`
+	CreatedBy       string     `json:"created_by"`
+	CreatedAt       time.Time  `json:"created_at"`
+	RotatedAt       *time.Time `json:"rotated_at,omitempty"`
 	// PreviousKeyExpiresAt is when the key before the last rotation stops
 	// working.
 	PreviousKeyExpiresAt *time.Time `json:"previous_key_expires_at,omitempty"`
@@ -82,6 +102,9 @@ type IntegrationInput struct {
 	TimestampHeader   string          `json:"timestamp_header,omitempty"`
 	Sign              bool            `json:"sign,omitempty"`
 	HeartbeatInterval Interval        `json:"heartbeat_interval,omitzero"`
+	// ProbeURL defaults to the service's health_url in the policy.
+	ProbeURL      string   `json:"probe_url,omitempty"`
+	ProbeInterval Interval `json:"probe_interval,omitzero"`
 }
 
 // Validate checks the input against the policy and returns a normalised
@@ -89,9 +112,10 @@ type IntegrationInput struct {
 func (in IntegrationInput) Validate(p *Policy) (IntegrationInput, error) {
 	var fe []FieldError
 	if !slices.Contains(IntegrationTypes, in.Type) {
-		fe = append(fe, FieldError{"type", "must be alertmanager, pagerduty, grafana, generic or heartbeat"})
+		fe = append(fe, FieldError{"type", "must be alertmanager, pagerduty, grafana, generic, heartbeat or probe"})
 	}
-	if _, ok := p.Service(in.Service); !ok {
+	svc, ok := p.Service(in.Service)
+	if !ok {
 		fe = append(fe, FieldError{"service", "unknown service " + quote(in.Service)})
 	}
 	in.Name = strings.TrimSpace(in.Name)
@@ -115,6 +139,7 @@ func (in IntegrationInput) Validate(p *Policy) (IntegrationInput, error) {
 	} else if in.HeartbeatInterval != 0 {
 		fe = append(fe, FieldError{"heartbeat_interval", "only heartbeat integrations take an interval"})
 	}
+	fe = append(fe, in.validateProbe(svc)...)
 	if in.Sign && in.SignatureHeader == "" {
 		in.SignatureHeader = "X-Grafana-Alerting-Signature"
 	}
@@ -136,6 +161,44 @@ func (in IntegrationInput) Validate(p *Policy) (IntegrationInput, error) {
 		return in, &Error{Code: EInvalid, Message: "invalid integration", Fields: fe}
 	}
 	return in, nil
+}
+
+// validateProbe checks (and defaults) a probe's URL and interval; other
+// types take neither.
+func (in *IntegrationInput) validateProbe(svc *Service) []FieldError {
+	if in.Type != IntegrationProbe {
+		var fe []FieldError
+		if in.ProbeURL != "" {
+			fe = append(fe, FieldError{"probe_url", "only probe integrations take a URL"})
+		}
+		if in.ProbeInterval != 0 {
+			fe = append(fe, FieldError{"probe_interval", "only probe integrations take an interval"})
+		}
+		return fe
+	}
+	var fe []FieldError
+	in.ProbeURL = strings.TrimSpace(in.ProbeURL)
+	if in.ProbeURL == "" && svc != nil {
+		in.ProbeURL = svc.HealthURL
+	}
+	if in.ProbeURL == "" {
+		if svc != nil {
+			fe = append(fe, FieldError{"probe_url", "required: service " + quote(svc.ID) + " has no health_url in the policy"})
+		}
+	} else if u, err := url.Parse(in.ProbeURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || len(in.ProbeURL) > 2000 {
+		fe = append(fe, FieldError{"probe_url", "must be an absolute http or https URL without credentials"})
+	}
+	if in.ProbeInterval == 0 {
+		in.ProbeInterval = Interval(DefaultProbeInterval)
+	} else if time.Duration(in.ProbeInterval) < MinProbeInterval {
+		fe = append(fe, FieldError{"probe_interval", "must be at least 10s"})
+	}
+	return fe
+}
+
+// ProbeTimeout is how long one health check of the integration may take.
+func (in *Integration) ProbeTimeout() time.Duration {
+	return min(MaxProbeTimeout, time.Duration(in.ProbeInterval)/2)
 }
 
 // CreatedIntegration is a new or rotated integration with its secrets,
@@ -196,6 +259,8 @@ func (t IntegrationType) Path(key string) string {
 		return "/v2/enqueue"
 	case IntegrationHeartbeat:
 		return "/heartbeat/" + key
+	case IntegrationProbe:
+		return "" // Fireline calls the service; nothing calls Fireline
 	}
 	return "/integrations/" + string(t)
 }

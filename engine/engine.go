@@ -3,8 +3,9 @@
 // the change that starts it (Plan), runs each walk step when due (whom it
 // resolves to, on the timeline), delivers each page through the
 // recipient's contact methods with retries and fallback (every attempt on
-// the timeline), and watches that every unacknowledged incident has work
-// pending (the watchdog).
+// the timeline), watches that every unacknowledged incident has work
+// pending (the watchdog), and runs the health checks of probe
+// integrations (Prober).
 //
 // It imports the domain, jobs, notify and sqlstore (for the transaction a
 // job's effect is recorded in); cmd/ wires it.

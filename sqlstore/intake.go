@@ -482,7 +482,7 @@ func (s *IntakeService) resolve(ctx context.Context, b *intakeBatch, integ *fire
 // it; the other formats record the resolved alert, attached to nothing.
 func (s *IntakeService) resolvedUnknown(ctx context.Context, b *intakeBatch, integ *fireline.Integration, a *preparedAlert) (fireline.AlertResult, error) {
 	tx := b.tx
-	if integ.Type == fireline.IntegrationPagerDuty || integ.Type == fireline.IntegrationHeartbeat {
+	if integ.Type == fireline.IntegrationPagerDuty || integ.Type == fireline.IntegrationHeartbeat || integ.Type == fireline.IntegrationProbe {
 		return fireline.AlertResult{Outcome: fireline.OutcomeDropped, DedupKey: a.DedupKey}, nil
 	}
 	row := newAlertRow(integ, a.AlertInput, a.class, tx.now)

@@ -53,7 +53,8 @@ func (s *IntegrationService) CreateIntegration(ctx context.Context, in fireline.
 		out.Integration = fireline.Integration{
 			ID: uuid.NewString(), Name: in.Name, Type: in.Type, Service: in.Service, Source: in.Source,
 			SignatureHeader: in.SignatureHeader, TimestampHeader: in.TimestampHeader, SigningSecret: out.SigningSecret,
-			HeartbeatInterval: in.HeartbeatInterval, CreatedBy: actor.Name(), CreatedAt: tx.now,
+			HeartbeatInterval: in.HeartbeatInterval, ProbeURL: in.ProbeURL, ProbeInterval: in.ProbeInterval,
+			CreatedBy: actor.Name(), CreatedAt: tx.now,
 		}
 		var n int64
 		if err := tx.queryRow(ctx, "SELECT COUNT(*) FROM integrations WHERE name = ? AND deleted_at IS NULL", in.Name).Scan(&n); err != nil {
@@ -61,10 +62,19 @@ func (s *IntegrationService) CreateIntegration(ctx context.Context, in fireline.
 		} else if n > 0 {
 			return fireline.Errorf(fireline.EConflict, "an integration named %q exists; choose another --name", in.Name)
 		}
-		return insertIntegration(ctx, tx, &out.Integration, out.Key)
+		if err := insertIntegration(ctx, tx, &out.Integration, out.Key); err != nil {
+			return err
+		}
+		if in.Type == fireline.IntegrationProbe {
+			return tx.Enqueue(ctx, ProbeJob(out.ID, tx.now))
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
+	}
+	if in.Type == fireline.IntegrationProbe {
+		out.Key = "" // nothing calls a probe: its key, never shown, opens nothing
 	}
 	return out, nil
 }
@@ -75,18 +85,18 @@ func (s *IntegrationService) CreateIntegration(ctx context.Context, in fireline.
 // SQLite, whose one writer holds the database lock.
 var insertIntegrationSQL = map[string]string{
 	DialectPostgres: `INSERT INTO integrations (id, name, type, service, source, key_hash,
-		signature_header, timestamp_header, signing_secret, heartbeat_interval, created_by, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		signature_header, timestamp_header, signing_secret, heartbeat_interval, probe_url, probe_interval, created_by, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 	DialectSQLite: `INSERT INTO integrations (id, name, type, service, source, key_hash,
-		signature_header, timestamp_header, signing_secret, heartbeat_interval, created_by, created_at, ref)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(ref), 0) + 1 FROM integrations))`,
+		signature_header, timestamp_header, signing_secret, heartbeat_interval, probe_url, probe_interval, created_by, created_at, ref)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(ref), 0) + 1 FROM integrations))`,
 }
 
 func insertIntegration(ctx context.Context, tx *Tx, in *fireline.Integration, key string) error {
 	_, err := tx.exec(ctx, insertIntegrationSQL[tx.db.dialect],
 		in.ID, in.Name, string(in.Type), in.Service, string(in.Source), fireline.HashToken(key),
 		in.SignatureHeader, in.TimestampHeader, in.SigningSecret, time.Duration(in.HeartbeatInterval).Microseconds(),
-		in.CreatedBy, micros(in.CreatedAt))
+		in.ProbeURL, time.Duration(in.ProbeInterval).Microseconds(), in.CreatedBy, micros(in.CreatedAt))
 	return err
 }
 
@@ -153,6 +163,9 @@ func (s *IntegrationService) RotateIntegrationKey(ctx context.Context, id string
 		if err != nil {
 			return err
 		}
+		if in.Type == fireline.IntegrationProbe {
+			return fireline.Errorf(fireline.EInvalid, "integration %q is a probe: it has no key to rotate", in.Name)
+		}
 		_, err = tx.exec(ctx, `UPDATE integrations SET previous_key_hash = key_hash, previous_key_expires_at = ?,
 			key_hash = ?, rotated_at = ? WHERE id = ?`,
 			micros(tx.now.Add(grace)), fireline.HashToken(out.Key), micros(tx.now), id)
@@ -187,7 +200,8 @@ func (s *IntegrationService) DeleteIntegration(ctx context.Context, id string) e
 }
 
 const integrationColumns = `id, name, type, service, source, signature_header, timestamp_header, signing_secret,
-	heartbeat_interval, last_ping_at, created_by, created_at, rotated_at, previous_key_expires_at`
+	heartbeat_interval, last_ping_at, probe_url, probe_interval, probe_failing, last_probe_at, last_probe_result,
+	created_by, created_at, rotated_at, previous_key_expires_at`
 
 func findIntegration(ctx context.Context, tx *Tx, id string, lock bool) (*fireline.Integration, error) {
 	q := "SELECT " + integrationColumns + " FROM integrations WHERE id = ? AND deleted_at IS NULL"
@@ -221,15 +235,17 @@ func integrationByKeyHash(ctx context.Context, tx *Tx, hash string) (in *firelin
 
 func scanIntegration(row scanner) (*fireline.Integration, error) {
 	var in fireline.Integration
-	var interval, created int64
-	var lastPing, rotated, prevExp sql.NullInt64
+	var interval, probeInterval, created int64
+	var lastPing, lastProbe, rotated, prevExp sql.NullInt64
 	err := row.Scan(&in.ID, &in.Name, &in.Type, &in.Service, &in.Source, &in.SignatureHeader, &in.TimestampHeader,
-		&in.SigningSecret, &interval, &lastPing, &in.CreatedBy, &created, &rotated, &prevExp)
+		&in.SigningSecret, &interval, &lastPing, &in.ProbeURL, &probeInterval, &in.ProbeFailing, &lastProbe, &in.LastProbeResult,
+		&in.CreatedBy, &created, &rotated, &prevExp)
 	if err != nil {
 		return nil, err
 	}
 	in.HeartbeatInterval = fireline.Interval(time.Duration(interval) * time.Microsecond)
-	in.CreatedAt, in.LastPingAt = instant(created), instantPtr(lastPing)
+	in.ProbeInterval = fireline.Interval(time.Duration(probeInterval) * time.Microsecond)
+	in.CreatedAt, in.LastPingAt, in.LastProbeAt = instant(created), instantPtr(lastPing), instantPtr(lastProbe)
 	in.RotatedAt, in.PreviousKeyExpiresAt = instantPtr(rotated), instantPtr(prevExp)
 	return &in, nil
 }

@@ -20,12 +20,21 @@ func newIntegrationCommand(g *globals) *cobra.Command {
 
 // integrationURL is where a sender posts, against the CLI's server.
 func (g *globals) integrationURL(in *fireline.Integration, key string) string {
+	if in.Type == fireline.IntegrationProbe {
+		return "" // nothing posts to a probe
+	}
 	return strings.TrimRight(g.server, "/") + in.Type.Path(key)
 }
 
 func (g *globals) printCreatedIntegration(ci *fireline.CreatedIntegration, verb string) error {
 	ci.URL = g.integrationURL(&ci.Integration, ci.Key)
 	return g.print(ci, func(w io.Writer) {
+		if ci.Type == fireline.IntegrationProbe {
+			fmt.Fprintf(w, "%s probe %s (%s) for service %s: Fireline GETs %s every %s; %d failed checks in a row (not 2xx within %s) raise an alert, and the next passing check resolves it.\n",
+				verb, ci.Name, ci.ID, ci.Service, ci.ProbeURL, fireline.FormatDuration(time.Duration(ci.ProbeInterval)),
+				fireline.ProbeFailuresToAlert, fireline.FormatDuration(ci.ProbeTimeout()))
+			return
+		}
 		fmt.Fprintf(w, "%s %s integration %s (%s) for service %s.\nIts key is shown once; store it now:\n\n    %s\n\n",
 			verb, ci.Type, ci.Name, ci.ID, ci.Service, ci.Key)
 		if ci.SigningSecret != "" {
@@ -36,6 +45,19 @@ func (g *globals) printCreatedIntegration(ci *fireline.CreatedIntegration, verb 
 			fmt.Fprintf(w, "The previous key keeps working until %s.\n", fmtTime(*ci.PreviousKeyExpiresAt))
 		}
 	})
+}
+
+// lastCheck says how a heartbeat's or probe's last check went.
+func lastCheck(in *fireline.Integration) string {
+	switch {
+	case in.Type == fireline.IntegrationHeartbeat && in.LastPingAt != nil:
+		return "ping " + fmtTime(*in.LastPingAt)
+	case in.Type != fireline.IntegrationProbe || in.LastProbeAt == nil:
+		return "-"
+	case in.ProbeFailing > 0:
+		return fmt.Sprintf("%s FAILING (%d in a row): %s", fmtTime(*in.LastProbeAt), in.ProbeFailing, in.LastProbeResult)
+	}
+	return fmtTime(*in.LastProbeAt) + " " + in.LastProbeResult
 }
 
 // senderHelp says what to paste into the sender.
@@ -68,7 +90,11 @@ func newIntegrationCreateCommand(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				in.HeartbeatInterval = iv
+				if in.Type == fireline.IntegrationProbe {
+					in.ProbeInterval = iv
+				} else {
+					in.HeartbeatInterval = iv
+				}
 			}
 			ci, err := c.CreateIntegration(cmd.Context(), in)
 			if err != nil {
@@ -78,14 +104,15 @@ func newIntegrationCreateCommand(g *globals) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&typ, "type", "", "alertmanager, pagerduty, grafana, generic or heartbeat (required)")
+	f.StringVar(&typ, "type", "", "alertmanager, pagerduty, grafana, generic, heartbeat or probe (required)")
 	f.StringVar(&in.Service, "service", "", "the service its alerts are about (required)")
 	f.StringVar(&in.Name, "name", "", "a unique name (default TYPE-SERVICE)")
 	f.StringVar(&source, "source", "", "incident source: monitoring (default), user_report, support_ticket or security (restricted incidents)")
 	f.BoolVar(&in.Sign, "sign", false, "require an HMAC-SHA256 signature (grafana, generic); a signing secret is printed once")
 	f.StringVar(&in.SignatureHeader, "signature-header", "", "the signature's header (default X-Grafana-Alerting-Signature)")
 	f.StringVar(&in.TimestampHeader, "timestamp-header", "", "a header with the signed unix timestamp, if the sender sends one")
-	f.StringVar(&interval, "interval", "", "heartbeat: how often a ping is expected (default 5m)")
+	f.StringVar(&interval, "interval", "", "heartbeat: how often a ping is expected (default 5m); probe: how often to check (default 1m)")
+	f.StringVar(&in.ProbeURL, "url", "", "probe: the health endpoint to GET (default the service's health_url in the policy)")
 	cmd.MarkFlagRequired("type")
 	cmd.MarkFlagRequired("service")
 	return cmd
@@ -107,10 +134,10 @@ func newIntegrationListCommand(g *globals) *cobra.Command {
 			}
 			return g.print(map[string]any{"integrations": list}, func(w io.Writer) {
 				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tNAME\tTYPE\tSERVICE\tSOURCE\tCREATED\tROTATED")
+				fmt.Fprintln(tw, "ID\tNAME\tTYPE\tSERVICE\tSOURCE\tCREATED\tROTATED\tLAST CHECK")
 				for _, in := range list {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", in.ID, in.Name, in.Type, in.Service, in.Source,
-						fmtTime(in.CreatedAt), optTime(in.RotatedAt))
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", in.ID, in.Name, in.Type, in.Service, in.Source,
+						fmtTime(in.CreatedAt), optTime(in.RotatedAt), lastCheck(in))
 				}
 				tw.Flush()
 			})

@@ -47,7 +47,7 @@ func addPagingFlags(cmd *cobra.Command, env Env, pc *pagingConfig) {
 	f.StringVar(&pc.SMTP.TLS, "smtp-tls", envOr(env, "FIRELINE_SMTP_TLS", email.TLSMandatory), "mandatory (STARTTLS), opportunistic, implicit (465) or none (env FIRELINE_SMTP_TLS)")
 	f.StringVar(&pc.SMTP.Username, "smtp-username", env.Getenv("FIRELINE_SMTP_USERNAME"), "SMTP user; the password is read from FIRELINE_SMTP_PASSWORD")
 	f.StringVar(&pc.SMTP.From, "smtp-from", env.Getenv("FIRELINE_SMTP_FROM"), "From address of email pages (env FIRELINE_SMTP_FROM)")
-	f.StringVar(&pc.AllowOutbound, "allow-outbound", env.Getenv("FIRELINE_ALLOW_OUTBOUND"), "private CIDRs pages may reach, e.g. 10.0.0.0/8 (env FIRELINE_ALLOW_OUTBOUND; default none)")
+	f.StringVar(&pc.AllowOutbound, "allow-outbound", env.Getenv("FIRELINE_ALLOW_OUTBOUND"), "private CIDRs that pages and health probes may reach, e.g. 10.0.0.0/8 (env FIRELINE_ALLOW_OUTBOUND; default none)")
 	lease, err := time.ParseDuration(envOr(env, "FIRELINE_JOB_LEASE", "30s"))
 	if err != nil {
 		lease = 30 * time.Second
@@ -60,6 +60,7 @@ func addPagingFlags(cmd *cobra.Command, env Env, pc *pagingConfig) {
 type paging struct {
 	engine *engine.Engine
 	runner *jobs.Runner
+	guard  *notify.Guard // outbound requests to user-configured URLs
 	db     *sqlstore.DB
 	dsn    string
 	cfg    pagingConfig
@@ -114,7 +115,14 @@ func newPaging(ctx context.Context, db *sqlstore.DB, pol *fireline.Policy, cfg s
 	db.SetPlanner(eng.Plan)
 	db.OnEnqueue(runner.Wake)
 	db.SetLocalRunner(runner)
-	return &paging{engine: eng, runner: runner, db: db, dsn: cfg.DB, cfg: pc}, nil
+	return &paging{engine: eng, runner: runner, guard: guard, db: db, dsn: cfg.DB, cfg: pc}, nil
+}
+
+// runProbes has the job runner run probe integrations' health checks,
+// through intake and the outbound guard.
+func (p *paging) runProbes(intake *sqlstore.IntakeService, logger *slog.Logger) {
+	pr := &engine.Prober{DB: p.db, Intake: intake, Client: p.guard.HTTPClient(fireline.MaxProbeTimeout), Logger: logger}
+	pr.Register(p.runner)
 }
 
 // linkKey is the key that signs acknowledge links and feed URLs:

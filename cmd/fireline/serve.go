@@ -167,6 +167,7 @@ func startOnDB(ctx context.Context, db *sqlstore.DB, pol *fireline.Policy, cfg s
 		return nil, err
 	}
 	intake := newIntake(db, pol, cfg)
+	pg.runProbes(intake, logger)
 	// Console: users and sessions, and live updates from each commit of
 	// every writer (on PostgreSQL, of every replica).
 	incidents, hub, users := sqlstore.NewIncidentService(db, pol), live.NewHub(), sqlstore.NewUserService(db, pol)

@@ -1,0 +1,110 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/fireline-dev/fireline"
+	"github.com/fireline-dev/fireline/jobs"
+	"github.com/fireline-dev/fireline/sqlstore"
+)
+
+// Prober runs the health checks of probe integrations (docs/adr/0047):
+// each is a job that GETs the integration's URL, records the result
+// through intake (raising or resolving the probe's alert) and schedules
+// the next check one interval later. Jobs are claimed with a lease, so
+// among replicas one runs each check.
+type Prober struct {
+	DB     *sqlstore.DB
+	Intake *sqlstore.IntakeService
+	// Client makes the checks; it must dial through the outbound guard
+	// (notify.Guard), as probe URLs are user-configured.
+	Client *http.Client
+	Logger *slog.Logger
+}
+
+// Register installs the probe job's handler on r.
+func (p *Prober) Register(r *jobs.Runner) { r.Handle(sqlstore.KindProbe, p.check) }
+
+func (p *Prober) check(ctx context.Context, j *jobs.Job) error {
+	var a sqlstore.ProbeArgs
+	if err := j.Decode(&a); err != nil {
+		return jobs.Permanent(err)
+	}
+	integ, err := p.Intake.ProbeIntegration(ctx, a.Integration)
+	if err != nil {
+		return err
+	}
+	if integ == nil {
+		return nil // deleted: its checks end here
+	}
+	r := p.get(ctx, integ)
+	failing, err := p.Intake.RecordProbe(ctx, integ, r)
+	if err != nil {
+		return err
+	}
+	if !r.OK && p.Logger != nil {
+		p.Logger.Warn("health check failed", "integration", integ.Name, "url", integ.ProbeURL, "result", r.Result, "in_a_row", failing)
+	}
+	err = p.DB.JobTx(ctx, func(tx *sqlstore.Tx) error {
+		if err := tx.Complete(ctx, j); err != nil {
+			return err
+		}
+		// Keep the cadence of the schedule, not of the checks' ends; a
+		// check that ran a whole interval late (no replica was running)
+		// counts as the one due now.
+		every := time.Duration(integ.ProbeInterval)
+		next := j.RunAt.Add(every)
+		if !next.After(tx.Now()) {
+			next = tx.Now().Add(every)
+		}
+		return tx.Enqueue(ctx, sqlstore.ProbeJob(integ.ID, next))
+	})
+	if err != nil {
+		return err
+	}
+	return jobs.ErrLeaseLost // finished above
+}
+
+// maxProbeBody bounds what a check reads of a health endpoint's answer.
+const maxProbeBody = 64 << 10
+
+// get runs one health check: a GET answered 2xx within the probe's
+// timeout passes; anything else fails, and Result says why.
+func (p *Prober) get(ctx context.Context, integ *fireline.Integration) sqlstore.ProbeResult {
+	timeout := integ.ProbeTimeout()
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, integ.ProbeURL, nil)
+	if err != nil {
+		return sqlstore.ProbeResult{Result: err.Error()}
+	}
+	req.Header.Set("User-Agent", "Fireline-Probe/1 (+health check of "+integ.Service+")")
+	resp, err := p.Client.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return sqlstore.ProbeResult{Result: fmt.Sprintf("no answer within %s", fireline.FormatDuration(timeout))}
+		}
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // the URL is in the alert already
+		}
+		return sqlstore.ProbeResult{Result: err.Error()}
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, maxProbeBody))
+	resp.Body.Close()
+	status := resp.Status
+	switch {
+	case resp.StatusCode >= 200 && resp.StatusCode < 300:
+		return sqlstore.ProbeResult{OK: true, Result: status}
+	case resp.StatusCode >= 300 && resp.StatusCode < 400:
+		status += " to " + resp.Header.Get("Location") + " (redirects are not followed: point the probe at the final URL)"
+	}
+	return sqlstore.ProbeResult{Result: status}
+}
