@@ -27,13 +27,19 @@ func (s *IntakeService) Heartbeat(ctx context.Context, integ *fireline.Integrati
 		if _, err := tx.exec(ctx, "UPDATE integrations SET last_ping_at = ? WHERE id = ?", micros(tx.now), integ.ID); err != nil {
 			return err
 		}
-		open, err := b.openAlert(ctx, integ.ID, heartbeatKey)
-		if err != nil || open == nil {
-			return err
-		}
-		_, err = s.resolve(ctx, b, integ, open, fireline.AlertInput{Action: fireline.AlertResolve, DedupKey: heartbeatKey})
-		return err
+		return s.resolveIfOpen(ctx, b, integ, heartbeatKey)
 	})
+}
+
+// resolveIfOpen resolves the integration's open alert of key, if any: the
+// one alert a heartbeat or a probe raises itself.
+func (s *IntakeService) resolveIfOpen(ctx context.Context, b *intakeBatch, integ *fireline.Integration, key string) error {
+	open, err := b.openAlert(ctx, integ.ID, key)
+	if err != nil || open == nil {
+		return err
+	}
+	_, err = s.resolve(ctx, b, integ, open, fireline.AlertInput{Action: fireline.AlertResolve, DedupKey: key})
+	return err
 }
 
 // RunDue raises a missed-heartbeat alert for every heartbeat integration

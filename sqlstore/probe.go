@@ -83,12 +83,7 @@ func (s *IntakeService) RecordProbe(ctx context.Context, integ *fireline.Integra
 		if !r.OK {
 			return nil
 		}
-		open, err := b.openAlert(ctx, integ.ID, probeKey)
-		if err != nil || open == nil {
-			return err
-		}
-		_, err = s.resolve(ctx, b, integ, open, fireline.AlertInput{Action: fireline.AlertResolve, DedupKey: probeKey})
-		return err
+		return s.resolveIfOpen(ctx, b, integ, probeKey)
 	})
 	if err != nil || r.OK || failing < fireline.ProbeFailuresToAlert {
 		return failing, err

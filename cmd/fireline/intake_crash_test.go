@@ -37,17 +37,7 @@ func TestKillDuringAlertStorm(t *testing.T) {
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		dir := t.TempDir()
 		env := append(os.Environ(), "FIRELINE_DB="+dsn, "FIRELINE_POLICY=", "FIRELINE_BOOTSTRAP_TOKEN="+adminSecret, "FIRELINE_SMTP_HOST=")
-		start := func() (*exec.Cmd, string) {
-			cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0")
-			cmd.Dir, cmd.Env = dir, env
-			stderr, _ := cmd.StderrPipe()
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-			addr, _ := readServingAddr(t, stderr)
-			return cmd, "http://" + addr
-		}
+		start := func() (*exec.Cmd, string) { return serveBinary(t, bin, dir, env) }
 		srv, url := start()
 		ctx := context.Background()
 		integ, err := web.NewClient(url, adminSecret).CreateIntegration(ctx, fireline.IntegrationInput{
@@ -201,6 +191,21 @@ func postAlerts(client *http.Client, url, key string, fingerprints []string) (in
 		return resp.StatusCode, nil, err
 	}
 	return resp.StatusCode, answer.Alerts, nil
+}
+
+// serveBinary starts `bin serve` on a loopback port in dir with env, and
+// returns the process and its base URL; the test's end kills it.
+func serveBinary(t *testing.T, bin, dir string, env []string) (*exec.Cmd, string) {
+	t.Helper()
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0")
+	cmd.Dir, cmd.Env = dir, env
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	addr, _ := readServingAddr(t, stderr)
+	return cmd, "http://" + addr
 }
 
 // buildFireline builds the binary into a temporary directory.

@@ -42,17 +42,7 @@ func TestKillDuringDelivery(t *testing.T) {
 	env := append(os.Environ(), "FIRELINE_DB="+filepath.Join(dir, "fireline.db"), "FIRELINE_POLICY="+pagingPolicy(t, sink.URL),
 		"FIRELINE_BOOTSTRAP_TOKEN="+adminSecret, "FIRELINE_WEBHOOK_SECRET="+firelinetest.WebhookSecret,
 		"FIRELINE_ALLOW_OUTBOUND=127.0.0.0/8", "FIRELINE_JOB_LEASE=2s", "FIRELINE_SMTP_HOST=")
-	start := func() (*exec.Cmd, string) {
-		cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0")
-		cmd.Dir, cmd.Env = dir, env
-		stderr, _ := cmd.StderrPipe()
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-		addr, _ := readServingAddr(t, stderr)
-		return cmd, "http://" + addr
-	}
+	start := func() (*exec.Cmd, string) { return serveBinary(t, bin, dir, env) }
 
 	srv, url := start()
 	const n = 4
