@@ -27,6 +27,8 @@ type Prober struct {
 	// (notify.Guard), as probe URLs are user-configured.
 	Client *http.Client
 	Logger *slog.Logger
+	// Metrics, optional: fireline_probe_checks_total.
+	Metrics *Metrics
 }
 
 // Register installs the probe job's handler on r.
@@ -45,6 +47,7 @@ func (p *Prober) check(ctx context.Context, j *jobs.Job) error {
 		return nil // deleted: its checks end here
 	}
 	r := p.get(ctx, integ)
+	p.Metrics.probeChecked(r.OK)
 	failing, err := p.Intake.RecordProbe(ctx, integ, r)
 	if err != nil {
 		return err

@@ -28,6 +28,7 @@ type Metrics struct {
 	failures      prometheus.Counter
 	lateness      prometheus.Histogram
 	gaps          prometheus.Gauge
+	probeChecks   *prometheus.CounterVec
 	lastUnwatched atomic.Int64
 }
 
@@ -42,8 +43,12 @@ func NewMetrics() *Metrics {
 		lateness: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "fireline_job_lateness_seconds", Help: "How late jobs start after their due time.",
 			Buckets: []float64{.001, .005, .01, .025, .05, .1, .25, .5, 1, 5}}),
 		gaps: prometheus.NewGauge(prometheus.GaugeOpts{Name: "fireline_oncall_gaps", Help: "Readiness problems found by the last check (gaps, unreachable people, empty steps)."}),
+		probeChecks: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "fireline_probe_checks_total",
+			Help: "Health checks run by probe integrations, by result: pass or fail."}, []string{"result"}),
 	}
-	m.Registry.MustRegister(m.unwatched, m.steps, m.pages, m.failures, m.lateness, m.gaps)
+	m.probeChecks.WithLabelValues("pass")
+	m.probeChecks.WithLabelValues("fail")
+	m.Registry.MustRegister(m.unwatched, m.steps, m.pages, m.failures, m.lateness, m.gaps, m.probeChecks)
 	return m
 }
 
@@ -56,6 +61,16 @@ func (m *Metrics) step() {
 func (m *Metrics) delivered(method string) {
 	if m != nil {
 		m.pages.WithLabelValues(method).Inc()
+	}
+}
+
+func (m *Metrics) probeChecked(ok bool) {
+	if m != nil {
+		result := "fail"
+		if ok {
+			result = "pass"
+		}
+		m.probeChecks.WithLabelValues(result).Inc()
 	}
 }
 

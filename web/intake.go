@@ -49,6 +49,9 @@ func newIntakeState(reg *prometheus.Registry) *intakeState {
 	}
 	reg.MustRegister(s.received, s.outcomes)
 	for _, t := range fireline.IntegrationTypes {
+		if t == fireline.IntegrationProbe {
+			continue // Fireline's own checks: fireline_probe_checks_total
+		}
 		s.received.WithLabelValues(string(t))
 		for _, o := range []fireline.AlertOutcome{fireline.OutcomeDeduplicated, fireline.OutcomeRejected, fireline.OutcomeSuppressed} {
 			s.outcomes.WithLabelValues(string(t), string(o))

@@ -121,7 +121,8 @@ func newPaging(ctx context.Context, db *sqlstore.DB, pol *fireline.Policy, cfg s
 // runProbes has the job runner run probe integrations' health checks,
 // through intake and the outbound guard.
 func (p *paging) runProbes(intake *sqlstore.IntakeService, logger *slog.Logger) {
-	pr := &engine.Prober{DB: p.db, Intake: intake, Client: p.guard.HTTPClient(fireline.MaxProbeTimeout), Logger: logger}
+	pr := &engine.Prober{DB: p.db, Intake: intake, Client: p.guard.HTTPClient(fireline.MaxProbeTimeout), Logger: logger,
+		Metrics: p.engine.Metrics}
 	pr.Register(p.runner)
 }
 

@@ -134,6 +134,16 @@ func TestHealthProbe(t *testing.T) {
 		if r := s.cli(t, adminSecret, "integration", "rotate", probe("probe-web-dashboard").ID); r.code == 0 || !strings.Contains(r.stderr, "has no key to rotate") {
 			t.Fatalf("rotate a probe: %+v", r)
 		}
+		// Three checks passed above, three failed and one was refused.
+		code, _, body := s.request(t, "GET", "/metrics", adminSecret, "")
+		for _, want := range []string{`fireline_probe_checks_total{result="pass"} 3`, `fireline_probe_checks_total{result="fail"} 4`} {
+			if code != http.StatusOK || !strings.Contains(string(body), want) {
+				t.Fatalf("/metrics (%d) lacks %s", code, want)
+			}
+		}
+		if strings.Contains(string(body), `type="probe"`) {
+			t.Fatal("/metrics counts probes among webhook alerts")
+		}
 		s.mustCLI(t, adminSecret, "integration", "delete", probe("probe-api-gateway").ID)
 		check(0)
 		check(0)
