@@ -144,7 +144,8 @@ func templateFuncs(p *fireline.Policy) template.FuncMap {
 			}
 			return t.In(loc).Format("Mon 2 Jan 15:04 MST")
 		},
-		"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"interval": func(iv fireline.Interval) string { return fireline.FormatDuration(time.Duration(iv)) },
 		"person": func(id string) string {
 			if pe, ok := p.Person(id); ok {
 				return pe.Name

@@ -149,6 +149,10 @@ func (h *handler) consoleRoutes(rt *router) {
 	rt.console("POST /admin/users/{id}/role", admin, h.formSetUserRole)
 	rt.console("POST /admin/users/{id}/person", admin, h.formSetUserPerson)
 	rt.console("POST /admin/users/{id}/disable", admin, h.formDisableUser)
+	rt.console("GET /admin/integrations", admin, h.integrationsPage)
+	rt.console("POST /admin/integrations", admin, h.formCreateIntegration)
+	rt.console("POST /admin/integrations/{id}/rotate", admin, h.formRotateIntegration)
+	rt.console("POST /admin/integrations/{id}/delete", admin, h.formDeleteIntegration)
 }
 
 func get(path, id, summary, tag string) huma.Operation {

@@ -174,6 +174,12 @@ func (b *browser) value(sel string) string {
 	return s
 }
 
+// attr returns an attribute of the first element matching sel.
+func (b *browser) attr(sel, name string) string {
+	s, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string]("((document.querySelector("+jsString(sel)+") || {getAttribute: () => ''}).getAttribute("+jsString(name)+") || '')"))
+	return s
+}
+
 // mainText is the page's main content as text.
 func (b *browser) mainText() string { return b.text("main") }
 

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fireline-dev/fireline/firelinetest"
+)
+
+// TestConsoleIntegrations: an admin adds an Alertmanager integration from
+// the console and gets its key and URL once, a sender posts with them,
+// rotating shows a new key while the old one keeps working, a bad form
+// says what is wrong, a probe shows how its checks go (here: refused by
+// the outbound guard, and the page says so), and deleting an integration
+// stops its key.
+func TestConsoleIntegrations(t *testing.T) {
+	needChromium(t)
+	s := startTestServer(t, firelinetest.SQLiteDSN(t))
+	_, link := s.newUser(t, "admin", "kai")
+	b := newBrowser(t, s.URL(), 1280, 900)
+	b.loginWithLink(link)
+	b.open("/admin/integrations")
+	if !b.has(`header.top a[href="/admin/integrations"][aria-current="page"]`) {
+		t.Fatal("no Integrations link in the admin's navigation")
+	}
+	b.submit(map[string]string{"#i-type": "alertmanager", "#i-service": "api-gateway"}, "#add-integration")
+	b.until(`document.querySelector("#integration-key")`)
+	key, postURL := b.text("#integration-key"), b.text("#post-url")
+	if len(key) != 32 || postURL != s.URL()+"/integrations/alertmanager" {
+		t.Fatalf("created: key %q, URL %q", key, postURL)
+	}
+	body := amMessage(t, "firing", amAlert("firing", "web-1", "warning", s.clock.Now()))
+	if code, _, b := s.request(t, "POST", "/integrations/alertmanager", key, body); code != http.StatusOK {
+		t.Fatalf("post with the console's key: %d %s", code, b)
+	}
+
+	b.open("/admin/integrations")
+	id := strings.TrimPrefix(b.attr("tbody tr", "id"), "integration-") // rows carry the integration's id
+	b.do(chromedpClick("#rotate-" + id))
+	b.until(`document.querySelector("#integration-key") && document.querySelector("#created").innerText.includes("previous key keeps working until")`)
+	if rotated := b.text("#integration-key"); rotated == key || len(rotated) != 32 {
+		t.Fatalf("rotated key %q (was %q)", rotated, key)
+	}
+	if code, _, _ := s.request(t, "POST", "/integrations/alertmanager", key, body); code != http.StatusOK {
+		t.Fatalf("the old key within its grace period: %d", code)
+	}
+
+	b.open("/admin/integrations")
+	b.submit(map[string]string{"#i-type": "probe", "#i-service": "web-dashboard"}, "#add-integration")
+	b.until(`document.querySelector(".error") && document.querySelector(".error").innerText.includes("has no health_url")`)
+	b.submit(map[string]string{"#i-type": "probe", "#i-service": "web-dashboard", "#i-url": "http://127.0.0.1:9/health", "#i-interval": "30s"}, "#add-integration")
+	b.until(`document.querySelector("#created") && document.querySelector("#created").innerText.includes("every 30s")`)
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(b.mainText(), "connections to 127.0.0.1 are not allowed") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the probe's refused check is not shown:\n%s", b.mainText())
+		}
+		time.Sleep(100 * time.Millisecond)
+		b.open("/admin/integrations")
+	}
+	if !b.has(".check-failing") {
+		t.Error("no failing badge for the refused probe")
+	}
+
+	b.do(chromedpClick("#delete-" + id))
+	b.until(`location.pathname === "/admin/integrations" && !document.querySelector("#integration-` + id + `")`)
+	if code, _, _ := s.request(t, "POST", "/integrations/alertmanager", key, body); code != http.StatusUnauthorized {
+		t.Fatalf("a deleted integration's key: %d, want 401", code)
+	}
+	viewer := s.session(t, "viewer", "jordan")
+	if resp := s.console(t, "GET", "/admin/integrations", viewer, nil); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a viewer opening the integrations page: %d, want 403", resp.StatusCode)
+	}
+}
