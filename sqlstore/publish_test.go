@@ -3,8 +3,11 @@ package sqlstore_test
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/fireline-dev/fireline"
 	"github.com/fireline-dev/fireline/firelinetest"
@@ -106,6 +109,12 @@ func TestPublishAcrossReplicas(t *testing.T) {
 	gotA, gotB := make(changes, 16), make(changes, 16)
 	a.db.SetPublisher(gotA)
 	b.SetPublisher(gotB)
+	// A third listener counts what the replicas send on the channel.
+	var schema string
+	if err := raw(t, dsn).QueryRow("SELECT current_schema()").Scan(&schema); err != nil {
+		t.Fatal(err)
+	}
+	heard := listen(t, dsn, sqlstore.ChangesChannelFor(schema))
 	time.Sleep(300 * time.Millisecond) // let B's listener connect
 	inc, err := a.incidents.DeclareIncident(as(alex), fireline.DeclareInput{Title: "t", Severity: "P3"})
 	if err != nil {
@@ -117,17 +126,19 @@ func TestPublishAcrossReplicas(t *testing.T) {
 		}
 		got.none(t, "replica "+name+" after the declaration")
 	}
+	// A told the others once; B, which only heard it, told no one (an echo
+	// would bounce between replicas).
+	if n := heard(); n != 1 {
+		t.Fatalf("%d notifications for one commit, want 1", n)
+	}
 
 	// Cut every listener of this schema's channel: each reconnects and
 	// says "refresh".
 	r := raw(t, dsn)
-	var schema string
-	if err := r.QueryRow("SELECT current_schema()").Scan(&schema); err != nil {
-		t.Fatal(err)
-	}
 	var cut int
 	if err := r.QueryRow(`SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-		WHERE query = $1 AND datname = current_database()`, `LISTEN "`+sqlstore.ChangesChannelFor(schema)+`"`).Scan(&cut); err != nil || cut != 2 {
+		WHERE query = $1 AND datname = current_database() AND application_name <> 'fireline-test-listener'`,
+		`LISTEN "`+sqlstore.ChangesChannelFor(schema)+`"`).Scan(&cut); err != nil || cut != 2 {
 		t.Fatalf("cut %d listeners (%v), want 2", cut, err)
 	}
 	if c := gotB.next(t, "after the cut"); !c.Refresh {
@@ -147,4 +158,36 @@ func TestPublishAcrossReplicas(t *testing.T) {
 		}
 		break
 	}
+}
+
+// listen LISTENs on channel on a connection of its own and returns a
+// function that counts the notifications heard so far.
+func listen(t *testing.T, dsn, channel string) func() int {
+	t.Helper()
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.RuntimeParams["application_name"] = "fireline-test-listener"
+	ctx, cancel := context.WithCancel(context.Background())
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `LISTEN "`+channel+`"`); err != nil {
+		t.Fatal(err)
+	}
+	var n atomic.Int32
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			if _, err := conn.WaitForNotification(ctx); err != nil {
+				return
+			}
+			n.Add(1)
+		}
+	}()
+	t.Cleanup(func() { cancel(); <-done; conn.Close(context.Background()) })
+	return func() int { return int(n.Load()) }
 }
