@@ -47,6 +47,9 @@ func (p *Prober) check(ctx context.Context, j *jobs.Job) error {
 		return nil // deleted: its checks end here
 	}
 	r := p.get(ctx, integ)
+	if ctx.Err() != nil {
+		return ctx.Err() // stopping: the check did not fail, it was cut short
+	}
 	p.Metrics.probeChecked(r.OK)
 	failing, err := p.Intake.RecordProbe(ctx, integ, r)
 	if err != nil {
