@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/fireline-dev/fireline"
 )
@@ -56,15 +55,11 @@ func (h *handler) formCreateIntegration(w http.ResponseWriter, r *http.Request) 
 				Fields: []fireline.FieldError{{Field: "interval", Message: "must be a duration such as 30s, 5m or 1h"}}})
 			return
 		}
-		switch in.Type {
-		case fireline.IntegrationHeartbeat:
-			in.HeartbeatInterval = iv
-		case fireline.IntegrationProbe:
+		if in.Type == fireline.IntegrationProbe {
 			in.ProbeInterval = iv
+		} else {
+			in.HeartbeatInterval = iv // refused by validation unless a heartbeat
 		}
-	}
-	if in.Type != fireline.IntegrationProbe {
-		in.ProbeURL = "" // the field is only for probes; other types ignore it
 	}
 	ci, err := h.cfg.Integrations.CreateIntegration(r.Context(), in)
 	if err != nil {
@@ -78,7 +73,7 @@ func (h *handler) formCreateIntegration(w http.ResponseWriter, r *http.Request) 
 // the default grace period.
 func (h *handler) formRotateIntegration(w http.ResponseWriter, r *http.Request) {
 	r.ParseForm()
-	ci, err := h.cfg.Integrations.RotateIntegrationKey(r.Context(), r.PathValue("id"), time.Duration(0))
+	ci, err := h.cfg.Integrations.RotateIntegrationKey(r.Context(), r.PathValue("id"), 0)
 	if err != nil {
 		h.showIntegrations(w, r, statusFor(err), newFormError("integration-"+r.PathValue("id"), err, r), integrationsData{})
 		return

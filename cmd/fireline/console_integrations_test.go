@@ -1,7 +1,9 @@
 package main
 
 import (
+	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -68,6 +70,13 @@ func TestConsoleIntegrations(t *testing.T) {
 	b.until(`location.pathname === "/admin/integrations" && !document.querySelector("#integration-` + id + `")`)
 	if code, _, _ := s.request(t, "POST", "/integrations/alertmanager", key, body); code != http.StatusUnauthorized {
 		t.Fatalf("a deleted integration's key: %d, want 401", code)
+	}
+	// A field the type does not take is refused, not dropped.
+	admin := s.session(t, "admin", "casey")
+	r := s.console(t, "POST", "/admin/integrations", admin, url.Values{"type": {"alertmanager"}, "service": {"api-gateway"}, "url": {"https://x.example/health"}})
+	page, _ := io.ReadAll(r.Body)
+	if r.StatusCode != http.StatusBadRequest || !strings.Contains(string(page), "only probe integrations take a URL") {
+		t.Errorf("an Alertmanager integration with a health URL: %d", r.StatusCode)
 	}
 	viewer := s.session(t, "viewer", "jordan")
 	if resp := s.console(t, "GET", "/admin/integrations", viewer, nil); resp.StatusCode != http.StatusForbidden {
