@@ -91,6 +91,7 @@ const (
 	ActResolve        ActionKind = "resolve"
 	ActReopen         ActionKind = "reopen"
 	ActAddMember      ActionKind = "add_member"
+	ActPage           ActionKind = "page"
 )
 
 // Action is one thing done to an incident. Kind decides which other fields
@@ -106,6 +107,9 @@ type Action struct {
 	Text     string       `json:"text,omitempty"`
 	To       string       `json:"to,omitempty"`
 	Update   UpdatedData  `json:"update,omitempty"`
+	// Step is the walk step a page action sends again (0 is the primary
+	// on-call, as the timeline's escalation steps number them).
+	Step *int `json:"step,omitempty"`
 }
 
 // Do validates the action against the incident's state and the policy,
@@ -149,13 +153,15 @@ func (inc *Incident) decide(p *Policy, a Action) ([]Change, error) {
 	case ActUpdate:
 		return inc.update(p, a.Update)
 	case ActEscalate:
-		return inc.escalate(a.To, a.Text)
+		return inc.escalate(p, a.To, a.Text)
 	case ActResolve:
 		return inc.resolve(a.Text)
 	case ActReopen:
 		return inc.reopen(a.Reason)
 	case ActAddMember:
 		return inc.addMemberAction(p, a.Person)
+	case ActPage:
+		return inc.page(p, a.Person, a.Step)
 	}
 	return nil, Errorf(EInvalid, "unknown action %q", a.Kind)
 }
@@ -314,17 +320,58 @@ func (inc *Incident) update(p *Policy, u UpdatedData) ([]Change, error) {
 	return []Change{{EventUpdated, d}}, nil
 }
 
-func (inc *Incident) escalate(to, note string) ([]Change, error) {
+// escalate pages a person of the directory or a chain step (CHAIN:N); the
+// engine runs the step, which meets the escalate-by clock if it reaches
+// the severity's required level.
+func (inc *Incident) escalate(p *Policy, to, note string) ([]Change, error) {
 	var fe []FieldError
 	fe = checkText(fe, "to", strings.TrimSpace(to), 1, MaxReason)
 	fe = checkText(fe, "text", note, 0, MaxText)
 	if len(fe) > 0 {
 		return nil, &Error{Code: EInvalid, Message: "invalid escalation", Fields: fe}
 	}
+	if _, err := p.EscalationTarget(inc.Severity, to, time.Time{}); err != nil {
+		return nil, err
+	}
 	if !inc.Status.Open() {
 		return nil, Errorf(EConflict, "%s is %s; only open incidents are escalated", inc.ID, inc.Status)
 	}
-	return []Change{{EventEscalated, &EscalatedData{To: strings.TrimSpace(to), Note: note}}}, nil
+	d := &EscalatedData{To: strings.TrimSpace(to), Note: note}
+	if _, ok := p.Person(d.To); ok {
+		d.Person = d.To
+	} else {
+		id, n, _ := strings.Cut(d.To, ":")
+		d.Chain, d.Step = id, atoiOr(n, 0)
+	}
+	return []Change{{EventEscalated, d}}, nil
+}
+
+// page asks for a page to be sent again: to a person, to a step of the
+// current walk, or (neither given) to the primary on-call.
+func (inc *Incident) page(p *Policy, person string, step *int) ([]Change, error) {
+	var fe []FieldError
+	if person != "" && step != nil {
+		fe = append(fe, FieldError{"person", "give a person or a step, not both"})
+	} else if _, ok := p.Person(person); person != "" && !ok {
+		fe = append(fe, FieldError{"person", "no person " + quote(person) + " in the policy's directory"})
+	}
+	if n := len(p.PlanWalk(inc, inc.SeveritySetAt).Steps); step != nil && (*step < 0 || *step >= n) {
+		fe = append(fe, FieldError{"step", "want a step of the walk, 0 (the primary on-call) to " + strconv.Itoa(n-1)})
+	}
+	if len(fe) > 0 {
+		return nil, &Error{Code: EInvalid, Message: "invalid page", Fields: fe}
+	}
+	if !inc.Status.Open() {
+		return nil, Errorf(EConflict, "%s is %s; only open incidents are paged", inc.ID, inc.Status)
+	}
+	return []Change{{EventPageRequested, &PageRequestedData{Person: person, Step: step}}}, nil
+}
+
+func atoiOr(s string, def int) int {
+	if n, err := strconv.Atoi(s); err == nil {
+		return n
+	}
+	return def
 }
 
 func (inc *Incident) resolve(summary string) ([]Change, error) {

@@ -146,7 +146,9 @@ func TestChangeSeverity(t *testing.T) {
 			if inc.Severity != P1 || !inc.SeveritySetAt.Equal(at) || !inc.DeclaredAt.Equal(declaredAt) {
 				t.Errorf("severity %s set at %s, declared %s", inc.Severity, inc.SeveritySetAt, inc.DeclaredAt)
 			}
-			if !inc.RespondBy.Equal(at) || inc.EscalateBy == nil || !inc.EscalateBy.Equal(at) || !inc.ResolveBy.Equal(at.Add(4*time.Hour)) {
+			// Immediate response and escalation: met within the 5-minute window.
+			window := at.Add(DefaultImmediateWindow)
+			if !inc.RespondBy.Equal(window) || inc.EscalateBy == nil || !inc.EscalateBy.Equal(window) || !inc.ResolveBy.Equal(at.Add(4*time.Hour)) {
 				t.Errorf("clocks %s %v %s", inc.RespondBy, inc.EscalateBy, inc.ResolveBy)
 			}
 		}},
@@ -394,22 +396,33 @@ func TestUpdate(t *testing.T) {
 
 func TestEscalateResolveReopenAddMember(t *testing.T) {
 	runLifecycle(t, []lifecycleCase{
-		{name: "escalate", act: Action{Kind: ActEscalate, To: " engineering leads ", Text: "no progress"}, check: func(t *testing.T, inc *Incident, changes []Change, at time.Time) {
-			if d := changes[0].Data.(*EscalatedData); *d != (EscalatedData{To: "engineering leads", Note: "no progress"}) {
+		{name: "escalate to a person", act: Action{Kind: ActEscalate, To: " erin ", Text: "no progress"}, check: func(t *testing.T, inc *Incident, changes []Change, at time.Time) {
+			if d := changes[0].Data.(*EscalatedData); *d != (EscalatedData{To: "erin", Note: "no progress", Person: "erin"}) {
 				t.Errorf("data %+v", d)
 			}
-			if inc.EscalatedAt == nil || !inc.EscalatedAt.Equal(at) {
+			// The page that follows meets the clock, not the request.
+			if inc.EscalatedAt != nil {
 				t.Errorf("escalated at %v", inc.EscalatedAt)
 			}
 		}},
-		{name: "escalate again keeps the first escalation", setup: []Action{{Kind: ActEscalate, To: "leads"}}, act: Action{Kind: ActEscalate, To: "director"},
-			check: func(t *testing.T, inc *Incident, changes []Change, at time.Time) {
-				if inc.EscalatedAt == nil || !inc.EscalatedAt.Equal(declaredAt.Add(time.Minute)) {
-					t.Errorf("escalated at %v", inc.EscalatedAt)
-				}
-			}},
+		{name: "escalate to a text that names nobody", act: Action{Kind: ActEscalate, To: "engineering leads"}, code: EInvalid, fields: []string{"to"}},
+		{name: "escalate to an unknown chain step", act: Action{Kind: ActEscalate, To: "technical:9"}, code: EInvalid, fields: []string{"to"}},
 		{name: "escalate needs a target", act: Action{Kind: ActEscalate, To: " "}, code: EInvalid, fields: []string{"to"}},
-		{name: "escalate a resolved incident", setup: []Action{resolve}, act: Action{Kind: ActEscalate, To: "leads"}, code: EConflict},
+		{name: "escalate a resolved incident", setup: []Action{resolve}, act: Action{Kind: ActEscalate, To: "erin"}, code: EConflict},
+		{name: "page the primary again", act: Action{Kind: ActPage}, check: func(t *testing.T, inc *Incident, changes []Change, at time.Time) {
+			if d := changes[0].Data.(*PageRequestedData); changes[0].Type != EventPageRequested || d.Person != "" || d.Step != nil {
+				t.Errorf("changes %+v", changes)
+			}
+		}},
+		{name: "page a step", act: Action{Kind: ActPage, Step: ptr(1)}, check: func(t *testing.T, inc *Incident, changes []Change, at time.Time) {
+			if d := changes[0].Data.(*PageRequestedData); d.Step == nil || *d.Step != 1 {
+				t.Errorf("data %+v", d)
+			}
+		}},
+		{name: "page a step the walk does not have", act: Action{Kind: ActPage, Step: ptr(40)}, code: EInvalid, fields: []string{"step"}},
+		{name: "page an unknown person", act: Action{Kind: ActPage, Person: "zed"}, code: EInvalid, fields: []string{"person"}},
+		{name: "page a person and a step", act: Action{Kind: ActPage, Person: "erin", Step: ptr(0)}, code: EInvalid, fields: []string{"person"}},
+		{name: "page a resolved incident", setup: []Action{resolve}, act: Action{Kind: ActPage, Person: "erin"}, code: EConflict},
 		{name: "resolve from detection", act: Action{Kind: ActResolve, Text: " rolled back "}, check: func(t *testing.T, inc *Incident, changes []Change, at time.Time) {
 			if d := changes[0].Data.(*ResolvedData); d.Summary != "rolled back" {
 				t.Errorf("data %+v", d)
@@ -464,9 +477,17 @@ func TestBreachesAt(t *testing.T) {
 	type step struct {
 		a  Action
 		at time.Time
+		// paged, when set, is recorded instead of a: a walk step as the
+		// engine records it.
+		paged *EscalationStepData
 	}
 	at := func(min int) time.Time { return declaredAt.Add(time.Duration(min) * time.Minute) }
-	esc := Action{Kind: ActEscalate, To: "leads"}
+	// An escalation is met by the step that pages the required level, not
+	// by a person's escalate action (which the engine then pages).
+	reached := &EscalationStepData{Step: 3, Name: "lead", Recipients: []Recipient{{Person: "bob"}}, Escalates: true}
+	below := &EscalationStepData{Step: 2, Name: "on-call", Recipients: []Recipient{{Person: "carol"}}}
+	nobody := &EscalationStepData{Step: 3, Name: "lead", Escalates: true, Skipped: "the step resolved to no one"}
+	esc := Action{Kind: ActEscalate, To: "bob"}
 	// P2 declared Wednesday 10:00: respond by 11:00, escalate by 12:00,
 	// resolve by 18:00.
 	tests := []struct {
@@ -479,27 +500,39 @@ func TestBreachesAt(t *testing.T) {
 		{"fresh", P2, nil, at(30), Breaches{}},
 		{"exactly at respond-by", P2, nil, at(60), Breaches{}},
 		{"respond missed", P2, nil, at(61), Breaches{Respond: true}},
-		{"acknowledged in time", P2, []step{{ack, at(59)}}, at(90), Breaches{}},
-		{"acknowledged at the deadline", P2, []step{{ack, at(60)}}, at(90), Breaches{}},
-		{"acknowledged late", P2, []step{{ack, at(61)}}, at(90), Breaches{Respond: true}},
-		{"escalate missed", P2, []step{{ack, at(1)}}, at(121), Breaches{Escalate: true}},
-		{"escalated in time", P2, []step{{ack, at(1)}, {esc, at(100)}}, at(200), Breaches{}},
-		{"escalated late", P2, []step{{ack, at(1)}, {esc, at(130)}}, at(200), Breaches{Escalate: true}},
-		{"escalated in time then again late", P2, []step{{ack, at(1)}, {esc, at(100)}, {esc, at(130)}}, at(200), Breaches{}},
-		{"resolved before escalate-by", P2, []step{{ack, at(1)}, {resolve, at(100)}}, at(600), Breaches{}},
-		{"resolved after escalate-by", P2, []step{{ack, at(1)}, {resolve, at(200)}}, at(600), Breaches{Escalate: true}},
-		{"resolve missed", P2, []step{{ack, at(1)}, {esc, at(2)}}, at(481), Breaches{Resolve: true}},
-		{"resolved late", P2, []step{{ack, at(1)}, {esc, at(2)}, {resolve, at(500)}}, at(600), Breaches{Resolve: true}},
-		{"reopened, unresolved past resolve-by", P2, []step{{ack, at(1)}, {esc, at(2)}, {resolve, at(100)}, {reopen, at(300)}}, at(481), Breaches{Resolve: true}},
-		{"P1 acknowledged one second late", P1, []step{{ack, declaredAt.Add(time.Second)}}, at(1), Breaches{Respond: true, Escalate: true}},
+		{"acknowledged in time", P2, []step{{ack, at(59), nil}}, at(90), Breaches{}},
+		{"acknowledged at the deadline", P2, []step{{ack, at(60), nil}}, at(90), Breaches{}},
+		{"acknowledged late", P2, []step{{ack, at(61), nil}}, at(90), Breaches{Respond: true}},
+		{"escalate missed", P2, []step{{ack, at(1), nil}}, at(121), Breaches{Escalate: true}},
+		{"escalated in time", P2, []step{{ack, at(1), nil}, {esc, at(100), nil}, {at: at(100), paged: reached}}, at(200), Breaches{}},
+		{"escalation asked for but not paged", P2, []step{{ack, at(1), nil}, {esc, at(100), nil}}, at(200), Breaches{Escalate: true}},
+		{"paged below the required level", P2, []step{{ack, at(1), nil}, {at: at(100), paged: below}}, at(200), Breaches{Escalate: true}},
+		{"the required level resolved to no one", P2, []step{{ack, at(1), nil}, {at: at(100), paged: nobody}}, at(200), Breaches{Escalate: true}},
+		{"escalated within the tolerance", P2, []step{{at: at(120).Add(ClockTolerance), paged: reached}}, at(200), Breaches{Respond: true}},
+		{"escalated late", P2, []step{{ack, at(1), nil}, {at: at(130), paged: reached}}, at(200), Breaches{Escalate: true}},
+		{"escalated in time then again late", P2, []step{{ack, at(1), nil}, {at: at(100), paged: reached}, {at: at(130), paged: reached}}, at(200), Breaches{}},
+		{"resolved before escalate-by", P2, []step{{ack, at(1), nil}, {resolve, at(100), nil}}, at(600), Breaches{}},
+		{"resolved after escalate-by", P2, []step{{ack, at(1), nil}, {resolve, at(200), nil}}, at(600), Breaches{Escalate: true}},
+		{"resolve missed", P2, []step{{ack, at(1), nil}, {at: at(2), paged: reached}}, at(481), Breaches{Resolve: true}},
+		{"resolved late", P2, []step{{ack, at(1), nil}, {at: at(2), paged: reached}, {resolve, at(500), nil}}, at(600), Breaches{Resolve: true}},
+		{"reopened, unresolved past resolve-by", P2, []step{{ack, at(1), nil}, {at: at(2), paged: reached}, {resolve, at(100), nil}, {reopen, at(300), nil}}, at(481), Breaches{Resolve: true}},
+		// "Immediate" is met within the immediate window (5 minutes).
+		{"P1 acknowledged within the immediate window", P1, []step{{ack, at(4), nil}, {at: declaredAt, paged: reached}}, at(10), Breaches{}},
+		{"P1 acknowledged after the immediate window", P1, []step{{ack, at(5).Add(2 * time.Second), nil}, {at: declaredAt, paged: reached}}, at(10), Breaches{Respond: true}},
+		{"P1 unacknowledged past the window", P1, []step{{at: declaredAt, paged: reached}}, at(5).Add(2 * time.Second), Breaches{Respond: true}},
+		{"P1 never escalated", P1, []step{{ack, at(1), nil}}, at(6), Breaches{Escalate: true}},
 		{"P4 never breaches escalation", P4, nil, at(7*24*60 + 1), Breaches{Respond: true, Resolve: true}},
-		{"severity raised: clocks restart", P4, []step{{sevTo(P2, "worse"), at(120)}}, at(170), Breaches{}},
-		{"severity raised: new respond-by missed", P4, []step{{sevTo(P2, "worse"), at(120)}}, at(181), Breaches{Respond: true}},
+		{"severity raised: clocks restart", P4, []step{{sevTo(P2, "worse"), at(120), nil}}, at(170), Breaches{}},
+		{"severity raised: new respond-by missed", P4, []step{{sevTo(P2, "worse"), at(120), nil}}, at(181), Breaches{Respond: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tl := declare(t, p, tt.sev, declaredAt)
 			for _, s := range tt.steps {
+				if s.paged != nil {
+					tl.recordPaging(Change{Type: EventEscalationStep, Data: s.paged}, s.at)
+					continue
+				}
 				tl.must(s.a, s.at)
 			}
 			if got := tl.inc.BreachesAt(tt.now); got != tt.want {

@@ -122,30 +122,3 @@ func (d Deadline) From(start time.Time, cal Calendar) (time.Time, bool) {
 		return time.Time{}, false
 	}
 }
-
-// Clocks are an incident's deadlines.
-type Clocks struct {
-	// RespondBy is when a first response (acknowledgement) is due.
-	RespondBy time.Time `json:"respond_by"`
-	// EscalateBy is when escalation is due; nil for regular channels only.
-	EscalateBy *time.Time `json:"escalate_by"`
-	// ResolveBy is the resolution target.
-	ResolveBy time.Time `json:"resolve_by"`
-}
-
-// Clocks computes the deadlines of this severity for a clock started at
-// start. The response target is chosen by whether start falls inside
-// business hours.
-func (sp *SeverityPolicy) Clocks(cal Calendar, start time.Time) Clocks {
-	target := sp.Respond.OutsideBusinessHours
-	if cal.InBusinessHours(start) {
-		target = sp.Respond.BusinessHours
-	}
-	var c Clocks
-	c.RespondBy, _ = target.From(start, cal)
-	c.ResolveBy, _ = sp.Resolve.From(start, cal)
-	if t, ok := sp.Escalation.Within.From(start, cal); ok {
-		c.EscalateBy = &t
-	}
-	return c
-}

@@ -34,6 +34,10 @@ const (
 	EventEscalationStep  EventType = "escalation_step" // data in paging.go
 	EventPageSent        EventType = "page_sent"
 	EventPageFailed      EventType = "page_failed"
+	EventUnanswered      EventType = "unanswered" // data in paging.go
+	EventPageRequested   EventType = "page_requested"
+	EventClockAtRisk     EventType = "clock_at_risk"
+	EventClockBreached   EventType = "clock_breached"
 )
 
 // Event is one entry of an incident's timeline. Events are never updated or
@@ -133,9 +137,16 @@ type (
 		ETA         *time.Time `json:"eta,omitempty"`
 		ClearETA    bool       `json:"clear_eta,omitempty"`
 	}
+	// EscalatedData records a person escalating to a person of the
+	// directory or a chain step (the step that pages them follows).
+	// Events recorded before escalation paged anyone have only To and
+	// Note; they set EscalatedAt themselves.
 	EscalatedData struct {
-		To   string `json:"to"`
-		Note string `json:"note,omitempty"`
+		To     string `json:"to"`
+		Note   string `json:"note,omitempty"`
+		Person string `json:"person,omitempty"`
+		Chain  string `json:"chain,omitempty"`
+		Step   int    `json:"step,omitempty"`
 	}
 	ResolvedData struct {
 		Summary string `json:"summary,omitempty"`
@@ -198,6 +209,12 @@ func newEventData(t EventType) (any, bool) {
 		return &EscalationStepData{}, true
 	case EventPageSent, EventPageFailed:
 		return &PageAttemptData{}, true
+	case EventUnanswered:
+		return &UnansweredData{}, true
+	case EventPageRequested:
+		return &PageRequestedData{}, true
+	case EventClockAtRisk, EventClockBreached:
+		return &ClockData{}, true
 	}
 	return nil, false
 }
@@ -221,8 +238,10 @@ func (inc *Incident) apply(at time.Time, c Change) {
 	case *AcknowledgedData:
 		inc.AcknowledgedAt = &at
 		inc.Status = StatusAcknowledged
+		inc.UnansweredAt = nil
 	case *SeverityChangedData:
 		inc.Severity, inc.SeveritySetAt = d.To, at
+		inc.UnansweredAt = nil // a new walk starts
 	case *RoleAssignedData:
 		if d.Replaces != "" {
 			inc.removeRole(d.Role, d.Replaces)
@@ -241,12 +260,16 @@ func (inc *Incident) apply(at time.Time, c Change) {
 	case *UpdatedData:
 		inc.applyUpdate(d)
 	case *EscalatedData:
-		// The first escalation is the one that meets the escalate-by clock.
-		if inc.EscalatedAt == nil {
+		// An escalation recorded before escalating paged anyone met the
+		// escalate-by clock by itself (the first one counts); now the
+		// step that pages its target does, if it reaches the required
+		// level.
+		if d.Person == "" && d.Chain == "" && inc.EscalatedAt == nil {
 			inc.EscalatedAt = &at
 		}
 	case *ResolvedData:
 		inc.Status, inc.ResolvedAt = StatusResolved, &at
+		inc.UnansweredAt = nil
 		if stageIndex(inc.Stage) < stageIndex(StageResolution) {
 			inc.Stage = StageResolution
 		}
@@ -256,6 +279,7 @@ func (inc *Incident) apply(at time.Time, c Change) {
 			inc.Status = StatusAcknowledged
 		}
 		inc.Stage = StageInvestigation
+		inc.UnansweredAt = nil // a new walk starts
 	case *MemberAddedData:
 		inc.addMember(d.Person)
 	case *AlertAttachedData, *AlertResolvedData, *ChangeEventData:
@@ -264,11 +288,13 @@ func (inc *Incident) apply(at time.Time, c Change) {
 		// A step of the escalation audience that paged someone is the
 		// escalation the escalate-by clock asks for (the first one counts,
 		// as with a person's escalation).
-		if d.Escalation && len(d.Recipients) > 0 && inc.EscalatedAt == nil {
+		if (d.Escalates || d.Escalation) && len(d.Recipients) > 0 && inc.EscalatedAt == nil {
 			inc.EscalatedAt = &at
 		}
-	case *PageAttemptData:
-		// Recorded for the timeline; it changes no state.
+	case *UnansweredData:
+		inc.UnansweredAt = &at
+	case *PageAttemptData, *PageRequestedData, *ClockData:
+		// Recorded for the timeline; they change no state.
 	}
 }
 
@@ -416,6 +442,7 @@ func diffIncidentState(got, want *Incident) string {
 		{"severity_set_at", got.SeveritySetAt, want.SeveritySetAt},
 		{"acknowledged_at", got.AcknowledgedAt, want.AcknowledgedAt}, {"escalated_at", got.EscalatedAt, want.EscalatedAt},
 		{"resolved_at", got.ResolvedAt, want.ResolvedAt}, {"closed_at", got.ClosedAt, want.ClosedAt},
+		{"unanswered_at", got.UnansweredAt, want.UnansweredAt},
 		{"policy_version", got.PolicyVersion, want.PolicyVersion},
 	}
 	for _, f := range fields {

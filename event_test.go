@@ -28,7 +28,7 @@ func fullTimeline(t *testing.T) *timeline {
 		sevTo(P1, "customer data exposed"),
 		{Kind: ActUpdate, Update: UpdatedData{Title: ptr("Gateway down"), Impact: ptr("all users"), Services: []string{"api-gateway", "web-console"}, ETA: &eta}},
 		toStage(StageInvestigation),
-		{Kind: ActEscalate, To: "management", Text: "P1"},
+		{Kind: ActEscalate, To: "erin", Text: "P1"},
 		{Kind: ActAddNote, NoteKind: NoteDecision, Text: "roll back"},
 		toStage(StageMitigation),
 		{Kind: ActAddNote, NoteKind: NoteMitigation, Text: "rolled back"},
@@ -43,6 +43,10 @@ func fullTimeline(t *testing.T) *timeline {
 	}
 	for i, a := range steps {
 		tl.must(a, at(i+1))
+		if a.Kind == ActEscalate { // the engine pages the target
+			tl.recordPaging(Change{Type: EventEscalationStep, Data: &EscalationStepData{Step: 9, Name: "escalated to Erin",
+				Recipients: []Recipient{{Person: a.To}}, Escalates: true, By: "bob"}}, at(i+1))
+		}
 	}
 	return tl
 }
@@ -54,7 +58,7 @@ func TestReplayReproducesDo(t *testing.T) {
 	if inc.Status != StatusClosed || inc.Stage != StageClosed || inc.Severity != P1 || inc.Title != "Gateway down" || len(inc.Services) != 0 || inc.ETA != nil {
 		t.Errorf("final state: %s", incidentJSON(t, inc))
 	}
-	if inc.EventCount != int64(len(tl.events)) || inc.EventCount != 24 {
+	if inc.EventCount != int64(len(tl.events)) || inc.EventCount != 25 {
 		t.Errorf("event count %d, events %d", inc.EventCount, len(tl.events))
 	}
 	for i, e := range tl.events {

@@ -133,6 +133,9 @@ type Incident struct {
 	ResolvedAt     *time.Time `json:"resolved_at"`
 	ClosedAt       *time.Time `json:"closed_at"`
 	UpdatedAt      time.Time  `json:"updated_at"`
+	// UnansweredAt is when the paging walk, its repeats done, ended with
+	// nobody acknowledging; nil once someone does, or a new walk starts.
+	UnansweredAt *time.Time `json:"unanswered_at"`
 
 	RespondBy  time.Time  `json:"respond_by"`
 	EscalateBy *time.Time `json:"escalate_by"`
@@ -172,9 +175,11 @@ type Breaches struct {
 // BreachesAt reports which clocks are breached at now: respond when the
 // acknowledgement came (or is still missing) after respond-by; escalate when
 // escalate-by passed with no escalation while unresolved; resolve when the
-// incident was (or still is not) resolved after resolve-by.
+// incident was (or still is not) resolved after resolve-by. Each allows
+// ClockTolerance.
 func (inc *Incident) BreachesAt(now time.Time) Breaches {
 	late := func(done *time.Time, due time.Time) bool {
+		due = due.Add(ClockTolerance)
 		if done != nil {
 			return done.After(due)
 		}
@@ -230,3 +235,7 @@ func (inc *Incident) addMember(person string) bool {
 func (inc *Incident) String() string {
 	return fmt.Sprintf("%s [%s] %s", inc.ID, inc.Severity, inc.Title)
 }
+
+// RoleHolder returns who holds a role on the incident (the first, for a
+// role several hold), or "".
+func (inc *Incident) RoleHolder(role IncidentRole) string { return inc.holder(role) }

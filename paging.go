@@ -87,101 +87,6 @@ type Targets struct {
 	Contacts []string `json:"contacts,omitempty"`
 }
 
-// WalkStep is one planned step of an incident's paging walk.
-type WalkStep struct {
-	// Index orders the steps of a walk: 0 pages the primary on-call, 1 the
-	// secondary, then the chains' steps.
-	Index int       `json:"index"`
-	Name  string    `json:"name"`
-	At    time.Time `json:"at"`
-	// Immediate steps are due the moment the walk starts: they tell the
-	// severity's audience and run even when the incident is acknowledged.
-	// Later steps escalate for want of an acknowledgement and are skipped
-	// once it comes.
-	Immediate bool `json:"immediate"`
-	// Escalation marks the steps that reach the severity's escalation
-	// audience (its chain's steps, contacts and notify chains), as opposed
-	// to the primary and secondary on-call: one that pages someone meets
-	// the escalate-by clock (docs/adr/0023-escalation-on-the-timeline.md).
-	Escalation bool    `json:"escalation,omitempty"`
-	Targets    Targets `json:"targets"`
-}
-
-// PlanWalk plans the paging walk for an incident whose severity clock
-// (re)started at start: page the primary on-call of its service's schedule
-// at once; without an acknowledgement by respond-by (or escalate-by, if
-// sooner) page the secondary; then walk the severity's chain step by step,
-// each step after its delay, reaching through_step no later than
-// escalate-by; the severity's contacts and notify_chains are told when the
-// chain's last step is. Severities paged in business hours only move every
-// step into them. See docs/adr/0021-escalation-walk.md.
-func (p *Policy) PlanWalk(inc *Incident, start time.Time) []WalkStep {
-	sp, ok := p.Severity(inc.Severity)
-	if !ok {
-		return nil
-	}
-	clocks := sp.Clocks(p.Calendar, start)
-	shift := func(t time.Time) time.Time {
-		// A page due at closing time (a next_business_day deadline) still
-		// goes that day.
-		if sp.Paging == PageBusinessHours && !p.Calendar.InBusinessHours(t.Add(-time.Microsecond)) {
-			return p.Calendar.NextBusinessOpen(t)
-		}
-		return t
-	}
-	begin := shift(start)
-	if !begin.Equal(start) {
-		// A deferred walk's escalation clock starts when business hours
-		// open; respond-by stays the incident's own.
-		clocks.EscalateBy = sp.Clocks(p.Calendar, begin).EscalateBy
-	}
-	second := clocks.RespondBy
-	if clocks.EscalateBy != nil && clocks.EscalateBy.Before(second) {
-		second = *clocks.EscalateBy
-	}
-	second = shift(maxTime(begin, second))
-	steps := []WalkStep{
-		{Index: 0, Name: "primary on-call", At: begin, Targets: Targets{OnCall: []string{string(OnCallPrimary)}}},
-		{Index: 1, Name: "secondary on-call", At: second, Targets: Targets{OnCall: []string{string(OnCallSecondary)}}},
-	}
-	last := second
-	if ch, ok := p.Chain(sp.Escalation.Chain); ok && clocks.EscalateBy != nil {
-		limit := shift(maxTime(second, *clocks.EscalateBy))
-		at := second
-		for i, st := range ch.Steps {
-			if i >= sp.Escalation.ThroughStep {
-				break
-			}
-			at = at.Add(st.Delay.After)
-			due := shift(minTime(at, limit))
-			last = due
-			steps = append(steps, WalkStep{Index: len(steps), At: due, Escalation: true,
-				Name:    fmt.Sprintf("%s step %d: %s", ch.Name, i+1, st.Title),
-				Targets: Targets{People: st.People, OnCall: st.OnCall, Titles: st.Titles, Contacts: st.Contacts}})
-		}
-	}
-	if len(sp.Escalation.Contacts) > 0 {
-		steps = append(steps, WalkStep{Index: len(steps), At: last, Escalation: true, Name: "contacts: " + strings.Join(sp.Escalation.Contacts, ", "),
-			Targets: Targets{Contacts: sp.Escalation.Contacts}})
-	}
-	for _, id := range sp.Escalation.NotifyChains {
-		ch, ok := p.Chain(id)
-		if !ok {
-			continue
-		}
-		for i, st := range ch.Steps {
-			steps = append(steps, WalkStep{Index: len(steps), At: last, Escalation: true,
-				Name:    fmt.Sprintf("%s step %d: %s", ch.Name, i+1, st.Title),
-				Targets: Targets{People: st.People, OnCall: st.OnCall, Titles: st.Titles, Contacts: st.Contacts}})
-		}
-	}
-	for i := range steps {
-		steps[i].At = steps[i].At.UTC()
-		steps[i].Immediate = steps[i].At.Equal(start.UTC())
-	}
-	return steps
-}
-
 // Resolve turns targets into recipients at t: on-call references are read
 // from the incident's schedule (or the one named) with overrides applied;
 // titles become the people who hold them. Duplicates are dropped.
@@ -230,20 +135,6 @@ func (p *Policy) ValidOnCallRef(ref string) bool {
 	return role == string(OnCallPrimary) || role == string(OnCallSecondary)
 }
 
-func maxTime(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
-}
-
-func minTime(a, b time.Time) time.Time {
-	if b.Before(a) {
-		return b
-	}
-	return a
-}
-
 // PageEpoch is what starts (or restarts) an incident's paging walk: its
 // declaration, a severity change or a reopening, identified by the event's
 // sequence number.
@@ -280,9 +171,23 @@ type (
 		Recipients []Recipient `json:"recipients"`
 		// Skipped says why the step paged no one, if it did not.
 		Skipped string `json:"skipped,omitempty"`
-		// Escalation says the step reaches the severity's escalation
-		// audience; one that paged someone sets the incident's EscalatedAt.
+		// Escalates says the step reaches the severity's required
+		// escalation level; one that paged someone sets the incident's
+		// EscalatedAt.
+		Escalates bool `json:"escalates,omitempty"`
+		// Escalation is how steps recorded before the required level was
+		// told apart said the same of every step of the escalation
+		// audience; kept so that their timelines replay as they were.
 		Escalation bool `json:"escalation,omitempty"`
+		// Repeat is the repeat round of a step paging again for want of an
+		// acknowledgement.
+		Repeat int `json:"repeat,omitempty"`
+		// Notify says the recipients were told (the incident was already
+		// acknowledged), not woken.
+		Notify bool `json:"notify,omitempty"`
+		// By is who asked for the step (an escalation or a re-sent page),
+		// empty for the walk's own steps.
+		By string `json:"by,omitempty"`
 	}
 	// PageAttemptData records one delivery attempt, successful or not.
 	PageAttemptData struct {
@@ -291,24 +196,49 @@ type (
 		Method    ContactMethodType `json:"method"`
 		Attempt   int               `json:"attempt"`
 		Error     string            `json:"error,omitempty"`
-		// Final says a failure gave up on this method (falling back to the
-		// next one, or, on the last, giving up on the recipient).
+		// Final says a failure gave up on this method for now (falling
+		// back to the next one, or, on the last, starting over or giving
+		// up on the recipient).
 		Final bool `json:"final,omitempty"`
-		Test  bool `json:"test,omitempty"`
+		// GaveUp says a failure was the last attempt: the page's retry
+		// time ran out (or the recipient has no contact method).
+		GaveUp bool `json:"gave_up,omitempty"`
+		Test   bool `json:"test,omitempty"`
+	}
+	// UnansweredData records that a walk ended, its repeats done, with
+	// nobody acknowledging.
+	UnansweredData struct {
+		Epoch   int64 `json:"epoch"`
+		Repeats int   `json:"repeats"`
+	}
+	// ClockData records a clock becoming at risk or breached.
+	ClockData struct {
+		Clock ClockName `json:"clock"`
+		Due   time.Time `json:"due"`
+	}
+	// PageRequestedData records a person asking for a page to be sent
+	// again: to a person, or a step of the current walk (Step, 0-based as
+	// the timeline's escalation steps), or the primary on-call when
+	// neither.
+	PageRequestedData struct {
+		Person string `json:"person,omitempty"`
+		Step   *int   `json:"step,omitempty"`
 	}
 )
 
-// RecordPaging applies a paging change (an escalation step or a page
-// attempt) to the incident, as its event will be replayed, and reports
-// whether it changed the incident's state: the first escalation step that
-// pages someone sets EscalatedAt, which meets the escalate-by clock.
+// RecordPaging applies a change the engine records (an escalation step, a
+// page attempt, a paged person becoming a member, a clock mark, an
+// unanswered walk) to the incident, as its event will be replayed, and
+// reports whether it changed the incident's state: the first escalation
+// step that pages the required level sets EscalatedAt, which meets the
+// escalate-by clock.
 func (inc *Incident) RecordPaging(c Change, now time.Time) (bool, error) {
 	switch c.Data.(type) {
-	case *EscalationStepData, *PageAttemptData:
+	case *EscalationStepData, *PageAttemptData, *MemberAddedData, *UnansweredData, *ClockData:
 	default:
 		return false, fmt.Errorf("fireline: %s is not a paging change", c.Type)
 	}
-	before := inc.EscalatedAt
+	escalated, unanswered, members := inc.EscalatedAt, inc.UnansweredAt, len(inc.Members)
 	inc.apply(now, c)
-	return before != inc.EscalatedAt, nil
+	return escalated != inc.EscalatedAt || unanswered != inc.UnansweredAt || members != len(inc.Members), nil
 }

@@ -1,9 +1,5 @@
 package fireline
 
-import (
-	"time"
-)
-
 // Policy is an organisation's incident response guide as data. The policy
 // package parses and validates it from YAML; everything else reads it.
 // A Policy is immutable once loaded.
@@ -29,6 +25,13 @@ type Policy struct {
 	Review       GuideReview `yaml:"review" json:"review"`
 	// Alerts classifies and groups incoming alerts (alert_policy.go).
 	Alerts AlertPolicy `yaml:"alerts,omitempty" json:"alerts"`
+	// ClockRules tune how the incident clocks are measured (clocks.go).
+	ClockRules ClockPolicy `yaml:"clocks,omitempty" json:"clocks"`
+	// Delivery bounds how long a page keeps being retried (paging.go).
+	Delivery DeliveryPolicy `yaml:"delivery,omitempty" json:"delivery"`
+	// SourceContacts are team contacts told at once about every incident
+	// from a source, such as the security team about security incidents.
+	SourceContacts []SourceContacts `yaml:"source_contacts,omitempty" json:"source_contacts,omitempty"`
 }
 
 // VersionID names the policy revision an incident ran under: the author's
@@ -60,6 +63,9 @@ type SeverityPolicy struct {
 	// Paging says when pages go out: always (the default) or only in
 	// business hours (paging.go).
 	Paging PagingHours `yaml:"paging,omitempty" json:"paging,omitempty"`
+	// Repeat says what happens when a walk ends and nobody has
+	// acknowledged: repeat it, or stop at once (the zero value).
+	Repeat RepeatRule `yaml:"repeat,omitempty" json:"repeat"`
 }
 
 // ResponseTarget is a response deadline inside and outside business hours.
@@ -84,6 +90,14 @@ type EscalationRule struct {
 	Contacts []string `yaml:"contacts,omitempty" json:"contacts,omitempty"`
 	// NotifyChains are further chains told at once, e.g. the business chain.
 	NotifyChains []string `yaml:"notify_chains,omitempty" json:"notify_chains,omitempty"`
+	// AfterAck says how the escalation audience (the chain from
+	// through_step, the contacts and the notify chains) is told once the
+	// incident is acknowledged: notify (the default), page, or none.
+	AfterAck AfterAck `yaml:"after_ack,omitempty" json:"after_ack,omitempty"`
+	// OnBreach says whether a breach of the escalate or resolve clock
+	// pages the chain's step after through_step (next_step) or nobody
+	// more (none, the default).
+	OnBreach BreachAction `yaml:"on_breach,omitempty" json:"on_breach,omitempty"`
 }
 
 // RoleDefinition is a response role and what its holder does.
@@ -229,15 +243,4 @@ func (p *Policy) Chain(id string) (*EscalationChain, bool) {
 		}
 	}
 	return nil, false
-}
-
-// Clocks computes an incident's deadlines for a severity whose clock
-// started at start. EscalateBy is nil when the severity escalates only
-// through regular channels.
-func (p *Policy) Clocks(level Severity, start time.Time) (Clocks, error) {
-	sp, ok := p.Severity(level)
-	if !ok {
-		return Clocks{}, Errorf(EInvalid, "unknown severity %q", level)
-	}
-	return sp.Clocks(p.Calendar, start), nil
 }

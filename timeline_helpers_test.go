@@ -77,6 +77,15 @@ func (tl *timeline) do(a Action, at time.Time) ([]Change, error) {
 	return changes, nil
 }
 
+// recordPaging applies a paging change as the engine records it.
+func (tl *timeline) recordPaging(c Change, at time.Time) {
+	tl.t.Helper()
+	if _, err := tl.inc.RecordPaging(c, at); err != nil {
+		tl.t.Fatal(err)
+	}
+	tl.record("pager", at, c)
+}
+
 // must runs an action that has to succeed.
 func (tl *timeline) must(a Action, at time.Time) []Change {
 	tl.t.Helper()

@@ -13,7 +13,7 @@ import (
 )
 
 // deliverArgs are a delivery job's arguments: one page to one recipient,
-// on its Method-th contact method.
+// on its Method-th contact method, in its Round-th pass over them.
 type deliverArgs struct {
 	Incident  int64              `json:"incident,omitempty"`
 	Epoch     int64              `json:"epoch,omitempty"`
@@ -22,6 +22,16 @@ type deliverArgs struct {
 	Immediate bool               `json:"immediate,omitempty"`
 	Recipient fireline.Recipient `json:"recipient"`
 	Method    int                `json:"method"`
+	// Inform says the page tells the severity's escalation audience and
+	// goes on once the incident is acknowledged.
+	Inform bool `json:"inform,omitempty"`
+	// Notify says the recipient is told, not woken: the incident is
+	// already acknowledged, or they were given a role.
+	Notify bool `json:"notify,omitempty"`
+	// Until bounds the retries: the walk's next step, or the policy's
+	// retry time when none follows.
+	Until time.Time `json:"until,omitzero"`
+	Round int       `json:"round,omitempty"`
 	// Test pages have no incident; Nonce tells them apart.
 	Test  bool   `json:"test,omitempty"`
 	Nonce string `json:"nonce,omitempty"`
@@ -29,8 +39,8 @@ type deliverArgs struct {
 
 // deliver sends one page and records the attempt on the incident's
 // timeline in the transaction that finishes or reschedules the job. A page
-// whose incident was resolved (or acknowledged, for an escalation) since
-// it was planned is not sent.
+// whose incident was resolved (or acknowledged, for a page asking for
+// that) since it was planned is not sent.
 func (e *Engine) deliver(ctx context.Context, j *jobs.Job) error {
 	var a deliverArgs
 	if err := j.Decode(&a); err != nil {
@@ -50,7 +60,7 @@ func (e *Engine) deliver(ctx context.Context, j *jobs.Job) error {
 				return err
 			}
 		}
-		if !inc.Status.Open() || (!a.Immediate && inc.AcknowledgedAt != nil) {
+		if !inc.Status.Open() || (!a.Immediate && !a.Inform && !a.Notify && inc.AcknowledgedAt != nil) {
 			return nil // stale: the runner finishes the job, nothing is sent
 		}
 	}
@@ -85,33 +95,75 @@ func (e *Engine) methods(r fireline.Recipient) []fireline.ContactMethod {
 }
 
 // render writes the page. A restricted incident's title reaches only its
-// members; everyone else gets the id and a link.
+// members (the people paged became members when their step ran); everyone
+// else gets the id and a link. The link opens the console's incident page;
+// the acknowledge link is there while nobody has acknowledged.
 func (e *Engine) render(a deliverArgs, inc *fireline.Incident, m fireline.ContactMethod) *notify.Message {
 	now := e.Now()
 	msg := &notify.Message{Type: notify.TypePage, At: now.UTC(), Step: a.StepName,
-		ID: messageID(a.Incident, a.Epoch, a.Step, a.Recipient.Key(), a.Method, a.Nonce)}
+		ID: e.messageID(a.Incident, a.Epoch, a.Step, a.Recipient.Key(), a.Method, a.Nonce)}
 	if a.Test {
 		msg.Type = notify.TypeTest
 		return msg
+	}
+	if a.Notify {
+		msg.Type = notify.TypeNotify
 	}
 	msg.Incident, msg.Severity, msg.Status = inc.ID, string(inc.Severity), string(inc.Status)
 	msg.Services, msg.Since = inc.Services, inc.DeclaredAt
 	if !inc.Restricted || inc.HasMember(a.Recipient.Person) {
 		msg.Title = inc.Title
 	}
-	msg.URL = e.BaseURL + "/api/v1/incidents/" + inc.ID
-	if a.Recipient.Person != "" && len(e.Links.Key) > 0 {
+	msg.URL = e.BaseURL + "/incidents/" + inc.ID
+	if a.Recipient.Person != "" && len(e.Links.Key) > 0 && inc.AcknowledgedAt == nil {
 		msg.AckExpiry = now.Add(AckLinkTTL).UTC().Truncate(time.Second)
 		msg.AckURL = e.BaseURL + "/ack/" + e.Links.Sign(fireline.LinkAcknowledge, fireline.AckSubject(inc.ID, a.Recipient.Person), msg.AckExpiry)
 	}
 	return msg
 }
 
-// record writes the attempt and decides what comes next: done on success;
-// on failure a retry with backoff (honouring Retry-After), a fallback to
-// the next contact method after AttemptsPerMethod failures or a permanent
-// one, or, on the last method, giving up. An attempt is recorded even when
-// the job was cancelled meanwhile: it happened.
+// retryDecision is what follows a delivery attempt.
+type retryDecision struct {
+	final, gaveUp bool
+	at            time.Time    // when the next attempt runs
+	next          *deliverArgs // the arguments of the next attempt, when they change
+}
+
+// decideRetry decides what follows a failed attempt: the same method
+// again with backoff (honouring Retry-After) while it has attempts left
+// this round; else the next method at once; else, after the last method,
+// a new round over them all after a longer wait, for as long as the page
+// may be retried (until its walk's next step, or the policy's retry
+// time); else give up.
+func (e *Engine) decideRetry(j *jobs.Job, a deliverArgs, sendErr error, noMethod bool) retryDecision {
+	now := e.Now()
+	retryable, after := notify.Retryable(sendErr)
+	perMethod := AttemptsPerMethod
+	if a.Round > 0 {
+		perMethod = 1
+	}
+	methods := len(e.methods(a.Recipient))
+	switch {
+	case noMethod || methods == 0:
+		return retryDecision{final: true, gaveUp: true}
+	case retryable && j.Attempts < perMethod:
+		return retryDecision{at: now.Add(jobs.Backoff(j.Attempts, after))}
+	case a.Method+1 < methods:
+		a.Method++
+		return retryDecision{final: true, at: now, next: &a}
+	}
+	// A round of every method failed: wait 1, 2, 4, then 5 minutes.
+	at := now.Add(jobs.Backoff(a.Round+7, after))
+	if a.Until.IsZero() || at.After(a.Until) {
+		return retryDecision{final: true, gaveUp: true}
+	}
+	a.Method, a.Round = 0, a.Round+1
+	return retryDecision{final: true, at: at, next: &a}
+}
+
+// record writes the attempt and what comes next, in one transaction that
+// finishes or reschedules the job. An attempt is recorded even when the
+// job was cancelled meanwhile: it happened.
 func (e *Engine) record(ctx context.Context, j *jobs.Job, a deliverArgs, inc *fireline.Incident, msg *notify.Message, sendErr error, noMethod bool) error {
 	d := &fireline.PageAttemptData{Recipient: a.Recipient, Attempt: j.Attempts, Test: a.Test}
 	if msg != nil {
@@ -119,25 +171,22 @@ func (e *Engine) record(ctx context.Context, j *jobs.Job, a deliverArgs, inc *fi
 		d.Method = e.methods(a.Recipient)[a.Method].Type
 	}
 	var next func(tx *sqlstore.Tx) error
-	retryable, after := notify.Retryable(sendErr)
-	switch {
-	case sendErr == nil:
+	if sendErr == nil {
 		e.Metrics.delivered(string(d.Method))
 		next = func(tx *sqlstore.Tx) error { return tx.Complete(ctx, j) }
-	case !noMethod && retryable && j.Attempts < AttemptsPerMethod:
-		d.Error = sendErr.Error()
-		at := e.Now().Add(jobs.Backoff(j.Attempts, after))
-		next = func(tx *sqlstore.Tx) error { return tx.Reschedule(ctx, j, at, sendErr.Error(), nil, false) }
-	case !noMethod && a.Method+1 < len(e.methods(a.Recipient)):
-		d.Error, d.Final = sendErr.Error(), true
-		a.Method++
-		at := e.Now() // the next method at once: a Retry-After was the last endpoint's
-		next = func(tx *sqlstore.Tx) error { return tx.Reschedule(ctx, j, at, sendErr.Error(), a, true) }
-	default:
-		d.Error, d.Final = sendErr.Error(), true
-		e.Metrics.failed()
-		e.log().Error("page failed for good", "incident", a.Incident, "recipient", a.Recipient.String(), "err", sendErr)
-		next = func(tx *sqlstore.Tx) error { return tx.Fail(ctx, j, sendErr.Error()) }
+	} else {
+		r := e.decideRetry(j, a, sendErr, noMethod)
+		d.Error, d.Final, d.GaveUp = sendErr.Error(), r.final, r.gaveUp
+		switch {
+		case r.gaveUp:
+			e.Metrics.failed()
+			e.log().Error("page failed for good", "incident", a.Incident, "recipient", a.Recipient.String(), "err", sendErr)
+			next = func(tx *sqlstore.Tx) error { return tx.Fail(ctx, j, sendErr.Error()) }
+		case r.next != nil:
+			next = func(tx *sqlstore.Tx) error { return tx.Reschedule(ctx, j, r.at, sendErr.Error(), *r.next, true) }
+		default:
+			next = func(tx *sqlstore.Tx) error { return tx.Reschedule(ctx, j, r.at, sendErr.Error(), nil, false) }
+		}
 	}
 	typ := fireline.EventPageSent
 	if sendErr != nil {

@@ -316,6 +316,17 @@ func (r *Runner) RunDue(ctx context.Context, now time.Time) (int, error) {
 	}
 }
 
+// NextDue returns when the earliest pending job falls due, and false when
+// none is pending: tests walk a manual clock from one due instant to the
+// next, so that jobs run in the order and at the instants they would.
+func (r *Runner) NextDue(ctx context.Context) (time.Time, bool, error) {
+	due, err := r.earliest(ctx)
+	if err != nil || due == math.MaxInt64 {
+		return time.Time{}, false, err
+	}
+	return time.UnixMicro(due).UTC(), true, nil
+}
+
 // claim leases up to limit due jobs.
 func (r *Runner) claim(ctx context.Context, now time.Time, limit int) ([]*Job, error) {
 	lock := ""

@@ -23,7 +23,7 @@ import (
 // (the webhook-id, the email's Message-ID), so receivers can drop repeats.
 type Message struct {
 	ID   string `json:"id"`
-	Type string `json:"type"` // incident.page or incident.test
+	Type string `json:"type"` // incident.page, incident.notification or incident.test
 	// Incident is the incident's id; Title is empty when the recipient may
 	// not see a restricted incident's details.
 	Incident  string    `json:"incident"`
@@ -49,6 +49,9 @@ func (m *Message) Subject() string {
 	if what == "" {
 		what = "restricted incident (open the link for details)"
 	}
+	if m.Type == TypeNotify {
+		return fmt.Sprintf("[%s] %s (%s): %s", m.Severity, m.Incident, m.Status, what)
+	}
 	return fmt.Sprintf("[%s] %s: %s", m.Severity, m.Incident, what)
 }
 
@@ -65,7 +68,9 @@ func (m *Message) Text() string {
 	if len(m.Services) > 0 {
 		fmt.Fprintf(&b, "Service:  %s\n", strings.Join(m.Services, ", "))
 	}
-	if m.Step != "" {
+	if m.Step != "" && m.Type == TypeNotify {
+		fmt.Fprintf(&b, "Told as:  %s\n", m.Step)
+	} else if m.Step != "" {
 		fmt.Fprintf(&b, "Paged as: %s\n", m.Step)
 	}
 	if m.URL != "" {
@@ -77,10 +82,13 @@ func (m *Message) Text() string {
 	return b.String()
 }
 
-// Message types.
+// Message types: a page wakes its recipient and asks for an
+// acknowledgement; a notification tells them (the incident is already
+// acknowledged, a role was given to them, a clock is at risk).
 const (
-	TypePage = "incident.page"
-	TypeTest = "incident.test"
+	TypePage   = "incident.page"
+	TypeNotify = "incident.notification"
+	TypeTest   = "incident.test"
 )
 
 // Channel delivers a message by one contact method.

@@ -58,3 +58,57 @@ func TestPagingProblems(t *testing.T) {
 		}
 	}
 }
+
+// TestRepeatAndClockProblems: the settings of repeats, acknowledgement
+// scope, breaches, clocks, delivery and source contacts are checked, each
+// problem at its line.
+func TestRepeatAndClockProblems(t *testing.T) {
+	y := string(DefaultYAML())
+	for _, r := range []struct{ old, new string }{
+		{"    repeat: { every: 15m, times: 4, steps: walk }\n", "    repeat: { every: 30s, times: 0, steps: everything }\n"},
+		{"      after_ack: notify # the Engineering Lead is told even once acknowledged\n", "      after_ack: shout\n"},
+		{"      on_breach: next_step # a missed clock pages the Director of Engineering\n", "      on_breach: fire_everyone\n"},
+		{"  immediate_window: 5m\n", "  immediate_window: 2h\n"},
+		{"  at_risk: 75%\n", "  at_risk: 150%\n"},
+		{"  retry_for: 30m\n", "  retry_for: next_business_day\n"},
+		{"  - { source: security, contacts: [security] }\n", "  - { source: rumour, contacts: [nobody] }\n"},
+	} {
+		if !strings.Contains(y, r.old) {
+			t.Fatalf("default policy lacks %q", r.old)
+		}
+		y = strings.Replace(y, r.old, r.new, 1)
+	}
+	_, err := Parse("p.yaml", []byte(y))
+	ps, ok := err.(Problems)
+	if !ok {
+		t.Fatalf("Parse: %v", err)
+	}
+	line := func(s string) int { return strings.Count(y[:strings.Index(y, s)], "\n") + 1 }
+	want := []struct{ at, msg string }{
+		{"immediate_window: 2h", "clocks.immediate_window: want a duration from 1s to 1h"},
+		{"at_risk: 150%", `clocks.at_risk: invalid percentage "150%"`},
+		{"repeat: { every: 30s", "severities[0].repeat.times: want 1 to 20 repeats"},
+		{"repeat: { every: 30s", "severities[0].repeat.every: want a duration of at least a minute"},
+		{"repeat: { every: 30s", `severities[0].repeat.steps: unknown steps "everything"`},
+		{"after_ack: shout", `severities[1].escalation.after_ack: unknown after_ack "shout"`},
+		{"on_breach: fire_everyone", `severities[1].escalation.on_breach: unknown on_breach "fire_everyone"`},
+		{"- { source: rumour", `source_contacts[0].source: unknown source "rumour"`},
+		{"- { source: rumour", `source_contacts[0].contacts[0]: unknown contact "nobody"`},
+		{"retry_for: next_business_day", "delivery.retry_for: want a duration from 1m to 24h"},
+	}
+	for _, w := range want {
+		wantLine := "p.yaml:" + strconv.Itoa(line(w.at)) + ":"
+		found := false
+		for _, p := range ps {
+			if strings.Contains(p.String(), w.msg) {
+				found = true
+				if !strings.HasPrefix(p.String(), wantLine) {
+					t.Errorf("%q reported as %q, want it at %s", w.msg, p.String(), wantLine)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("missing %q in:\n%s", w.msg, ps.Error())
+		}
+	}
+}

@@ -128,6 +128,15 @@ func TestDefaultSeverities(t *testing.T) {
 				},
 				Paging: sp.Paging, // checked below
 			}
+			// What happens after an acknowledgement, on a breach and when
+			// nobody answers (issue: paging a team can trust).
+			switch tt.level {
+			case fireline.P1:
+				want.Repeat = fireline.RepeatRule{Every: d("15m"), Times: 4, Steps: fireline.RepeatWalk}
+			case fireline.P2:
+				want.Repeat = fireline.RepeatRule{Every: d("30m"), Times: 1, Steps: fireline.RepeatWalk}
+				want.Escalation.AfterAck, want.Escalation.OnBreach = fireline.AfterAckNotify, fireline.BreachNextStep
+			}
 			if wantPaging := map[bool]fireline.PagingHours{true: "", false: fireline.PageBusinessHours}[tt.level <= fireline.P2]; sp.Paging != wantPaging {
 				t.Errorf("paging = %q, want %q", sp.Paging, wantPaging)
 			}

@@ -23,16 +23,70 @@ func (c *checker) paging(p *fireline.Policy) {
 		c.contactMethods(at("people", i), per)
 	}
 	for i, sp := range p.Severities {
+		path := at("severities", i)
 		switch sp.Paging {
 		case "", fireline.PageAlways, fireline.PageBusinessHours:
 		default:
-			c.add(at("severities", i)+".paging", "unknown paging %q: want always or business_hours", sp.Paging)
+			c.add(path+".paging", "unknown paging %q: want always or business_hours", sp.Paging)
 		}
+		c.repeat(path+".repeat", sp.Repeat)
+		switch sp.Escalation.AfterAck {
+		case "", fireline.AfterAckNotify, fireline.AfterAckPage, fireline.AfterAckNone:
+		default:
+			c.add(path+".escalation.after_ack", "unknown after_ack %q: want notify, page or none", sp.Escalation.AfterAck)
+		}
+		switch sp.Escalation.OnBreach {
+		case "", fireline.BreachNextStep, fireline.BreachNone:
+		default:
+			c.add(path+".escalation.on_breach", "unknown on_breach %q: want next_step or none", sp.Escalation.OnBreach)
+		}
+	}
+	c.duration("clocks.immediate_window", p.ClockRules.ImmediateWindow, 0, time.Hour)
+	c.duration("delivery.retry_for", p.Delivery.RetryFor, time.Minute, 24*time.Hour)
+	for i, sc := range p.SourceContacts {
+		path := at("source_contacts", i)
+		if !slices.Contains(fireline.Sources, sc.Source) {
+			c.add(path+".source", "unknown source %q: want monitoring, user_report, support_ticket, on_call or security", sc.Source)
+		}
+		if len(sc.Contacts) == 0 {
+			c.add(path+".contacts", "at least one contact is required")
+		}
+		c.refs(path+".contacts", sc.Contacts, "contact", c.hasContact)
 	}
 	for i, ch := range p.EscalationChains {
 		for j, st := range ch.Steps {
 			c.stepTargets(at(at("escalation_chains", i)+".steps", j), st)
 		}
+	}
+}
+
+// repeat checks a severity's repeat rule: none, or every a duration and
+// times a small count.
+func (c *checker) repeat(path string, r fireline.RepeatRule) {
+	if r.Times == 0 && r.Every.Kind == "" && r.Steps == "" {
+		return
+	}
+	if r.Times < 1 || r.Times > 20 {
+		c.add(path+".times", "want 1 to 20 repeats (leave repeat out for none)")
+	}
+	if r.Every.Kind != fireline.DeadlineAfter || r.Every.After < time.Minute {
+		c.add(path+".every", "want a duration of at least a minute, such as 15m")
+	}
+	switch r.Steps {
+	case "", fireline.RepeatWalk, fireline.RepeatLastStep:
+	default:
+		c.add(path+".steps", "unknown steps %q: want walk or last_step", r.Steps)
+	}
+}
+
+// duration checks an optional duration setting: unset, or a duration from
+// least to most.
+func (c *checker) duration(path string, d fireline.Deadline, least, most time.Duration) {
+	if d.Kind == "" {
+		return
+	}
+	if d.Kind != fireline.DeadlineAfter || d.After < least || d.After > most {
+		c.add(path, "want a duration from %s to %s", fireline.FormatDuration(max(least, time.Second)), fireline.FormatDuration(most))
 	}
 }
 

@@ -19,7 +19,7 @@ var incidentColumns = []string{
 	"stage", "status", "impact", "scope", "eta", "roles", "members",
 	"declared_by", "declared_at", "severity_set_at", "acknowledged_at", "escalated_at",
 	"resolved_at", "closed_at", "updated_at", "respond_by", "escalate_by", "resolve_by",
-	"policy_version", "event_count", "head_hash",
+	"policy_version", "event_count", "head_hash", "unanswered_at",
 }
 
 // selectIncident selects every incident column from "incidents i".
@@ -107,7 +107,7 @@ func incidentValues(inc *fireline.Incident) ([]any, error) {
 		string(inc.Stage), string(inc.Status), inc.Impact, inc.Scope, microsPtr(inc.ETA), string(roles), string(members),
 		inc.DeclaredBy, micros(inc.DeclaredAt), micros(inc.SeveritySetAt), microsPtr(inc.AcknowledgedAt), microsPtr(inc.EscalatedAt),
 		microsPtr(inc.ResolvedAt), microsPtr(inc.ClosedAt), micros(inc.UpdatedAt), micros(inc.RespondBy), microsPtr(inc.EscalateBy), micros(inc.ResolveBy),
-		inc.PolicyVersion, inc.EventCount, inc.HeadHash,
+		inc.PolicyVersion, inc.EventCount, inc.HeadHash, microsPtr(inc.UnansweredAt),
 	}, nil
 }
 
@@ -196,13 +196,14 @@ func scanIncident(row scanner) (*fireline.Incident, error) {
 		services, roles, members                     string
 		declared, sevSet, updated, respond, resolve  int64
 		eta, acked, escalated, resolved, closed, esc sql.NullInt64
+		unanswered                                   sql.NullInt64
 	)
 	err := row.Scan(
 		&inc.Number, &inc.Title, &inc.Severity, &inc.Source, &services, &inc.Description, &inc.Restricted,
 		&inc.Stage, &inc.Status, &inc.Impact, &inc.Scope, &eta, &roles, &members,
 		&inc.DeclaredBy, &declared, &sevSet, &acked, &escalated,
 		&resolved, &closed, &updated, &respond, &esc, &resolve,
-		&inc.PolicyVersion, &inc.EventCount, &inc.HeadHash,
+		&inc.PolicyVersion, &inc.EventCount, &inc.HeadHash, &unanswered,
 	)
 	if err != nil {
 		return nil, err
@@ -216,6 +217,7 @@ func scanIncident(row scanner) (*fireline.Incident, error) {
 	inc.ResolvedAt, inc.ClosedAt, inc.EscalateBy = instantPtr(resolved), instantPtr(closed), instantPtr(esc)
 	inc.DeclaredAt, inc.SeveritySetAt, inc.UpdatedAt = instant(declared), instant(sevSet), instant(updated)
 	inc.RespondBy, inc.ResolveBy = instant(respond), instant(resolve)
+	inc.UnansweredAt = instantPtr(unanswered)
 	return &inc, nil
 }
 
@@ -225,7 +227,7 @@ func finish(inc *fireline.Incident, now time.Time) *fireline.Incident {
 	for _, t := range []*time.Time{&inc.DeclaredAt, &inc.SeveritySetAt, &inc.UpdatedAt, &inc.RespondBy, &inc.ResolveBy} {
 		*t = t.UTC()
 	}
-	for _, t := range []**time.Time{&inc.ETA, &inc.AcknowledgedAt, &inc.EscalatedAt, &inc.ResolvedAt, &inc.ClosedAt, &inc.EscalateBy} {
+	for _, t := range []**time.Time{&inc.ETA, &inc.AcknowledgedAt, &inc.EscalatedAt, &inc.ResolvedAt, &inc.ClosedAt, &inc.EscalateBy, &inc.UnansweredAt} {
 		if *t != nil {
 			u := (*t).UTC()
 			*t = &u

@@ -22,7 +22,8 @@ func TestDeclare(t *testing.T) {
 		if !slices.Equal(inc.Services, []string{"api-gateway"}) || !slices.Equal(inc.Members, []string{"alex"}) {
 			t.Fatalf("services %v members %v", inc.Services, inc.Members)
 		}
-		if !inc.DeclaredAt.Equal(start) || !inc.RespondBy.Equal(start) || inc.EscalateBy == nil {
+		// P1: "immediate" is met within the policy's immediate window.
+		if !inc.DeclaredAt.Equal(start) || !inc.RespondBy.Equal(start.Add(fireline.DefaultImmediateWindow)) || inc.EscalateBy == nil {
 			t.Fatalf("clocks: declared %v respond %v escalate %v", inc.DeclaredAt, inc.RespondBy, inc.EscalateBy)
 		}
 		if inc.Breaches.Escalate || inc.Breaches.Respond {
@@ -114,7 +115,7 @@ func TestLifecycle(t *testing.T) {
 			{Kind: fireline.ActAddNote, NoteKind: fireline.NoteFinding, Text: "bad deploy"},
 			{Kind: fireline.ActUpdate, Update: fireline.UpdatedData{Title: &title, ETA: &eta,
 				Services: []string{"api-gateway", "web-dashboard"}}},
-			{Kind: fireline.ActEscalate, To: "engineering leads"},
+			{Kind: fireline.ActEscalate, To: "technical:2"},
 			{Kind: fireline.ActAddMember, Person: "emery"},
 			{Kind: fireline.ActUnassignRole, Role: fireline.RoleSME, Person: "devon"},
 			{Kind: fireline.ActResolve, Text: "rolled back"},

@@ -57,12 +57,15 @@ func (s *PagingStore) Incident(ctx context.Context, n int64) (*fireline.Incident
 	return inc, err
 }
 
-// Record applies a paging change to the incident and appends it to the
-// timeline as the pager. Most paging changes alter no incident state, so
-// only the head moves; an escalation step that sets EscalatedAt stores the
-// whole row (docs/adr/0023-escalation-on-the-timeline.md).
+// Record applies a change the engine makes (an escalation step, a page
+// attempt, a paged person joining a restricted incident, a clock mark, an
+// unanswered walk) to the incident and appends it to the timeline as the
+// pager. Most alter no incident state, so only the head moves; one that
+// does stores the whole row, and the members' rows when they changed
+// (docs/adr/0023-escalation-on-the-timeline.md).
 func (tx *PageTx) Record(ctx context.Context, c fireline.Change) error {
 	inc := tx.inc
+	members := inc.Members
 	changed, err := inc.RecordPaging(c, tx.now)
 	if err != nil {
 		return err
@@ -75,11 +78,19 @@ func (tx *PageTx) Record(ctx context.Context, c fireline.Change) error {
 		return err
 	}
 	inc.EventCount, inc.HeadHash = e.Seq, e.Hash
-	if changed {
-		return updateIncident(ctx, tx.Tx, inc)
+	if !changed {
+		_, err = tx.exec(ctx, "UPDATE incidents SET event_count = ?, head_hash = ? WHERE number = ?", e.Seq, e.Hash, inc.Number)
+		return err
 	}
-	_, err = tx.exec(ctx, "UPDATE incidents SET event_count = ?, head_hash = ? WHERE number = ?", e.Seq, e.Hash, inc.Number)
-	return err
+	if err := updateIncident(ctx, tx.Tx, inc); err != nil {
+		return err
+	}
+	return syncSets(ctx, tx.Tx, inc, members, inc.Services)
+}
+
+// Timeline reads the incident's events, oldest first.
+func (tx *PageTx) Timeline(ctx context.Context) ([]*fireline.Event, error) {
+	return listEvents(ctx, tx.Tx, pagerActor, tx.inc.Number)
 }
 
 // Complete marks the job done in this transaction (jobs.ErrLeaseLost when
@@ -208,12 +219,13 @@ func (db *DB) ServerSecret(ctx context.Context, name string) ([]byte, error) {
 	return b, nil
 }
 
-// PendingWork counts the open, unacknowledged incidents that have no
-// pending or running page or step: the watchdog's question.
+// Unwatched lists the open, unacknowledged incidents whose walk has not
+// ended (they are not unanswered) and that have no pending or running job:
+// the walks the watchdog repairs.
 func (s *PagingStore) Unwatched(ctx context.Context) ([]string, error) {
 	var out []string
 	err := s.db.readTx(ctx, "watchdog", func(tx *Tx) error {
-		rows, err := tx.query(ctx, `SELECT i.number FROM incidents i WHERE i.status = ?
+		rows, err := tx.query(ctx, `SELECT i.number FROM incidents i WHERE i.status = ? AND i.unanswered_at IS NULL
 			AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.group_key = 'incident:' || CAST(i.number AS TEXT) AND j.state IN ('pending', 'running'))
 			ORDER BY i.number`, string(fireline.StatusTriggered))
 		if err != nil {

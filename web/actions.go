@@ -25,8 +25,12 @@ type (
 		Text string            `json:"text"`
 	}
 	escalateBody struct {
-		To   string `json:"to" doc:"Whom the incident is escalated to."`
+		To   string `json:"to" example:"technical:3" doc:"Whom to page: a person of the directory (casey) or a chain step written CHAIN:N (technical:3). The page meets the escalate-by clock if it reaches the severity's required level."`
 		Note string `json:"note,omitempty"`
+	}
+	pageBody struct {
+		Person string `json:"person,omitempty" doc:"A person of the directory to page."`
+		Step   *int   `json:"step,omitempty" doc:"A step of the current walk to send again, numbered as on the timeline (0 is the primary on-call). Neither: the primary on-call."`
 	}
 	resolveBody struct {
 		Summary string `json:"summary,omitempty"`
@@ -82,6 +86,10 @@ type (
 		ID string `path:"id" example:"INC-42"`
 		jsonBody[memberBody]
 	}
+	pageInput struct {
+		ID string `path:"id" example:"INC-42"`
+		jsonBody[pageBody]
+	}
 )
 
 // act does one action and renders the incident it leaves. The handlers
@@ -133,6 +141,11 @@ func (h *handler) updateIncident(ctx context.Context, in *updateInput) (*inciden
 func (h *handler) escalate(ctx context.Context, in *escalateInput) (*incidentOutput, error) {
 	b, err := in.decode()
 	return h.act(ctx, in.ID, fireline.Action{Kind: fireline.ActEscalate, To: b.To, Text: b.Note}, err)
+}
+
+func (h *handler) page(ctx context.Context, in *pageInput) (*incidentOutput, error) {
+	b, err := in.decode()
+	return h.act(ctx, in.ID, fireline.Action{Kind: fireline.ActPage, Person: b.Person, Step: b.Step}, err)
 }
 
 func (h *handler) resolve(ctx context.Context, in *resolveInput) (*incidentOutput, error) {

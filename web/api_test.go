@@ -195,7 +195,9 @@ func TestActions(t *testing.T) {
 		{"POST", "/stage", `{"stage":"mitigation"}`, func(i *fireline.Incident) bool { return i.Stage == fireline.StageMitigation }},
 		{"POST", "/notes", `{"kind":"finding","text":"bad deploy"}`, func(i *fireline.Incident) bool { return i.EventCount == 8 }},
 		{"PATCH", "", `{"impact":"no checkouts","eta":"2026-03-02T12:00:00Z"}`, func(i *fireline.Incident) bool { return i.Impact == "no checkouts" && i.ETA != nil }},
-		{"POST", "/escalate", `{"to":"engineering leads","note":"need db help"}`, func(i *fireline.Incident) bool { return i.EscalatedAt != nil }},
+		// The request is recorded; the engine pages bob, and that page meets
+		// the escalate-by clock (no engine here).
+		{"POST", "/escalate", `{"to":"bob","note":"need db help"}`, func(i *fireline.Incident) bool { return i.Status.Open() && i.EscalatedAt == nil }},
 		{"POST", "/members", `{"person":"carol"}`, func(i *fireline.Incident) bool { return i.HasMember("carol") }},
 		{"POST", "/resolve", `{"summary":"rolled back"}`, func(i *fireline.Incident) bool { return i.Status == fireline.StatusResolved }},
 		{"POST", "/reopen", `{"reason":"back again"}`, func(i *fireline.Incident) bool { return i.Status.Open() }},

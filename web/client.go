@@ -121,6 +121,8 @@ func (c *Client) Act(ctx context.Context, id string, a fireline.Action) (*fireli
 		suffix, body = "/reopen", reopenBody{Reason: a.Reason}
 	case fireline.ActAddMember:
 		suffix, body = "/members", memberBody{Person: a.Person}
+	case fireline.ActPage:
+		suffix, body = "/page", pageBody{Person: a.Person, Step: a.Step}
 	default:
 		return nil, fireline.Errorf(fireline.EInvalid, "unknown action %q", a.Kind)
 	}

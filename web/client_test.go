@@ -35,7 +35,7 @@ func TestClientRoundTrip(t *testing.T) {
 		{Kind: fireline.ActChangeStage, Stage: fireline.StageMitigation},
 		{Kind: fireline.ActAddNote, NoteKind: fireline.NoteDecision, Text: "roll back"},
 		{Kind: fireline.ActUpdate, Update: fireline.UpdatedData{Impact: ptr("no checkouts")}},
-		{Kind: fireline.ActEscalate, To: "leads", Text: "need help"},
+		{Kind: fireline.ActEscalate, To: "bob", Text: "need help"},
 		{Kind: fireline.ActAddMember, Person: "carol"},
 		{Kind: fireline.ActResolve, Text: "rolled back"},
 		{Kind: fireline.ActReopen, Reason: "back"},

@@ -32,6 +32,7 @@ func TestRouteTable(t *testing.T) {
 		"POST /api/v1/incidents/{id}/notes":                   "responder",
 		"PATCH /api/v1/incidents/{id}":                        "responder",
 		"POST /api/v1/incidents/{id}/escalate":                "responder",
+		"POST /api/v1/incidents/{id}/page":                    "responder",
 		"POST /api/v1/incidents/{id}/resolve":                 "responder",
 		"POST /api/v1/incidents/{id}/reopen":                  "responder",
 		"POST /api/v1/incidents/{id}/members":                 "responder",

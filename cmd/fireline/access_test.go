@@ -94,7 +94,9 @@ func TestRestrictedIncidents(t *testing.T) {
 		alex := s.newToken(t, "responder", "alex")  // not a member
 		const canary = "canary-7f3a credential leak"
 		var sec, open fireline.Incident
-		s.cliJSON(t, kai, &sec, "incident", "declare", "--title", canary, "--severity", "P1", "--source", "security")
+		// A P2 pages only the primary on-call (blake) at once, and people
+		// paged become members; alex, the secondary, is not one yet.
+		s.cliJSON(t, kai, &sec, "incident", "declare", "--title", canary, "--severity", "P2", "--source", "security")
 		s.cliJSON(t, alex, &open, "incident", "declare", "--title", "ordinary slowness", "--severity", "P3")
 		if !sec.Restricted || open.Restricted {
 			t.Fatalf("security incident restricted=%v, ordinary restricted=%v", sec.Restricted, open.Restricted)
@@ -112,8 +114,8 @@ func TestRestrictedIncidents(t *testing.T) {
 				if strings.Contains(path, sec.ID) && code != http.StatusNotFound {
 					t.Errorf("%s GET %s: %d, want 404", who.name, path, code)
 				}
-				if path == "/metrics" && metricValue(string(body), p1Triggered) != "0" {
-					t.Errorf("%s: /metrics counts the restricted P1:\n%s", who.name, grepLines(string(body), "fireline_incidents"))
+				if path == "/metrics" && metricValue(string(body), p2Triggered) != "0" {
+					t.Errorf("%s: /metrics counts the restricted P2:\n%s", who.name, grepLines(string(body), "fireline_incidents"))
 				}
 			}
 		}
@@ -131,8 +133,8 @@ func TestRestrictedIncidents(t *testing.T) {
 			t.Fatalf("alex after being added: %+v", page.Incidents)
 		}
 		_, _, body := s.request(t, "GET", "/metrics", alex, "")
-		if metricValue(string(body), p1Triggered) != "1" {
-			t.Errorf("member's /metrics lacks the P1:\n%s", grepLines(string(body), "fireline_incidents"))
+		if metricValue(string(body), p2Triggered) != "1" {
+			t.Errorf("member's /metrics lacks the P2:\n%s", grepLines(string(body), "fireline_incidents"))
 		}
 		var me fireline.Actor
 		_, _, b := s.request(t, "GET", "/api/v1/me", jordan, "")
@@ -153,7 +155,7 @@ func grepLines(s, substr string) string {
 	return strings.Join(out, "\n")
 }
 
-const p1Triggered = `fireline_incidents{severity="P1",status="triggered"}`
+const p2Triggered = `fireline_incidents{severity="P2",status="triggered"}`
 
 // metricValue returns the sample value of series in a Prometheus text
 // exposition, or "0" when the series is absent.

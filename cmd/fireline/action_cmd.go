@@ -82,12 +82,13 @@ func actionCommands(g *globals) []*cobra.Command {
 				return nil
 			}),
 		updateCommand(g),
-		actionCommand(g, "escalate INC-ID", "Record an escalation (to whom, and why)", 0,
+		actionCommand(g, "escalate INC-ID", "Escalate: page a person or a chain step now (meets escalate-by if it reaches the required level)", 0,
 			func(c *cobra.Command, a *fireline.Action) {
-				c.Flags().StringVar(&a.To, "to", "", "whom it was escalated to, e.g. a person id or \"Engineering Lead\"")
+				c.Flags().StringVar(&a.To, "to", "", "a person id (casey) or a chain step CHAIN:N (technical:3)")
 				c.Flags().StringVar(&a.Text, "note", "", "why")
 				c.MarkFlagRequired("to")
 			}, kind(fireline.ActEscalate)),
+		pageCommand(g),
 		actionCommand(g, "resolve INC-ID", "Resolve an incident", 0,
 			func(c *cobra.Command, a *fireline.Action) {
 				c.Flags().StringVar(&a.Text, "summary", "", "how it was resolved")
@@ -99,6 +100,26 @@ func actionCommands(g *globals) []*cobra.Command {
 				c.MarkFlagRequired("person")
 			}, kind(fireline.ActAddMember)),
 	}
+}
+
+// pageCommand sends a page again: after a contact method was fixed, or
+// to someone the walk has not reached.
+func pageCommand(g *globals) *cobra.Command {
+	var step int
+	var cmd *cobra.Command
+	cmd = actionCommand(g, "page INC-ID", "Page again: a person (--person), a step of the walk (--step, as numbered on the timeline), or the primary on-call", 0,
+		func(c *cobra.Command, a *fireline.Action) {
+			c.Flags().StringVar(&a.Person, "person", "", "person id from the directory")
+			c.Flags().IntVar(&step, "step", 0, "walk step: 0 primary on-call, 1 secondary, then the chain's steps")
+		},
+		func(a *fireline.Action, _ []string) error {
+			a.Kind = fireline.ActPage
+			if cmd.Flags().Changed("step") {
+				a.Step = &step
+			}
+			return nil
+		})
+	return cmd
 }
 
 func updateCommand(g *globals) *cobra.Command {

@@ -224,7 +224,7 @@ func TestLiveStreamsFollowAccess(t *testing.T) {
 		s := startTestServer(t, dsn) // LiveRecheck 100 ms
 		kai := s.newToken(t, "responder", "kai")
 		var leak fireline.Incident
-		s.cliJSON(t, kai, &leak, "incident", "declare", "--title", "canary leak", "--severity", "P1", "--source", "security")
+		s.cliJSON(t, kai, &leak, "incident", "declare", "--title", "canary leak", "--severity", "P2", "--source", "security") // pages only blake at once
 		email, link := s.newUser(t, "responder", "jordan")
 		jordan := s.redeem(t, link)
 		s.mustCLI(t, adminSecret, "user", "set-person", email, "kai") // a member, through kai

@@ -45,7 +45,7 @@ func TestIncidentLifecycle(t *testing.T) {
 
 		s.cliJSON(t, alex, &inc, "incident", "severity", "INC-1", "P1", "--reason", "all customers affected")
 		now = s.clock.Now()
-		wantClock(t, "P1 respond_by", inc.RespondBy, now)
+		wantClock(t, "P1 respond_by", inc.RespondBy, now.Add(fireline.DefaultImmediateWindow)) // "immediate": within the window
 		wantClock(t, "P1 resolve_by", inc.ResolveBy, now.Add(4*time.Hour))
 		refused(t, s.cli(t, alex, "incident", "severity", "INC-1", "P7", "--reason", "x"), "unknown severity")
 		refused(t, s.cli(t, alex, "incident", "severity", "INC-1", "P3"), "reason")

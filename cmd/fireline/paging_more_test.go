@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"path/filepath"
@@ -15,10 +16,13 @@ import (
 	"github.com/fireline-dev/fireline/firelinetest"
 )
 
-// TestEscalationStepMeetsEscalateBy: a chain step that pages someone is
-// the incident's escalation (EscalatedAt, the escalate-by clock met), set
-// through its escalation_step event, so an export still verifies; the
-// primary and secondary alone are not an escalation.
+// TestEscalationStepMeetsEscalateBy: the step that pages the severity's
+// required level (a P2's Engineering Lead) is the incident's escalation
+// (EscalatedAt, the escalate-by clock met), set through its
+// escalation_step event, so an export still verifies; the primary, the
+// secondary and the on-call step below it are not. An acknowledgement
+// does not cancel that duty, and `incident escalate --to` pages for real,
+// meeting the clock only at or above the required level.
 func TestEscalationStepMeetsEscalateBy(t *testing.T) {
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		p := startPagingServer(t, dsn, businessHours)
@@ -29,43 +33,72 @@ func TestEscalationStepMeetsEscalateBy(t *testing.T) {
 			return inc
 		}
 		id := p.declare(t, tok, fireline.P2)
-		p.advance(t, 0)
-		p.advance(t, time.Hour) // the secondary
+		p.advance(t, 75*time.Minute) // the secondary (1h), the on-call step (1h15)
 		if inc := show(id); inc.EscalatedAt != nil {
-			t.Fatalf("escalated by the primary and secondary alone: %v", inc.EscalatedAt)
+			t.Fatalf("escalated below the required level: %v", inc.EscalatedAt)
 		}
-		p.advance(t, 15*time.Minute) // the chain's on-call step
+		p.advance(t, 30*time.Minute) // the lead
 		inc := show(id)
-		if want := businessHours.Add(75 * time.Minute); inc.EscalatedAt == nil || !inc.EscalatedAt.Equal(want) {
+		if want := businessHours.Add(105 * time.Minute); inc.EscalatedAt == nil || !inc.EscalatedAt.Equal(want) {
 			t.Fatalf("escalated_at = %v, want %s", inc.EscalatedAt, want)
 		}
 		if inc.EscalateBy == nil || inc.Breaches.Escalate {
 			t.Fatalf("escalate-by %v, breaches %+v", inc.EscalateBy, inc.Breaches)
 		}
-		p.advance(t, 30*time.Minute) // the lead: the first escalation stays
+		p.advance(t, 30*time.Minute) // the repeat: the first escalation stays
 		if again := show(id); !again.EscalatedAt.Equal(*inc.EscalatedAt) {
 			t.Fatalf("escalated_at moved to %v", again.EscalatedAt)
 		}
 		file := filepath.Join(t.TempDir(), "x.json")
 		p.mustCLI(t, tok, "incident", "export", id, "-f", file)
 		p.mustCLI(t, tok, "incident", "verify", file)
+		p.mustCLI(t, tok, "incident", "resolve", id)
 
-		// Acknowledged before the chain: never escalated, and the clock
-		// breaches once escalate-by passes unresolved.
+		// Escalating by hand pages whom it names, at once. Below the
+		// required level (the VP of Product is in no chain of a P2) it is
+		// a page but not the escalation; the chain's second step is.
 		id2 := p.declare(t, tok, fireline.P2)
-		p.advance(t, 0)
-		p.mustCLI(t, tok, "incident", "ack", id2)
-		p.advance(t, 3*time.Hour)
-		if inc := show(id2); inc.EscalatedAt != nil || !inc.Breaches.Escalate {
-			t.Fatalf("acknowledged incident: escalated_at %v, breaches %+v", inc.EscalatedAt, inc.Breaches)
+		p.advance(t, 10*time.Minute)
+		before := p.paged()
+		p.mustCLI(t, tok, "incident", "escalate", id2, "--to", "harper", "--note", "product call")
+		p.advance(t, 0) // the delivery
+		if got := p.paged(); got["harper"] != before["harper"]+1 || show(id2).EscalatedAt != nil {
+			t.Fatalf("escalate --to harper: paged %v, escalated %v", got, show(id2).EscalatedAt)
 		}
+		p.mustCLI(t, tok, "incident", "escalate", id2, "--to", "technical:2")
+		p.advance(t, 0)
+		if got := p.paged(); got["casey"] != before["casey"]+1 {
+			t.Fatalf("escalate --to technical:2 did not page the Engineering Lead: %v", got)
+		}
+		if inc := show(id2); inc.EscalatedAt == nil || !inc.EscalatedAt.Equal(p.clock.Now()) || inc.Breaches.Escalate {
+			t.Fatalf("escalate --to technical:2: escalated %v, breaches %+v", inc.EscalatedAt, inc.Breaches)
+		}
+		var log struct{ Events []*fireline.Event }
+		p.cliJSON(t, tok, &log, "incident", "log", id2)
+		var byHand []fireline.EscalationStepData
+		for _, e := range log.Events {
+			var d fireline.EscalationStepData
+			if e.Type == fireline.EventEscalationStep && json.Unmarshal(e.Data, &d) == nil && d.By != "" {
+				byHand = append(byHand, d)
+			}
+		}
+		if len(byHand) != 2 || byHand[0].By != "casey" || byHand[0].Escalates || !byHand[1].Escalates {
+			t.Fatalf("escalation steps asked for by hand: %+v", byHand)
+		}
+		r := p.cli(t, tok, "incident", "escalate", id2, "--to", "the database team")
+		if r.code == 0 || !strings.Contains(r.stderr, "CHAIN:N") {
+			t.Fatalf("escalate --to free text: exit %d %s", r.code, r.stderr)
+		}
+		file2 := filepath.Join(t.TempDir(), "y.json")
+		p.mustCLI(t, tok, "incident", "export", id2, "-f", file2)
+		p.mustCLI(t, tok, "incident", "verify", file2)
 	})
 }
 
-// TestRestrictedPagesCarryOnlyALink: pages about a restricted incident to
-// people who are not its members (by webhook, and by email after the
-// webhook fails for good) and to team contacts carry its id and links,
-// never its title or description; a member's page has the title.
+// TestRestrictedPagesCarryOnlyALink: people paged for a restricted
+// incident become its members (on its timeline), so their pages carry its
+// title and they can open it; pages to team contacts, which are not
+// members, carry its id and links, never its title or description.
 func TestRestrictedPagesCarryOnlyALink(t *testing.T) {
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		p := startPagingServer(t, dsn, businessHours)
@@ -81,36 +114,46 @@ func TestRestrictedPagesCarryOnlyALink(t *testing.T) {
 			}
 			return 0, ""
 		})
-		p.advance(t, 0)
-		p.advance(t, 0)
-		p.advance(t, 105*time.Minute) // secondary, the on-call step (both again and the team contact), the lead (casey, a member)
+		p.advance(t, 105*time.Minute) // secondary, the on-call step (with the team contact), the lead (casey, the declarer)
 		got := p.paged()
 		if got["mail:"+primary+"@berrys.ai"] != 2 || got[secondary] != 2 || got["mail:oncall@berrys.ai"] != 1 || got["casey"] != 1 {
 			t.Fatalf("paged %v", got)
 		}
 		leaks := func(s string) bool { return strings.Contains(s, "CANARY") }
 		for _, h := range p.sink.Hooks() {
-			member := h.Path == "/p/casey"
-			if h.Data["incident"] != inc.ID || !strings.Contains(h.Data["url"].(string), inc.ID) {
-				t.Fatalf("page without the incident's id and link: %s", h.Raw)
+			if h.Data["incident"] != inc.ID || !strings.HasSuffix(h.Data["url"].(string), "/incidents/"+inc.ID) {
+				t.Fatalf("page without the incident's id and console link: %s", h.Raw)
 			}
-			if !member && (leaks(string(h.Raw)) || h.Data["title"] != nil) {
-				t.Fatalf("webhook to non-member %s leaks: %s", h.Path, h.Raw)
-			}
-			if member && h.Data["title"] != title {
-				t.Fatalf("member's page lacks the title: %s", h.Raw)
+			if h.Data["title"] != title {
+				t.Fatalf("a paged member's page lacks the title: %s", h.Raw)
 			}
 			if leaks(strings.ReplaceAll(string(h.Raw), title, "")) {
 				t.Fatalf("the description was sent: %s", h.Raw)
 			}
 		}
 		for _, m := range p.smtp.Mail() {
-			if leaks(m.Subject) || leaks(m.Body) || leaks(strings.Join(m.Header["Subject"], "")) {
-				t.Fatalf("email to %v leaks: %s\n%s", m.To, m.Subject, m.Body)
+			team := m.To[0] == "oncall@berrys.ai"
+			if team && (leaks(m.Subject) || leaks(m.Body)) {
+				t.Fatalf("email to the team contact leaks: %s\n%s", m.Subject, m.Body)
 			}
-			if !strings.Contains(m.Body, inc.ID) || !strings.Contains(m.Body, "/api/v1/incidents/"+inc.ID) {
-				t.Fatalf("email to %v lacks the id and link: %s", m.To, m.Body)
+			if !team && !strings.Contains(m.Subject, title) {
+				t.Fatalf("email to member %v lacks the title: %s", m.To, m.Subject)
 			}
+			if leaks(strings.ReplaceAll(m.Body, title, "")) || !strings.Contains(m.Body, "/incidents/"+inc.ID) {
+				t.Fatalf("email to %v: the description, or no link: %s", m.To, m.Body)
+			}
+		}
+		var log struct{ Events []*fireline.Event }
+		p.cliJSON(t, tok, &log, "incident", "log", inc.ID)
+		var joined []string
+		for _, e := range log.Events {
+			var d fireline.MemberAddedData
+			if e.Type == fireline.EventMemberAdded && json.Unmarshal(e.Data, &d) == nil && e.Actor == "automation:pager" {
+				joined = append(joined, d.Person)
+			}
+		}
+		if !slices.Equal(joined, []string{primary, secondary}) {
+			t.Fatalf("members added by the pager: %v", joined)
 		}
 	})
 }

@@ -87,33 +87,71 @@ func (p *pagingServer) stop(t *testing.T) {
 	p.server = nil
 }
 
-// advance moves the clock and runs every job due.
+// advance moves the clock forward by d, stopping at each instant a job
+// falls due on the way and running it then, as the runner does in real
+// time, and runs every job due at the end.
 func (p *pagingServer) advance(t *testing.T, d time.Duration) {
 	t.Helper()
-	p.clock.Advance(d)
-	if _, err := p.paging.runner.RunDue(context.Background(), p.clock.Now()); err != nil {
+	ctx := context.Background()
+	end := p.clock.Now().Add(d)
+	for range 10000 {
+		next, ok, err := p.paging.runner.NextDue(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok || next.After(end) {
+			break
+		}
+		if next.After(p.clock.Now()) {
+			p.clock.Set(next)
+		}
+		if n, err := p.paging.runner.RunDue(ctx, p.clock.Now()); err != nil {
+			t.Fatal(err)
+		} else if n == 0 {
+			break // due but not claimable (leased): run at the end
+		}
+	}
+	p.clock.Set(end)
+	if _, err := p.paging.runner.RunDue(ctx, end); err != nil {
 		t.Fatal(err)
 	}
 }
 
-// paged counts the pages each person received by webhook, and emails by
+// paged counts the pages (messages that wake their recipient and ask
+// for an acknowledgement) each person received by webhook, and emails by
 // address.
-func (p *pagingServer) paged() map[string]int {
+func (p *pagingServer) paged() map[string]int { return p.received("incident.page") }
+
+// notified counts the notifications (told, not woken: an acknowledged
+// incident's escalation audience, a clock at risk, a role given).
+func (p *pagingServer) notified() map[string]int { return p.received("incident.notification") }
+
+func (p *pagingServer) received(typ string) map[string]int {
 	got := map[string]int{}
 	for _, h := range p.sink.Hooks() {
-		got[strings.TrimPrefix(h.Path, "/p/")]++
+		if h.Data["type"] == typ {
+			got[strings.TrimPrefix(h.Path, "/p/")]++
+		}
 	}
 	for _, m := range p.smtp.Mail() {
-		got["mail:"+strings.Join(m.To, ",")]++
+		if m.Header.Get("X-Fireline-Type") == typ {
+			got["mail:"+strings.Join(m.To, ",")]++
+		}
 	}
 	return got
 }
 
 func (p *pagingServer) expectPaged(t *testing.T, when string, want map[string]int) {
 	t.Helper()
-	got := p.paged()
-	if fmt.Sprint(got) != fmt.Sprint(want) {
+	if got := p.paged(); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("%s: paged %v, want %v", when, got, want)
+	}
+}
+
+func (p *pagingServer) expectNotified(t *testing.T, when string, want map[string]int) {
+	t.Helper()
+	if got := p.notified(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("%s: notified %v, want %v", when, got, want)
 	}
 }
 
@@ -164,10 +202,29 @@ func TestPagingWalk(t *testing.T) {
 			p.expectPaged(t, "on-call step (1h15)", map[string]int{primary: 2, secondary: 2, "mail:oncall@berrys.ai": 1})
 			p.advance(t, 30*time.Minute)
 			p.expectPaged(t, "engineering lead (1h45)", map[string]int{primary: 2, secondary: 2, "mail:oncall@berrys.ai": 1, "casey": 1})
-			p.advance(t, 6*time.Hour)
-			p.expectPaged(t, "the walk ends at through_step 2", map[string]int{primary: 2, secondary: 2, "mail:oncall@berrys.ai": 1, "casey": 1})
+			// Nobody acknowledged: the policy repeats a P2 walk once, 30
+			// minutes after its last step, one page per person.
+			p.advance(t, 30*time.Minute)
+			p.expectPaged(t, "the repeat (2h15)", map[string]int{primary: 3, secondary: 3, "mail:oncall@berrys.ai": 2, "casey": 2})
+			var inc fireline.Incident
+			p.cliJSON(t, tok, &inc, "incident", "show", id)
+			if inc.UnansweredAt != nil || inc.EscalatedAt == nil || inc.Breaches.Escalate {
+				t.Fatalf("before the walk ends: unanswered %v, escalated %v, breaches %+v", inc.UnansweredAt, inc.EscalatedAt, inc.Breaches)
+			}
+			p.advance(t, 30*time.Minute)
+			p.cliJSON(t, tok, &inc, "incident", "show", id)
+			if inc.UnansweredAt == nil || !inc.UnansweredAt.Equal(businessHours.Add(2*time.Hour+45*time.Minute)) {
+				t.Fatalf("after the walk ends (2h45): unanswered %v", inc.UnansweredAt)
+			}
+			p.advance(t, 5*time.Hour)
+			p.expectPaged(t, "the walk ended; nothing more", map[string]int{primary: 3, secondary: 3, "mail:oncall@berrys.ai": 2, "casey": 2})
+			// The primary (no commander) was told the respond clock was at
+			// risk (45m) and breached (1h), and the resolve clock at risk
+			// (6h); the walk itself met escalate-by, so no escalate mark.
+			p.expectNotified(t, "clock marks", map[string]int{primary: 3})
 			types := p.timelineTypes(t, id)
-			if types[fireline.EventEscalationStep] != 4 || types[fireline.EventPageSent] != 6 {
+			if types[fireline.EventEscalationStep] != 5 || types[fireline.EventPageSent] != 13 || types[fireline.EventUnanswered] != 1 ||
+				types[fireline.EventClockAtRisk] != 2 || types[fireline.EventClockBreached] != 1 {
 				t.Fatalf("timeline: %v", types)
 			}
 			for _, h := range p.sink.Hooks() {
@@ -194,8 +251,24 @@ func TestPagingStopsAndRestarts(t *testing.T) {
 		id := p.declare(t, tok, fireline.P2)
 		p.advance(t, 0)
 		p.mustCLI(t, tok, "incident", "ack", id)
+		p.advance(t, time.Hour+45*time.Minute-time.Second)
+		p.expectNotified(t, "acknowledged, before the lead's step", map[string]int{})
+		p.advance(t, time.Second)
+		// The acknowledgement stops the paging of the on-call, not the
+		// escalation duty: the Engineering Lead is told (not woken) by
+		// escalate-by, and that meets the clock.
+		p.expectNotified(t, "acknowledged, at the lead's step", map[string]int{"casey": 1})
 		p.advance(t, 8*time.Hour)
-		p.expectPaged(t, "acknowledged: the walk stops", map[string]int{primary: 1})
+		p.expectPaged(t, "acknowledged: the paging stops", map[string]int{primary: 1})
+		var inc fireline.Incident
+		p.cliJSON(t, tok, &inc, "incident", "show", id)
+		if inc.EscalatedAt == nil || !inc.EscalatedAt.Equal(businessHours.Add(time.Hour+45*time.Minute)) || inc.Breaches.Escalate || inc.UnansweredAt != nil {
+			t.Fatalf("acknowledged P2: escalated %v, breaches %+v, unanswered %v", inc.EscalatedAt, inc.Breaches, inc.UnansweredAt)
+		}
+		if got := p.sink.To("/p/casey"); len(got) != 1 || got[0].Data["type"] != "incident.notification" || got[0].Data["ack_url"] != nil {
+			t.Fatalf("the lead's notification: %+v", got)
+		}
+		p.mustCLI(t, tok, "incident", "resolve", id)
 
 		id2 := p.declare(t, tok, fireline.P2)
 		p.advance(t, 0)
@@ -210,7 +283,9 @@ func TestPagingStopsAndRestarts(t *testing.T) {
 		p.mustCLI(t, tok, "incident", "severity", id3, "P1", "--reason", "all customers affected")
 		p.advance(t, 0)
 		// (16 h on it is 02:00, outside business hours: the P3 waited.)
-		p.expectPaged(t, "P1 upgrade", map[string]int{primary: 4, secondary: 2, "mail:oncall@berrys.ai": 1, "mail:management@berrys.ai": 1,
+		// One page each, though the primary and the secondary are in two
+		// of the steps falling due together.
+		p.expectPaged(t, "P1 upgrade", map[string]int{primary: 3, secondary: 1, "mail:oncall@berrys.ai": 1, "mail:management@berrys.ai": 1,
 			"casey": 1, "devon": 1, "emery": 1, "finley": 1, "gray": 1, "harper": 1, "indigo": 1})
 		p.mustCLI(t, tok, "incident", "resolve", id3)
 
@@ -223,8 +298,8 @@ func TestPagingStopsAndRestarts(t *testing.T) {
 		p.advance(t, 2*time.Hour) // 02:00 is outside business hours: escalate-by (2h) comes before respond-by (4h)
 		after := p.paged()
 		// Secondary, the on-call step and the lead all fall due at
-		// escalate-by, each once.
-		if after[secondary] != before[secondary]+2 || after[primary] != before[primary]+1 || after["casey"] != before["casey"]+1 {
+		// escalate-by, each once: one page per person.
+		if after[secondary] != before[secondary]+1 || after[primary] != before[primary]+1 || after["casey"] != before["casey"]+1 {
 			t.Fatalf("after a restart: before %v, after %v", before, after)
 		}
 		if types := p.timelineTypes(t, id4); types[fireline.EventEscalationStep] != 4 {
@@ -390,11 +465,11 @@ func TestPageRetryAndFallback(t *testing.T) {
 		p.smtp.Fail(1)
 		p.mustCLI(t, adminSecret, "notify", "test", "--person", "casey")
 		p.advance(t, 0)
-		if got := p.paged(); got["alex"] != 1 || got["mail:casey@berrys.ai"] != 0 {
+		if got := p.received("incident.test"); got["alex"] != 1 || got["mail:casey@berrys.ai"] != 0 {
 			t.Fatalf("test pages: %v", got)
 		}
 		p.advance(t, 3*time.Second)
-		if got := p.paged(); got["mail:casey@berrys.ai"] != 1 {
+		if got := p.received("incident.test"); got["mail:casey@berrys.ai"] != 1 {
 			t.Fatalf("test page retried: %v", got)
 		}
 		if r := p.cli(t, adminSecret, "notify", "test", "--person", "nobody"); r.code == 0 || !strings.Contains(r.stderr, "nobody") {
@@ -422,8 +497,10 @@ func TestOnCallOverridesAndCheck(t *testing.T) {
 		// A page while the override is in force goes to casey.
 		p.declare(t, tok, fireline.P1)
 		p.advance(t, 0)
-		if p.paged()["casey"] < 2 { // as primary and as Engineering Lead
-			t.Fatalf("override not paged: %v", p.paged())
+		// One page, as primary and as Engineering Lead at once.
+		if p.paged()["casey"] != 1 || !strings.Contains(fmt.Sprint(p.sink.To("/p/casey")[0].Data["step"]), "primary on-call; ") ||
+			!strings.Contains(fmt.Sprint(p.sink.To("/p/casey")[0].Data["step"]), "Engineering Lead") {
+			t.Fatalf("override not paged: %v %v", p.paged(), p.sink.To("/p/casey"))
 		}
 		for _, bad := range [][]string{
 			{"--schedule", "nope", "--user", "casey", "--from", from, "--to", to},

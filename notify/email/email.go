@@ -78,6 +78,7 @@ func (s *Sender) Send(ctx context.Context, m *notify.Message, method fireline.Co
 	msg.SetMessageIDWithValue(m.ID + "@fireline")
 	msg.SetDateWithValue(m.At)
 	msg.SetGenHeader("X-Fireline-Incident", m.Incident)
+	msg.SetGenHeader("X-Fireline-Type", m.Type) // a page, a notification or a test
 	msg.SetBodyString(mail.TypeTextPlain, m.Text())
 	c, err := s.client()
 	if err != nil {

@@ -1,0 +1,278 @@
+package policy
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fireline-dev/fireline"
+)
+
+var newYork = func() *time.Location {
+	loc, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}()
+
+func ny(y int, m time.Month, d, hh, mm int) time.Time {
+	return time.Date(y, m, d, hh, mm, 0, 0, newYork).UTC()
+}
+
+// walkOf plans the default policy's walk of an incident of sev from
+// source declared at start.
+func walkOf(t *testing.T, sev fireline.Severity, source fireline.Source, start time.Time) (*fireline.Incident, fireline.Walk) {
+	t.Helper()
+	return walkIn(t, defaultPolicy, sev, source, start)
+}
+
+// defaultPolicy is parsed once: the tables below plan thousands of walks.
+var defaultPolicy = Default()
+
+func walkIn(t *testing.T, p *fireline.Policy, sev fireline.Severity, source fireline.Source, start time.Time) (*fireline.Incident, fireline.Walk) {
+	t.Helper()
+	in, err := fireline.DeclareInput{Title: "x", Severity: sev, Source: source, Services: []string{"api-gateway"}}.Validate(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc, _, err := fireline.NewIncident(p, in, 1, fireline.Actor{Role: fireline.RoleResponder, PersonID: "kai"}, start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return inc, p.PlanWalk(inc, start)
+}
+
+// stepLine is a step as the tables below write it: offset from the
+// start, name, and marks for escalates (E) and immediate (!).
+func stepLine(st fireline.WalkStep, start time.Time) string {
+	marks := ""
+	if st.Escalates {
+		marks += " E"
+	}
+	if st.Immediate {
+		marks += " !"
+	}
+	return fmt.Sprintf("+%s %s%s", st.At.Sub(start), st.Name, marks)
+}
+
+// TestDefaultWalks plans the guide's walks: who is paged when, which
+// steps reach the required escalation level (E), which are due at once
+// (!), the repeats, and when an unanswered walk ends.
+func TestDefaultWalks(t *testing.T) {
+	tue := ny(2026, 12, 1, 10, 0) // business hours
+	tests := []struct {
+		name   string
+		sev    fireline.Severity
+		source fireline.Source
+		start  time.Time
+		steps  []string
+		ends   time.Duration
+	}{
+		{"P1 pages everyone at once, then repeats the on-call and the chain every 15 minutes", fireline.P1, fireline.SourceMonitoring, tue, []string{
+			"+0s primary on-call !", "+0s secondary on-call !",
+			"+0s Technical Escalation step 1: On-Call Engineer !", "+0s Technical Escalation step 2: Engineering Lead !",
+			"+0s Technical Escalation step 3: Director of Engineering !", "+0s Technical Escalation step 4: CTO E !",
+			"+0s contacts: management E !",
+			"+0s Business Escalation step 1: Product Manager E !", "+0s Business Escalation step 2: Director of Product E !",
+			"+0s Business Escalation step 3: VP of Product E !", "+0s Business Escalation step 4: CEO E !",
+			"+15m0s repeat 1 of 4: the on-call and the escalation chain", "+30m0s repeat 2 of 4: the on-call and the escalation chain",
+			"+45m0s repeat 3 of 4: the on-call and the escalation chain", "+1h0m0s repeat 4 of 4: the on-call and the escalation chain",
+		}, 75 * time.Minute},
+		{"P2 in business hours: the lead by escalate-by, one repeat", fireline.P2, fireline.SourceMonitoring, tue, []string{
+			"+0s primary on-call !", "+1h0m0s secondary on-call",
+			"+1h15m0s Technical Escalation step 1: On-Call Engineer", "+1h45m0s Technical Escalation step 2: Engineering Lead E",
+			"+2h15m0s repeat 1 of 1: the on-call and the escalation chain",
+		}, 2*time.Hour + 45*time.Minute},
+		{"P2 at night: everything at escalate-by (2h); ends no sooner than respond-by (4h)", fireline.P2, fireline.SourceMonitoring, ny(2026, 12, 1, 2, 0), []string{
+			"+0s primary on-call !", "+2h0m0s secondary on-call",
+			"+2h0m0s Technical Escalation step 1: On-Call Engineer", "+2h0m0s Technical Escalation step 2: Engineering Lead E",
+			"+2h30m0s repeat 1 of 1: the on-call and the escalation chain",
+		}, 4 * time.Hour},
+		{"a security P2 tells the security team at once", fireline.P2, fireline.SourceSecurity, tue, []string{
+			"+0s primary on-call !", "+1h0m0s secondary on-call",
+			"+1h15m0s Technical Escalation step 1: On-Call Engineer", "+1h45m0s Technical Escalation step 2: Engineering Lead E",
+			"+0s security contacts: security !",
+			"+2h15m0s repeat 1 of 1: the on-call and the escalation chain",
+		}, 2*time.Hour + 45*time.Minute},
+		// Saturday 10:00: the first page waits for Monday 09:00, and
+		// escalate-by moves with the walk (Monday 17:00, not Saturday
+		// 18:00).
+		{"P3 on a Saturday waits for Monday", fireline.P3, fireline.SourceMonitoring, ny(2026, 12, 5, 10, 0), []string{
+			"+47h0m0s primary on-call", "+55h0m0s secondary on-call", "+55h0m0s Technical Escalation step 1: On-Call Engineer E",
+		}, 55 * time.Hour},
+		// Friday 16:00, in hours: respond-by 20:00 Friday passes
+		// overnight, so the secondary and the on-call step come at
+		// Monday's opening, which is escalate-by.
+		{"P3 late on a Friday", fireline.P3, fireline.SourceMonitoring, ny(2026, 12, 4, 16, 0), []string{
+			"+0s primary on-call !", "+65h0m0s secondary on-call", "+65h0m0s Technical Escalation step 1: On-Call Engineer E",
+		}, 65 * time.Hour},
+		{"P4 on the next business day", fireline.P4, fireline.SourceMonitoring, tue, []string{
+			"+0s primary on-call !", "+31h0m0s secondary on-call",
+		}, 31 * time.Hour},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, w := walkOf(t, tt.sev, tt.source, tt.start)
+			var got []string
+			for i, st := range w.Steps {
+				if st.Index != i {
+					t.Errorf("step %d has index %d", i, st.Index)
+				}
+				got = append(got, stepLine(st, tt.start))
+			}
+			if !slices.Equal(got, tt.steps) {
+				t.Errorf("steps:\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(tt.steps, "\n  "))
+			}
+			if ends := w.Ends.Sub(tt.start); ends != tt.ends {
+				t.Errorf("ends at +%s, want +%s", ends, tt.ends)
+			}
+		})
+	}
+}
+
+// TestRepeatTargets: a repeat pages the on-call and the chain up to the
+// required step, not the contacts and chains that are only told.
+func TestRepeatTargets(t *testing.T) {
+	_, w := walkOf(t, fireline.P1, fireline.SourceMonitoring, ny(2026, 12, 1, 10, 0))
+	r := w.Steps[len(w.Steps)-1]
+	want := fireline.Targets{OnCall: []string{"primary", "secondary"}, Contacts: []string{"engineering-on-call"},
+		Titles: []string{"Engineering Lead", "Director of Engineering", "CTO"}}
+	if r.Repeat != 4 || fmt.Sprint(r.Targets) != fmt.Sprint(want) {
+		t.Errorf("repeat 4: %+v, want targets %+v", r, want)
+	}
+}
+
+// TestWalksMeetTheirClocks checks, for every severity and starts every 37
+// minutes through three weeks around a holiday and a daylight-saving
+// change (and a sample of a year), what the clocks promise: the walk pages
+// the required escalation level by escalate-by, a resolve target is never
+// before the respond target, and a walk never ends before respond-by.
+func TestWalksMeetTheirClocks(t *testing.T) {
+	p := Default()
+	var starts []time.Time
+	for at := ny(2026, 10, 26, 0, 0); at.Before(ny(2026, 11, 16, 0, 0)); at = at.Add(37 * time.Minute) {
+		starts = append(starts, at) // fall back on 1 Nov, Veterans Day on 11 Nov
+	}
+	for at := ny(2026, 12, 20, 0, 0); at.Before(ny(2027, 12, 20, 0, 0)); at = at.Add(11*time.Hour + 7*time.Minute) {
+		starts = append(starts, at) // Christmas, New Year, spring forward, the year round
+	}
+	for _, sev := range fireline.Severities {
+		for _, start := range starts {
+			_, w := walkOf(t, sev, fireline.SourceMonitoring, start)
+			c, err := p.Clocks(sev, start)
+			if err != nil {
+				t.Fatal(err)
+			}
+			label := fmt.Sprintf("%s at %s", sev, start.In(newYork).Format("Mon 2006-01-02 15:04 MST"))
+			if c.ResolveBy.Before(c.RespondBy) {
+				t.Errorf("%s: resolve-by %s before respond-by %s", label, c.ResolveBy, c.RespondBy)
+			}
+			if w.Ends.Before(c.RespondBy) {
+				t.Errorf("%s: the walk ends at %s, before respond-by %s", label, w.Ends, c.RespondBy)
+			}
+			if c.EscalateBy == nil {
+				continue
+			}
+			reached := false
+			for _, st := range w.Steps {
+				if st.Escalates && !st.At.After(*c.EscalateBy) {
+					reached = true
+				}
+			}
+			if !reached {
+				t.Errorf("%s: no step reaches the required level by escalate-by %s", label, c.EscalateBy.In(newYork))
+			}
+		}
+	}
+}
+
+// TestClocksOfDeferredSeverities: a severity paged in business hours
+// counts escalate-by and resolve-by from the walk's start (the next
+// opening), as the weekend P3 needs; one in business hours counts
+// from its start, and its escalate-by moves to the next opening when it
+// would fall outside business hours.
+func TestClocksOfDeferredSeverities(t *testing.T) {
+	p := Default()
+	tests := []struct {
+		name                        string
+		sev                         fireline.Severity
+		start                       time.Time
+		respond, escalate, resolved time.Time
+	}{
+		{"P3 Saturday 10:00", fireline.P3, ny(2026, 12, 5, 10, 0), ny(2026, 12, 7, 17, 0), ny(2026, 12, 7, 17, 0), ny(2026, 12, 8, 9, 0)},
+		{"P3 Friday 16:00", fireline.P3, ny(2026, 12, 4, 16, 0), ny(2026, 12, 4, 20, 0), ny(2026, 12, 7, 9, 0), ny(2026, 12, 5, 16, 0)},
+		// 8 hours from 10:00 is 18:00, after closing: escalate-by moves to
+		// the next opening, as any page due then would (the walk pages the
+		// on-call step at 14:15, well before).
+		{"P3 Tuesday 10:00", fireline.P3, ny(2026, 12, 1, 10, 0), ny(2026, 12, 1, 14, 0), ny(2026, 12, 2, 9, 0), ny(2026, 12, 2, 10, 0)},
+		{"P3 the evening before Thanksgiving", fireline.P3, ny(2026, 11, 25, 18, 0), ny(2026, 11, 27, 17, 0), ny(2026, 11, 27, 17, 0), ny(2026, 11, 28, 9, 0)},
+		{"P3 the Friday before spring forward", fireline.P3, ny(2027, 3, 12, 18, 0), ny(2027, 3, 15, 17, 0), ny(2027, 3, 15, 17, 0), ny(2027, 3, 16, 9, 0)},
+		{"P1 at night: immediate is within 5 minutes", fireline.P1, ny(2026, 12, 5, 3, 0), ny(2026, 12, 5, 3, 5), ny(2026, 12, 5, 3, 5), ny(2026, 12, 5, 7, 0)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := p.Clocks(tt.sev, tt.start)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !c.RespondBy.Equal(tt.respond) || c.EscalateBy == nil || !c.EscalateBy.Equal(tt.escalate) || !c.ResolveBy.Equal(tt.resolved) {
+				t.Errorf("respond %s escalate %v resolve %s\nwant    %s escalate %s resolve %s", c.RespondBy.In(newYork), c.EscalateBy.In(newYork),
+					c.ResolveBy.In(newYork), tt.respond.In(newYork), tt.escalate.In(newYork), tt.resolved.In(newYork))
+			}
+		})
+	}
+}
+
+func TestEscalationTargets(t *testing.T) {
+	p := Default()
+	at := ny(2026, 12, 1, 10, 0)
+	tests := []struct {
+		sev       fireline.Severity
+		to        string
+		escalates bool
+		err       bool
+	}{
+		{fireline.P2, "casey", true, false},        // the Engineering Lead: P2's required step
+		{fireline.P2, "devon", true, false},        // above it
+		{fireline.P2, "blake", false, false},       // an on-call engineer: below it
+		{fireline.P2, "harper", false, false},      // in no chain a P2 tells
+		{fireline.P1, "harper", true, false},       // P1 tells the business chain
+		{fireline.P2, "technical:2", true, false},  // the required step itself
+		{fireline.P2, "technical:1", false, false}, // below it
+		{fireline.P1, "technical:3", false, false}, // P1 requires the CTO, step 4
+		{fireline.P1, "business:1", true, false},   // a notify chain
+		{fireline.P4, "technical:4", false, false}, // P4 has no escalation
+		{fireline.P2, "technical:9", false, true},  // no such step
+		{fireline.P2, "Engineering Lead", false, true},
+		{fireline.P2, "nobody", false, true},
+	}
+	for _, tt := range tests {
+		st, err := p.EscalationTarget(tt.sev, tt.to, at)
+		if (err != nil) != tt.err || st.Escalates != tt.escalates {
+			t.Errorf("EscalationTarget(%s, %q) = %+v, %v; want escalates %v, error %v", tt.sev, tt.to, st, err, tt.escalates, tt.err)
+		}
+		if err == nil && (!st.Immediate || !st.At.Equal(at)) {
+			t.Errorf("EscalationTarget(%s, %q) is not due at once: %+v", tt.sev, tt.to, st)
+		}
+	}
+}
+
+func TestStepsAt(t *testing.T) {
+	_, w := walkOf(t, fireline.P2, fireline.SourceSecurity, ny(2026, 12, 1, 2, 0))
+	var got []string
+	for _, g := range fireline.StepsAt(w.Steps) {
+		var idx []string
+		for _, st := range g {
+			idx = append(idx, fmt.Sprint(st.Index))
+		}
+		got = append(got, strings.Join(idx, ","))
+	}
+	// Due at once: the primary and the security contacts; at 2h the
+	// secondary, the on-call step and the lead; then the repeat.
+	if want := []string{"0,4", "1,2,3", "5"}; !slices.Equal(got, want) {
+		t.Errorf("groups %v, want %v", got, want)
+	}
+}
