@@ -32,7 +32,7 @@ func actionCommand(g *globals, use, short string, extraArgs int, flags func(*cob
 			if err != nil {
 				return err
 			}
-			return g.print(inc, func(w io.Writer) { printIncident(w, inc) })
+			return g.print(inc, func(w io.Writer) { printIncident(w, g.times(cmd.Context(), c), inc) })
 		},
 	}
 	if flags != nil {

@@ -46,7 +46,7 @@ func newAlertListCommand(g *globals) *cobra.Command {
 						inc = "-"
 					}
 					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", a.ID, a.Status, a.Severity, a.Service, inc, a.Count,
-						fmtTime(a.LastSeenAt), a.Summary)
+						g.times(cmd.Context(), c).format(a.LastSeenAt), a.Summary)
 				}
 				tw.Flush()
 				if page.NextCursor != "" {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -66,6 +67,9 @@ type globals struct {
 	server string
 	token  string
 	output string
+	utc    bool
+
+	timeFmt *timeFormat // made by times, on first use
 }
 
 func newRootCommand(env Env) *cobra.Command {
@@ -82,6 +86,7 @@ func newRootCommand(env Env) *cobra.Command {
 	// the default, which help would print.
 	pf.StringVar(&g.token, "token", "", "API token (env FIRELINE_TOKEN)")
 	pf.StringVarP(&g.output, "output", "o", "table", "output format: table or json")
+	pf.BoolVar(&g.utc, "utc", envBool(env, "FIRELINE_UTC"), "print times in UTC, not the policy's time zone (env FIRELINE_UTC=1)")
 	root.AddCommand(newServeCommand(env), newMigrateCommand(env), newPolicyCommand(env),
 		newIncidentCommand(g), newTokenCommand(g))
 	root.AddCommand(newIntegrationCommand(g), newAlertCommand(g), newMaintenanceCommand(g), newBenchCommand(g)) // detection
@@ -95,6 +100,13 @@ func envOr(env Env, key, def string) string {
 		return v
 	}
 	return def
+}
+
+// envBool reads a boolean variable: 1, t, true and the like are true;
+// unset or anything else is false.
+func envBool(env Env, key string) bool {
+	b, _ := strconv.ParseBool(env.Getenv(key))
+	return b
 }
 
 // client returns the API client after checking the output flag.

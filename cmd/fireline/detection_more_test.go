@@ -292,7 +292,11 @@ func TestHeartbeatsRotationRateLimit(t *testing.T) {
 			t.Fatalf("rate limit: codes %v, Retry-After %q", codes, retry)
 		}
 		other := s.createIntegration(t, "--type", "grafana", "--service", "api-gateway")
-		until := "The previous key keeps working until " + s.clock.Now().Add(2*time.Hour).UTC().Format("2006-01-02 15:04Z") + "."
+		newYork, err := time.LoadLocation("America/New_York") // the policy's calendar: the CLI prints its times there
+		if err != nil {
+			t.Fatal(err)
+		}
+		until := "The previous key keeps working until " + s.clock.Now().Add(2*time.Hour).In(newYork).Format("2006-01-02 15:04 -07:00") + "."
 		if out := s.mustCLI(t, adminSecret, "integration", "rotate", other.ID, "--grace", "2h"); !strings.Contains(out, until) {
 			t.Fatalf("rotate says:\n%s\nwant %q", out, until)
 		}

@@ -59,8 +59,18 @@ type cliResult struct {
 // cli runs the fireline command line in-process against the server.
 func (s *testServer) cli(t *testing.T, token string, args ...string) cliResult {
 	t.Helper()
+	return s.cliEnv(t, nil, token, args...)
+}
+
+// cliEnv is cli with more environment variables, which win over the
+// server's URL and the token.
+func (s *testServer) cliEnv(t *testing.T, vars map[string]string, token string, args ...string) cliResult {
+	t.Helper()
 	var stdout, stderr bytes.Buffer
 	env := Env{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Getenv: func(k string) string {
+		if v, ok := vars[k]; ok {
+			return v
+		}
 		switch k {
 		case "FIRELINE_SERVER":
 			if s.server == nil {

@@ -46,7 +46,7 @@ func newDeclareCommand(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return g.print(inc, func(w io.Writer) { printIncident(w, inc) })
+			return g.print(inc, func(w io.Writer) { printIncident(w, g.times(cmd.Context(), c), inc) })
 		},
 	}
 	f := cmd.Flags()
@@ -92,7 +92,7 @@ func newListCommand(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return g.print(page, func(w io.Writer) { printIncidentTable(w, page) })
+			return g.print(page, func(w io.Writer) { printIncidentTable(w, g.times(cmd.Context(), c), page) })
 		},
 	}
 	fl := cmd.Flags()
@@ -140,7 +140,7 @@ func newShowCommand(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return g.print(inc, func(w io.Writer) { printIncident(w, inc) })
+			return g.print(inc, func(w io.Writer) { printIncident(w, g.times(cmd.Context(), c), inc) })
 		},
 	}
 }
@@ -160,7 +160,7 @@ func newLogCommand(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return g.print(map[string]any{"events": events}, func(w io.Writer) { printTimeline(w, events) })
+			return g.print(map[string]any{"events": events}, func(w io.Writer) { printTimeline(w, g.times(cmd.Context(), c), events) })
 		},
 	}
 }
@@ -223,7 +223,7 @@ func newVerifyCommand(g *globals) *cobra.Command {
 	}
 }
 
-func printIncidentTable(w io.Writer, page *fireline.IncidentPage) {
+func printIncidentTable(w io.Writer, tf *timeFormat, page *fireline.IncidentPage) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSEV\tSTATUS\tSTAGE\tDECLARED\tRESPOND BY\tRESOLVE BY\tTITLE")
 	for _, inc := range page.Incidents {
@@ -232,7 +232,7 @@ func printIncidentTable(w io.Writer, page *fireline.IncidentPage) {
 			title = "[restricted] " + title
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", inc.ID, inc.Severity, inc.Status, inc.Stage,
-			fmtTime(inc.DeclaredAt), clock(inc.RespondBy, inc.Breaches.Respond), clock(inc.ResolveBy, inc.Breaches.Resolve), title)
+			tf.format(inc.DeclaredAt), clock(tf, inc.RespondBy, inc.Breaches.Respond), clock(tf, inc.ResolveBy, inc.Breaches.Resolve), title)
 	}
 	tw.Flush()
 	if page.NextCursor != "" {
@@ -240,7 +240,7 @@ func printIncidentTable(w io.Writer, page *fireline.IncidentPage) {
 	}
 }
 
-func printIncident(w io.Writer, inc *fireline.Incident) {
+func printIncident(w io.Writer, tf *timeFormat, inc *fireline.Incident) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	row := func(k, v string) { fmt.Fprintf(tw, "%s:\t%s\n", k, v) }
 	row("ID", inc.ID)
@@ -251,14 +251,14 @@ func printIncident(w io.Writer, inc *fireline.Incident) {
 	row("Source", string(inc.Source))
 	row("Services", strings.Join(inc.Services, ", "))
 	row("Restricted", fmt.Sprint(inc.Restricted))
-	row("Declared", fmtTime(inc.DeclaredAt)+" by "+inc.DeclaredBy)
-	row("Respond by", clock(inc.RespondBy, inc.Breaches.Respond))
+	row("Declared", tf.format(inc.DeclaredAt)+" by "+inc.DeclaredBy)
+	row("Respond by", clock(tf, inc.RespondBy, inc.Breaches.Respond))
 	if inc.EscalateBy != nil {
-		row("Escalate by", clock(*inc.EscalateBy, inc.Breaches.Escalate))
+		row("Escalate by", clock(tf, *inc.EscalateBy, inc.Breaches.Escalate))
 	} else {
 		row("Escalate by", "regular channels")
 	}
-	row("Resolve by", clock(inc.ResolveBy, inc.Breaches.Resolve))
+	row("Resolve by", clock(tf, inc.ResolveBy, inc.Breaches.Resolve))
 	for _, r := range inc.Roles {
 		row("Role "+string(r.Role), r.Person)
 	}
@@ -268,17 +268,17 @@ func printIncident(w io.Writer, inc *fireline.Incident) {
 		}
 	}
 	if inc.ETA != nil {
-		row("ETA", fmtTime(*inc.ETA))
+		row("ETA", tf.format(*inc.ETA))
 	}
 	row("Policy", inc.PolicyVersion)
 	tw.Flush()
 }
 
-func printTimeline(w io.Writer, events []*fireline.Event) {
+func printTimeline(w io.Writer, tf *timeFormat, events []*fireline.Event) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "#\tWHEN\tWHO\tWHAT\tDETAILS")
 	for _, e := range events {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", e.Seq, fmtTime(e.At), e.Actor, e.Type, eventDetails(e))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", e.Seq, tf.format(e.At), e.Actor, e.Type, eventDetails(e))
 	}
 	tw.Flush()
 }
@@ -305,11 +305,10 @@ func eventDetails(e *fireline.Event) string {
 	return b.String()
 }
 
-func fmtTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04Z") }
-
-func clock(t time.Time, breached bool) string {
+// clock prints one of an incident's clocks, marked when it is breached.
+func clock(tf *timeFormat, t time.Time, breached bool) string {
 	if breached {
-		return fmtTime(t) + " BREACHED"
+		return tf.format(t) + " BREACHED"
 	}
-	return fmtTime(t)
+	return tf.format(t)
 }

@@ -26,7 +26,7 @@ func (g *globals) integrationURL(in *fireline.Integration, key string) string {
 	return strings.TrimRight(g.server, "/") + in.Type.Path(key)
 }
 
-func (g *globals) printCreatedIntegration(ci *fireline.CreatedIntegration, verb string) error {
+func (g *globals) printCreatedIntegration(tf *timeFormat, ci *fireline.CreatedIntegration, verb string) error {
 	ci.URL = g.integrationURL(&ci.Integration, ci.Key)
 	return g.print(ci, func(w io.Writer) {
 		if ci.Type == fireline.IntegrationProbe {
@@ -42,22 +42,22 @@ func (g *globals) printCreatedIntegration(ci *fireline.CreatedIntegration, verb 
 		}
 		fmt.Fprintln(w, senderHelp(ci, strings.TrimRight(g.server, "/")))
 		if ci.PreviousKeyExpiresAt != nil {
-			fmt.Fprintf(w, "The previous key keeps working until %s.\n", fmtTime(*ci.PreviousKeyExpiresAt))
+			fmt.Fprintf(w, "The previous key keeps working until %s.\n", tf.format(*ci.PreviousKeyExpiresAt))
 		}
 	})
 }
 
 // lastCheck says how a heartbeat's or probe's last check went.
-func lastCheck(in *fireline.Integration) string {
+func lastCheck(tf *timeFormat, in *fireline.Integration) string {
 	switch {
 	case in.Type == fireline.IntegrationHeartbeat && in.LastPingAt != nil:
-		return "ping " + fmtTime(*in.LastPingAt)
+		return "ping " + tf.format(*in.LastPingAt)
 	case in.Type != fireline.IntegrationProbe || in.LastProbeAt == nil:
 		return "-"
 	case in.ProbeFailing > 0:
-		return fmt.Sprintf("%s FAILING (%d in a row): %s", fmtTime(*in.LastProbeAt), in.ProbeFailing, in.LastProbeResult)
+		return fmt.Sprintf("%s FAILING (%d in a row): %s", tf.format(*in.LastProbeAt), in.ProbeFailing, in.LastProbeResult)
 	}
-	return fmtTime(*in.LastProbeAt) + " " + in.LastProbeResult
+	return tf.format(*in.LastProbeAt) + " " + in.LastProbeResult
 }
 
 // senderHelp says what to paste into the sender.
@@ -100,7 +100,7 @@ func newIntegrationCreateCommand(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return g.printCreatedIntegration(ci, "Created")
+			return g.printCreatedIntegration(g.times(cmd.Context(), c), ci, "Created")
 		},
 	}
 	f := cmd.Flags()
@@ -133,11 +133,12 @@ func newIntegrationListCommand(g *globals) *cobra.Command {
 				return err
 			}
 			return g.print(map[string]any{"integrations": list}, func(w io.Writer) {
+				tf := g.times(cmd.Context(), c)
 				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "ID\tNAME\tTYPE\tSERVICE\tSOURCE\tCREATED\tROTATED\tLAST CHECK")
 				for _, in := range list {
 					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", in.ID, in.Name, in.Type, in.Service, in.Source,
-						fmtTime(in.CreatedAt), optTime(in.RotatedAt), lastCheck(in))
+						tf.format(in.CreatedAt), tf.optional(in.RotatedAt), lastCheck(tf, in))
 				}
 				tw.Flush()
 			})
@@ -168,7 +169,7 @@ func newIntegrationRotateCommand(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return g.printCreatedIntegration(ci, "Rotated the key of")
+			return g.printCreatedIntegration(g.times(cmd.Context(), c), ci, "Rotated the key of")
 		},
 	}
 	cmd.Flags().StringVar(&grace, "grace", "", "how long the old key keeps working (default 24h)")

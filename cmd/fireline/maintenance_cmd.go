@@ -48,7 +48,8 @@ func newMaintenanceCreateCommand(g *globals) *cobra.Command {
 				return err
 			}
 			return g.print(w, func(out io.Writer) {
-				fmt.Fprintf(out, "Scheduled maintenance %s of %s from %s to %s: %s\n", w.ID, w.Service, fmtTime(w.StartsAt), fmtTime(w.EndsAt), w.Reason)
+				tf := g.times(cmd.Context(), c)
+				fmt.Fprintf(out, "Scheduled maintenance %s of %s from %s to %s: %s\n", w.ID, w.Service, tf.format(w.StartsAt), tf.format(w.EndsAt), w.Reason)
 			})
 		},
 	}
@@ -78,10 +79,11 @@ func newMaintenanceListCommand(g *globals) *cobra.Command {
 				return err
 			}
 			return g.print(map[string]any{"maintenance_windows": list}, func(w io.Writer) {
+				tf := g.times(cmd.Context(), c)
 				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "ID\tSERVICE\tSTART\tEND\tREASON")
 				for _, m := range list {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", m.ID, m.Service, fmtTime(m.StartsAt), fmtTime(m.EndsAt), m.Reason)
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", m.ID, m.Service, tf.format(m.StartsAt), tf.format(m.EndsAt), m.Reason)
 				}
 				tw.Flush()
 			})

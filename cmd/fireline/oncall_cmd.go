@@ -78,6 +78,9 @@ func newOnCallNowCommand(g *globals) *cobra.Command {
 				return err
 			}
 			return g.print(list, func(w io.Writer) {
+				if len(list) > 0 {
+					fmt.Fprintf(w, "On call at %s\n", g.times(cmd.Context(), c).format(list[0].At))
+				}
 				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "SCHEDULE\tPRIMARY\tSECONDARY")
 				for _, o := range list {
@@ -121,10 +124,7 @@ func newOverrideCommand(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return g.print(o, func(w io.Writer) {
-				fmt.Fprintf(w, "Override %s: %s is %s on %s from %s to %s\n", o.ID, o.Person, o.Role, o.Schedule,
-					o.From.Format(time.RFC3339), o.To.Format(time.RFC3339))
-			})
+			return g.print(o, func(w io.Writer) { printOverride(w, g.times(cmd.Context(), c), o) })
 		},
 	}
 	f := cmd.Flags()
@@ -156,10 +156,11 @@ func newOverridesCommand(g *globals) *cobra.Command {
 				return err
 			}
 			return g.print(list, func(w io.Writer) {
+				tf := g.times(cmd.Context(), c)
 				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "ID\tSCHEDULE\tROLE\tPERSON\tFROM\tTO")
 				for _, o := range list {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", o.ID, o.Schedule, o.Role, o.Person, o.From.Format(time.RFC3339), o.To.Format(time.RFC3339))
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", o.ID, o.Schedule, o.Role, o.Person, tf.format(o.From), tf.format(o.To))
 				}
 				tw.Flush()
 			})
@@ -167,6 +168,11 @@ func newOverridesCommand(g *globals) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&del, "delete", "", "remove the override with this id")
 	return cmd
+}
+
+// printOverride says who covers whom, and when.
+func printOverride(w io.Writer, tf *timeFormat, o *fireline.Override) {
+	fmt.Fprintf(w, "Override %s: %s is %s on %s from %s to %s\n", o.ID, o.Person, o.Role, o.Schedule, tf.format(o.From), tf.format(o.To))
 }
 
 func newOnCallCheckCommand(g *globals) *cobra.Command {

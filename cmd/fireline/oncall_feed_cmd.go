@@ -80,8 +80,7 @@ func newOnCallSwapCommand(g *globals) *cobra.Command {
 			list := []*fireline.Override{first, second}
 			return g.print(list, func(w io.Writer) {
 				for _, o := range list {
-					fmt.Fprintf(w, "Override %s: %s is %s on %s from %s to %s\n", o.ID, o.Person, o.Role, o.Schedule,
-						o.From.Format(time.RFC3339), o.To.Format(time.RFC3339))
+					printOverride(w, g.times(cmd.Context(), c), o)
 				}
 			})
 		},

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -78,11 +77,12 @@ func newTokenListCommand(g *globals) *cobra.Command {
 				return err
 			}
 			return g.print(map[string]any{"tokens": tokens}, func(w io.Writer) {
+				tf := g.times(cmd.Context(), c)
 				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "ID\tNAME\tROLE\tACTS FOR\tCREATED\tEXPIRES\tLAST USED\tREVOKED")
 				for _, t := range tokens {
 					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, t.Role, t.Actor().Name(),
-						fmtTime(t.CreatedAt), optTime(t.ExpiresAt), optTime(t.LastUsedAt), optTime(t.RevokedAt))
+						tf.format(t.CreatedAt), tf.optional(t.ExpiresAt), tf.optional(t.LastUsedAt), tf.optional(t.RevokedAt))
 				}
 				tw.Flush()
 			})
@@ -107,11 +107,4 @@ func newTokenRevokeCommand(g *globals) *cobra.Command {
 			return nil
 		},
 	}
-}
-
-func optTime(t *time.Time) string {
-	if t == nil {
-		return "-"
-	}
-	return fmtTime(*t)
 }

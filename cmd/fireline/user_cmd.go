@@ -27,14 +27,14 @@ type createdUserOut struct {
 }
 
 // printLink prints a one-time login link on the server the CLI talks to.
-func (g *globals) printLink(u *fireline.User, link fireline.LoginLink) error {
+func (g *globals) printLink(tf *timeFormat, u *fireline.User, link fireline.LoginLink) error {
 	url := strings.TrimRight(g.server, "/") + link.Path()
 	return g.print(createdUserOut{User: u, LoginLink: url, ExpiresAt: link.ExpiresAt}, func(w io.Writer) {
 		who := "the user"
 		if u != nil {
 			who = u.Email
 		}
-		fmt.Fprintf(w, "One-time login link for %s (valid until %s; shown once):\n\n    %s\n\n", who, fmtTime(link.ExpiresAt), url)
+		fmt.Fprintf(w, "One-time login link for %s (valid until %s; shown once):\n\n    %s\n\n", who, tf.format(link.ExpiresAt), url)
 	})
 }
 
@@ -58,7 +58,7 @@ func newUserCreateCommand(g *globals) *cobra.Command {
 			if g.output != "json" {
 				fmt.Fprintf(g.env.Stdout, "Created user %s (%s, role %s, person %s).\n", u.Email, u.ID, u.Role, u.PersonID)
 			}
-			return g.printLink(u, link)
+			return g.printLink(g.times(cmd.Context(), c), u, link)
 		},
 	}
 	f := cmd.Flags()
@@ -87,11 +87,12 @@ func newUserListCommand(g *globals) *cobra.Command {
 				return err
 			}
 			return g.print(map[string]any{"users": users}, func(w io.Writer) {
+				tf := g.times(cmd.Context(), c)
 				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "ID\tEMAIL\tNAME\tROLE\tPERSON\tPASSWORD\tLAST LOGIN\tDISABLED")
 				for _, u := range users {
 					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", u.ID, u.Email, u.Name, u.Role, u.PersonID,
-						yesNo(u.HasPassword), optTime(u.LastLoginAt), yesNo(u.Disabled))
+						yesNo(u.HasPassword), tf.optional(u.LastLoginAt), yesNo(u.Disabled))
 				}
 				tw.Flush()
 			})
@@ -179,7 +180,7 @@ func newUserLinkCommand(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return g.printLink(nil, link)
+			return g.printLink(g.times(cmd.Context(), c), nil, link)
 		},
 	}
 }
