@@ -160,36 +160,3 @@ func (e *Engine) record(ctx context.Context, j *jobs.Job, a deliverArgs, inc *fi
 	}
 	return jobs.ErrLeaseLost // finished above; the runner leaves the job alone
 }
-
-// finishTest finishes a test page's job; it has no timeline.
-func (e *Engine) finishTest(ctx context.Context, j *jobs.Job, next func(tx *sqlstore.Tx) error) error {
-	err := e.Store.DB().JobTx(ctx, func(tx *sqlstore.Tx) error {
-		if err := next(tx); err != nil && !errors.Is(err, jobs.ErrLeaseLost) {
-			return err
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	return jobs.ErrLeaseLost
-}
-
-// TestPage enqueues a test page to a person (all their contact methods in
-// turn, as a real page falls back). EInvalid for an unknown person.
-func (e *Engine) TestPage(ctx context.Context, person string) error {
-	p, ok := e.Policy.Person(person)
-	if !ok {
-		return &fireline.Error{Code: fireline.EInvalid, Message: "invalid test page",
-			Fields: []fireline.FieldError{{Field: "person", Message: "no person " + fmt.Sprintf("%q", person) + " in the policy's directory"}}}
-	}
-	if len(p.Methods()) == 0 {
-		return fireline.Errorf(fireline.EConflict, "%s has no contact method to test", person)
-	}
-	now := e.Now()
-	nonce := now.UTC().Format(time.RFC3339Nano)
-	return e.Store.DB().JobTx(ctx, func(tx *sqlstore.Tx) error {
-		return tx.Enqueue(ctx, jobs.Spec{Kind: KindTestPage, Key: "test:" + person + ":" + nonce, Group: "test", RunAt: tx.Now(),
-			Args: deliverArgs{Test: true, Nonce: nonce, Recipient: fireline.Recipient{Person: person}}})
-	})
-}

@@ -146,17 +146,6 @@ func (e *Engine) StartPeriodic(ctx context.Context) error {
 	})
 }
 
-// Readiness lists what would stop a page reaching anyone between now and
-// now+horizon.
-func (e *Engine) Readiness(ctx context.Context, now time.Time, horizon time.Duration) ([]fireline.ReadinessProblem, error) {
-	overrides, err := e.Store.Overrides(ctx, now, now.Add(horizon))
-	if err != nil {
-		return nil, err
-	}
-	usable := func(t fireline.ContactMethodType) bool { _, ok := e.Channels[t]; return ok }
-	return e.Policy.Readiness(now, now.Add(horizon), overrides, usable), nil
-}
-
 // gapReport logs the readiness problems of the coming week, once a day.
 func (e *Engine) gapReport(ctx context.Context, j *jobs.Job) error {
 	problems, err := e.Readiness(ctx, e.Now(), GapHorizon)

@@ -22,8 +22,8 @@ func (h *handler) pagingRoutes(rt *router) {
 	operation(h, viewer, get("/oncall/overrides", "list-overrides", "List on-call overrides in force between from and to", "oncall"), h.listOverrides)
 	operation(h, responder, post("/oncall/overrides", "create-override", "Put someone on call for a while (override, swap or cover)", "oncall", http.StatusCreated), h.createOverride)
 	operation(h, responder, del("/oncall/overrides/{id}", "delete-override", "Remove an override", "oncall", http.StatusNoContent), h.deleteOverride)
-	operation(h, viewer, get("/oncall/check", "check-oncall", "Readiness: gaps, people on call without a contact method, chain steps that resolve to no one", "oncall"), h.checkOnCall)
-	operation(h, admin, post("/notify/test", "test-page", "Send a test page to a person", "oncall", http.StatusAccepted), h.testPage)
+	operation(h, viewer, get("/oncall/check", "check-oncall", "Readiness: contact methods the server cannot deliver by (naming the setting that fixes each), gaps, people on call without a working contact method, chain steps that resolve to no one", "oncall"), h.checkOnCall)
+	operation(h, admin, post("/notify/test", "test-page", "Send a test page to a person on each of their contact methods now, and answer with each outcome", "oncall", http.StatusOK), h.testPage)
 	if h.cfg.Feeds != nil {
 		operation(h, viewer, get("/oncall/feed", "oncall-feed-url", "The secret iCalendar feed URL of a schedule's or a person's shifts (schedule= or person=)", "oncall"), h.feedURL)
 		rt.public("GET /feeds/{token}", h.feed)
@@ -160,17 +160,32 @@ type (
 	testPageInput struct {
 		jsonBody[testPageBody]
 	}
+	// testPageResults are a test page's outcomes, one per contact method;
+	// Delivered says every method delivered.
+	testPageResults struct {
+		Person    string                `json:"person"`
+		Delivered bool                  `json:"delivered"`
+		Results   []fireline.TestResult `json:"results"`
+	}
+	testPageOutput struct{ Body testPageResults }
 )
 
-func (h *handler) testPage(ctx context.Context, in *testPageInput) (*struct{}, error) {
+// testPage answers once every contact method has been tried; a failed
+// delivery is in the results, not an error.
+func (h *handler) testPage(ctx context.Context, in *testPageInput) (*testPageOutput, error) {
 	body, err := in.decode()
 	if err != nil {
 		return nil, h.problem(ctx, err)
 	}
-	if err := h.cfg.OnCall.TestPage(ctx, body.Person); err != nil {
+	results, err := h.cfg.OnCall.TestPage(ctx, body.Person)
+	if err != nil {
 		return nil, h.problem(ctx, err)
 	}
-	return nil, nil
+	out := testPageResults{Person: body.Person, Delivered: true, Results: nonNil(results)}
+	for _, r := range results {
+		out.Delivered = out.Delivered && r.Delivered
+	}
+	return &testPageOutput{Body: out}, nil
 }
 
 // ackTemplate is the acknowledge link's page: a confirmation with a POST

@@ -381,21 +381,27 @@ func TestPageRetryAndFallback(t *testing.T) {
 		if types[fireline.EventPageFailed] != 3 || types[fireline.EventPageSent] != 1 {
 			t.Fatalf("timeline: %v", types)
 		}
-		// Test pages: through the first method; a permanent failure (410)
-		// falls back at once; a temporary SMTP failure is retried.
+		// Test pages go out in the request, on every method in turn, and
+		// the answer says how each went: a permanent failure (410) does not
+		// stop the email; a temporary SMTP failure is reported, not queued
+		// for a retry the caller would never see.
 		p.sink.Respond(nil)
 		p.mustCLI(t, adminSecret, "notify", "test", "--person", "alex")
-		p.advance(t, 0)
+		if got := p.paged(); got["alex"] != 1 || got["mail:alex@berrys.ai"] != 1 {
+			t.Fatalf("test page to alex: %v", got)
+		}
 		p.sink.Respond(func(string) (int, string) { return http.StatusGone, "" })
 		p.smtp.Fail(1)
-		p.mustCLI(t, adminSecret, "notify", "test", "--person", "casey")
-		p.advance(t, 0)
-		if got := p.paged(); got["alex"] != 1 || got["mail:casey@berrys.ai"] != 0 {
-			t.Fatalf("test pages: %v", got)
+		if r := p.cli(t, adminSecret, "notify", "test", "--person", "casey"); r.code != 1 ||
+			!strings.Contains(r.stdout, "FAILED: HTTP 410") || !strings.Contains(r.stdout, "451") {
+			t.Fatalf("failing test page: exit %d\n%s", r.code, r.stdout)
 		}
-		p.advance(t, 3*time.Second)
-		if got := p.paged(); got["mail:casey@berrys.ai"] != 1 {
-			t.Fatalf("test page retried: %v", got)
+		p.advance(t, time.Minute)
+		if got := p.paged(); got["casey"] != 0 || got["mail:casey@berrys.ai"] != 0 {
+			t.Fatalf("a failed test page was retried later: %v", got)
+		}
+		if r := p.cli(t, adminSecret, "notify", "test", "--person", "casey"); r.code != 1 || p.paged()["mail:casey@berrys.ai"] != 1 {
+			t.Fatalf("test page with SMTP back: exit %d %v\n%s", r.code, p.paged(), r.stdout)
 		}
 		if r := p.cli(t, adminSecret, "notify", "test", "--person", "nobody"); r.code == 0 || !strings.Contains(r.stderr, "nobody") {
 			t.Fatalf("test page to nobody: %+v", r)
