@@ -276,6 +276,7 @@ func (ap *AlertPolicy) AutoResolves(level Severity) bool {
 func (inc *Incident) AttachAlert(a *Alert, now time.Time) Change {
 	c := Change{Type: EventAlertAttached, Data: &AlertAttachedData{
 		Alert: a.ID, Integration: a.Integration, DedupKey: a.DedupKey, Summary: a.Summary, Severity: a.Severity,
+		Rewalk: inc.Status == StatusTriggered && inc.UnansweredAt != nil,
 	}}
 	inc.apply(now, c)
 	return c

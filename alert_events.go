@@ -14,6 +14,10 @@ type (
 		Summary     string   `json:"summary"`
 		Severity    Severity `json:"severity"`
 		MoreAlerts  []int64  `json:"more_alerts,omitempty"`
+		// Rewalk says the alert came while nobody had answered the
+		// incident's finished walk: it starts the walk again, so that new
+		// evidence is not added silently.
+		Rewalk bool `json:"rewalk,omitempty"`
 	}
 	// AlertResolvedData describes the first alert resolved; MoreAlerts as
 	// in AlertAttachedData.

@@ -282,7 +282,11 @@ func (inc *Incident) apply(at time.Time, c Change) {
 		inc.UnansweredAt = nil // a new walk starts
 	case *MemberAddedData:
 		inc.addMember(d.Person)
-	case *AlertAttachedData, *AlertResolvedData, *ChangeEventData:
+	case *AlertAttachedData:
+		if d.Rewalk {
+			inc.UnansweredAt = nil // a new walk starts
+		}
+	case *AlertResolvedData, *ChangeEventData:
 		// Recorded for the timeline; the alerts table holds their state.
 	case *EscalationStepData:
 		// A step of the escalation audience that paged someone is the

@@ -136,8 +136,9 @@ func (p *Policy) ValidOnCallRef(ref string) bool {
 }
 
 // PageEpoch is what starts (or restarts) an incident's paging walk: its
-// declaration, a severity change or a reopening, identified by the event's
-// sequence number.
+// declaration, a severity change, a reopening or an alert joining it while
+// its last walk ended unanswered, identified by the event's sequence
+// number.
 type PageEpoch struct {
 	Seq int64
 	At  time.Time
@@ -148,9 +149,17 @@ func WalkStarts(c Change) bool {
 	switch c.Type {
 	case EventDeclared, EventSeverityChanged, EventReopened:
 		return true
+	case EventAlertAttached:
+		d, ok := c.Data.(*AlertAttachedData)
+		return ok && d.Rewalk
 	}
 	return false
 }
+
+// ClocksRestart reports whether a change that starts a walk also starts
+// the incident's clocks afresh (a declaration, a severity change), rather
+// than walking again on the clocks it has.
+func ClocksRestart(c Change) bool { return c.Type == EventDeclared || c.Type == EventSeverityChanged }
 
 // PageOutcome is the result of a page's delivery attempt.
 type PageOutcome string

@@ -65,6 +65,11 @@ type IncidentCount struct {
 	Severity Severity `json:"severity"`
 	Status   Status   `json:"status"`
 	Count    int64    `json:"count"`
+	// Unanswered counts the triggered ones whose walk ended with nobody
+	// acknowledging.
+	Unanswered int64 `json:"unanswered"`
+	// Breached counts the open ones past a clock not met, by clock.
+	Breached map[ClockName]int64 `json:"breached,omitempty"`
 }
 
 // HealthChecker reports whether the store can serve requests.

@@ -32,9 +32,6 @@ type deliverArgs struct {
 	// retry time when none follows.
 	Until time.Time `json:"until,omitzero"`
 	Round int       `json:"round,omitempty"`
-	// Test pages have no incident; Nonce tells them apart.
-	Test  bool   `json:"test,omitempty"`
-	Nonce string `json:"nonce,omitempty"`
 }
 
 // deliver sends one page and records the attempt on the incident's
@@ -46,23 +43,19 @@ func (e *Engine) deliver(ctx context.Context, j *jobs.Job) error {
 	if err := j.Decode(&a); err != nil {
 		return jobs.Permanent(err)
 	}
-	var inc *fireline.Incident
-	if !a.Test {
-		// A delivery started from the commit that enqueued it carries the
-		// incident as that commit left it: no read (three round trips on
-		// PostgreSQL) between the alert and its page. A retry, or a job
-		// rescued from another runner, reads it.
-		if l, ok := j.Local.(*fireline.Incident); ok && l.Number == a.Incident && j.Attempts == 1 {
-			inc = l
-		} else {
-			var err error
-			if inc, err = e.Store.Incident(ctx, a.Incident); err != nil {
-				return err
-			}
+	// A delivery started from the commit that enqueued it carries the
+	// incident as that commit left it: no read (three round trips on
+	// PostgreSQL) between the alert and its page. A retry, or a job
+	// rescued from another runner, reads it.
+	inc, ok := j.Local.(*fireline.Incident)
+	if !ok || inc.Number != a.Incident || j.Attempts != 1 {
+		var err error
+		if inc, err = e.Store.Incident(ctx, a.Incident); err != nil {
+			return err
 		}
-		if !inc.Status.Open() || (!a.Immediate && !a.Inform && !a.Notify && inc.AcknowledgedAt != nil) {
-			return nil // stale: the runner finishes the job, nothing is sent
-		}
+	}
+	if !inc.Status.Open() || (!a.Immediate && !a.Inform && !a.Notify && inc.AcknowledgedAt != nil) {
+		return nil // stale: the runner finishes the job, nothing is sent
 	}
 	methods := e.methods(a.Recipient)
 	if a.Method >= len(methods) {
@@ -101,11 +94,7 @@ func (e *Engine) methods(r fireline.Recipient) []fireline.ContactMethod {
 func (e *Engine) render(a deliverArgs, inc *fireline.Incident, m fireline.ContactMethod) *notify.Message {
 	now := e.Now()
 	msg := &notify.Message{Type: notify.TypePage, At: now.UTC(), Step: a.StepName,
-		ID: e.messageID(a.Incident, a.Epoch, a.Step, a.Recipient.Key(), a.Method, a.Nonce)}
-	if a.Test {
-		msg.Type = notify.TypeTest
-		return msg
-	}
+		ID: e.messageID(a.Incident, a.Epoch, a.Step, a.Recipient.Key(), a.Method)}
 	if a.Notify {
 		msg.Type = notify.TypeNotify
 	}
@@ -165,7 +154,7 @@ func (e *Engine) decideRetry(j *jobs.Job, a deliverArgs, sendErr error, noMethod
 // finishes or reschedules the job. An attempt is recorded even when the
 // job was cancelled meanwhile: it happened.
 func (e *Engine) record(ctx context.Context, j *jobs.Job, a deliverArgs, inc *fireline.Incident, msg *notify.Message, sendErr error, noMethod bool) error {
-	d := &fireline.PageAttemptData{Recipient: a.Recipient, Attempt: j.Attempts, Test: a.Test}
+	d := &fireline.PageAttemptData{Recipient: a.Recipient, Attempt: j.Attempts}
 	if msg != nil {
 		d.MessageID = msg.ID
 		d.Method = e.methods(a.Recipient)[a.Method].Type
@@ -192,9 +181,6 @@ func (e *Engine) record(ctx context.Context, j *jobs.Job, a deliverArgs, inc *fi
 	if sendErr != nil {
 		typ = fireline.EventPageFailed
 	}
-	if a.Test {
-		return e.finishTest(ctx, j, next)
-	}
 	err := e.Store.IncidentTx(ctx, a.Incident, func(tx *sqlstore.PageTx, _ *fireline.Incident) error {
 		if err := tx.Record(ctx, fireline.Change{Type: typ, Data: d}); err != nil {
 			return err
@@ -208,37 +194,4 @@ func (e *Engine) record(ctx context.Context, j *jobs.Job, a deliverArgs, inc *fi
 		return err
 	}
 	return jobs.ErrLeaseLost // finished above; the runner leaves the job alone
-}
-
-// finishTest finishes a test page's job; it has no timeline.
-func (e *Engine) finishTest(ctx context.Context, j *jobs.Job, next func(tx *sqlstore.Tx) error) error {
-	err := e.Store.DB().JobTx(ctx, func(tx *sqlstore.Tx) error {
-		if err := next(tx); err != nil && !errors.Is(err, jobs.ErrLeaseLost) {
-			return err
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	return jobs.ErrLeaseLost
-}
-
-// TestPage enqueues a test page to a person (all their contact methods in
-// turn, as a real page falls back). EInvalid for an unknown person.
-func (e *Engine) TestPage(ctx context.Context, person string) error {
-	p, ok := e.Policy.Person(person)
-	if !ok {
-		return &fireline.Error{Code: fireline.EInvalid, Message: "invalid test page",
-			Fields: []fireline.FieldError{{Field: "person", Message: "no person " + fmt.Sprintf("%q", person) + " in the policy's directory"}}}
-	}
-	if len(p.Methods()) == 0 {
-		return fireline.Errorf(fireline.EConflict, "%s has no contact method to test", person)
-	}
-	now := e.Now()
-	nonce := now.UTC().Format(time.RFC3339Nano)
-	return e.Store.DB().JobTx(ctx, func(tx *sqlstore.Tx) error {
-		return tx.Enqueue(ctx, jobs.Spec{Kind: KindTestPage, Key: "test:" + person + ":" + nonce, Group: "test", RunAt: tx.Now(),
-			Args: deliverArgs{Test: true, Nonce: nonce, Recipient: fireline.Recipient{Person: person}}})
-	})
 }

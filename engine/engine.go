@@ -43,7 +43,7 @@ const (
 	KindDeliverEscalate = "page.deliver.escalate"
 	KindUnanswered      = "page.unanswered"
 	KindClock           = "clock.mark"
-	KindTestPage        = "page.test"
+	KindTestPage        = "page.test" // queued by servers before test pages were sent in the request
 	KindWatchdog        = "watchdog"
 	KindGapReport       = "oncall.gaps"
 )
@@ -80,7 +80,7 @@ func (e *Engine) Register(r *jobs.Runner) {
 	r.Handle(KindStepInform, e.runStep)
 	r.Handle(KindDeliverNotify, e.deliver)
 	r.Handle(KindDeliverEscalate, e.deliver)
-	r.Handle(KindTestPage, e.deliver)
+	r.Handle(KindTestPage, e.dropQueuedTest)
 	r.Handle(KindUnanswered, e.unanswered)
 	r.Handle(KindClock, e.clockMark)
 	r.Handle(KindWatchdog, e.watchdog)
@@ -109,7 +109,8 @@ func (a stepArgs) steps() []fireline.WalkStep {
 }
 
 // Plan is the store's planner: in the transaction of an incident change,
-// a change that starts a walk (declared, severity changed, reopened)
+// a change that starts a walk (declared, severity changed, reopened, an
+// alert joining an unanswered incident)
 // cancels the jobs of the walk before and enqueues the new walk's and its
 // clock marks; an acknowledgement cancels the paging still pending for
 // want of it; resolving cancels everything pending; an escalation or a
@@ -130,7 +131,7 @@ func (e *Engine) Plan(ctx context.Context, q sqlstore.Queue, inc *fireline.Incid
 		switch {
 		case fireline.WalkStarts(c):
 			if err = q.Cancel(ctx, g, walkKinds...); err == nil && inc.Status.Open() {
-				err = e.startWalk(ctx, q, inc, seq, i == last, c.Type == fireline.EventReopened)
+				err = e.startWalk(ctx, q, inc, seq, i == last, !fireline.ClocksRestart(c))
 			}
 		case c.Type == fireline.EventAcknowledged:
 			err = q.Cancel(ctx, g, KindStepEscalate, KindDeliverEscalate, KindUnanswered)
@@ -149,7 +150,9 @@ func (e *Engine) Plan(ctx context.Context, q sqlstore.Queue, inc *fireline.Incid
 }
 
 // startWalk enqueues a new walk (with inline, its steps due at once run
-// here) and its clock marks; on a reopening only the marks still ahead.
+// here) and its clock marks; when the clocks did not restart (a
+// reopening, a new alert on an unanswered incident) only the marks still
+// ahead.
 func (e *Engine) startWalk(ctx context.Context, q sqlstore.Queue, inc *fireline.Incident, epoch int64, inline, reopened bool) error {
 	w := e.Policy.PlanWalk(inc, q.Now())
 	if err := e.enqueueWalk(ctx, q, inc, epoch, w, nil, inline); err != nil {

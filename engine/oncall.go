@@ -42,6 +42,6 @@ func (o OnCall) Readiness(ctx context.Context, from time.Time, horizon time.Dura
 }
 
 // TestPage implements fireline.OnCallService.
-func (o OnCall) TestPage(ctx context.Context, person string) error {
-	return o.Engine.TestPage(ctx, person)
+func (o OnCall) TestPage(ctx context.Context, person string) ([]fireline.TestResult, error) {
+	return o.Engine.SendTest(ctx, person)
 }

@@ -158,6 +158,11 @@ func currentWalk(events []*fireline.Event) (epoch int64, start time.Time, done m
 		switch ev.Type {
 		case fireline.EventDeclared, fireline.EventSeverityChanged, fireline.EventReopened:
 			epoch, start, done = ev.Seq, ev.At, map[int]bool{}
+		case fireline.EventAlertAttached:
+			var d fireline.AlertAttachedData
+			if json.Unmarshal(ev.Data, &d) == nil && d.Rewalk {
+				epoch, start, done = ev.Seq, ev.At, map[int]bool{}
+			}
 		case fireline.EventEscalationStep:
 			var d fireline.EscalationStepData
 			if json.Unmarshal(ev.Data, &d) == nil && d.Epoch == epoch {
@@ -216,19 +221,8 @@ func (e *Engine) StartPeriodic(ctx context.Context) error {
 		now := tx.Now()
 		return tx.Enqueue(ctx,
 			jobs.Spec{Kind: KindWatchdog, Key: KindWatchdog, Group: "periodic", RunAt: now.Add(WatchdogEvery)},
-			jobs.Spec{Kind: KindGapReport, Key: KindGapReport, Group: "periodic", RunAt: now})
+			jobs.Spec{Kind: KindGapReport, Key: KindGapReport, Group: "periodic", RunAt: now.Add(GapReportEvery)}) // start-up checked already
 	})
-}
-
-// Readiness lists what would stop a page reaching anyone between now and
-// now+horizon.
-func (e *Engine) Readiness(ctx context.Context, now time.Time, horizon time.Duration) ([]fireline.ReadinessProblem, error) {
-	overrides, err := e.Store.Overrides(ctx, now, now.Add(horizon))
-	if err != nil {
-		return nil, err
-	}
-	usable := func(t fireline.ContactMethodType) bool { _, ok := e.Channels[t]; return ok }
-	return e.Policy.Readiness(now, now.Add(horizon), overrides, usable), nil
 }
 
 // gapReport logs the readiness problems of the coming week, once a day.

@@ -9,12 +9,15 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/fireline-dev/fireline"
 )
 
 // Guard refuses connections to private, loopback, link-local, CGNAT,
-// multicast and unspecified addresses (and IPv4-mapped forms of them),
-// unless an administrator allowed the range. It checks the resolved
-// address at connect time, which also defeats DNS rebinding.
+// multicast and unspecified addresses (and IPv4-mapped forms of them;
+// fireline.Blocked lists them), unless an administrator allowed the range
+// with --allow-outbound. It checks the resolved address at connect time,
+// which also defeats DNS rebinding.
 type Guard struct {
 	Allow []netip.Prefix
 }
@@ -37,30 +40,34 @@ func ParseAllow(s string) ([]netip.Prefix, error) {
 	return out, nil
 }
 
-var blocked = func() []netip.Prefix {
-	var out []netip.Prefix
-	for _, s := range []string{"0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
-		"172.16.0.0/12", "192.0.0.0/24", "192.168.0.0/16", "198.18.0.0/15", "224.0.0.0/4", "240.0.0.0/4",
-		"::/128", "::1/128", "fc00::/7", "fe80::/10", "ff00::/8", "64:ff9b::/96", "2001:db8::/32"} {
-		out = append(out, netip.MustParsePrefix(s))
-	}
-	return out
-}()
-
 // Allowed reports whether a connection to addr may be made.
 func (g *Guard) Allowed(addr netip.Addr) bool {
+	_, refused := g.Refusal(addr)
+	return !refused
+}
+
+// Refusal returns the blocked range that holds addr when the guard refuses
+// a connection to it.
+func (g *Guard) Refusal(addr netip.Addr) (fireline.BlockedRange, bool) {
 	addr = addr.Unmap()
 	for _, p := range g.Allow {
 		if p.Contains(addr) {
-			return true
+			return fireline.BlockedRange{}, false
 		}
 	}
-	for _, p := range blocked {
-		if p.Contains(addr) {
-			return false
-		}
-	}
-	return true
+	return fireline.Blocked(addr)
+}
+
+// RefusedError is the guard's refusal of a connection; it names the range
+// to allow, so whoever reads it knows the fix.
+type RefusedError struct {
+	Address string // host:port as dialled
+	Range   fireline.BlockedRange
+}
+
+func (e *RefusedError) Error() string {
+	return fmt.Sprintf("refusing to connect to %s: %s address; allow it with --allow-outbound %s (FIRELINE_ALLOW_OUTBOUND)",
+		e.Address, e.Range.Kind, e.Range.Prefix)
 }
 
 // control is the net.Dialer Control hook that enforces the guard.
@@ -69,8 +76,8 @@ func (g *Guard) control(network, address string, _ syscall.RawConn) error {
 	if err != nil {
 		return fmt.Errorf("guarded dialer: %v", err)
 	}
-	if !g.Allowed(ap.Addr()) {
-		return fmt.Errorf("guarded dialer: connections to %s are not allowed (private, loopback or link-local; an administrator can allow the range)", ap.Addr())
+	if r, refused := g.Refusal(ap.Addr()); refused {
+		return &RefusedError{Address: address, Range: r}
 	}
 	return nil
 }

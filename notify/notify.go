@@ -99,6 +99,26 @@ type Channel interface {
 	Send(ctx context.Context, m *Message, method fireline.ContactMethod) error
 }
 
+// Optional capabilities of a Channel, asked by readiness checks
+// (engine/readiness.go) so that a server's configuration problem shows
+// before a page fails; a channel without them is taken to work.
+type (
+	// SecretChecker says what is wrong with the signing secret a method
+	// names (its secret_env, "" for the server's default); nil when usable.
+	SecretChecker interface {
+		CheckSecret(env string) error
+	}
+	// Relayer names the host the channel hands every message to (the SMTP
+	// relay).
+	Relayer interface {
+		Relay() string
+	}
+	// Guarded channels connect through an outbound guard.
+	Guarded interface {
+		OutboundGuard() *Guard
+	}
+)
+
 // ChannelFunc adapts a function to Channel.
 type ChannelFunc func(ctx context.Context, m *Message, method fireline.ContactMethod) error
 

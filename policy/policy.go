@@ -54,9 +54,45 @@ func Load(path string) (*fireline.Policy, error) {
 // unknown fields, values of the wrong type, and broken rules, each at the
 // line of the offending key or of its nearest enclosing one.
 func Parse(filename string, data []byte) (*fireline.Policy, error) {
+	p, _, err := parse(filename, data)
+	return p, err
+}
+
+// Check parses a policy document as Parse does and also returns its
+// warnings and notes (warnings.go): what is valid but will probably not
+// work as meant on a server, such as a webhook to a private address or a
+// holiday list about to run out. now is the instant the holidays are
+// judged from. Warnings never make a policy invalid.
+func Check(filename string, data []byte, now time.Time) (*fireline.Policy, Problems, error) {
+	p, d, err := parse(filename, data)
+	if err != nil {
+		return nil, nil, err
+	}
+	var out Problems
+	for _, a := range warnings(p, now) {
+		pr := problemAt(filename, d.locate(a.path), a.path+": "+a.msg)
+		pr.Level = a.level
+		out = append(out, pr)
+	}
+	out.sort()
+	return p, out, nil
+}
+
+// CheckFile reads the policy file at path and checks it as Check does.
+func CheckFile(path string, now time.Time) (*fireline.Policy, Problems, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read policy: %w", err)
+	}
+	return Check(path, data, now)
+}
+
+// parse decodes and validates, returning the decoder for the positions of
+// the document's paths.
+func parse(filename string, data []byte) (*fireline.Policy, *decoder, error) {
 	body, problems := parseDocument(filename, data)
 	if problems != nil {
-		return nil, problems
+		return nil, nil, problems
 	}
 	d := newDecoder(filename, body)
 	var p fireline.Policy
@@ -68,15 +104,15 @@ func Parse(filename string, data []byte) (*fireline.Policy, error) {
 	}
 	if len(d.problems) > 0 {
 		d.problems.sort()
-		return nil, d.problems
+		return nil, nil, d.problems
 	}
 	loc, err := time.LoadLocation(p.Calendar.TimeZone)
 	if err != nil { // validate has checked it; keep the failure visible anyway
-		return nil, Problems{problemAt(filename, d.locate("calendar.time_zone"), err.Error())}
+		return nil, nil, Problems{problemAt(filename, d.locate("calendar.time_zone"), err.Error())}
 	}
 	p.Calendar.Location = loc
 	setLocations(&p)
 	sum := sha256.Sum256(data)
 	p.Digest = hex.EncodeToString(sum[:])
-	return &p, nil
+	return &p, d, nil
 }

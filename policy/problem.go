@@ -13,15 +13,29 @@ type Problem struct {
 	Line    int // 1-based; 0 when the problem has no position
 	Column  int // 1-based; 0 when unknown
 	Message string
+	// Level is "" for an error, which makes the policy invalid, or
+	// Warning or Note for something valid that will probably not work as
+	// meant (see Check).
+	Level string
 }
 
-// String formats the problem as "file:line: message", the form editors
-// and CI logs link to.
+// Levels of problems that do not make a policy invalid.
+const (
+	Warning = "warning"
+	Note    = "note"
+)
+
+// String formats the problem as "file:line: message" (a warning as
+// "file:line: warning: message"), the form editors and CI logs link to.
 func (p Problem) String() string {
-	if p.Line <= 0 {
-		return fmt.Sprintf("%s: %s", p.File, p.Message)
+	msg := p.Message
+	if p.Level != "" {
+		msg = p.Level + ": " + msg
 	}
-	return fmt.Sprintf("%s:%d: %s", p.File, p.Line, p.Message)
+	if p.Line <= 0 {
+		return fmt.Sprintf("%s: %s", p.File, msg)
+	}
+	return fmt.Sprintf("%s:%d: %s", p.File, p.Line, msg)
 }
 
 // Problems is every problem found in a policy file, in file order. It is

@@ -60,9 +60,21 @@ func (c *Client) Readiness(ctx context.Context, from time.Time, horizon time.Dur
 	return out.Problems, nil
 }
 
-// TestPage implements fireline.OnCallService.
-func (c *Client) TestPage(ctx context.Context, person string) error {
-	return c.do(ctx, http.MethodPost, "/notify/test", nil, testPageBody{Person: person}, nil)
+// TestPage implements fireline.OnCallService. The server answers once it
+// has tried every contact method, so the call waits past the client's
+// usual timeout, up to the server's bound on a test page and a margin.
+func (c *Client) TestPage(ctx context.Context, person string) ([]fireline.TestResult, error) {
+	slow := *c
+	if c.HTTP != nil && c.HTTP.Timeout > 0 {
+		hc := *c.HTTP
+		hc.Timeout = max(hc.Timeout, fireline.TestPageTimeout+15*time.Second)
+		slow.HTTP = &hc
+	}
+	out, err := call[testPageResults](ctx, &slow, http.MethodPost, "/notify/test", nil, testPageBody{Person: person})
+	if err != nil {
+		return nil, err
+	}
+	return out.Results, nil
 }
 
 // FeedURL returns the secret URL of a schedule's or a person's calendar

@@ -56,6 +56,7 @@ func (h *handler) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	}
 	scrape := prometheus.NewRegistry()
 	scrape.MustRegister(h.incidentGauge(counts))
+	scrape.MustRegister(h.pagingGauges(counts)...)
 	gatherers := prometheus.Gatherers{h.metrics.registry, scrape}
 	if h.cfg.Metrics != nil {
 		gatherers = append(gatherers, h.cfg.Metrics)
@@ -79,4 +80,31 @@ func (h *handler) incidentGauge(counts []fireline.IncidentCount) *prometheus.Gau
 		g.WithLabelValues(string(c.Severity), string(c.Status)).Set(float64(c.Count))
 	}
 	return g
+}
+
+// pagingGauges are the open incidents nobody answered (their walk ended
+// unacknowledged) and those past a clock not met, by severity (and clock),
+// as visible to the scraping token.
+func (h *handler) pagingGauges(counts []fireline.IncidentCount) []prometheus.Collector {
+	unanswered := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "fireline_unanswered_incidents",
+		Help: "Triggered incidents whose paging walk and repeats ended with nobody acknowledging, by severity.",
+	}, []string{"severity"})
+	breached := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "fireline_breached_incidents",
+		Help: "Open incidents past a clock they have not met (respond, escalate, resolve), by severity and clock.",
+	}, []string{"severity", "clock"})
+	for _, sp := range h.cfg.Policy.Severities {
+		unanswered.WithLabelValues(string(sp.Level))
+		for _, c := range []fireline.ClockName{fireline.ClockRespond, fireline.ClockEscalate, fireline.ClockResolve} {
+			breached.WithLabelValues(string(sp.Level), string(c))
+		}
+	}
+	for _, c := range counts {
+		unanswered.WithLabelValues(string(c.Severity)).Add(float64(c.Unanswered))
+		for clock, n := range c.Breached {
+			breached.WithLabelValues(string(c.Severity), string(clock)).Add(float64(n))
+		}
+	}
+	return []prometheus.Collector{unanswered, breached}
 }

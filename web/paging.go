@@ -22,8 +22,8 @@ func (h *handler) pagingRoutes(rt *router) {
 	operation(h, viewer, get("/oncall/overrides", "list-overrides", "List on-call overrides in force between from and to", "oncall"), h.listOverrides)
 	operation(h, responder, post("/oncall/overrides", "create-override", "Put someone on call for a while (override, swap or cover)", "oncall", http.StatusCreated), h.createOverride)
 	operation(h, responder, del("/oncall/overrides/{id}", "delete-override", "Remove an override", "oncall", http.StatusNoContent), h.deleteOverride)
-	operation(h, viewer, get("/oncall/check", "check-oncall", "Readiness: gaps, people on call without a contact method, chain steps that resolve to no one", "oncall"), h.checkOnCall)
-	operation(h, admin, post("/notify/test", "test-page", "Send a test page to a person", "oncall", http.StatusAccepted), h.testPage)
+	operation(h, viewer, get("/oncall/check", "check-oncall", "Readiness: contact methods the server cannot deliver by (naming the setting that fixes each), gaps, people on call without a working contact method, chain steps that resolve to no one", "oncall"), h.checkOnCall)
+	operation(h, admin, post("/notify/test", "test-page", "Send a test page to a person on each of their contact methods now, and answer with each outcome", "oncall", http.StatusOK), h.testPage)
 	if h.cfg.Feeds != nil {
 		operation(h, viewer, get("/oncall/feed", "oncall-feed-url", "The secret iCalendar feed URL of a schedule's or a person's shifts (schedule= or person=)", "oncall"), h.feedURL)
 		rt.public("GET /feeds/{token}", h.feed)
@@ -160,35 +160,54 @@ type (
 	testPageInput struct {
 		jsonBody[testPageBody]
 	}
+	// testPageResults are a test page's outcomes, one per contact method;
+	// Delivered says every method delivered.
+	testPageResults struct {
+		Person    string                `json:"person"`
+		Delivered bool                  `json:"delivered"`
+		Results   []fireline.TestResult `json:"results"`
+	}
+	testPageOutput struct{ Body testPageResults }
 )
 
-func (h *handler) testPage(ctx context.Context, in *testPageInput) (*struct{}, error) {
+// testPage answers once every contact method has been tried; a failed
+// delivery is in the results, not an error.
+func (h *handler) testPage(ctx context.Context, in *testPageInput) (*testPageOutput, error) {
 	body, err := in.decode()
 	if err != nil {
 		return nil, h.problem(ctx, err)
 	}
-	if err := h.cfg.OnCall.TestPage(ctx, body.Person); err != nil {
+	results, err := h.cfg.OnCall.TestPage(ctx, body.Person)
+	if err != nil {
 		return nil, h.problem(ctx, err)
 	}
-	return nil, nil
+	out := testPageResults{Person: body.Person, Delivered: true, Results: nonNil(results)}
+	for _, r := range results {
+		out.Delivered = out.Delivered && r.Delivered
+	}
+	return &testPageOutput{Body: out}, nil
 }
 
 // ackTemplate is the acknowledge link's page: a confirmation with a POST
 // button (a GET never changes anything, so link scanners cannot
-// acknowledge), then the outcome. It shows the incident's id only.
+// acknowledge), then the outcome. It shows the incident's title, severity
+// and status when the link's person may see the incident (people paged
+// are members of a restricted one), else its id only.
 var ackTemplate = template.Must(template.New("ack").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>Fireline: acknowledge {{.Incident}}</title></head>
 <body style="font-family: system-ui, sans-serif; max-width: 32rem; margin: 3rem auto">
-<h1>{{.Incident}}</h1>
+<h1>{{.Incident}}{{with .Severity}} [{{.}}]{{end}}</h1>
+{{with .Title}}<p style="font-size: 1.2rem"><strong>{{.}}</strong>{{with $.Status}} ({{.}}){{end}}</p>{{end}}
 {{if .Done}}<p>{{.Message}}</p>
-{{else}}<p>Acknowledge {{.Incident}} as <strong>{{.Person}}</strong>? Escalation stops once it is acknowledged.</p>
+{{else}}<p>Acknowledge {{.Incident}} as <strong>{{.Person}}</strong>? The paging of the on-call stops once it is acknowledged.</p>
 <form method="post"><button type="submit" style="font-size: 1.2rem; padding: .5rem 1.5rem">Acknowledge</button></form>
 <p><small>This link works until {{.Expires}}.</small></p>{{end}}
 </body></html>`))
 
 type ackView struct {
 	Incident, Person, Expires, Message string
+	Title, Severity, Status            string
 	Done                               bool
 }
 
@@ -201,7 +220,18 @@ func (h *handler) verifyAck(r *http.Request) (ackView, error) {
 	if !ok {
 		return ackView{}, fireline.Errorf(fireline.ENotFound, "this link is not valid or has expired")
 	}
-	return ackView{Incident: inc, Person: person, Expires: exp.Format(time.RFC1123)}, nil
+	v := ackView{Incident: inc, Person: person, Expires: exp.Format(time.RFC1123)}
+	h.describeAck(r.Context(), &v)
+	return v, nil
+}
+
+// describeAck adds what the incident is, as far as the link's person may
+// see it.
+func (h *handler) describeAck(ctx context.Context, v *ackView) {
+	as := fireline.NewContextWithActor(ctx, fireline.Actor{Role: fireline.RoleViewer, PersonID: v.Person, TokenID: "ack-link"})
+	if inc, err := h.cfg.Incidents.FindIncident(as, v.Incident); err == nil {
+		v.Title, v.Severity, v.Status = inc.Title, string(inc.Severity), string(inc.Status)
+	}
 }
 
 func (h *handler) renderAck(w http.ResponseWriter, status int, v ackView) {
@@ -238,7 +268,8 @@ func (h *handler) ack(w http.ResponseWriter, r *http.Request) {
 	_, err = h.cfg.Incidents.Act(ctx, v.Incident, fireline.Action{Kind: fireline.ActAcknowledge})
 	switch fireline.ErrorCode(err) {
 	case "":
-		v.Message = "Acknowledged. Escalation has stopped."
+		v.Message = "Acknowledged. The paging of the on-call has stopped."
+		h.describeAck(r.Context(), &v)
 		h.renderAck(w, http.StatusOK, v)
 	case fireline.EConflict:
 		v.Message = fireline.ErrorMessage(err)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -22,6 +23,9 @@ type Env struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 	Getenv         func(string) string
+	// Now is the clock of offline commands (policy check); time.Now when
+	// nil.
+	Now func() time.Time
 }
 
 // exitError carries an exit code without printing anything more.
@@ -33,6 +37,9 @@ func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 func Main(ctx context.Context, args []string, env Env) int {
 	if env.Getenv == nil {
 		env.Getenv = os.Getenv
+	}
+	if env.Now == nil {
+		env.Now = time.Now
 	}
 	root := newRootCommand(env)
 	root.SetArgs(args)

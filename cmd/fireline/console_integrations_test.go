@@ -55,7 +55,7 @@ func TestConsoleIntegrations(t *testing.T) {
 	b.submit(map[string]string{"#i-type": "probe", "#i-service": "web-dashboard", "#i-url": "http://127.0.0.1:9/health", "#i-interval": "30s"}, "#add-integration")
 	b.until(`document.querySelector("#created") && document.querySelector("#created").innerText.includes("every 30s")`)
 	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(b.mainText(), "connections to 127.0.0.1 are not allowed") {
+	for !strings.Contains(b.mainText(), "refusing to connect to 127.0.0.1:9: loopback address; allow it with --allow-outbound 127.0.0.0/8") {
 		if time.Now().After(deadline) {
 			t.Fatalf("the probe's refused check is not shown:\n%s", b.mainText())
 		}

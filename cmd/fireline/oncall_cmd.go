@@ -23,24 +23,60 @@ func newNotifyCommand(g *globals) *cobra.Command {
 	var person string
 	test := &cobra.Command{
 		Use:   "test",
-		Short: "Send a test page to a person, through their contact methods in order (admin)",
+		Short: "Send a test page to a person on each of their contact methods now and show each outcome; exit 1 if any failed (admin)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := g.client()
 			if err != nil {
 				return err
 			}
-			if err := c.TestPage(cmd.Context(), person); err != nil {
+			results, err := c.TestPage(cmd.Context(), person)
+			if err != nil {
 				return err
 			}
-			return g.print(map[string]string{"queued": person}, func(w io.Writer) {
-				fmt.Fprintf(w, "Test page to %s queued; every attempt is in the server's log.\n", person)
-			})
+			err = g.print(results, func(w io.Writer) { printTestResults(w, person, results) })
+			if err == nil && failed(results) > 0 {
+				return exitError{code: 1}
+			}
+			return err
 		},
 	}
 	test.Flags().StringVar(&person, "person", "", "the person in the directory (required)")
 	cmd.AddCommand(test)
 	return cmd
+}
+
+// printTestResults writes one row per contact method, with the error and
+// the fix under a failed one.
+func printTestResults(w io.Writer, person string, results []fireline.TestResult) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "METHOD\tTYPE\tADDRESS\tRESULT")
+	for _, r := range results {
+		if r.Delivered {
+			fmt.Fprintf(tw, "%d\t%s\t%s\tdelivered (%s)\n", r.Method, r.Type, r.Address, r.MessageID)
+			continue
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\tFAILED: %s\n", r.Method, r.Type, r.Address, r.Error)
+		if r.Fix != "" {
+			fmt.Fprintf(tw, "\t\t\tfix: %s\n", r.Fix)
+		}
+	}
+	tw.Flush()
+	if n := failed(results); n > 0 {
+		fmt.Fprintf(w, "Test page to %s: %d of %d contact methods failed.\n", person, n, len(results))
+	} else {
+		fmt.Fprintf(w, "Test page to %s: delivered on every contact method.\n", person)
+	}
+}
+
+func failed(results []fireline.TestResult) int {
+	n := 0
+	for _, r := range results {
+		if !r.Delivered {
+			n++
+		}
+	}
+	return n
 }
 
 // parseInstantFlag reads an RFC 3339 time or a duration from now ("2h").
@@ -179,7 +215,7 @@ func newOnCallCheckCommand(g *globals) *cobra.Command {
 	var days int
 	cmd := &cobra.Command{
 		Use:   "check",
-		Short: "List gaps, people on call without a contact method, and chain steps that resolve to no one",
+		Short: "List contact methods this server cannot deliver by (and the setting that fixes each), gaps, people on call without a working contact method, and chain steps that resolve to no one; exit 2 if any",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := g.client()
@@ -192,7 +228,7 @@ func newOnCallCheckCommand(g *globals) *cobra.Command {
 			}
 			err = g.print(problems, func(w io.Writer) {
 				if len(problems) == 0 {
-					fmt.Fprintf(w, "Ready: no gaps, everyone on call is reachable, every chain step reaches someone (next %d days).\n", days)
+					fmt.Fprintf(w, "Ready: every contact method can be delivered, no gaps, everyone on call is reachable, every chain step reaches someone (next %d days).\n", days)
 				}
 				for _, p := range problems {
 					fmt.Fprintf(w, "%s: %s\n", p.Kind, p.Message)

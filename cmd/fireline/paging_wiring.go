@@ -89,14 +89,14 @@ func newPaging(ctx context.Context, db *sqlstore.DB, pol *fireline.Policy, cfg s
 	}
 	guard := &notify.Guard{Allow: allow}
 	channels := map[fireline.ContactMethodType]notify.Channel{
-		fireline.MethodWebhook: &webhook.Sender{Client: guard.HTTPClient(20 * time.Second), Now: now, Secret: func(name string) (string, error) {
+		fireline.MethodWebhook: &webhook.Sender{Client: guard.HTTPClient(20 * time.Second), Now: now, Guard: guard, Secret: func(name string) (string, error) {
 			if name == "" {
-				name = "FIRELINE_WEBHOOK_SECRET"
+				name = fireline.DefaultWebhookSecretEnv
 			}
 			if s := pc.Getenv(name); s != "" {
 				return s, nil
 			}
-			return "", fmt.Errorf("no webhook signing secret: set %s", name)
+			return "", fmt.Errorf("the webhook signing secret %s is not set", name)
 		}},
 	}
 	if pc.SMTP.Host != "" {
@@ -104,7 +104,7 @@ func newPaging(ctx context.Context, db *sqlstore.DB, pol *fireline.Policy, cfg s
 		if err := pc.SMTP.Validate(); err != nil {
 			return nil, err
 		}
-		channels[fireline.MethodEmail] = &email.Sender{Config: pc.SMTP}
+		channels[fireline.MethodEmail] = &email.Sender{Config: pc.SMTP, Guard: guard}
 	}
 	metrics := engine.NewMetrics()
 	eng := &engine.Engine{Policy: pol, Store: sqlstore.NewPagingStore(db, pol), Channels: channels,
@@ -165,6 +165,19 @@ func (p *paging) start(baseURL string) error {
 		p.runner.Run(ctx)
 	}()
 	return nil
+}
+
+// reportReadiness logs, at start, what would stop a page reaching anyone
+// (each problem naming its fix) and sets fireline_oncall_gaps. A server
+// that cannot page still serves: intake, the console and oncall check are
+// how the operator finds and fixes the problem, and /readyz stays about
+// the database.
+func (p *paging) reportReadiness(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if _, err := p.engine.ReportReadiness(ctx); err != nil {
+		p.engine.Logger.Error("paging readiness could not be checked", "err", err)
+	}
 }
 
 // Close stops the runner and waits for the jobs in flight.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -55,10 +56,10 @@ func newPolicyInitCommand(env Env) *cobra.Command {
 func newPolicyCheckCommand(env Env) *cobra.Command {
 	return &cobra.Command{
 		Use:   "check FILE",
-		Short: "Validate a policy file; prints every problem as file:line: what is wrong",
+		Short: "Validate a policy file; prints every problem as file:line: what is wrong, and warnings (exit 0) for what will probably not work on a server",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := policy.Load(args[0])
+			p, warnings, err := policy.CheckFile(args[0], env.Now())
 			var problems policy.Problems
 			if errors.As(err, &problems) {
 				for _, pr := range problems {
@@ -69,9 +70,34 @@ func newPolicyCheckCommand(env Env) *cobra.Command {
 			} else if err != nil {
 				return err
 			}
-			fmt.Fprintf(env.Stdout, "%s: ok (policy %s: %d severities, %d services, %d people, %d escalation chains)\n",
-				args[0], p.VersionID(), len(p.Severities), len(p.Services), len(p.People), len(p.EscalationChains))
+			for _, w := range warnings {
+				fmt.Fprintln(env.Stderr, w.String())
+			}
+			fmt.Fprintf(env.Stdout, "%s: ok (policy %s: %d severities, %d services, %d people, %d escalation chains)%s\n",
+				args[0], p.VersionID(), len(p.Severities), len(p.Services), len(p.People), len(p.EscalationChains), warningCount(warnings))
 			return nil
 		},
 	}
+}
+
+// warningCount reads " with 1 warning and 1 note", or nothing.
+func warningCount(ws policy.Problems) string {
+	n := map[string]int{}
+	for _, w := range ws {
+		n[w.Level]++
+	}
+	var parts []string
+	for _, level := range []string{policy.Warning, policy.Note} {
+		switch n[level] {
+		case 0:
+		case 1:
+			parts = append(parts, "1 "+level)
+		default:
+			parts = append(parts, fmt.Sprintf("%d %ss", n[level], level))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " with " + strings.Join(parts, " and ")
 }

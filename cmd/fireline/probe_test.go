@@ -128,7 +128,7 @@ func TestHealthProbe(t *testing.T) {
 		// A private address nobody allowed is refused, and the result says why.
 		s.mustCLI(t, adminSecret, "integration", "create", "--type", "probe", "--service", "web-dashboard", "--url", "http://10.255.255.1/health", "--interval", "30s")
 		check(1) // api-gateway's; web-dashboard's never connects
-		if p := probe("probe-web-dashboard"); p.ProbeFailing != 1 || !strings.Contains(p.LastProbeResult, "connections to 10.255.255.1 are not allowed") {
+		if p := probe("probe-web-dashboard"); p.ProbeFailing != 1 || !strings.Contains(p.LastProbeResult, "refusing to connect to 10.255.255.1:80: private address; allow it with --allow-outbound 10.0.0.0/8 (FIRELINE_ALLOW_OUTBOUND)") {
 			t.Fatalf("guarded probe: %+v", p)
 		}
 		if r := s.cli(t, adminSecret, "integration", "rotate", probe("probe-web-dashboard").ID); r.code == 0 || !strings.Contains(r.stderr, "has no key to rotate") {

@@ -195,6 +195,7 @@ func startOnDB(ctx context.Context, db *sqlstore.DB, pol *fireline.Policy, cfg s
 		return nil, err
 	}
 	go func() { s.done <- s.http.Serve(ln) }()
+	pg.reportReadiness(ctx)
 	logger.Info("fireline serving", "addr", ln.Addr().String(), "database", db.Dialect(), "policy", pol.VersionID())
 	return s, nil
 }

@@ -61,9 +61,22 @@ func (c Config) Validate() error {
 // Sender sends pages by email.
 type Sender struct {
 	Config Config
+	// Guard is the guard Config.Dial goes through, for readiness checks;
+	// optional.
+	Guard *notify.Guard
 }
 
-var _ notify.Channel = (*Sender)(nil)
+var (
+	_ notify.Channel = (*Sender)(nil)
+	_ notify.Relayer = (*Sender)(nil)
+	_ notify.Guarded = (*Sender)(nil)
+)
+
+// Relay implements notify.Relayer: the SMTP relay's host.
+func (s *Sender) Relay() string { return s.Config.Host }
+
+// OutboundGuard implements notify.Guarded.
+func (s *Sender) OutboundGuard() *notify.Guard { return s.Guard }
 
 // Send implements notify.Channel.
 func (s *Sender) Send(ctx context.Context, m *notify.Message, method fireline.ContactMethod) error {

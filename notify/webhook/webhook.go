@@ -33,9 +33,35 @@ type Sender struct {
 	// SecretEnv ("" for the server's default).
 	Secret func(env string) (string, error)
 	Now    func() time.Time
+	// Guard is the guard Client dials through, for readiness checks;
+	// optional.
+	Guard *notify.Guard
 }
 
-var _ notify.Channel = (*Sender)(nil)
+var (
+	_ notify.Channel       = (*Sender)(nil)
+	_ notify.SecretChecker = (*Sender)(nil)
+	_ notify.Guarded       = (*Sender)(nil)
+)
+
+// CheckSecret implements notify.SecretChecker: the secret must be set and
+// be a whsec_ key.
+func (s *Sender) CheckSecret(env string) error {
+	secret, err := s.Secret(env)
+	if err != nil {
+		return err
+	}
+	if _, err := DecodeSecret(secret); err != nil {
+		if env == "" {
+			env = fireline.DefaultWebhookSecretEnv
+		}
+		return fmt.Errorf("%s is not usable: %w", env, err)
+	}
+	return nil
+}
+
+// OutboundGuard implements notify.Guarded.
+func (s *Sender) OutboundGuard() *notify.Guard { return s.Guard }
 
 // Send implements notify.Channel.
 func (s *Sender) Send(ctx context.Context, m *notify.Message, method fireline.ContactMethod) error {
