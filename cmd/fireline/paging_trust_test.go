@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -139,6 +140,79 @@ func TestPagedPrimaryWorksRestrictedIncident(t *testing.T) {
 		p.advance(t, 0)
 		if got := len(p.sink.To("/p/kai")); got != 0 {
 			t.Fatalf("kai was told of their own assignment: %d", got)
+		}
+	})
+}
+
+// TestPagesKeepTrying: a page whose endpoints are down keeps trying every
+// contact method in turn, with backoff, until the walk's next step: an
+// endpoint back after 10 minutes gets it, once, under the message id it
+// had from the start. One down for longer than the page may be retried
+// is given up on, on the timeline, and `incident page` sends it again
+// once the endpoint is fixed.
+func TestPagesKeepTrying(t *testing.T) {
+	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
+		p := startPagingServer(t, dsn, businessHours)
+		tok := p.newToken(t, "responder", "casey")
+		down := true
+		p.sink.Respond(func(path string) (int, string) {
+			if down && path == "/p/"+primary {
+				return http.StatusServiceUnavailable, ""
+			}
+			return 0, ""
+		})
+		p.smtp.Fail(1000) // the fallback email too
+		id := p.declare(t, tok, fireline.P2)
+		p.advance(t, 10*time.Minute)
+		if got := p.paged()[primary]; got != 0 {
+			t.Fatalf("paged while down: %v", p.paged())
+		}
+		down = false
+		p.smtp.Fail(0)
+		p.advance(t, 5*time.Minute) // the next round (at most 5 minutes apart)
+		hooks := p.sink.To("/p/" + primary)
+		if len(hooks) != 1 || p.paged()["mail:"+primary+"@berrys.ai"] != 0 {
+			t.Fatalf("after the endpoint came back: %d webhooks, paged %v", len(hooks), p.paged())
+		}
+		types := p.timelineTypes(t, id)
+		if types[fireline.EventPageFailed] < 6 || types[fireline.EventPageSent] != 1 {
+			t.Fatalf("timeline: %v", types)
+		}
+		p.mustCLI(t, tok, "incident", "resolve", id)
+
+		// Down for longer than the page may be retried: until the
+		// secondary's step at 1h, then it is given up on.
+		down = true
+		p.smtp.Fail(1000)
+		start := p.clock.Now()
+		id2 := p.declare(t, tok, fireline.P2)
+		p.advance(t, 59*time.Minute)
+		p.advance(t, 2*time.Minute)
+		var log struct{ Events []*fireline.Event }
+		p.cliJSON(t, tok, &log, "incident", "log", id2)
+		gaveUp := 0
+		for _, e := range log.Events {
+			var d fireline.PageAttemptData
+			if e.Type == fireline.EventPageFailed && json.Unmarshal(e.Data, &d) == nil && d.GaveUp && d.Recipient.Person == primary {
+				gaveUp++
+				if e.At.After(start.Add(time.Hour)) {
+					t.Errorf("gave up at %s, after the walk's next step", e.At)
+				}
+			}
+		}
+		if gaveUp != 1 {
+			t.Fatalf("gave up on the primary %d times", gaveUp)
+		}
+		down = false
+		p.smtp.Fail(0)
+		before := len(p.sink.To("/p/" + primary))
+		p.mustCLI(t, tok, "incident", "page", id2, "--person", primary)
+		p.advance(t, 0)
+		if got := len(p.sink.To("/p/" + primary)); got != before+1 {
+			t.Fatalf("incident page --person: %d webhooks, want %d", got, before+1)
+		}
+		if r := p.cli(t, tok, "incident", "page", id2, "--step", "40"); r.code == 0 || !strings.Contains(r.stderr, "step") {
+			t.Fatalf("page --step 40: exit %d %s", r.code, r.stderr)
 		}
 	})
 }
