@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/fireline-dev/fireline"
@@ -10,12 +11,21 @@ import (
 	"github.com/fireline-dev/fireline/sqlstore"
 )
 
-// clockArgs are the arguments of a clock mark's job.
+// clockArgs are the arguments of a walk's clock job: the marks still to
+// come, earliest first. One job a walk, rescheduled from mark to mark,
+// rather than a job a mark: a new incident's commit inserts one row.
 type clockArgs struct {
-	Incident int64              `json:"incident"`
-	Epoch    int64              `json:"epoch"`
-	Mark     fireline.ClockMark `json:"mark"`
-	Severity fireline.Severity  `json:"severity"`
+	Incident int64                `json:"incident"`
+	Epoch    int64                `json:"epoch"`
+	Marks    []fireline.ClockMark `json:"marks"`
+	Severity fireline.Severity    `json:"severity"`
+}
+
+// clockMarkArgs is one mark being recorded.
+type clockMarkArgs struct {
+	Incident int64
+	Epoch    int64
+	Mark     fireline.ClockMark
 }
 
 // planClocks enqueues the instants at which the incident's clocks, as the
@@ -26,16 +36,20 @@ type clockArgs struct {
 // still checked (the step may resolve to no one).
 func (e *Engine) planClocks(ctx context.Context, q sqlstore.Queue, inc *fireline.Incident, epoch int64, w fireline.Walk, reopened bool) error {
 	now := q.Now()
-	var specs []jobs.Spec
+	var marks []fireline.ClockMark
 	for _, m := range e.Policy.ClockMarks(inc) {
 		if (reopened && !m.At.After(now)) || (m.Clock == fireline.ClockEscalate && !m.Breach && escalatesBy(w, m.Due)) {
 			continue
 		}
-		specs = append(specs, jobs.Spec{Kind: KindClock, Group: group(inc.Number), RunAt: m.At,
-			Key:  fmt.Sprintf("clock:%d:%d:%s:%t", inc.Number, epoch, m.Clock, m.Breach),
-			Args: clockArgs{Incident: inc.Number, Epoch: epoch, Mark: m, Severity: inc.Severity}})
+		marks = append(marks, m)
 	}
-	return q.Enqueue(ctx, specs...)
+	if len(marks) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(marks, func(a, b fireline.ClockMark) int { return a.At.Compare(b.At) })
+	return q.Enqueue(ctx, jobs.Spec{Kind: KindClock, Group: group(inc.Number), RunAt: marks[0].At,
+		Key:  fmt.Sprintf("clock:%d:%d", inc.Number, epoch),
+		Args: clockArgs{Incident: inc.Number, Epoch: epoch, Marks: marks, Severity: inc.Severity}})
 }
 
 // escalatesBy reports whether the walk pages the severity's required
@@ -49,41 +63,58 @@ func escalatesBy(w fireline.Walk, due time.Time) bool {
 	return false
 }
 
-// clockMark records a clock becoming at risk or breached, unless it was
-// met meanwhile, and tells the incident commander (or, without one, the
-// primary on-call); a breach of the escalate or resolve clock also pages
-// the chain's step after the required one when the severity says so.
+// clockMark records the walk's clock marks that have come, each unless
+// its clock was met meanwhile: an event on the timeline, the incident
+// commander (or, without one, the primary on-call) told, and for a breach
+// of the escalate or resolve clock the chain's step after the required
+// one paged when the severity says so. The job then waits for the next
+// mark, or is done.
 func (e *Engine) clockMark(ctx context.Context, j *jobs.Job) error {
 	var a clockArgs
 	if err := j.Decode(&a); err != nil {
 		return jobs.Permanent(err)
 	}
-	m := a.Mark
 	return e.Store.IncidentTx(ctx, a.Incident, func(tx *sqlstore.PageTx, inc *fireline.Incident) error {
-		if inc.ClockMet(m.Clock) || inc.Severity != a.Severity {
+		if inc.Severity != a.Severity || !inc.Status.Open() {
+			return tx.Complete(ctx, j) // a new walk has its own marks
+		}
+		now := tx.Now()
+		for len(a.Marks) > 0 && !a.Marks[0].At.After(now) {
+			if err := e.recordMark(ctx, tx, inc, clockMarkArgs{Incident: a.Incident, Epoch: a.Epoch, Mark: a.Marks[0]}); err != nil {
+				return err
+			}
+			a.Marks = a.Marks[1:]
+		}
+		if len(a.Marks) == 0 {
 			return tx.Complete(ctx, j)
 		}
-		typ := fireline.EventClockAtRisk
-		if m.Breach {
-			typ = fireline.EventClockBreached
-		}
-		if err := tx.Record(ctx, fireline.Change{Type: typ, Data: &fireline.ClockData{Clock: m.Clock, Due: m.Due}}); err != nil {
-			return err
-		}
-		e.Metrics.clockMarked(inc.Severity, m.Clock, m.Breach)
-		if err := e.tellClock(ctx, tx, inc, a); err != nil {
-			return err
-		}
-		if err := e.escalateOnBreach(ctx, tx, inc, a); err != nil {
-			return err
-		}
-		return tx.Complete(ctx, j)
+		return tx.Reschedule(ctx, j, a.Marks[0].At, "", a, true)
 	})
+}
+
+// recordMark records one mark, unless its clock is met.
+func (e *Engine) recordMark(ctx context.Context, tx *sqlstore.PageTx, inc *fireline.Incident, a clockMarkArgs) error {
+	m := a.Mark
+	if inc.ClockMet(m.Clock) {
+		return nil
+	}
+	typ := fireline.EventClockAtRisk
+	if m.Breach {
+		typ = fireline.EventClockBreached
+	}
+	if err := tx.Record(ctx, fireline.Change{Type: typ, Data: &fireline.ClockData{Clock: m.Clock, Due: m.Due}}); err != nil {
+		return err
+	}
+	e.Metrics.clockMarked(inc.Severity, m.Clock, m.Breach)
+	if err := e.tellClock(ctx, tx, inc, a); err != nil {
+		return err
+	}
+	return e.escalateOnBreach(ctx, tx, inc, a)
 }
 
 // tellClock tells the incident commander, or the primary on-call when
 // there is none, that a clock is at risk or breached.
-func (e *Engine) tellClock(ctx context.Context, q sqlstore.Queue, inc *fireline.Incident, a clockArgs) error {
+func (e *Engine) tellClock(ctx context.Context, q sqlstore.Queue, inc *fireline.Incident, a clockMarkArgs) error {
 	now := q.Now()
 	var to []fireline.Recipient
 	if ic := inc.RoleHolder(fireline.RoleIncidentCommander); ic != "" {
@@ -122,7 +153,7 @@ func clockStep(m fireline.ClockMark) int {
 // escalateOnBreach pages the step after the severity's required one of
 // its chain when the escalate or resolve clock is breached and the policy
 // says next_step.
-func (e *Engine) escalateOnBreach(ctx context.Context, q sqlstore.Queue, inc *fireline.Incident, a clockArgs) error {
+func (e *Engine) escalateOnBreach(ctx context.Context, q sqlstore.Queue, inc *fireline.Incident, a clockMarkArgs) error {
 	sp, ok := e.Policy.Severity(inc.Severity)
 	if !ok || !a.Mark.Breach || a.Mark.Clock == fireline.ClockRespond || sp.Escalation.OnBreach != fireline.BreachNextStep {
 		return nil
