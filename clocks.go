@@ -2,6 +2,7 @@ package fireline
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -188,4 +189,100 @@ func (inc *Incident) ClockMet(c ClockName) bool {
 	default:
 		return !inc.Status.Open()
 	}
+}
+
+// ClockWork is the job that records a walk's clock marks, one job a walk
+// rescheduled from mark to mark (a new incident's commit inserts one
+// row). With marksAhead only the marks still ahead: on a reopening, the
+// ones passed while it was closed were met, or recorded then. The
+// escalate clock is not at risk while the walk itself pages the required
+// level by escalate-by; its breach is still checked (the step may resolve
+// to no one).
+func (p *Policy) ClockWork(inc *Incident, epoch int64, w Walk, marksAhead bool, now time.Time) []Job {
+	var marks []ClockMark
+	for _, m := range p.ClockMarks(inc) {
+		if (marksAhead && !m.At.After(now)) || (m.Clock == ClockEscalate && !m.Breach && w.escalatesBy(m.Due)) {
+			continue
+		}
+		marks = append(marks, m)
+	}
+	if len(marks) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(marks, func(a, b ClockMark) int { return a.At.Compare(b.At) })
+	return []Job{{Kind: JobClock, Group: JobGroup(inc.Number), RunAt: marks[0].At,
+		Key:  fmt.Sprintf("clock:%d:%d", inc.Number, epoch),
+		Args: ClockJob{Incident: inc.Number, Epoch: epoch, Marks: marks, Severity: inc.Severity}}}
+}
+
+// escalatesBy reports whether the walk pages the severity's required
+// escalation level by due.
+func (w Walk) escalatesBy(due time.Time) bool {
+	for _, st := range w.Steps {
+		if st.Escalates && st.Repeat == 0 && !st.At.After(due) {
+			return true
+		}
+	}
+	return false
+}
+
+// MarkClock is what a clock mark that has come asks for, unless its clock
+// was met meanwhile (ok false): its event, to record first; a notification
+// to the incident commander (or, without one, the primary on-call); and,
+// for a breach of the escalate or resolve clock where the severity says
+// next_step, the chain's step after the required one, paged at once.
+func (p *Policy) MarkClock(inc *Incident, epoch int64, m ClockMark, now time.Time, overrides []Override) (Change, Work, bool) {
+	if inc.ClockMet(m.Clock) {
+		return Change{}, Work{}, false
+	}
+	c := Change{Type: EventClockAtRisk, Data: &ClockData{Clock: m.Clock, Due: m.Due}}
+	what := "at risk"
+	if m.Breach {
+		c.Type, what = EventClockBreached, "breached"
+	}
+	to := p.Resolve(Targets{OnCall: []string{string(OnCallPrimary)}}, inc.Services, now, overrides)
+	if ic := inc.RoleHolder(RoleIncidentCommander); ic != "" {
+		to = []Recipient{{Person: ic}}
+	}
+	var w Work
+	for _, r := range to {
+		w.Jobs = append(w.Jobs, p.deliveryJob(inc, DeliveryJob{Incident: inc.Number, Epoch: epoch, Step: clockStep(m), Notify: true,
+			Recipient: r, StepName: fmt.Sprintf("%s clock %s (due %s)", m.Clock, what, m.Due.Format(time.RFC3339)),
+			Until: now.Add(p.Delivery.Retry())}, now))
+	}
+	if st, ok := p.breachStep(inc, m, now); ok {
+		w.Steps = append(w.Steps, StepRun{Epoch: epoch, Steps: []WalkStep{st}})
+	}
+	return c, w, true
+}
+
+// clockStep numbers a clock mark's notification apart from walk steps, in
+// delivery keys and message ids.
+func clockStep(m ClockMark) int {
+	n := stepClock + slices.Index([]ClockName{ClockRespond, ClockEscalate, ClockResolve}, m.Clock)
+	if m.Breach {
+		n += 10
+	}
+	return n
+}
+
+// breachStep is the step a breach of the escalate or resolve clock pages
+// when the severity says next_step: its chain's step after the required
+// one, if there is one.
+func (p *Policy) breachStep(inc *Incident, m ClockMark, now time.Time) (WalkStep, bool) {
+	sp, ok := p.Severity(inc.Severity)
+	if !ok || !m.Breach || m.Clock == ClockRespond || sp.Escalation.OnBreach != BreachNextStep {
+		return WalkStep{}, false
+	}
+	ch, ok := p.Chain(sp.Escalation.Chain)
+	n := sp.Escalation.ThroughStep + 1 // 1-based: the step after the required one
+	if !ok || n > len(ch.Steps) {
+		return WalkStep{}, false
+	}
+	st, err := p.EscalationTarget(inc.Severity, fmt.Sprintf("%s:%d", ch.ID, n), now)
+	if err != nil {
+		return WalkStep{}, false
+	}
+	st.Index, st.Name = clockStep(m)+100, fmt.Sprintf("%s clock breached: %s step %d: %s", m.Clock, ch.Name, n, ch.Steps[n-1].Title)
+	return st, true
 }

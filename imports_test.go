@@ -14,12 +14,16 @@ const module = "github.com/fireline-dev/fireline"
 
 // TestImportDirection enforces DESIGN.md's layout: imports point inward.
 // The domain imports only the standard library; web never reaches the
-// store; nothing but cmd/ and tests wires packages together.
+// store; the engine and the store never reach each other (the domain
+// decides the work, the store persists it, the engine runs it); nothing
+// but cmd/ and tests wires packages together.
 func TestImportDirection(t *testing.T) {
 	forbidden := map[string][]string{
 		".":            {module + "/"},
 		"policy":       {module + "/sqlstore", module + "/web", module + "/cmd"},
-		"sqlstore":     {module + "/web", module + "/cmd", module + "/policy"},
+		"sqlstore":     {module + "/web", module + "/cmd", module + "/policy", module + "/engine", module + "/notify"},
+		"engine":       {module + "/sqlstore", module + "/web", module + "/cmd", module + "/policy"},
+		"jobs":         {module + "/"},
 		"web":          {module + "/sqlstore", module + "/engine", module + "/cmd", module + "/policy"},
 		"firelinetest": {module + "/web", module + "/cmd"},
 	}

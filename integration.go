@@ -2,6 +2,7 @@ package fireline
 
 import (
 	"context"
+	"math"
 	"net/url"
 	"slices"
 	"strings"
@@ -263,4 +264,29 @@ func (t IntegrationType) Path(key string) string {
 		return "" // Fireline calls the service; nothing calls Fireline
 	}
 	return "/integrations/" + string(t)
+}
+
+// JobProbe is the job that runs one health check of a probe integration
+// and schedules the next (docs/adr/0047).
+const JobProbe = "probe.check"
+
+// ProbeArgs are a probe job's arguments.
+type ProbeArgs struct {
+	Integration string `json:"integration"`
+}
+
+// ProbeJob is the job that checks probe integration id at runAt. Its key
+// is the integration's, so that a probe has one check pending at a time.
+// A check that cannot record its result (the database is down) is retried
+// without end, at most five minutes apart: a probe must outlive an outage.
+func ProbeJob(id string, runAt time.Time) Job {
+	return Job{Kind: JobProbe, Key: "probe:" + id, Group: "probe:" + id, RunAt: runAt,
+		Args: ProbeArgs{Integration: id}, MaxAttempts: math.MaxInt32}
+}
+
+// ProbeResult is how one health check went.
+type ProbeResult struct {
+	OK bool
+	// Result says what the check saw: "200 OK", or why it failed.
+	Result string
 }

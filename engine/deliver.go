@@ -9,37 +9,14 @@ import (
 	"github.com/fireline-dev/fireline"
 	"github.com/fireline-dev/fireline/jobs"
 	"github.com/fireline-dev/fireline/notify"
-	"github.com/fireline-dev/fireline/sqlstore"
 )
-
-// deliverArgs are a delivery job's arguments: one page to one recipient,
-// on its Method-th contact method, in its Round-th pass over them.
-type deliverArgs struct {
-	Incident  int64              `json:"incident,omitempty"`
-	Epoch     int64              `json:"epoch,omitempty"`
-	Step      int                `json:"step"`
-	StepName  string             `json:"step_name,omitempty"`
-	Immediate bool               `json:"immediate,omitempty"`
-	Recipient fireline.Recipient `json:"recipient"`
-	Method    int                `json:"method"`
-	// Inform says the page tells the severity's escalation audience and
-	// goes on once the incident is acknowledged.
-	Inform bool `json:"inform,omitempty"`
-	// Notify says the recipient is told, not woken: the incident is
-	// already acknowledged, or they were given a role.
-	Notify bool `json:"notify,omitempty"`
-	// Until bounds the retries: the walk's next step, or the policy's
-	// retry time when none follows.
-	Until time.Time `json:"until,omitzero"`
-	Round int       `json:"round,omitempty"`
-}
 
 // deliver sends one page and records the attempt on the incident's
 // timeline in the transaction that finishes or reschedules the job. A page
 // whose incident was resolved (or acknowledged, for a page asking for
 // that) since it was planned is not sent.
 func (e *Engine) deliver(ctx context.Context, j *jobs.Job) error {
-	var a deliverArgs
+	var a fireline.DeliveryJob
 	if err := j.Decode(&a); err != nil {
 		return jobs.Permanent(err)
 	}
@@ -54,8 +31,8 @@ func (e *Engine) deliver(ctx context.Context, j *jobs.Job) error {
 			return err
 		}
 	}
-	if !inc.Status.Open() || (!a.Immediate && !a.Inform && !a.Notify && inc.AcknowledgedAt != nil) {
-		return nil // stale: the runner finishes the job, nothing is sent
+	if a.Stale(inc) {
+		return nil // the runner finishes the job, nothing is sent
 	}
 	methods := e.methods(a.Recipient)
 	if a.Method >= len(methods) {
@@ -91,7 +68,7 @@ func (e *Engine) methods(r fireline.Recipient) []fireline.ContactMethod {
 // members (the people paged became members when their step ran); everyone
 // else gets the id and a link. The link opens the console's incident page;
 // the acknowledge link is there while nobody has acknowledged.
-func (e *Engine) render(a deliverArgs, inc *fireline.Incident, m fireline.ContactMethod) *notify.Message {
+func (e *Engine) render(a fireline.DeliveryJob, inc *fireline.Incident, m fireline.ContactMethod) *notify.Message {
 	now := e.Now()
 	msg := &notify.Message{Type: notify.TypePage, At: now.UTC(), Step: a.StepName,
 		ID: e.messageID(a.Incident, a.Epoch, a.Step, a.Recipient.Key(), a.Method)}
@@ -114,8 +91,8 @@ func (e *Engine) render(a deliverArgs, inc *fireline.Incident, m fireline.Contac
 // retryDecision is what follows a delivery attempt.
 type retryDecision struct {
 	final, gaveUp bool
-	at            time.Time    // when the next attempt runs
-	next          *deliverArgs // the arguments of the next attempt, when they change
+	at            time.Time             // when the next attempt runs
+	next          *fireline.DeliveryJob // the arguments of the next attempt, when they change
 }
 
 // decideRetry decides what follows a failed attempt: the same method
@@ -124,7 +101,7 @@ type retryDecision struct {
 // a new round over them all after a longer wait, for as long as the page
 // may be retried (until its walk's next step, or the policy's retry
 // time); else give up.
-func (e *Engine) decideRetry(j *jobs.Job, a deliverArgs, sendErr error, noMethod bool) retryDecision {
+func (e *Engine) decideRetry(j *jobs.Job, a fireline.DeliveryJob, sendErr error, noMethod bool) retryDecision {
 	now := e.Now()
 	retryable, after := notify.Retryable(sendErr)
 	perMethod := AttemptsPerMethod
@@ -153,16 +130,16 @@ func (e *Engine) decideRetry(j *jobs.Job, a deliverArgs, sendErr error, noMethod
 // record writes the attempt and what comes next, in one transaction that
 // finishes or reschedules the job. An attempt is recorded even when the
 // job was cancelled meanwhile: it happened.
-func (e *Engine) record(ctx context.Context, j *jobs.Job, a deliverArgs, inc *fireline.Incident, msg *notify.Message, sendErr error, noMethod bool) error {
+func (e *Engine) record(ctx context.Context, j *jobs.Job, a fireline.DeliveryJob, inc *fireline.Incident, msg *notify.Message, sendErr error, noMethod bool) error {
 	d := &fireline.PageAttemptData{Recipient: a.Recipient, Attempt: j.Attempts}
 	if msg != nil {
 		d.MessageID = msg.ID
 		d.Method = e.methods(a.Recipient)[a.Method].Type
 	}
-	var next func(tx *sqlstore.Tx) error
+	var next func(tx JobTx) error
 	if sendErr == nil {
 		e.Metrics.delivered(string(d.Method))
-		next = func(tx *sqlstore.Tx) error { return tx.Complete(ctx, j) }
+		next = func(tx JobTx) error { return tx.Complete(ctx, j) }
 	} else {
 		r := e.decideRetry(j, a, sendErr, noMethod)
 		d.Error, d.Final, d.GaveUp = sendErr.Error(), r.final, r.gaveUp
@@ -170,22 +147,22 @@ func (e *Engine) record(ctx context.Context, j *jobs.Job, a deliverArgs, inc *fi
 		case r.gaveUp:
 			e.Metrics.failed()
 			e.log().Error("page failed for good", "incident", a.Incident, "recipient", a.Recipient.String(), "err", sendErr)
-			next = func(tx *sqlstore.Tx) error { return tx.Fail(ctx, j, sendErr.Error()) }
+			next = func(tx JobTx) error { return tx.Fail(ctx, j, sendErr.Error()) }
 		case r.next != nil:
-			next = func(tx *sqlstore.Tx) error { return tx.Reschedule(ctx, j, r.at, sendErr.Error(), *r.next, true) }
+			next = func(tx JobTx) error { return tx.Reschedule(ctx, j, r.at, sendErr.Error(), *r.next, true) }
 		default:
-			next = func(tx *sqlstore.Tx) error { return tx.Reschedule(ctx, j, r.at, sendErr.Error(), nil, false) }
+			next = func(tx JobTx) error { return tx.Reschedule(ctx, j, r.at, sendErr.Error(), nil, false) }
 		}
 	}
 	typ := fireline.EventPageSent
 	if sendErr != nil {
 		typ = fireline.EventPageFailed
 	}
-	err := e.Store.IncidentTx(ctx, a.Incident, func(tx *sqlstore.PageTx, _ *fireline.Incident) error {
+	err := e.Store.IncidentTx(ctx, a.Incident, func(tx IncidentTx, _ *fireline.Incident) error {
 		if err := tx.Record(ctx, fireline.Change{Type: typ, Data: d}); err != nil {
 			return err
 		}
-		if err := next(tx.Tx); err != nil && !errors.Is(err, jobs.ErrLeaseLost) {
+		if err := next(tx); err != nil && !errors.Is(err, jobs.ErrLeaseLost) {
 			return err
 		}
 		return nil

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/fireline-dev/fireline"
-	"github.com/fireline-dev/fireline/jobs"
 	"github.com/fireline-dev/fireline/notify"
 )
 
@@ -81,8 +80,3 @@ func (e *Engine) trySend(ctx context.Context, msg *notify.Message, m fireline.Co
 	defer cancel()
 	return ch.Send(ctx, msg, m)
 }
-
-// dropQueuedTest finishes a page.test job that a server from before test
-// pages were sent in the request queued: its request was answered then,
-// and nobody waits for it now.
-func (e *Engine) dropQueuedTest(ctx context.Context, j *jobs.Job) error { return nil }

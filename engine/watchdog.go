@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"sync/atomic"
 	"time"
 
@@ -10,7 +9,6 @@ import (
 
 	"github.com/fireline-dev/fireline"
 	"github.com/fireline-dev/fireline/jobs"
-	"github.com/fireline-dev/fireline/sqlstore"
 )
 
 // Periodic jobs: the watchdog every minute, the gap report once a day.
@@ -39,7 +37,8 @@ func NewMetrics() *Metrics {
 	m := &Metrics{Registry: prometheus.NewRegistry(),
 		unwatched: prometheus.NewGauge(prometheus.GaugeOpts{Name: "fireline_unwatched_incidents",
 			Help: "Open unacknowledged incidents whose paging walk was lost: nothing pending and not ended (the watchdog's alarm, repaired as found; should be 0)."}),
-		steps:    prometheus.NewCounter(prometheus.CounterOpts{Name: "fireline_escalation_steps_total", Help: "Walk steps run."}),
+		steps: prometheus.NewCounter(prometheus.CounterOpts{Name: "fireline_escalation_steps_total",
+			Help: "Walk steps the job runner ran (steps due at once run in the commit that starts the walk, and are not counted here)."}),
 		pages:    prometheus.NewCounterVec(prometheus.CounterOpts{Name: "fireline_pages_delivered_total", Help: "Pages delivered, by method."}, []string{"method"}),
 		failures: prometheus.NewCounter(prometheus.CounterOpts{Name: "fireline_pages_failed_total", Help: "Pages given up on after every contact method."}),
 		lateness: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "fireline_job_lateness_seconds", Help: "How late jobs start after their due time.",
@@ -57,9 +56,9 @@ func NewMetrics() *Metrics {
 	return m
 }
 
-func (m *Metrics) step() {
+func (m *Metrics) step(n int) {
 	if m != nil {
-		m.steps.Inc()
+		m.steps.Add(float64(n))
 	}
 }
 
@@ -129,19 +128,14 @@ func (e *Engine) watchdog(ctx context.Context, j *jobs.Job) error {
 	}
 	for _, id := range ids {
 		n, _ := fireline.ParseIncidentID(id)
-		err := e.Store.IncidentTx(ctx, n, func(tx *sqlstore.PageTx, inc *fireline.Incident) error {
+		err := e.Store.IncidentTx(ctx, n, func(tx IncidentTx, inc *fireline.Incident) error {
 			events, err := tx.Timeline(ctx)
 			if err != nil {
 				return err
 			}
-			epoch, start, done := currentWalk(events)
 			e.log().Warn("watchdog: the paging walk of an open unacknowledged incident was lost (nothing pending, and it has not ended); repairing it",
-				"incident", id, "walk", epoch, "steps_done", len(done))
-			w := e.Policy.PlanWalk(inc, start)
-			if err := e.enqueueWalk(ctx, tx, inc, epoch, w, done, false); err != nil {
-				return err
-			}
-			return e.planClocks(ctx, tx, inc, epoch, w, true) // the marks still ahead
+				"incident", id)
+			return tx.DoWork(ctx, e.Policy.RepairWalk(inc, events, tx.Now()))
 		})
 		if err != nil {
 			return err
@@ -150,64 +144,14 @@ func (e *Engine) watchdog(ctx context.Context, j *jobs.Job) error {
 	return e.reschedule(ctx, j, KindWatchdog, WatchdogEvery)
 }
 
-// currentWalk reads from a timeline the walk running now: the event that
-// started it (its epoch), when, and which of its steps have run.
-func currentWalk(events []*fireline.Event) (epoch int64, start time.Time, done map[int]bool) {
-	done = map[int]bool{}
-	for _, ev := range events {
-		switch ev.Type {
-		case fireline.EventDeclared, fireline.EventSeverityChanged, fireline.EventReopened:
-			epoch, start, done = ev.Seq, ev.At, map[int]bool{}
-		case fireline.EventAlertAttached:
-			var d fireline.AlertAttachedData
-			if json.Unmarshal(ev.Data, &d) == nil && d.Rewalk {
-				epoch, start, done = ev.Seq, ev.At, map[int]bool{}
-			}
-		case fireline.EventEscalationStep:
-			var d fireline.EscalationStepData
-			if json.Unmarshal(ev.Data, &d) == nil && d.Epoch == epoch {
-				done[d.Step] = true
-			}
-		}
-	}
-	return epoch, start, done
-}
-
-// unansweredArgs are the arguments of the check that marks a walk
-// unanswered.
-type unansweredArgs struct {
-	Incident int64 `json:"incident"`
-	Epoch    int64 `json:"epoch"`
-	Repeats  int   `json:"repeats"`
-}
-
-// unanswered marks an incident whose walk, its repeats done, ended with
-// nobody acknowledging: an event on its timeline, the dashboard's banner,
-// /metrics. An acknowledgement cancels this check; a new walk replaces it.
-func (e *Engine) unanswered(ctx context.Context, j *jobs.Job) error {
-	var a unansweredArgs
-	if err := j.Decode(&a); err != nil {
-		return jobs.Permanent(err)
-	}
-	return e.Store.IncidentTx(ctx, a.Incident, func(tx *sqlstore.PageTx, inc *fireline.Incident) error {
-		if inc.Status == fireline.StatusTriggered && inc.UnansweredAt == nil {
-			e.log().Warn("nobody acknowledged the incident: its paging walk and repeats have ended", "incident", inc.ID, "repeats", a.Repeats)
-			if err := tx.Record(ctx, fireline.Change{Type: fireline.EventUnanswered, Data: &fireline.UnansweredData{Epoch: a.Epoch, Repeats: a.Repeats}}); err != nil {
-				return err
-			}
-		}
-		return tx.Complete(ctx, j)
-	})
-}
-
 // reschedule enqueues the next run of a periodic job and finishes this one.
 func (e *Engine) reschedule(ctx context.Context, j *jobs.Job, kind string, every time.Duration) error {
-	err := e.Store.DB().JobTx(ctx, func(tx *sqlstore.Tx) error {
+	err := e.Store.JobTx(ctx, func(tx JobTx) error {
 		if err := tx.Complete(ctx, j); err != nil {
 			return err
 		}
 		next := tx.Now().Add(every)
-		return tx.Enqueue(ctx, jobs.Spec{Kind: kind, Key: kind, Group: "periodic", RunAt: next})
+		return tx.Enqueue(ctx, fireline.Job{Kind: kind, Key: kind, Group: "periodic", RunAt: next})
 	})
 	if err != nil {
 		return err
@@ -217,11 +161,11 @@ func (e *Engine) reschedule(ctx context.Context, j *jobs.Job, kind string, every
 
 // StartPeriodic enqueues the periodic jobs unless they are already there.
 func (e *Engine) StartPeriodic(ctx context.Context) error {
-	return e.Store.DB().JobTx(ctx, func(tx *sqlstore.Tx) error {
+	return e.Store.JobTx(ctx, func(tx JobTx) error {
 		now := tx.Now()
 		return tx.Enqueue(ctx,
-			jobs.Spec{Kind: KindWatchdog, Key: KindWatchdog, Group: "periodic", RunAt: now.Add(WatchdogEvery)},
-			jobs.Spec{Kind: KindGapReport, Key: KindGapReport, Group: "periodic", RunAt: now.Add(GapReportEvery)}) // start-up checked already
+			fireline.Job{Kind: KindWatchdog, Key: KindWatchdog, Group: "periodic", RunAt: now.Add(WatchdogEvery)},
+			fireline.Job{Kind: KindGapReport, Key: KindGapReport, Group: "periodic", RunAt: now.Add(GapReportEvery)}) // start-up checked already
 	})
 }
 

@@ -190,7 +190,6 @@ func TestContract(t *testing.T) {
 			e := open(t, dsn)
 			e.clock = nil
 			r := jobs.NewRunner(e.db.Writer(), e.db.Dialect(), jobs.Options{Owner: "live"})
-			e.db.OnEnqueue(r.Wake)
 			ran := make(chan time.Time, 4)
 			r.Handle("test", func(ctx context.Context, j *jobs.Job) error { ran <- time.Now(); return nil })
 			ctx, cancel := context.WithCancel(context.Background())

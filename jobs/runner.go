@@ -43,6 +43,9 @@ type Options struct {
 	Reader *sql.DB
 	// OnFinish, when set, is told of every job outcome (for metrics).
 	OnFinish func(kind string, late time.Duration, err error)
+	// Handoff, when set, is how the store that enqueues jobs reaches this
+	// runner: the runner joins it here.
+	Handoff *Handoff
 }
 
 // Runner claims due jobs and runs their handlers.
@@ -84,6 +87,11 @@ func NewRunner(db *sql.DB, dialect string, opts Options) *Runner {
 	r := &Runner{db: db, dialect: dialect, opts: opts, handlers: map[string]Handler{},
 		sem: map[string]chan struct{}{}, wake: make(chan struct{}, 1)}
 	r.nextDue.Store(0) // unknown: look at once
+	if h := opts.Handoff; h != nil {
+		h.mu.Lock()
+		h.r = r
+		h.mu.Unlock()
+	}
 	return r
 }
 
@@ -445,4 +453,47 @@ func Backoff(n int, notBefore time.Duration) time.Duration {
 	d = min(d, 5*time.Minute)
 	jitter := time.Duration((mrand.Float64()*0.4 - 0.2) * float64(d))
 	return max(d+jitter, notBefore)
+}
+
+// Handoff joins the transactions that enqueue jobs (the store) and this
+// process's runner: made first and given to both (the store's options and
+// the runner's), so that neither is set on the other after construction.
+// Until a runner has it, or while its runner is not running, it claims
+// nothing and its wakes are lost (the runner looks at the database when
+// it starts).
+type Handoff struct {
+	mu sync.Mutex
+	r  *Runner
+}
+
+// NewHandoff returns a handoff with no runner yet.
+func NewHandoff() *Handoff { return &Handoff{} }
+
+func (h *Handoff) runner() *Runner {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.r
+}
+
+// Claiming says whether transactions may claim the jobs they create due
+// now for the runner (see Runner.Claiming).
+func (h *Handoff) Claiming() (owner string, lease time.Duration, ok bool) {
+	if r := h.runner(); r != nil {
+		return r.Claiming()
+	}
+	return "", 0, false
+}
+
+// Start hands the runner the jobs a committed transaction claimed for it.
+func (h *Handoff) Start(js []*Job) {
+	if r := h.runner(); r != nil {
+		r.Start(js)
+	}
+}
+
+// Wake tells the runner a job due at at was committed.
+func (h *Handoff) Wake(at time.Time) {
+	if r := h.runner(); r != nil {
+		r.Wake(at)
+	}
 }

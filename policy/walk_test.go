@@ -276,3 +276,64 @@ func TestStepsAt(t *testing.T) {
 		t.Errorf("groups %v, want %v", got, want)
 	}
 }
+
+// TestPlanWork: what each kind of change asks for in its transaction.
+func TestPlanWork(t *testing.T) {
+	p := defaultPolicy
+	at := ny(2026, 12, 1, 10, 0)
+	casey := fireline.Actor{Role: fireline.RoleResponder, PersonID: "casey"}
+	inc, w := func() (*fireline.Incident, fireline.Work) {
+		inc, _ := walkOf(t, fireline.P2, fireline.SourceMonitoring, at)
+		inc.EventCount = 1
+		return inc, p.PlanWork(inc, []fireline.Change{{Type: fireline.EventDeclared, Data: &fireline.DeclaredData{}}}, casey, at)
+	}()
+	var keys []string
+	for _, j := range w.Jobs {
+		keys = append(keys, j.Kind+" "+j.Key)
+	}
+	want := []string{"page.step.escalate step:1:1:1", "page.step.escalate step:1:1:2", "page.step.inform step:1:1:3",
+		"page.step.escalate step:1:1:4", "page.unanswered unanswered:1:1", "clock.mark clock:1:1"}
+	if len(w.Cancels) != 1 || len(w.Steps) != 1 || w.Steps[0].Steps[0].Name != "primary on-call" || !slices.Equal(keys, want) {
+		t.Fatalf("declared: cancels %v, steps now %+v, jobs %v; want jobs %v", w.Cancels, w.Steps, keys, want)
+	}
+	// The steps run now: the primary, resolved now, one page.
+	changes, pages := p.RunSteps(inc, w.Steps[0], at, nil)
+	if len(changes) != 1 || len(pages) != 1 || pages[0].Args.(fireline.DeliveryJob).Recipient.Person != "blake" || pages[0].Kind != fireline.JobDeliverNotify {
+		t.Fatalf("run now: changes %v, pages %+v", changes, pages)
+	}
+	for _, tt := range []struct {
+		name   string
+		change fireline.Change
+		actor  fireline.Actor
+		check  func(w fireline.Work) bool
+	}{
+		{"an acknowledgement cancels the paging for want of it", fireline.Change{Type: fireline.EventAcknowledged, Data: &fireline.AcknowledgedData{}}, casey,
+			func(w fireline.Work) bool {
+				return len(w.Cancels) == 1 && slices.Equal(w.Cancels[0].Kinds, []string{fireline.JobStepEscalate, fireline.JobDeliverEscalate, fireline.JobUnanswered})
+			}},
+		{"resolving cancels everything", fireline.Change{Type: fireline.EventResolved, Data: &fireline.ResolvedData{}}, casey,
+			func(w fireline.Work) bool { return len(w.Cancels) == 1 && w.Cancels[0].Kinds == nil }},
+		{"an escalation pages its target at once, asked for by the actor", fireline.Change{Type: fireline.EventEscalated,
+			Data: &fireline.EscalatedData{To: "technical:3", Chain: "technical", Step: 3}}, casey,
+			func(w fireline.Work) bool {
+				return len(w.Steps) == 1 && w.Steps[0].By == "casey" && w.Steps[0].Steps[0].Escalates && w.Steps[0].Steps[0].Targets.Titles[0] == "Director of Engineering"
+			}},
+		{"a role given by someone else tells its person", fireline.Change{Type: fireline.EventRoleAssigned,
+			Data: &fireline.RoleAssignedData{Role: fireline.RoleIncidentCommander, Person: "devon"}}, casey,
+			func(w fireline.Work) bool {
+				return len(w.Jobs) == 1 && w.Jobs[0].Args.(fireline.DeliveryJob).Recipient.Person == "devon" && w.Jobs[0].Args.(fireline.DeliveryJob).Notify
+			}},
+		{"a role taken yourself tells nobody", fireline.Change{Type: fireline.EventRoleAssigned,
+			Data: &fireline.RoleAssignedData{Role: fireline.RoleIncidentCommander, Person: "casey"}}, casey,
+			func(w fireline.Work) bool { return len(w.Jobs) == 0 && len(w.Steps) == 0 }},
+		{"a note asks for nothing", fireline.Change{Type: fireline.EventNote, Data: &fireline.NoteData{Text: "x"}}, casey,
+			func(w fireline.Work) bool { return len(w.Jobs) == 0 && len(w.Steps) == 0 && len(w.Cancels) == 0 }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			inc.EventCount = 5
+			if w := p.PlanWork(inc, []fireline.Change{tt.change}, tt.actor, at); !tt.check(w) {
+				t.Errorf("work: %+v", w)
+			}
+		})
+	}
+}

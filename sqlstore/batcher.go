@@ -26,6 +26,7 @@ import (
 // on a timer.
 type batcher struct {
 	db       *DB
+	policy   *fireline.Policy // what the incidents' changes are planned under
 	queue    chan *batchJob
 	maxItems int
 	stop     chan struct{}
@@ -58,8 +59,8 @@ type batchJob struct {
 	services []string
 }
 
-func newBatcher(db *DB, maxItems int, committed *committedOpen) *batcher {
-	b := &batcher{db: db, queue: make(chan *batchJob, 4096), maxItems: maxItems,
+func newBatcher(db *DB, p *fireline.Policy, maxItems int, committed *committedOpen) *batcher {
+	b := &batcher{db: db, policy: p, queue: make(chan *batchJob, 4096), maxItems: maxItems,
 		stop: make(chan struct{}), stopped: make(chan struct{}), committed: committed}
 	go b.loop()
 	return b
@@ -194,7 +195,7 @@ func (b *batcher) run(batch []*batchJob) {
 	repeats := b.committed.takeRepeats()
 	var last *intakeBatch // the batch's memory in the transaction that commits
 	begin := func(tx *Tx) (*intakeBatch, error) {
-		last = newIntakeBatch(tx, expect)
+		last = newIntakeBatch(tx, b.policy, expect)
 		last.committed = b.committed
 		return last, writeRepeats(context.Background(), tx, repeats)
 	}

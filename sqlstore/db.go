@@ -29,6 +29,15 @@ type Options struct {
 	// Logger receives database failures that are answered as EUnavailable;
 	// slog.Default() when nil.
 	Logger *slog.Logger
+	// Runner is this process's job runner (a jobs.Handoff): it starts the
+	// jobs a commit makes due at once and is woken by commits that enqueue
+	// (jobs.go). Without one, jobs wait for a runner's poll.
+	Runner LocalRunner
+	// Publisher is told of every committed change to an incident's
+	// timeline, by any writer, shortly after the commit (publish.go).
+	Publisher fireline.EventPublisher
+	// Planner replaces the policy's PlanWork (tests).
+	Planner Planner
 }
 
 // DB is an open Fireline database.
@@ -39,12 +48,11 @@ type DB struct {
 	write *sql.DB
 	// read runs read-only transactions: a query-only pool on SQLite, the
 	// same pool as write on PostgreSQL.
-	read      *sql.DB
-	now       func() time.Time
-	logger    *slog.Logger
-	planner   Planner         // jobs.go
-	onEnqueue func(time.Time) // jobs.go
-	local     LocalRunner     // jobs.go
+	read    *sql.DB
+	now     func() time.Time
+	logger  *slog.Logger
+	planner Planner     // jobs.go
+	local   LocalRunner // jobs.go
 	// stmts holds the statements prepared once for hot paths (stmt.go);
 	// keys caches integrations by key hash (integration.go).
 	stmts stmtCache
@@ -72,7 +80,7 @@ type DB struct {
 // schema is newer than this binary. EUnavailable when the database cannot
 // be reached.
 func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
-	db := &DB{now: opts.Now, logger: opts.Logger}
+	db := &DB{now: opts.Now, logger: opts.Logger, planner: opts.Planner, local: opts.Runner}
 	if db.now == nil {
 		db.now = time.Now
 	}
@@ -93,6 +101,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	db.startRelay(opts.Publisher) // publish.go
 	return db, nil
 }
 

@@ -46,8 +46,21 @@ type env struct {
 
 func newEnv(t testing.TB, dsn string) *env {
 	t.Helper()
+	return newEnvWith(t, dsn, sqlstore.Options{Planner: noWork})
+}
+
+// noWork is the planner of the store's own tests: no paging, as when no
+// engine runs, so that timelines hold only what the test records.
+func noWork(*fireline.Policy, *fireline.Incident, []fireline.Change, fireline.Actor, time.Time) (fireline.Work, error) {
+	return fireline.Work{}, nil
+}
+
+// newEnvWith opens the database with opts (its clock and logger are the
+// test's).
+func newEnvWith(t testing.TB, dsn string, opts sqlstore.Options) *env {
+	t.Helper()
 	e := &env{dsn: dsn, clock: firelinetest.NewClock(start)}
-	e.db = openDB(t, dsn, e.clock)
+	e.db = openDB(t, dsn, e.clock, opts)
 	if err := e.db.Migrate(context.Background()); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
@@ -57,9 +70,10 @@ func newEnv(t testing.TB, dsn string) *env {
 	return e
 }
 
-func openDB(t testing.TB, dsn string, clock *firelinetest.Clock) *sqlstore.DB {
+func openDB(t testing.TB, dsn string, clock *firelinetest.Clock, opts sqlstore.Options) *sqlstore.DB {
 	t.Helper()
-	db, err := sqlstore.Open(context.Background(), dsn, sqlstore.Options{Now: clock.Now, Logger: quiet})
+	opts.Now, opts.Logger = clock.Now, quiet
+	db, err := sqlstore.Open(context.Background(), dsn, opts)
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}

@@ -74,7 +74,7 @@ func declareIncident(ctx context.Context, tx *Tx, p *fireline.Policy, in firelin
 	if err := syncSets(ctx, tx, inc, nil, nil); err != nil {
 		return nil, err
 	}
-	if err := tx.plan(ctx, inc, []fireline.Change{change}); err != nil { // jobs.go
+	if err := tx.plan(ctx, p, inc, []fireline.Change{change}, actor); err != nil { // jobs.go
 		return nil, err
 	}
 	return finish(inc, tx.now), nil
@@ -155,7 +155,7 @@ func actOn(ctx context.Context, tx *Tx, p *fireline.Policy, actor fireline.Actor
 	if err := syncSets(ctx, tx, inc, members, services); err != nil {
 		return nil, err
 	}
-	if err := tx.plan(ctx, inc, changes); err != nil { // jobs.go
+	if err := tx.plan(ctx, p, inc, changes, actor); err != nil { // jobs.go
 		return nil, err
 	}
 	return finish(inc, tx.now), nil

@@ -43,7 +43,7 @@ func NewIntakeService(db *DB, p *fireline.Policy, opts IntakeOptions) *IntakeSer
 	if db.dialect == DialectSQLite {
 		committed = newCommittedOpen(maxCommittedOpen)
 	}
-	s := &IntakeService{db: db, policy: p, batcher: newBatcher(db, opts.MaxBatch, committed)}
+	s := &IntakeService{db: db, policy: p, batcher: newBatcher(db, p, opts.MaxBatch, committed)}
 	db.intake.Store(s.batcher)
 	return s
 }

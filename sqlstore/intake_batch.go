@@ -17,6 +17,7 @@ import (
 // is not intake's own, a grouping query) flushes first.
 type intakeBatch struct {
 	tx        *Tx
+	policy    *fireline.Policy
 	incidents map[int64]*fireline.Incident // locked in this transaction
 	groups    map[int64]*groupRow          // alert_groups rows by incident
 	byKey     map[groupKey]int64           // open incident of a group; 0: none
@@ -83,9 +84,9 @@ type groupRow struct {
 	exists, dirty     bool
 }
 
-// newIntakeBatch starts a batch of expect alerts in tx.
-func newIntakeBatch(tx *Tx, expect int) *intakeBatch {
-	b := &intakeBatch{tx: tx, buffer: tx.db.dialect == DialectPostgres, expect: expect}
+// newIntakeBatch starts a batch of expect alerts in tx, under p.
+func newIntakeBatch(tx *Tx, p *fireline.Policy, expect int) *intakeBatch {
+	b := &intakeBatch{tx: tx, policy: p, buffer: tx.db.dialect == DialectPostgres, expect: expect}
 	b.reset()
 	return b
 }
@@ -208,7 +209,7 @@ func (b *intakeBatch) appendEvents(ctx context.Context, inc *fireline.Incident, 
 	b.changed(inc.Number)
 	// An acknowledgement or resolution from the sender stops the paging
 	// walk in this same transaction, as one from a person does.
-	return tx.plan(ctx, inc, changes)
+	return tx.plan(ctx, b.policy, inc, changes, integ.Actor())
 }
 
 func (b *intakeBatch) changed(n int64) {

@@ -166,13 +166,13 @@ func TestBatchAcrossIncidentsReplays(t *testing.T) {
 // nothing, the others commit, and every timeline replays.
 func TestBatchJobFailsAlone(t *testing.T) {
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
-		e := newIntakeEnv(t, dsn, fireline.IntegrationGeneric)
-		e.db.SetPlanner(func(ctx context.Context, q sqlstore.Queue, inc *fireline.Incident, changes []fireline.Change) error {
-			if strings.Contains(inc.Title, "boom") {
-				return errors.New("planner refuses")
-			}
-			return nil
-		})
+		e := newIntakeEnvWith(t, dsn, fireline.IntegrationGeneric, sqlstore.Options{
+			Planner: func(p *fireline.Policy, inc *fireline.Incident, changes []fireline.Change, actor fireline.Actor, now time.Time) (fireline.Work, error) {
+				if strings.Contains(inc.Title, "boom") {
+					return fireline.Work{}, errors.New("planner refuses")
+				}
+				return fireline.Work{}, nil
+			}})
 		var requests [][]fireline.AlertInput
 		for i := range 80 {
 			if i%10 == 3 {
@@ -282,7 +282,7 @@ func TestIntegrationKeyCache(t *testing.T) {
 		if err := lookup(other.Key); err != nil {
 			t.Fatal(err)
 		}
-		replica := openDB(t, dsn, e.clock)
+		replica := openDB(t, dsn, e.clock, sqlstore.Options{Planner: noWork})
 		if err := sqlstore.NewIntegrationService(replica, policy.Default()).DeleteIntegration(as(admin), other.ID); err != nil {
 			t.Fatal(err)
 		}
@@ -423,7 +423,7 @@ func TestReplicasOpenOneIncidentPerGroup(t *testing.T) {
 	p := policy.Default()
 	p.Alerts.GroupBy = []string{"alertname"}
 	intakeA := sqlstore.NewIntakeService(a.db, p, sqlstore.IntakeOptions{})
-	b := sqlstore.NewIntakeService(openDB(t, dsn, a.clock), p, sqlstore.IntakeOptions{})
+	b := sqlstore.NewIntakeService(openDB(t, dsn, a.clock, sqlstore.Options{Planner: noWork}), p, sqlstore.IntakeOptions{})
 	t.Cleanup(func() { intakeA.Close(); b.Close() })
 	integB, err := b.IntegrationByKey(noContext, a.key)
 	if err != nil {

@@ -26,7 +26,12 @@ type intakeEnv struct {
 
 func newIntakeEnv(t testing.TB, dsn string, typ fireline.IntegrationType) *intakeEnv {
 	t.Helper()
-	e := &intakeEnv{env: newEnv(t, dsn)}
+	return newIntakeEnvWith(t, dsn, typ, sqlstore.Options{Planner: noWork})
+}
+
+func newIntakeEnvWith(t testing.TB, dsn string, typ fireline.IntegrationType, opts sqlstore.Options) *intakeEnv {
+	t.Helper()
+	e := &intakeEnv{env: newEnvWith(t, dsn, opts)}
 	p := policy.Default()
 	e.intake = sqlstore.NewIntakeService(e.db, p, sqlstore.IntakeOptions{})
 	t.Cleanup(func() { e.intake.Close() })
@@ -213,7 +218,7 @@ func TestIntakeClose(t *testing.T) {
 // commit does not spill pages to the WAL mid-transaction and write them
 // again at its end (docs/adr/0044).
 func TestWriterCacheHoldsAFullGroupCommit(t *testing.T) {
-	db := openDB(t, firelinetest.SQLiteDSN(t), firelinetest.NewClock(start))
+	db := openDB(t, firelinetest.SQLiteDSN(t), firelinetest.NewClock(start), sqlstore.Options{Planner: noWork})
 	if err := db.Migrate(noContext); err != nil {
 		t.Fatal(err)
 	}

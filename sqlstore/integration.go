@@ -66,7 +66,7 @@ func (s *IntegrationService) CreateIntegration(ctx context.Context, in fireline.
 			return err
 		}
 		if in.Type == fireline.IntegrationProbe {
-			return tx.Enqueue(ctx, ProbeJob(out.ID, tx.now))
+			return tx.Enqueue(ctx, fireline.ProbeJob(out.ID, tx.now))
 		}
 		return nil
 	})

@@ -17,50 +17,23 @@ import (
 // deployments in different schemas of one database do not wake each other.
 const jobsChannel = "fireline_jobs"
 
-// Planner decides, inside the transaction of an incident change, which
-// follow-up work to enqueue (pages, escalation steps) and which to cancel.
-// The engine provides it; the store calls it from every use case that
-// changes an incident, with the incident after the change and the changes
-// recorded, so that a committed change always has its work queued.
-type Planner func(ctx context.Context, q Queue, inc *fireline.Incident, changes []fireline.Change) error
+// Planner decides the work an incident's changes ask for, in their
+// transaction; the policy's PlanWork (the domain decides) unless
+// Options.Planner replaces it, as tests do to make one transaction fail.
+type Planner func(p *fireline.Policy, inc *fireline.Incident, changes []fireline.Change, actor fireline.Actor, now time.Time) (fireline.Work, error)
 
-// Queue is the job queue of one transaction.
-type Queue interface {
-	// Enqueue inserts jobs; a key already pending or running is skipped.
-	Enqueue(ctx context.Context, specs ...jobs.Spec) error
-	// Cancel cancels a group's pending jobs of the kinds given (all when
-	// none).
-	Cancel(ctx context.Context, group string, kinds ...string) error
-	// Now is the transaction's frozen instant.
-	Now() time.Time
-	// Overrides returns the on-call overrides in force at some instant of
-	// [from, to).
-	Overrides(ctx context.Context, from, to time.Time) ([]fireline.Override, error)
-	// RecordPaging appends a paging change (an escalation step) to inc's
-	// timeline as the pager, in this transaction, as PageTx.Record does.
-	RecordPaging(ctx context.Context, inc *fireline.Incident, c fireline.Change) error
-}
-
-// LocalRunner is this process's job runner as the store sees it: a
-// transaction that creates jobs due now claims them for it (while it
-// runs), and hands them to it after the commit, so that they start
-// without a claim transaction of their own (docs/adr/0025).
+// LocalRunner is this process's job runner as the store sees it
+// (jobs.Handoff): a transaction that creates jobs due now claims them for
+// it while it runs and hands them to it after the commit, so that they
+// start without a claim transaction of their own (docs/adr/0025); a
+// commit that enqueued jobs wakes it.
 type LocalRunner interface {
 	Claiming() (owner string, lease time.Duration, ok bool)
 	Start(js []*jobs.Job)
+	Wake(at time.Time)
 }
 
 type claimedJobs = []*jobs.Job
-
-// SetLocalRunner installs the local runner. Call it before serving.
-func (db *DB) SetLocalRunner(r LocalRunner) { db.local = r }
-
-// SetPlanner installs the planner. Call it before serving.
-func (db *DB) SetPlanner(p Planner) { db.planner = p }
-
-// OnEnqueue installs the function told, after each commit that enqueued
-// jobs, of the earliest run_at enqueued: the local runner's Wake.
-func (db *DB) OnEnqueue(f func(time.Time)) { db.onEnqueue = f }
 
 // Writer returns the pool that writes (on SQLite the single writer
 // connection): the job runner claims through it.
@@ -70,9 +43,11 @@ func (db *DB) Writer() *sql.DB { return db.write }
 // query-only pool; on PostgreSQL the one pool).
 func (db *DB) Reader() *sql.DB { return db.read }
 
-// Enqueue implements Queue.
-func (tx *Tx) Enqueue(ctx context.Context, specs ...jobs.Spec) error {
-	if len(specs) == 0 {
+// Enqueue inserts jobs in this transaction; a key already pending or
+// running is skipped. Jobs due now are claimed for the local runner, if
+// it runs, and handed to it after the commit.
+func (tx *Tx) Enqueue(ctx context.Context, work ...fireline.Job) error {
+	if len(work) == 0 {
 		return nil
 	}
 	var owner string
@@ -81,8 +56,9 @@ func (tx *Tx) Enqueue(ctx context.Context, specs ...jobs.Spec) error {
 	if tx.db.local != nil {
 		owner, lease, claim = tx.db.local.Claiming()
 	}
-	pending := specs[:0:0]
-	for _, s := range specs {
+	pending := make([]jobs.Spec, 0, len(work))
+	for _, w := range work {
+		s := jobs.Spec{Kind: w.Kind, Key: w.Key, Group: w.Group, RunAt: w.RunAt, MaxAttempts: w.MaxAttempts, Args: w.Args, Local: w.Local}
 		if !claim || s.RunAt.After(tx.now) {
 			pending = append(pending, s)
 			continue
@@ -112,13 +88,14 @@ func (tx *Tx) Enqueue(ctx context.Context, specs ...jobs.Spec) error {
 	return nil
 }
 
-// Cancel implements Queue.
+// Cancel cancels a group's pending jobs of the kinds given (all when
+// none).
 func (tx *Tx) Cancel(ctx context.Context, group string, kinds ...string) error {
 	_, err := jobs.CancelGroup(ctx, tx.tx, tx.db.dialect, tx.now, group, kinds...)
 	return err
 }
 
-// Now implements Queue.
+// Now is the transaction's frozen instant.
 func (tx *Tx) Now() time.Time { return tx.now }
 
 // afterCommit wakes the local runner when the transaction enqueued jobs.
@@ -132,25 +109,62 @@ func (tx *Tx) afterCommit() {
 			j.Local = &c
 		}
 	}
-	if len(tx.claimed) > 0 && tx.db.local != nil {
+	if tx.db.local == nil {
+		return
+	}
+	if len(tx.claimed) > 0 {
 		tx.db.local.Start(tx.claimed)
 	}
-	if !tx.wakeAt.IsZero() && tx.db.onEnqueue != nil {
-		tx.db.onEnqueue(tx.wakeAt)
+	if !tx.wakeAt.IsZero() {
+		tx.db.local.Wake(tx.wakeAt)
 	}
 }
 
-// RecordPaging implements Queue.
-func (tx *Tx) RecordPaging(ctx context.Context, inc *fireline.Incident, c fireline.Change) error {
-	return (&PageTx{Tx: tx, inc: inc}).Record(ctx, c)
-}
-
-// plan runs the planner on an incident change in the change's transaction.
-func (tx *Tx) plan(ctx context.Context, inc *fireline.Incident, changes []fireline.Change) error {
-	if tx.db.planner == nil || len(changes) == 0 {
+// plan stores, in an incident change's transaction, the work its changes
+// ask for (the domain decides: Policy.PlanWork), so that a committed
+// change always has its work queued and a rolled-back one none.
+func (tx *Tx) plan(ctx context.Context, p *fireline.Policy, inc *fireline.Incident, changes []fireline.Change, actor fireline.Actor) error {
+	if len(changes) == 0 {
 		return nil
 	}
-	return tx.db.planner(ctx, tx, inc, changes)
+	planner := tx.db.planner
+	if planner == nil {
+		planner = func(p *fireline.Policy, inc *fireline.Incident, changes []fireline.Change, actor fireline.Actor, now time.Time) (fireline.Work, error) {
+			return p.PlanWork(inc, changes, actor, now), nil
+		}
+	}
+	w, err := planner(p, inc, changes, actor, tx.now)
+	if err != nil {
+		return err
+	}
+	return tx.doWork(ctx, p, inc, w)
+}
+
+// doWork stores work the domain decided for inc in this transaction: its
+// cancellations, its steps run now (resolved with the overrides in force,
+// their changes appended to inc's timeline as the pager), and its jobs.
+func (tx *Tx) doWork(ctx context.Context, p *fireline.Policy, inc *fireline.Incident, w fireline.Work) error {
+	for _, c := range w.Cancels {
+		if err := tx.Cancel(ctx, c.Group, c.Kinds...); err != nil {
+			return err
+		}
+	}
+	for _, run := range w.Steps {
+		overrides, err := listOverrides(ctx, tx, tx.now, tx.now.Add(time.Microsecond))
+		if err != nil {
+			return err
+		}
+		changes, work := p.RunSteps(inc, run, tx.now, overrides)
+		for _, c := range changes {
+			if err := tx.recordEngineChange(ctx, inc, c); err != nil {
+				return err
+			}
+		}
+		if err := tx.Enqueue(ctx, work...); err != nil {
+			return err
+		}
+	}
+	return tx.Enqueue(ctx, w.Jobs...)
 }
 
 // Listen calls wake whenever another transaction that enqueued jobs

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fireline-dev/fireline"
 	"github.com/fireline-dev/fireline/firelinetest"
-	"github.com/fireline-dev/fireline/jobs"
 	"github.com/fireline-dev/fireline/sqlstore"
 )
 
@@ -16,7 +16,7 @@ import (
 func TestJobsWakeOnlyTheirSchema(t *testing.T) {
 	dsnA, dsnB := firelinetest.PostgresDSN(t), firelinetest.PostgresDSN(t)
 	a, b := newEnv(t, dsnA), newEnv(t, dsnB)
-	replica := openDB(t, dsnA, a.clock) // a second replica of deployment A
+	replica := openDB(t, dsnA, a.clock, sqlstore.Options{Planner: noWork}) // a second replica of deployment A
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	woken := make(chan struct{}, 16)
@@ -24,7 +24,7 @@ func TestJobsWakeOnlyTheirSchema(t *testing.T) {
 	enqueue := func(db *sqlstore.DB, key string) {
 		t.Helper()
 		if err := db.JobTx(ctx, func(tx *sqlstore.Tx) error {
-			return tx.Enqueue(ctx, jobs.Spec{Kind: "test", Key: key, RunAt: a.clock.Now().Add(time.Hour)})
+			return tx.Enqueue(ctx, fireline.Job{Kind: "test", Key: key, RunAt: a.clock.Now().Add(time.Hour)})
 		}); err != nil {
 			t.Fatal(err)
 		}

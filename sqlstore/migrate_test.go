@@ -16,7 +16,7 @@ func TestMigrate(t *testing.T) {
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		ctx := context.Background()
 		clock := firelinetest.NewClock(start)
-		db := openDB(t, dsn, clock)
+		db := openDB(t, dsn, clock, sqlstore.Options{Planner: noWork})
 		wantCode(t, db.Ready(ctx), fireline.EUnavailable)
 		writerTempStore(t, db, "when opened")
 		for range 2 {
@@ -98,7 +98,7 @@ func TestUnreachablePostgres(t *testing.T) {
 // a new index on another column would otherwise be left stale by it.
 func TestIncidentIndexesAreKnown(t *testing.T) {
 	dsn := firelinetest.SQLiteDSN(t)
-	db := openDB(t, dsn, firelinetest.NewClock(start))
+	db := openDB(t, dsn, firelinetest.NewClock(start), sqlstore.Options{Planner: noWork})
 	if err := db.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +135,7 @@ func TestIncidentIndexesAreKnown(t *testing.T) {
 func TestAlertRefsAfterUpgrade(t *testing.T) {
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		ctx := context.Background()
-		db := openDB(t, dsn, firelinetest.NewClock(start))
+		db := openDB(t, dsn, firelinetest.NewClock(start), sqlstore.Options{Planner: noWork})
 		if err := db.MigrateTo(ctx, 6); err != nil {
 			t.Fatal(err)
 		}

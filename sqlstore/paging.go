@@ -28,10 +28,12 @@ func NewPagingStore(db *DB, p *fireline.Policy) *PagingStore { return &PagingSto
 // DB returns the database.
 func (s *PagingStore) DB() *DB { return s.db }
 
-// PageTx is a write transaction over one locked incident.
+// PageTx is a write transaction over one locked incident: what the
+// engine's job handlers record and enqueue in.
 type PageTx struct {
 	*Tx
-	inc *fireline.Incident
+	inc    *fireline.Incident
+	policy *fireline.Policy
 }
 
 // IncidentTx runs fn in a write transaction with incident n loaded and
@@ -42,8 +44,20 @@ func (s *PagingStore) IncidentTx(ctx context.Context, n int64, fn func(tx *PageT
 		if err != nil {
 			return err
 		}
-		return fn(&PageTx{Tx: tx, inc: inc}, finish(inc, tx.now))
+		return fn(&PageTx{Tx: tx, inc: inc, policy: s.policy}, finish(inc, tx.now))
 	})
+}
+
+// JobTx runs fn in a write transaction of its own, for work that belongs
+// to no incident (periodic jobs).
+func (s *PagingStore) JobTx(ctx context.Context, fn func(tx *Tx) error) error {
+	return s.db.writeTx(ctx, "job", fn)
+}
+
+// DoWork stores work the domain decided for the incident (steps run now,
+// jobs, cancellations) in this transaction.
+func (tx *PageTx) DoWork(ctx context.Context, w fireline.Work) error {
+	return tx.doWork(ctx, tx.policy, tx.inc, w)
 }
 
 // Incident reads incident n without locking it.
@@ -64,7 +78,11 @@ func (s *PagingStore) Incident(ctx context.Context, n int64) (*fireline.Incident
 // does stores the whole row, and the members' rows when they changed
 // (docs/adr/0023-escalation-on-the-timeline.md).
 func (tx *PageTx) Record(ctx context.Context, c fireline.Change) error {
-	inc := tx.inc
+	return tx.recordEngineChange(ctx, tx.inc, c)
+}
+
+// recordEngineChange is PageTx.Record for any incident locked in tx.
+func (tx *Tx) recordEngineChange(ctx context.Context, inc *fireline.Incident, c fireline.Change) error {
 	members := inc.Members
 	changed, err := inc.RecordPaging(c, tx.now)
 	if err != nil {
@@ -74,7 +92,7 @@ func (tx *PageTx) Record(ctx context.Context, c fireline.Change) error {
 	if err != nil {
 		return err
 	}
-	if err := insertEvent(ctx, tx.Tx, inc.Number, e); err != nil {
+	if err := insertEvent(ctx, tx, inc.Number, e); err != nil {
 		return err
 	}
 	inc.EventCount, inc.HeadHash = e.Seq, e.Hash
@@ -82,10 +100,10 @@ func (tx *PageTx) Record(ctx context.Context, c fireline.Change) error {
 		_, err = tx.exec(ctx, "UPDATE incidents SET event_count = ?, head_hash = ? WHERE number = ?", e.Seq, e.Hash, inc.Number)
 		return err
 	}
-	if err := updateIncident(ctx, tx.Tx, inc); err != nil {
+	if err := updateIncident(ctx, tx, inc); err != nil {
 		return err
 	}
-	return syncSets(ctx, tx.Tx, inc, members, inc.Services)
+	return syncSets(ctx, tx, inc, members, inc.Services)
 }
 
 // Timeline reads the incident's events, oldest first.

@@ -3,33 +3,12 @@ package sqlstore
 import (
 	"context"
 	"fmt"
-	"math"
-	"time"
 
 	"github.com/fireline-dev/fireline"
-	"github.com/fireline-dev/fireline/jobs"
 )
-
-// KindProbe is the job that runs one health check of a probe integration
-// and schedules the next (docs/adr/0047).
-const KindProbe = "probe.check"
 
 // probeKey is the dedup key of a probe integration's one alert.
 const probeKey = "health-check-failed"
-
-// ProbeArgs are a probe job's arguments.
-type ProbeArgs struct {
-	Integration string `json:"integration"`
-}
-
-// ProbeJob is the job that checks probe integration id at runAt. Its key
-// is the integration's, so that a probe has one check pending at a time.
-// A check that cannot record its result (the database is down) is retried
-// without end, at most five minutes apart: a probe must outlive an outage.
-func ProbeJob(id string, runAt time.Time) jobs.Spec {
-	return jobs.Spec{Kind: KindProbe, Key: "probe:" + id, Group: "probe:" + id, RunAt: runAt,
-		Args: ProbeArgs{Integration: id}, MaxAttempts: math.MaxInt32}
-}
 
 // ProbeIntegration returns the live probe integration with id; nil when
 // it has been deleted (its checks stop).
@@ -47,19 +26,12 @@ func (s *IntakeService) ProbeIntegration(ctx context.Context, id string) (*firel
 	return in, err
 }
 
-// ProbeResult is how one health check went.
-type ProbeResult struct {
-	OK bool
-	// Result says what the check saw: "200 OK", or why it failed.
-	Result string
-}
-
 // RecordProbe stores a health check's result on its integration. A
 // passing check resolves the probe's open alert, in the same commit; a
 // failing one that makes fireline.ProbeFailuresToAlert or more in a row
 // raises the alert (or repeats it, while it is open). It returns the
 // failed checks in a row.
-func (s *IntakeService) RecordProbe(ctx context.Context, integ *fireline.Integration, r ProbeResult) (int, error) {
+func (s *IntakeService) RecordProbe(ctx context.Context, integ *fireline.Integration, r fireline.ProbeResult) (int, error) {
 	if integ.Type != fireline.IntegrationProbe {
 		return 0, fireline.Errorf(fireline.EInvalid, "integration %q is a %s integration, not a probe", integ.Name, integ.Type)
 	}

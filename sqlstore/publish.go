@@ -47,13 +47,13 @@ type relay struct {
 	done    sync.WaitGroup
 }
 
-// SetPublisher makes the store tell p about every committed change to an
-// incident's timeline, by any writer (incidents, alert intake, paging),
-// shortly after the commit and never for a rolled-back one; on PostgreSQL
-// also about the commits of other replicas on the same schema. Publish is
-// called from one goroutine of the store's. Call it once, before serving;
-// Close stops it.
-func (db *DB) SetPublisher(p fireline.EventPublisher) {
+// startRelay makes the store tell p (Options.Publisher) about every
+// committed change to an incident's timeline, by any writer (incidents,
+// alert intake, paging), shortly after the commit and never for a
+// rolled-back one; on PostgreSQL also about the commits of other replicas
+// on the same schema. Publish is called from one goroutine of the
+// store's; Close stops it.
+func (db *DB) startRelay(p fireline.EventPublisher) {
 	if p == nil || db.changes != nil {
 		return
 	}

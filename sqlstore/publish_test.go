@@ -48,9 +48,8 @@ func (c changes) none(t *testing.T, what string) {
 // that refused and rolled-back changes are not.
 func TestEveryWriterPublishes(t *testing.T) {
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
-		e := newEnv(t, dsn)
 		got := make(changes, 16)
-		e.db.SetPublisher(got)
+		e := newEnvWith(t, dsn, sqlstore.Options{Planner: noWork, Publisher: got})
 		inc, err := e.incidents.DeclareIncident(as(alex), fireline.DeclareInput{Title: "t", Severity: "P3"})
 		if err != nil {
 			t.Fatal(err)
@@ -104,11 +103,9 @@ func TestEveryWriterPublishes(t *testing.T) {
 // publishes a full refresh, then hears commits again.
 func TestPublishAcrossReplicas(t *testing.T) {
 	dsn := firelinetest.PostgresDSN(t)
-	a := newEnv(t, dsn)
-	b := openDB(t, dsn, a.clock)
 	gotA, gotB := make(changes, 16), make(changes, 16)
-	a.db.SetPublisher(gotA)
-	b.SetPublisher(gotB)
+	a := newEnvWith(t, dsn, sqlstore.Options{Planner: noWork, Publisher: gotA})
+	openDB(t, dsn, a.clock, sqlstore.Options{Planner: noWork, Publisher: gotB}) // replica B: it only listens
 	// A third listener counts what the replicas send on the channel.
 	var schema string
 	if err := raw(t, dsn).QueryRow("SELECT current_schema()").Scan(&schema); err != nil {

@@ -28,8 +28,6 @@ import (
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/fireline-dev/fireline"
-	"github.com/fireline-dev/fireline/engine"
-	"github.com/fireline-dev/fireline/jobs"
 	"github.com/fireline-dev/fireline/policy"
 	"github.com/fireline-dev/fireline/sqlstore"
 	"github.com/fireline-dev/fireline/web"
@@ -442,14 +440,14 @@ func (b *pageBench) timers(ctx context.Context) ([]time.Duration, string, error)
 		return nil, "", fmt.Errorf("no probe incident to hang timers on")
 	}
 	db := b.srv.db
-	spec := func(i int, at time.Time, prefix string) jobs.Spec {
+	spec := func(i int, at time.Time, prefix string) fireline.Job {
 		n := incs[i%len(incs)]
-		return jobs.Spec{Kind: engine.KindStepEscalate, Key: fmt.Sprintf("%s:%d", prefix, i), Group: "incident:" + strconv.FormatInt(n, 10), RunAt: at,
-			Args: map[string]any{"incident": n, "epoch": -1, "step": fireline.WalkStep{Index: 1000 + i, Name: "bench timer", At: at}}}
+		return fireline.Job{Kind: fireline.JobStepEscalate, Key: fmt.Sprintf("%s:%d", prefix, i), Group: fireline.JobGroup(n), RunAt: at,
+			Args: fireline.StepJob{Incident: n, Epoch: -1, Steps: []fireline.WalkStep{{Index: 1000 + i, Name: "bench timer", At: at}}}}
 	}
-	insert := func(count int, mk func(i int) jobs.Spec) error {
+	insert := func(count int, mk func(i int) fireline.Job) error {
 		for i := 0; i < count; i += 1000 {
-			var specs []jobs.Spec
+			var specs []fireline.Job
 			for k := i; k < min(i+1000, count); k++ {
 				specs = append(specs, mk(k))
 			}
@@ -463,7 +461,7 @@ func (b *pageBench) timers(ctx context.Context) ([]time.Duration, string, error)
 	// 10 s (from 1 s after they are in).
 	insertStart := time.Now()
 	far := b.cfg.timers - b.cfg.dueTimers
-	if err := insert(far, func(i int) jobs.Spec {
+	if err := insert(far, func(i int) fireline.Job {
 		return spec(i, insertStart.Add(time.Hour+time.Duration(i)*time.Second), "bench-far")
 	}); err != nil {
 		return nil, "", err
@@ -484,7 +482,7 @@ func (b *pageBench) timers(ctx context.Context) ([]time.Duration, string, error)
 	// the others went in, and a second.
 	perRow := inserted / time.Duration(max(far, 1))
 	due := time.Now().Add(time.Second + 2*perRow*time.Duration(b.cfg.dueTimers))
-	if err := insert(b.cfg.dueTimers, func(i int) jobs.Spec {
+	if err := insert(b.cfg.dueTimers, func(i int) fireline.Job {
 		return spec(i, due.Add(time.Duration(i)*b.cfg.dueOver/time.Duration(b.cfg.dueTimers)), "bench-due")
 	}); err != nil {
 		return nil, "", err

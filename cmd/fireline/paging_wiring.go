@@ -68,9 +68,9 @@ type paging struct {
 	done   chan struct{}
 }
 
-// newPaging builds the engine and installs its planner on the store; start
-// runs it.
-func newPaging(ctx context.Context, db *sqlstore.DB, pol *fireline.Policy, cfg serveConfig, logger *slog.Logger) (*paging, error) {
+// newPaging builds the engine and its job runner, which joins the store
+// through handoff (given to the store when it was opened); start runs it.
+func newPaging(ctx context.Context, db *sqlstore.DB, handoff *jobs.Handoff, pol *fireline.Policy, cfg serveConfig, logger *slog.Logger) (*paging, error) {
 	pc := cfg.Paging
 	if pc.Getenv == nil {
 		pc.Getenv = func(string) string { return "" }
@@ -107,21 +107,42 @@ func newPaging(ctx context.Context, db *sqlstore.DB, pol *fireline.Policy, cfg s
 		channels[fireline.MethodEmail] = &email.Sender{Config: pc.SMTP, Guard: guard}
 	}
 	metrics := engine.NewMetrics()
-	eng := &engine.Engine{Policy: pol, Store: sqlstore.NewPagingStore(db, pol), Channels: channels,
+	eng := &engine.Engine{Policy: pol, Store: pagingStore{sqlstore.NewPagingStore(db, pol)}, Channels: channels,
 		Links: fireline.LinkSigner{Key: key}, BaseURL: pc.PublicURL, Now: now, Logger: logger, Metrics: metrics}
 	runner := jobs.NewRunner(db.Writer(), db.Dialect(), jobs.Options{Now: now, Logger: logger, Owner: pc.RunnerOwner, Lease: pc.JobLease,
-		Reader: db.Reader(), OnFinish: metrics.JobFinished})
+		Reader: db.Reader(), OnFinish: metrics.JobFinished, Handoff: handoff})
 	eng.Register(runner)
-	db.SetPlanner(eng.Plan)
-	db.OnEnqueue(runner.Wake)
-	db.SetLocalRunner(runner)
 	return &paging{engine: eng, runner: runner, guard: guard, db: db, dsn: cfg.DB, cfg: pc}, nil
+}
+
+// pagingStore is sqlstore's paging store as the engine's Store: the same
+// methods, with the transaction types the engine declares.
+type pagingStore struct{ *sqlstore.PagingStore }
+
+func (s pagingStore) IncidentTx(ctx context.Context, n int64, fn func(engine.IncidentTx, *fireline.Incident) error) error {
+	return s.PagingStore.IncidentTx(ctx, n, func(tx *sqlstore.PageTx, inc *fireline.Incident) error { return fn(tx, inc) })
+}
+
+func (s pagingStore) JobTx(ctx context.Context, fn func(engine.JobTx) error) error {
+	return s.PagingStore.JobTx(ctx, func(tx *sqlstore.Tx) error { return fn(tx) })
+}
+
+// probeStore is intake's probe methods and the paging store's job
+// transactions, as the prober's ProbeStore.
+type probeStore struct {
+	*sqlstore.IntakeService
+	jobs pagingStore
+}
+
+func (s probeStore) JobTx(ctx context.Context, fn func(engine.JobTx) error) error {
+	return s.jobs.JobTx(ctx, fn)
 }
 
 // runProbes has the job runner run probe integrations' health checks,
 // through intake and the outbound guard.
 func (p *paging) runProbes(intake *sqlstore.IntakeService, logger *slog.Logger) {
-	pr := &engine.Prober{DB: p.db, Intake: intake, Client: p.guard.HTTPClient(fireline.MaxProbeTimeout), Logger: logger,
+	jobsTx := pagingStore{sqlstore.NewPagingStore(p.db, p.engine.Policy)}
+	pr := &engine.Prober{Store: probeStore{intake, jobsTx}, Client: p.guard.HTTPClient(fireline.MaxProbeTimeout), Logger: logger,
 		Metrics: p.engine.Metrics}
 	pr.Register(p.runner)
 }

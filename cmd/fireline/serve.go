@@ -14,6 +14,7 @@ import (
 
 	"github.com/fireline-dev/fireline"
 	"github.com/fireline-dev/fireline/engine"
+	"github.com/fireline-dev/fireline/jobs"
 	"github.com/fireline-dev/fireline/live"
 	"github.com/fireline-dev/fireline/policy"
 	"github.com/fireline-dev/fireline/sqlstore"
@@ -130,11 +131,15 @@ func startServer(ctx context.Context, cfg serveConfig, logger *slog.Logger, out 
 	if err != nil {
 		return nil, err
 	}
-	db, err := sqlstore.Open(ctx, cfg.DB, sqlstore.Options{Now: cfg.Now, Logger: logger})
+	// The store tells the console's live hub of every commit and hands
+	// the jobs a commit makes due to this process's runner: both are made
+	// first and given to it, then to their other ends.
+	hub, handoff := live.NewHub(), jobs.NewHandoff()
+	db, err := sqlstore.Open(ctx, cfg.DB, sqlstore.Options{Now: cfg.Now, Logger: logger, Publisher: hub, Runner: handoff})
 	if err != nil {
 		return nil, err
 	}
-	srv, err := startOnDB(ctx, db, pol, cfg, logger, out)
+	srv, err := startOnDB(ctx, db, hub, handoff, pol, cfg, logger, out)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -142,7 +147,7 @@ func startServer(ctx context.Context, cfg serveConfig, logger *slog.Logger, out 
 	return srv, nil
 }
 
-func startOnDB(ctx context.Context, db *sqlstore.DB, pol *fireline.Policy, cfg serveConfig, logger *slog.Logger, out io.Writer) (*server, error) {
+func startOnDB(ctx context.Context, db *sqlstore.DB, hub *live.Hub, handoff *jobs.Handoff, pol *fireline.Policy, cfg serveConfig, logger *slog.Logger, out io.Writer) (*server, error) {
 	if err := db.Migrate(ctx); err != nil {
 		return nil, err
 	}
@@ -161,7 +166,7 @@ func startOnDB(ctx context.Context, db *sqlstore.DB, pol *fireline.Policy, cfg s
 	if secret != "" && cfg.BootstrapToken == "" {
 		fmt.Fprintf(out, "No admin token existed, so one was created. It is shown once; store it now:\n\n    %s\n\n", secret)
 	}
-	pg, err := newPaging(ctx, db, pol, cfg, logger)
+	pg, err := newPaging(ctx, db, handoff, pol, cfg, logger)
 	if err != nil {
 		ln.Close()
 		return nil, err
@@ -170,8 +175,7 @@ func startOnDB(ctx context.Context, db *sqlstore.DB, pol *fireline.Policy, cfg s
 	pg.runProbes(intake, logger)
 	// Console: users and sessions, and live updates from each commit of
 	// every writer (on PostgreSQL, of every replica).
-	incidents, hub, users := sqlstore.NewIncidentService(db, pol), live.NewHub(), sqlstore.NewUserService(db, pol)
-	db.SetPublisher(hub)
+	incidents, users := sqlstore.NewIncidentService(db, pol), sqlstore.NewUserService(db, pol)
 	handler := web.NewHandler(web.Config{
 		Users: users, Sessions: users, Live: hub, Throttle: sqlstore.NewLoginThrottle(db), LiveRecheck: cfg.LiveRecheck,
 		Policy: pol, Incidents: incidents, Tokens: tokens, Auth: tokens,
