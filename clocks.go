@@ -177,6 +177,22 @@ func (p *Policy) ClockMarks(inc *Incident) []ClockMark {
 	return out
 }
 
+// WalkClockMarks is ClockMarks as a walk leaves them: the escalate clock
+// is not at risk while the walk itself pages the severity's required
+// level by escalate-by (its breach is still marked: the step may resolve
+// to no one). The engine plans its at-risk and breach events from these
+// marks, and the console colours the clocks by them.
+func (p *Policy) WalkClockMarks(inc *Incident, w Walk) []ClockMark {
+	marks := p.ClockMarks(inc)
+	out := marks[:0:0]
+	for _, m := range marks {
+		if m.Clock != ClockEscalate || m.Breach || !w.EscalatesBy(m.Due) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 // ClockMet reports whether the incident has met (or no longer runs) the
 // clock: acknowledged, escalated, resolved.
 func (inc *Incident) ClockMet(c ClockName) bool {

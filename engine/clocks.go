@@ -27,8 +27,8 @@ type clockArgs struct {
 func (e *Engine) planClocks(ctx context.Context, q sqlstore.Queue, inc *fireline.Incident, epoch int64, w fireline.Walk, reopened bool) error {
 	now := q.Now()
 	var specs []jobs.Spec
-	for _, m := range e.Policy.ClockMarks(inc) {
-		if (reopened && !m.At.After(now)) || (m.Clock == fireline.ClockEscalate && !m.Breach && escalatesBy(w, m.Due)) {
+	for _, m := range e.Policy.WalkClockMarks(inc, w) {
+		if reopened && !m.At.After(now) {
 			continue
 		}
 		specs = append(specs, jobs.Spec{Kind: KindClock, Group: group(inc.Number), RunAt: m.At,
@@ -36,17 +36,6 @@ func (e *Engine) planClocks(ctx context.Context, q sqlstore.Queue, inc *fireline
 			Args: clockArgs{Incident: inc.Number, Epoch: epoch, Mark: m, Severity: inc.Severity}})
 	}
 	return q.Enqueue(ctx, specs...)
-}
-
-// escalatesBy reports whether the walk pages the severity's required
-// escalation level by due.
-func escalatesBy(w fireline.Walk, due time.Time) bool {
-	for _, st := range w.Steps {
-		if st.Escalates && st.Repeat == 0 && !st.At.After(due) {
-			return true
-		}
-	}
-	return false
 }
 
 // clockMark records a clock becoming at risk or breached, unless it was
