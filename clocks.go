@@ -178,6 +178,22 @@ func (p *Policy) ClockMarks(inc *Incident) []ClockMark {
 	return out
 }
 
+// WalkClockMarks is ClockMarks as a walk leaves them: the escalate clock
+// is not at risk while the walk itself pages the severity's required
+// level by escalate-by (its breach is still marked: the step may resolve
+// to no one). The engine plans its at-risk and breach events from these
+// marks, and the console colours the clocks by them.
+func (p *Policy) WalkClockMarks(inc *Incident, w Walk) []ClockMark {
+	marks := p.ClockMarks(inc)
+	out := marks[:0:0]
+	for _, m := range marks {
+		if m.Clock != ClockEscalate || m.Breach || !w.EscalatesBy(m.Due) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 // ClockMet reports whether the incident has met (or no longer runs) the
 // clock: acknowledged, escalated, resolved.
 func (inc *Incident) ClockMet(c ClockName) bool {
@@ -200,11 +216,10 @@ func (inc *Incident) ClockMet(c ClockName) bool {
 // to no one).
 func (p *Policy) ClockWork(inc *Incident, epoch int64, w Walk, marksAhead bool, now time.Time) []Job {
 	var marks []ClockMark
-	for _, m := range p.ClockMarks(inc) {
-		if (marksAhead && !m.At.After(now)) || (m.Clock == ClockEscalate && !m.Breach && w.escalatesBy(m.Due)) {
-			continue
+	for _, m := range p.WalkClockMarks(inc, w) {
+		if !marksAhead || m.At.After(now) {
+			marks = append(marks, m)
 		}
-		marks = append(marks, m)
 	}
 	if len(marks) == 0 {
 		return nil
@@ -213,17 +228,6 @@ func (p *Policy) ClockWork(inc *Incident, epoch int64, w Walk, marksAhead bool, 
 	return []Job{{Kind: JobClock, Group: JobGroup(inc.Number), RunAt: marks[0].At,
 		Key:  fmt.Sprintf("clock:%d:%d", inc.Number, epoch),
 		Args: ClockJob{Incident: inc.Number, Epoch: epoch, Marks: marks, Severity: inc.Severity}}}
-}
-
-// escalatesBy reports whether the walk pages the severity's required
-// escalation level by due.
-func (w Walk) escalatesBy(due time.Time) bool {
-	for _, st := range w.Steps {
-		if st.Escalates && st.Repeat == 0 && !st.At.After(due) {
-			return true
-		}
-	}
-	return false
 }
 
 // MarkClock is what a clock mark that has come asks for, unless its clock

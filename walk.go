@@ -223,6 +223,17 @@ func mergeTargets(steps []WalkStep) Targets {
 	return t
 }
 
+// EscalatesBy reports whether the walk's own steps (not its repeats) page
+// the severity's required escalation level by due.
+func (w Walk) EscalatesBy(due time.Time) bool {
+	for _, st := range w.Steps {
+		if st.Escalates && st.Repeat == 0 && !st.At.After(due) {
+			return true
+		}
+	}
+	return false
+}
+
 // StepsAt groups a walk's steps by the instant they fall due, earliest
 // first, each group in walk order: steps that fall due together run
 // together, so that a person in several of them gets one page.

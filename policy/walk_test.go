@@ -337,3 +337,33 @@ func TestPlanWork(t *testing.T) {
 		})
 	}
 }
+
+// TestWalkClockMarks: the marks the engine records and the console
+// colours by. A P2 in hours is at risk at 75% of each clock's time and
+// breached a second after it falls due, except the escalate clock, which
+// its walk meets (the Engineering Lead is paged at +1h45, before +2h): no
+// at-risk mark, but a breach mark all the same. A walk that did not reach
+// the required level by escalate-by leaves the escalate clock at risk.
+func TestWalkClockMarks(t *testing.T) {
+	start := ny(2026, 12, 1, 10, 0)
+	inc, w := walkOf(t, fireline.P2, fireline.SourceMonitoring, start)
+	line := func(marks []fireline.ClockMark) string {
+		var out []string
+		for _, m := range marks {
+			what := "at risk"
+			if m.Breach {
+				what = "breached"
+			}
+			out = append(out, fmt.Sprintf("%s %s +%s", m.Clock, what, m.At.Sub(start)))
+		}
+		return strings.Join(out, "; ")
+	}
+	want := "respond at risk +45m0s; respond breached +1h0m1s; escalate breached +2h0m1s; resolve at risk +6h0m0s; resolve breached +8h0m1s"
+	if got := line(defaultPolicy.WalkClockMarks(inc, w)); got != want {
+		t.Errorf("P2 marks:\n got %s\nwant %s", got, want)
+	}
+	late := fireline.Walk{Steps: slices.DeleteFunc(slices.Clone(w.Steps), func(st fireline.WalkStep) bool { return st.Escalates })}
+	if got := line(defaultPolicy.WalkClockMarks(inc, late)); !strings.Contains(got, "escalate at risk +1h30m0s") {
+		t.Errorf("a walk that does not escalate in time: %s", got)
+	}
+}

@@ -104,3 +104,23 @@ func (h *handler) formReopen(w http.ResponseWriter, r *http.Request) {
 	r.ParseForm()
 	h.formAct(w, r, "status", fireline.Action{Kind: fireline.ActReopen, Reason: r.PostForm.Get("reason")})
 }
+
+// formEscalate pages a person of the directory or a chain step (CHAIN:N)
+// now, with a note.
+func (h *handler) formEscalate(w http.ResponseWriter, r *http.Request) {
+	r.ParseForm()
+	h.formAct(w, r, "escalate", fireline.Action{Kind: fireline.ActEscalate,
+		To: r.PostForm.Get("to"), Text: r.PostForm.Get("note")})
+}
+
+// formPageAgain sends a page again: to the primary on-call, a step of the
+// walk or a person (console_paging.go reads the choice).
+func (h *handler) formPageAgain(w http.ResponseWriter, r *http.Request) {
+	r.ParseForm()
+	a, err := pageAction(r.PostForm.Get("target"))
+	if err != nil {
+		h.showIncident(w, r, statusFor(err), newFormError("page-again", err, r))
+		return
+	}
+	h.formAct(w, r, "page-again", a)
+}

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/fireline-dev/fireline"
@@ -31,12 +32,13 @@ func (h *handler) incidentAlerts(ctx context.Context, id string) ([]*fireline.Al
 	return page.Alerts, page.NextCursor != "", nil
 }
 
-// stepView is one escalation step as it ran: whom it paged.
+// stepView is one escalation step as it ran: whom it paged (or told,
+// once acknowledged), and who asked for it, if a person did.
 type stepView struct {
-	At         time.Time
-	Name       string
-	Recipients []fireline.Recipient
-	Skipped    string
+	At      time.Time
+	Name    string
+	Outcome string // "Paged ...", "Told ...", or why it reached no one
+	By      string
 }
 
 // deliveryView is one page to one recipient by one contact method: its
@@ -49,7 +51,7 @@ type deliveryView struct {
 	Last      time.Time
 	// State is delivered, retrying (a failed attempt that will be
 	// retried), fell_back (gave up on this method for the next one; the
-	// next delivery row continues) or failed.
+	// next delivery row continues) or failed (no more attempts).
 	State     string
 	LastError string
 }
@@ -57,15 +59,27 @@ type deliveryView struct {
 // pagingView reads the paging events of a timeline (oldest first) into
 // the steps that ran and the deliveries, both in the order they began.
 // Retries of one page on one method share a message id, so they are one
-// delivery.
-func pagingView(events []*fireline.Event) (steps []stepView, deliveries []*deliveryView) {
+// delivery, across the rounds over a person's methods too.
+//
+// A delivery has failed when its last attempt gave up (GaveUp). Attempts
+// recorded before deliveries went round a person's methods again carry
+// no GaveUp: there, a final failure with no other method after it gave
+// up. Such timelines are told apart by the legacy Escalation mark of
+// their escalation steps. A delivery of an incident no longer open that
+// got no further will not be retried either way (resolving cancels its
+// next round): it failed.
+func pagingView(p *fireline.Policy, events []*fireline.Event, open bool) (steps []stepView, deliveries []*deliveryView) {
 	byMessage := map[string]*deliveryView{}
+	final := "retrying" // what a final failure that nothing followed yet means
+	if !open || slices.ContainsFunc(events, legacyStep) {
+		final = "failed"
+	}
 	for _, e := range events {
 		switch e.Type {
 		case fireline.EventEscalationStep:
 			var d fireline.EscalationStepData
 			if json.Unmarshal(e.Data, &d) == nil {
-				steps = append(steps, stepView{At: e.At, Name: d.Name, Recipients: d.Recipients, Skipped: d.Skipped})
+				steps = append(steps, stepView{At: e.At, Name: d.Name, Outcome: stepOutcome(d.Skipped, d.Notify, d.Recipients, p), By: d.By})
 			}
 		case fireline.EventPageSent, fireline.EventPageFailed:
 			var d fireline.PageAttemptData
@@ -81,19 +95,35 @@ func pagingView(events []*fireline.Event) (steps []stepView, deliveries []*deliv
 			}
 			dv.Attempts++
 			dv.Last = e.At
-			switch {
-			case e.Type == fireline.EventPageSent:
-				dv.State, dv.LastError = "delivered", ""
-			case !d.Final:
-				dv.State, dv.LastError = "retrying", d.Error
-			case d.Method != "" && moreMethodsFollow(events, e, d):
-				dv.State, dv.LastError = "fell_back", d.Error
-			default:
-				dv.State, dv.LastError = "failed", d.Error
-			}
+			dv.State, dv.LastError = attemptState(events, e, d, final), d.Error
 		}
 	}
 	return steps, deliveries
+}
+
+// legacyStep reports whether an event is an escalation step recorded
+// before deliveries went round a person's methods again.
+func legacyStep(e *fireline.Event) bool {
+	var d fireline.EscalationStepData
+	return e.Type == fireline.EventEscalationStep && json.Unmarshal(e.Data, &d) == nil && d.Escalation
+}
+
+// attemptState is a delivery's state after an attempt: delivered,
+// retrying (this method again, or all of them in a new round), fell_back
+// (the next method followed) or failed (gave up); final is the state of
+// a final failure that nothing followed yet.
+func attemptState(events []*fireline.Event, e *fireline.Event, d fireline.PageAttemptData, final string) string {
+	switch {
+	case e.Type == fireline.EventPageSent:
+		return "delivered"
+	case d.GaveUp:
+		return "failed"
+	case !d.Final:
+		return "retrying"
+	case d.Method != "" && moreMethodsFollow(events, e, d):
+		return "fell_back"
+	}
+	return final
 }
 
 // moreMethodsFollow reports whether a final failure on one method was

@@ -13,12 +13,15 @@ import (
 // dashboardData is the dashboard: open incidents by severity, who
 // responds now, and what was resolved lately.
 type dashboardData struct {
-	Filter   dashboardFilter
-	Groups   []severityGroup
-	More     bool // more open incidents than one page holds
-	Resolved []incidentRow
-	OnCall   onCallView // console_detect.go
-	Stages   []fireline.Stage
+	// Unanswered are the open incidents nobody acknowledged whose paging
+	// stopped, whatever the filters (console_paging.go).
+	Unanswered []*unansweredView
+	Filter     dashboardFilter
+	Groups     []severityGroup
+	More       bool // more open incidents than one page holds
+	Resolved   []incidentRow
+	OnCall     onCallView // console_detect.go
+	Stages     []fireline.Stage
 }
 
 type dashboardFilter struct {
@@ -57,13 +60,17 @@ func (h *handler) dashboard(w http.ResponseWriter, r *http.Request) {
 		g := severityGroup{Severity: &h.cfg.Policy.Severities[i]}
 		for _, inc := range opened.Incidents {
 			if inc.Severity == g.Severity.Level && (f.Stage == "" || string(inc.Stage) == f.Stage) {
-				g.Incidents = append(g.Incidents, newRow(inc, now))
+				g.Incidents = append(g.Incidents, newRow(h.cfg.Policy, inc, now))
 			}
 		}
 		data.Groups = append(data.Groups, g)
 	}
 	for _, inc := range recent.Incidents {
-		data.Resolved = append(data.Resolved, newRow(inc, now))
+		data.Resolved = append(data.Resolved, newRow(h.cfg.Policy, inc, now))
+	}
+	if data.Unanswered, err = h.unansweredIncidents(r.Context()); err != nil {
+		h.renderError(w, r, err)
+		return
 	}
 	data.OnCall = h.onCallNow(r.Context())
 	h.render(w, r, http.StatusOK, "dashboard", &page{Title: "Dashboard", Nav: "dashboard", Live: "/live/dashboard", Data: data})
@@ -96,7 +103,7 @@ func (h *handler) incidentList(w http.ResponseWriter, r *http.Request) {
 		if res, err = h.cfg.Incidents.FindIncidents(r.Context(), f); err == nil {
 			now := h.now()
 			for _, inc := range res.Incidents {
-				d.Rows = append(d.Rows, newRow(inc, now))
+				d.Rows = append(d.Rows, newRow(h.cfg.Policy, inc, now))
 			}
 			if res.NextCursor != "" {
 				next := url.Values{"q": {d.Q}, "severity": {d.Severity}, "status": {d.Status}, "service": {d.Service}, "cursor": {res.NextCursor}}
@@ -131,6 +138,12 @@ type incidentData struct {
 	// Steps and Deliveries are the paging walk so far, oldest first.
 	Steps      []stepView
 	Deliveries []*deliveryView
+	// Unanswered is set while nobody has acknowledged and paging has
+	// stopped; ChainSteps and WalkSteps are the choices of the Escalate
+	// and Page again forms (console_paging.go).
+	Unanswered *unansweredView
+	ChainSteps []option
+	WalkSteps  []option
 	Commander  string
 	IsMember   bool
 	Stages     []fireline.Stage
@@ -154,7 +167,12 @@ func (h *handler) showIncident(w http.ResponseWriter, r *http.Request, status in
 		h.renderError(w, r, err)
 		return
 	}
-	d := incidentData{Inc: inc, Clocks: clocks(inc, h.now()), Commander: newRow(inc, h.now()).Commander, Stages: fireline.Stages}
+	now := h.now()
+	d := incidentData{Inc: inc, Clocks: clocks(h.cfg.Policy, inc, now), Commander: inc.RoleHolder(fireline.RoleIncidentCommander),
+		Stages: fireline.Stages, Unanswered: incidentUnanswered(h.cfg.Policy, inc, events, now)}
+	if inc.Status.Open() {
+		d.ChainSteps, d.WalkSteps = chainStepOptions(h.cfg.Policy), walkStepOptions(h.cfg.Policy, inc)
+	}
 	if inc.ETA != nil {
 		loc := h.cfg.Policy.Calendar.Location
 		if loc == nil {
@@ -170,7 +188,7 @@ func (h *handler) showIncident(w http.ResponseWriter, r *http.Request, status in
 		h.renderError(w, r, err)
 		return
 	}
-	d.Steps, d.Deliveries = pagingView(events)
+	d.Steps, d.Deliveries = pagingView(h.cfg.Policy, events, inc.Status.Open())
 	for _, e := range slices.Backward(events) {
 		v := describe(e, h.cfg.Policy)
 		d.Events = append(d.Events, v)

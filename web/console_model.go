@@ -12,29 +12,34 @@ import (
 )
 
 // clockView is one of an incident's deadlines as the console shows it.
-// State is ok, warn (within the last quarter of its window), late, met or
-// missed; the console script recomputes it every second from Start and
-// Due against the server's clock.
+// State is ok, warn (at risk: past the share of its time the policy's
+// clocks.at_risk gives), late (breached), met or missed; Mark says "at
+// risk" or "breached" in words. Risk is when the clock becomes at risk
+// (Due when it never is): the instant the engine records clock_at_risk,
+// from the same marks (fireline.Policy.WalkClockMarks), so the colours
+// and the timeline agree. The console script recomputes the state every
+// second from Risk and Due against the server's clock.
 type clockView struct {
 	Label string
-	Start time.Time
+	Risk  time.Time
 	Due   time.Time
 	Done  *time.Time
 	State string
 	Text  string
+	Mark  string
 }
 
-func newClock(label string, start, due time.Time, done *time.Time, now time.Time) clockView {
-	c := clockView{Label: label, Start: start, Due: due, Done: done}
+func newClock(label string, risk, due time.Time, done *time.Time, now time.Time) clockView {
+	c := clockView{Label: label, Risk: risk, Due: due, Done: done}
 	switch left := due.Sub(now); {
 	case done != nil && !done.After(due):
 		c.State, c.Text = "met", "met"
 	case done != nil:
 		c.State, c.Text = "missed", "missed by "+span(done.Sub(due))
 	case left < 0:
-		c.State, c.Text = "late", "overdue by "+span(-left)
-	case left <= due.Sub(start)/4:
-		c.State, c.Text = "warn", "in "+span(left)
+		c.State, c.Text, c.Mark = "late", "overdue by "+span(-left), "breached"
+	case !now.Before(risk):
+		c.State, c.Text, c.Mark = "warn", "in "+span(left), "at risk"
 	default:
 		c.State, c.Text = "ok", "in "+span(left)
 	}
@@ -57,17 +62,30 @@ func span(d time.Duration) string {
 }
 
 // clocks returns an incident's clocks: respond-by, escalate-by (when the
-// severity escalates) and resolve-by.
-func clocks(inc *fireline.Incident, now time.Time) []clockView {
-	cs := []clockView{newClock("Respond by", inc.SeveritySetAt, inc.RespondBy, inc.AcknowledgedAt, now)}
+// severity escalates) and resolve-by, each at risk when the policy's
+// marks say (the walk it started, planned as the engine plans it).
+func clocks(p *fireline.Policy, inc *fireline.Incident, now time.Time) []clockView {
+	risk := map[fireline.ClockName]time.Time{}
+	for _, m := range p.WalkClockMarks(inc, p.PlanWalk(inc, inc.SeveritySetAt)) {
+		if !m.Breach {
+			risk[m.Clock] = m.At
+		}
+	}
+	at := func(c fireline.ClockName, due time.Time) time.Time {
+		if t, ok := risk[c]; ok {
+			return t
+		}
+		return due
+	}
+	cs := []clockView{newClock("Respond by", at(fireline.ClockRespond, inc.RespondBy), inc.RespondBy, inc.AcknowledgedAt, now)}
 	if inc.EscalateBy != nil {
 		done := inc.EscalatedAt
 		if done == nil {
 			done = inc.ResolvedAt
 		}
-		cs = append(cs, newClock("Escalate by", inc.SeveritySetAt, *inc.EscalateBy, done, now))
+		cs = append(cs, newClock("Escalate by", at(fireline.ClockEscalate, *inc.EscalateBy), *inc.EscalateBy, done, now))
 	}
-	return append(cs, newClock("Resolve by", inc.SeveritySetAt, inc.ResolveBy, inc.ResolvedAt, now))
+	return append(cs, newClock("Resolve by", at(fireline.ClockResolve, inc.ResolveBy), inc.ResolveBy, inc.ResolvedAt, now))
 }
 
 // incidentRow is an incident in a list.
@@ -77,23 +95,21 @@ type incidentRow struct {
 	Commander string
 }
 
-func newRow(inc *fireline.Incident, now time.Time) incidentRow {
-	row := incidentRow{Incident: inc, Clocks: clocks(inc, now)}
-	for _, r := range inc.Roles {
-		if r.Role == fireline.RoleIncidentCommander {
-			row.Commander = r.Person
-		}
-	}
-	return row
+func newRow(p *fireline.Policy, inc *fireline.Incident, now time.Time) incidentRow {
+	return incidentRow{Incident: inc, Clocks: clocks(p, inc, now), Commander: inc.RoleHolder(fireline.RoleIncidentCommander)}
 }
 
 // eventView is one timeline entry: who did what, in words.
 type eventView struct {
-	Seq    int64
-	At     time.Time
-	Actor  string
-	Type   string
-	Kind   string // the note kind, for notes
+	Seq   int64
+	At    time.Time
+	Actor string
+	Type  string
+	Kind  string // the note kind, for notes
+	// Lead is what the entry's sentence starts with when it is not the
+	// actor: a clock, a person who joined. The actor is still on the
+	// entry's meta line.
+	Lead   string
 	What   string
 	Detail string
 	Fields []field // the data of event types the console does not know
@@ -101,20 +117,18 @@ type eventView struct {
 
 type field struct{ Name, Value string }
 
-// describe puts an event in words. Event types recorded by parts of
-// Fireline that the console does not yet know (alerts, pages) are shown
-// with their data as name/value pairs.
+// describe puts an event in words; the paging engine's events in
+// console_paging.go. Event types the console does not know are shown with
+// their data as name/value pairs.
 func describe(e *fireline.Event, p *fireline.Policy) eventView {
 	v := eventView{Seq: e.Seq, At: e.At, Actor: e.Actor, Type: string(e.Type)}
+	if describePaging(&v, e, p) { // console_paging.go
+		return v
+	}
 	var d map[string]any
 	json.Unmarshal(e.Data, &d)
 	str := func(k string) string { s, _ := d[k].(string); return s }
-	person := func(k string) string {
-		if pe, ok := p.Person(str(k)); ok {
-			return pe.Name
-		}
-		return str(k)
-	}
+	person := func(k string) string { return personName(p, str(k)) }
 	role := func(k string) string {
 		if r, ok := p.Role(fireline.IncidentRole(str(k))); ok {
 			return r.Name
@@ -150,9 +164,6 @@ func describe(e *fireline.Event, p *fireline.Policy) eventView {
 		sort.Strings(keys)
 		v.What = "updated " + strings.Join(keys, ", ")
 		v.Fields = fields(d)
-	case fireline.EventEscalated:
-		v.What = "escalated to " + str("to")
-		v.Detail = str("note")
 	case fireline.EventResolved:
 		v.What = "resolved the incident"
 		v.Detail = str("summary")
@@ -169,26 +180,6 @@ func describe(e *fireline.Event, p *fireline.Policy) eventView {
 	case fireline.EventChangeEvent:
 		v.What = "recorded a change"
 		v.Detail = str("summary")
-	case fireline.EventEscalationStep:
-		var sd fireline.EscalationStepData
-		json.Unmarshal(e.Data, &sd)
-		v.What = "ran escalation step " + strconv.Quote(sd.Name)
-		if sd.Skipped != "" {
-			v.Detail = sd.Skipped
-		} else {
-			v.Detail = "Paged " + recipients(sd.Recipients, p)
-		}
-	case fireline.EventPageSent, fireline.EventPageFailed:
-		var pd fireline.PageAttemptData
-		json.Unmarshal(e.Data, &pd)
-		who := recipients([]fireline.Recipient{pd.Recipient}, p)
-		if e.Type == fireline.EventPageSent {
-			v.What = "paged " + who + " by " + string(pd.Method)
-		} else {
-			v.What = "could not page " + who + " by " + string(pd.Method)
-			v.Detail = pd.Error
-		}
-		v.What += " (attempt " + strconv.Itoa(pd.Attempt) + ")"
 	default:
 		v.What = humanize(string(e.Type))
 		v.Fields = fields(d)

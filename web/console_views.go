@@ -146,12 +146,7 @@ func templateFuncs(p *fireline.Policy) template.FuncMap {
 		},
 		"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"interval": func(iv fireline.Interval) string { return fireline.FormatDuration(time.Duration(iv)) },
-		"person": func(id string) string {
-			if pe, ok := p.Person(id); ok {
-				return pe.Name
-			}
-			return id
-		},
+		"person":   func(id string) string { return personName(p, id) },
 		"roleName": func(id fireline.IncidentRole) string {
 			if r, ok := p.Role(id); ok {
 				return r.Name

@@ -142,6 +142,8 @@ func (h *handler) consoleRoutes(rt *router) {
 	rt.console("POST /incidents/{id}/commander", responder, h.formTakeCommand)
 	rt.console("POST /incidents/{id}/notes", responder, h.formNote)
 	rt.console("POST /incidents/{id}/update", responder, h.formUpdate)
+	rt.console("POST /incidents/{id}/escalate", responder, h.formEscalate)
+	rt.console("POST /incidents/{id}/page", responder, h.formPageAgain)
 	rt.console("POST /incidents/{id}/resolve", responder, h.formResolve)
 	rt.console("POST /incidents/{id}/reopen", responder, h.formReopen)
 

@@ -92,6 +92,8 @@ func TestRouteTable(t *testing.T) {
 		"POST /incidents/{id}/commander":       "responder",
 		"POST /incidents/{id}/notes":           "responder",
 		"POST /incidents/{id}/update":          "responder",
+		"POST /incidents/{id}/escalate":        "responder",
+		"POST /incidents/{id}/page":            "responder",
 		"POST /incidents/{id}/resolve":         "responder",
 		"POST /incidents/{id}/reopen":          "responder",
 		"GET /admin/users":                     "admin",

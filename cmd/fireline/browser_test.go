@@ -190,7 +190,19 @@ func jsString(s string) string {
 // screenshot writes the full page to docs/screenshots/name.png.
 func (b *browser) screenshot(name string) {
 	b.t.Helper()
-	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	b.writeScreenshot(name, chromedp.FullScreenshot(100))
+}
+
+// screenshotView writes what the window shows (the top of a long page)
+// to docs/screenshots/name.png.
+func (b *browser) screenshotView(name string) {
+	b.t.Helper()
+	b.writeScreenshot(name, chromedp.CaptureScreenshot())
+}
+
+func (b *browser) writeScreenshot(name string, capture chromedp.Action[[]byte]) {
+	b.t.Helper()
+	png, err := chromedp.Run(b.ctx, capture)
 	if err != nil {
 		b.t.Fatal(err)
 	}

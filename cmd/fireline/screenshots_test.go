@@ -35,6 +35,9 @@ func TestScreenshots(t *testing.T) {
 	s.mustCLI(t, alex, "incident", "declare", "--title", "Dashboard chart labels overlap", "--severity", "P4", "--service", "web-dashboard")
 	s.mustCLI(t, casey, "incident", "declare", "--title", "Login page slow for EU users", "--severity", "P3", "--service", "auth-service")
 	s.mustCLI(t, casey, "incident", "resolve", "INC-4", "--summary", "CDN cache warmed")
+	// A P1 nobody answers: paged at once and repeated 4 times, it is
+	// unanswered 75 minutes on (the dashboard's banner).
+	s.mustCLI(t, casey, "incident", "declare", "--title", "Agent runs stuck in queued state", "--severity", "P1", "--service", "agent-orchestrator")
 	// The primary's pager gateway fails once; the retry gets through.
 	s.sink.Respond(func(path string) (int, string) {
 		if path == "/p/"+primary {
@@ -57,6 +60,7 @@ func TestScreenshots(t *testing.T) {
 		amMessage(t, "resolved", amAlert("resolved", "gw-eu-2", "error", now))); code != 200 {
 		t.Fatalf("intake: %d %s", code, b)
 	}
+	s.advance(t, 35*time.Minute) // 75 minutes on: the P1's walk has ended
 	_, link := s.newUser(t, "responder", "alex")
 
 	desk := newBrowser(t, s.URL(), 1280, 900)
@@ -67,6 +71,14 @@ func TestScreenshots(t *testing.T) {
 	desk.screenshot("incident")
 	desk.open("/incidents/new")
 	desk.screenshot("declare")
+
+	// The unanswered P1: its timeline is long, so a tall window's worth
+	// of the top of the page (banner, clocks, forms, the latest events).
+	tall := newBrowser(t, s.URL(), 1280, 1700)
+	_, link = s.newUser(t, "responder", "casey")
+	tall.loginWithLink(link)
+	tall.open("/incidents/INC-5")
+	tall.screenshotView("unanswered")
 
 	phone := newBrowser(t, s.URL(), 390, 844)
 	_, link = s.newUser(t, "viewer", "jordan")

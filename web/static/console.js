@@ -23,13 +23,17 @@
     for (var i = 0; i < clocks.length; i++) {
       var el = clocks[i];
       if (el.getAttribute('data-done')) { continue; }
+      // At risk from data-risk (the policy's share of the clock's time,
+      // as the server marks it), breached once due.
       var due = Date.parse(el.getAttribute('data-due'));
-      var start = Date.parse(el.getAttribute('data-start'));
+      var risk = Date.parse(el.getAttribute('data-risk'));
       var left = due - now();
-      var state = left < 0 ? 'late' : (left <= (due - start) / 4 ? 'warn' : 'ok');
+      var state = left < 0 ? 'late' : (now() >= risk ? 'warn' : 'ok');
       el.className = el.className.replace(/clock-(ok|warn|late)/, 'clock-' + state);
       var text = el.querySelector('.text');
       if (text) { text.textContent = left < 0 ? 'overdue by ' + span(-left) : 'in ' + span(left); }
+      var mark = el.querySelector('.mark');
+      if (mark) { mark.textContent = { late: ' · breached', warn: ' · at risk', ok: '' }[state]; }
     }
   }
   syncClock(document);
