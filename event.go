@@ -89,6 +89,26 @@ func NewEvent(incident string, seq int64, prevHash string, at time.Time, actor s
 	return e, nil
 }
 
+// Append seals changes, already applied to the incident, as the next
+// events of its timeline, recorded by actor at now, and moves its head
+// (EventCount, HeadHash) past them. It is the one way every writer
+// (actions, alert intake, the engine) extends the hash chain; the store
+// then persists the events and the incident row in one transaction.
+func (inc *Incident) Append(actor string, now time.Time, changes ...Change) ([]*Event, error) {
+	events := make([]*Event, 0, len(changes))
+	seq, head := inc.EventCount, inc.HeadHash
+	for _, c := range changes {
+		e, err := NewEvent(inc.ID, seq+1, head, now, actor, c)
+		if err != nil {
+			return nil, err
+		}
+		events = append(events, e)
+		seq, head = e.Seq, e.Hash
+	}
+	inc.EventCount, inc.HeadHash = seq, head
+	return events, nil
+}
+
 // Event data, one struct per type.
 type (
 	DeclaredData struct {

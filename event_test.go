@@ -319,3 +319,28 @@ func TestComputeHash(t *testing.T) {
 		t.Error("NewEvent with unmarshalable data succeeded")
 	}
 }
+
+// TestAppend: the one way writers extend the chain seals changes as the
+// next events and moves the head, so the timeline verifies and replays.
+func TestAppend(t *testing.T) {
+	tl := declare(t, testPolicy(), P2, declaredAt)
+	changes, err := tl.inc.Do(tl.p, ack, declaredAt.Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, err := tl.inc.Append("bob", declaredAt.Add(time.Minute), changes...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := append(append([]*Event{}, tl.events...), events...)
+	if len(events) != 2 || tl.inc.EventCount != 3 || tl.inc.HeadHash != events[1].Hash || events[0].PrevHash != tl.events[0].Hash {
+		t.Fatalf("appended %d events; head %d %s", len(events), tl.inc.EventCount, tl.inc.HeadHash)
+	}
+	if err := VerifyChain(all); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Replay(all)
+	if err != nil || got.Status != StatusAcknowledged || got.HeadHash != tl.inc.HeadHash {
+		t.Fatalf("replay: %+v, %v", got, err)
+	}
+}

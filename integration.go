@@ -2,6 +2,7 @@ package fireline
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"net/url"
 	"slices"
@@ -290,3 +291,48 @@ type ProbeResult struct {
 	// Result says what the check saw: "200 OK", or why it failed.
 	Result string
 }
+
+// JobHeartbeat is the job that checks a heartbeat integration for a
+// missed ping, due when the next ping is: one pending per integration.
+const JobHeartbeat = "heartbeat.check"
+
+// HeartbeatArgs are a heartbeat check's arguments.
+type HeartbeatArgs struct {
+	Integration string `json:"integration"`
+}
+
+// HeartbeatJob is the check of heartbeat integration id at runAt. Like a
+// probe's, it is retried without end: it must outlive an outage.
+func HeartbeatJob(id string, runAt time.Time) Job {
+	return Job{Kind: JobHeartbeat, Key: "heartbeat:" + id, Group: "heartbeat:" + id, RunAt: runAt,
+		Args: HeartbeatArgs{Integration: id}, MaxAttempts: math.MaxInt32}
+}
+
+// HeartbeatDue is when a heartbeat integration's next ping is due: an
+// interval after its last, or after its creation when none came.
+func (in *Integration) HeartbeatDue() time.Time {
+	last := in.CreatedAt
+	if in.LastPingAt != nil {
+		last = *in.LastPingAt
+	}
+	return last.Add(time.Duration(in.HeartbeatInterval))
+}
+
+// MissedHeartbeat is the alert a heartbeat integration raises when its
+// ping is overdue; the next ping resolves it.
+func (in *Integration) MissedHeartbeat() AlertInput {
+	last := "none has come since it was created at " + in.CreatedAt.UTC().Format(time.RFC3339)
+	if in.LastPingAt != nil {
+		last = "the last came at " + in.LastPingAt.UTC().Format(time.RFC3339)
+	}
+	return AlertInput{
+		Action: AlertTrigger, DedupKey: HeartbeatAlertKey, Source: in.Name,
+		Summary: fmt.Sprintf("Missed heartbeat: %s expects a ping every %s; %s",
+			in.Name, FormatDuration(time.Duration(in.HeartbeatInterval)), last),
+		Labels: map[string]string{"alertname": "HeartbeatMissed", "integration": in.Name},
+	}
+}
+
+// HeartbeatAlertKey is the dedup key of a heartbeat integration's one
+// alert.
+const HeartbeatAlertKey = "heartbeat-missed"

@@ -4,14 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
-	"time"
 
 	"github.com/fireline-dev/fireline"
 )
 
 // heartbeatKey is the dedup key of a heartbeat integration's one alert.
-const heartbeatKey = "heartbeat-missed"
+const heartbeatKey = fireline.HeartbeatAlertKey
 
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
 
@@ -42,69 +40,51 @@ func (s *IntakeService) resolveIfOpen(ctx context.Context, b *intakeBatch, integ
 	return err
 }
 
-// RunDue raises a missed-heartbeat alert for every heartbeat integration
-// whose last ping (or creation) is more than its interval before now and
-// has none open yet. It returns how many it raised.
-func (s *IntakeService) RunDue(ctx context.Context, now time.Time) (int, error) {
-	var due []*fireline.Integration
-	err := s.db.readTx(ctx, "due heartbeats", func(tx *Tx) error {
-		rows, err := tx.query(ctx, "SELECT "+integrationColumns+` FROM integrations g
-			WHERE type = ? AND deleted_at IS NULL AND COALESCE(last_ping_at, created_at) + heartbeat_interval < ?
-			AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.dedup_key = ? AND a.integration_ref = g.ref AND a.resolved_at IS NULL)`,
-			string(fireline.IntegrationHeartbeat), micros(now), heartbeatKey)
+// HeartbeatIntegration returns the live heartbeat integration with id;
+// nil when it has been deleted (its checks stop).
+func (s *IntakeService) HeartbeatIntegration(ctx context.Context, id string) (*fireline.Integration, error) {
+	return s.liveIntegration(ctx, id, fireline.IntegrationHeartbeat)
+}
+
+// RaiseMissedHeartbeat raises the integration's missed-heartbeat alert,
+// through intake, unless one is open already; it says whether it did.
+func (s *IntakeService) RaiseMissedHeartbeat(ctx context.Context, in *fireline.Integration) (bool, error) {
+	var open bool
+	err := s.db.readTx(ctx, "missed heartbeat", func(tx *Tx) error {
+		return tx.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM alerts a JOIN integrations g ON a.integration_ref = g.ref
+			WHERE g.id = ? AND a.dedup_key = ? AND a.resolved_at IS NULL)`, in.ID, heartbeatKey).Scan(&open)
+	})
+	if err != nil || open {
+		return false, err
+	}
+	if _, err := s.Ingest(ctx, in, []fireline.AlertInput{in.MissedHeartbeat()}); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// ScheduleHeartbeats makes sure every live heartbeat integration has its
+// check pending (those created before checks were jobs have none); a key
+// already pending is left as it is.
+func (s *IntakeService) ScheduleHeartbeats(ctx context.Context) error {
+	return s.db.writeTx(ctx, "schedule heartbeats", func(tx *Tx) error {
+		rows, err := tx.query(ctx, "SELECT "+integrationColumns+" FROM integrations WHERE type = ? AND deleted_at IS NULL",
+			string(fireline.IntegrationHeartbeat))
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
+		var checks []fireline.Job
 		for rows.Next() {
 			in, err := scanIntegration(rows)
 			if err != nil {
+				rows.Close()
 				return err
 			}
-			due = append(due, in)
+			checks = append(checks, fireline.HeartbeatJob(in.ID, in.HeartbeatDue()))
 		}
-		return rows.Err()
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		return tx.Enqueue(ctx, checks...)
 	})
-	if err != nil {
-		return 0, err
-	}
-	for _, in := range due {
-		last := "none has come since it was created at " + in.CreatedAt.UTC().Format(time.RFC3339)
-		if in.LastPingAt != nil {
-			last = "the last came at " + in.LastPingAt.UTC().Format(time.RFC3339)
-		}
-		alert := fireline.AlertInput{
-			Action: fireline.AlertTrigger, DedupKey: heartbeatKey, Source: in.Name,
-			Summary: fmt.Sprintf("Missed heartbeat: %s expects a ping every %s; %s",
-				in.Name, fireline.FormatDuration(time.Duration(in.HeartbeatInterval)), last),
-			Labels: map[string]string{"alertname": "HeartbeatMissed", "integration": in.Name},
-		}
-		if _, err := s.Ingest(ctx, in, []fireline.AlertInput{alert}); err != nil {
-			return 0, err
-		}
-	}
-	return len(due), nil
-}
-
-// WatchHeartbeats runs RunDue every interval, reading the time from now,
-// until Close. Failures are logged and retried on the next tick.
-func (s *IntakeService) WatchHeartbeats(every time.Duration, now func() time.Time) {
-	ctx, cancel := context.WithCancel(context.Background())
-	s.stopWatch = cancel
-	s.watching.Add(1)
-	go func() {
-		defer s.watching.Done()
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if _, err := s.RunDue(ctx, now()); err != nil && ctx.Err() == nil {
-					s.db.logger.Warn("heartbeat check", "err", err)
-				}
-			}
-		}
-	}()
 }

@@ -60,15 +60,14 @@ func declareIncident(ctx context.Context, tx *Tx, p *fireline.Policy, in firelin
 	if err != nil {
 		return nil, err
 	}
-	e, err := fireline.NewEvent(inc.ID, 1, "", tx.now, actor.Name(), change)
+	events, err := inc.Append(actor.Name(), tx.now, change)
 	if err != nil {
 		return nil, err
 	}
-	inc.EventCount, inc.HeadHash = e.Seq, e.Hash
 	if err := insertIncident(ctx, tx, inc); err != nil {
 		return nil, err
 	}
-	if err := insertEvent(ctx, tx, inc.Number, e); err != nil {
+	if err := insertEvent(ctx, tx, inc.Number, events...); err != nil {
 		return nil, err
 	}
 	if err := syncSets(ctx, tx, inc, nil, nil); err != nil {
@@ -139,15 +138,12 @@ func actOn(ctx context.Context, tx *Tx, p *fireline.Policy, actor fireline.Actor
 	if err != nil {
 		return nil, err
 	}
-	for _, c := range changes {
-		e, err := fireline.NewEvent(inc.ID, inc.EventCount+1, inc.HeadHash, tx.now, actor.Name(), c)
-		if err != nil {
-			return nil, err
-		}
-		if err := insertEvent(ctx, tx, inc.Number, e); err != nil {
-			return nil, err
-		}
-		inc.EventCount, inc.HeadHash = e.Seq, e.Hash
+	events, err := inc.Append(actor.Name(), tx.now, changes...)
+	if err != nil {
+		return nil, err
+	}
+	if err := insertEvent(ctx, tx, inc.Number, events...); err != nil {
+		return nil, err
 	}
 	if err := updateIncident(ctx, tx, inc); err != nil {
 		return nil, err

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/fireline-dev/fireline"
@@ -16,9 +15,6 @@ type IntakeService struct {
 	db      *DB
 	policy  *fireline.Policy
 	batcher *batcher
-
-	stopWatch func()         // stops WatchHeartbeats
-	watching  sync.WaitGroup // WatchHeartbeats' goroutine
 }
 
 var _ fireline.IntakeService = (*IntakeService)(nil)
@@ -51,10 +47,6 @@ func NewIntakeService(db *DB, p *fireline.Policy, opts IntakeOptions) *IntakeSer
 // Close stops the group-commit writer after its batch in flight; work
 // still queued is answered EUnavailable. Close it before the DB.
 func (s *IntakeService) Close() error {
-	if s.stopWatch != nil {
-		s.stopWatch()
-	}
-	s.watching.Wait()
 	s.batcher.Close()
 	return nil
 }

@@ -193,18 +193,14 @@ func (b *intakeBatch) record(ctx context.Context, inc *fireline.Incident, integ 
 
 func (b *intakeBatch) appendEvents(ctx context.Context, inc *fireline.Incident, integ *fireline.Integration, changes ...fireline.Change) error {
 	tx := b.tx
-	actor := integ.Actor().Name()
-	for _, c := range changes {
-		e, err := fireline.NewEvent(inc.ID, inc.EventCount+1, inc.HeadHash, tx.now, actor, c)
-		if err != nil {
-			return err
-		}
-		if b.buffer {
-			b.events[inc.Number] = append(b.events[inc.Number], e)
-		} else if err := insertEvent(ctx, tx, inc.Number, e); err != nil {
-			return err
-		}
-		inc.EventCount, inc.HeadHash = e.Seq, e.Hash
+	events, err := inc.Append(integ.Actor().Name(), tx.now, changes...)
+	if err != nil {
+		return err
+	}
+	if b.buffer {
+		b.events[inc.Number] = append(b.events[inc.Number], events...)
+	} else if err := insertEvent(ctx, tx, inc.Number, events...); err != nil {
+		return err
 	}
 	b.changed(inc.Number)
 	// An acknowledgement or resolution from the sender stops the paging

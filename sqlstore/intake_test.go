@@ -269,3 +269,33 @@ func TestIntakeCheckpoints(t *testing.T) {
 		t.Fatalf("the WAL grew to %d frames under intake alone, want about 1,000", frames)
 	}
 }
+
+// TestScheduleHeartbeats: a heartbeat integration has its check pending
+// from its creation; one without (created before checks were jobs) gets
+// it at start, once however often the server starts.
+func TestScheduleHeartbeats(t *testing.T) {
+	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
+		e := newIntakeEnv(t, dsn, fireline.IntegrationHeartbeat)
+		pending := func() int {
+			var n int
+			if err := e.db.Reader().QueryRow("SELECT COUNT(*) FROM jobs WHERE kind = 'heartbeat.check' AND state = 'pending'").Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		if n := pending(); n != 1 {
+			t.Fatalf("%d checks pending after creation, want 1", n)
+		}
+		if _, err := e.db.Writer().Exec("DELETE FROM jobs WHERE kind = 'heartbeat.check'"); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if err := e.intake.ScheduleHeartbeats(noContext); err != nil {
+				t.Fatal(err)
+			}
+			if n := pending(); n != 1 {
+				t.Fatalf("%d checks pending after scheduling, want 1", n)
+			}
+		}
+	})
+}

@@ -65,8 +65,11 @@ func (s *IntegrationService) CreateIntegration(ctx context.Context, in fireline.
 		if err := insertIntegration(ctx, tx, &out.Integration, out.Key); err != nil {
 			return err
 		}
-		if in.Type == fireline.IntegrationProbe {
+		switch in.Type {
+		case fireline.IntegrationProbe:
 			return tx.Enqueue(ctx, fireline.ProbeJob(out.ID, tx.now))
+		case fireline.IntegrationHeartbeat:
+			return tx.Enqueue(ctx, fireline.HeartbeatJob(out.ID, out.HeartbeatDue()))
 		}
 		return nil
 	})

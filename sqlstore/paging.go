@@ -88,16 +88,15 @@ func (tx *Tx) recordEngineChange(ctx context.Context, inc *fireline.Incident, c 
 	if err != nil {
 		return err
 	}
-	e, err := fireline.NewEvent(inc.ID, inc.EventCount+1, inc.HeadHash, tx.now, pagerActor.Name(), c)
+	events, err := inc.Append(pagerActor.Name(), tx.now, c)
 	if err != nil {
 		return err
 	}
-	if err := insertEvent(ctx, tx, inc.Number, e); err != nil {
+	if err := insertEvent(ctx, tx, inc.Number, events...); err != nil {
 		return err
 	}
-	inc.EventCount, inc.HeadHash = e.Seq, e.Hash
 	if !changed {
-		_, err = tx.exec(ctx, "UPDATE incidents SET event_count = ?, head_hash = ? WHERE number = ?", e.Seq, e.Hash, inc.Number)
+		_, err = tx.exec(ctx, "UPDATE incidents SET event_count = ?, head_hash = ? WHERE number = ?", inc.EventCount, inc.HeadHash, inc.Number)
 		return err
 	}
 	if err := updateIncident(ctx, tx, inc); err != nil {

@@ -13,11 +13,17 @@ const probeKey = "health-check-failed"
 // ProbeIntegration returns the live probe integration with id; nil when
 // it has been deleted (its checks stop).
 func (s *IntakeService) ProbeIntegration(ctx context.Context, id string) (*fireline.Integration, error) {
+	return s.liveIntegration(ctx, id, fireline.IntegrationProbe)
+}
+
+// liveIntegration returns the live integration of a type with id; nil
+// when it has been deleted.
+func (s *IntakeService) liveIntegration(ctx context.Context, id string, typ fireline.IntegrationType) (*fireline.Integration, error) {
 	var in *fireline.Integration
-	err := s.db.readTx(ctx, "probe integration", func(tx *Tx) error {
+	err := s.db.readTx(ctx, "live integration", func(tx *Tx) error {
 		var err error
 		in, err = scanIntegration(tx.queryRow(ctx, "SELECT "+integrationColumns+
-			" FROM integrations WHERE id = ? AND type = ? AND deleted_at IS NULL", id, string(fireline.IntegrationProbe)))
+			" FROM integrations WHERE id = ? AND type = ? AND deleted_at IS NULL", id, string(typ)))
 		if isNoRows(err) {
 			in, err = nil, nil
 		}

@@ -270,7 +270,7 @@ func benchDatabase(ctx context.Context, cfg benchConfig, dsn, trivial string) ([
 	admin := fireline.TokenPrefix + rand.Text()
 	var srv *server
 	pprof.Do(ctx, pprof.Labels("bench", "fireline"), func(ctx context.Context) {
-		srv, err = startServer(ctx, serveConfig{Addr: "127.0.0.1:0", DB: dsn, PolicyPath: polPath, BootstrapToken: admin, NoHeartbeatWatch: true},
+		srv, err = startServer(ctx, serveConfig{Addr: "127.0.0.1:0", DB: dsn, PolicyPath: polPath, BootstrapToken: admin},
 			slog.New(slog.DiscardHandler), io.Discard)
 	})
 	if err != nil {

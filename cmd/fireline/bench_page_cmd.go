@@ -242,7 +242,7 @@ func pageBenchDatabase(ctx context.Context, cfg pageBenchConfig, dsn string, log
 	}
 	admin := fireline.TokenPrefix + rand.Text()
 	env := map[string]string{"FIRELINE_WEBHOOK_SECRET": sink.secret}
-	srv, err := startServer(ctx, serveConfig{Addr: "127.0.0.1:0", DB: dsn, PolicyPath: polPath, BootstrapToken: admin, NoHeartbeatWatch: true,
+	srv, err := startServer(ctx, serveConfig{Addr: "127.0.0.1:0", DB: dsn, PolicyPath: polPath, BootstrapToken: admin,
 		Paging: pagingConfig{AllowOutbound: "127.0.0.0/8", Getenv: func(k string) string { return env[k] }}},
 		slog.New(slog.DiscardHandler), io.Discard)
 	if err != nil {

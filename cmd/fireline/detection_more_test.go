@@ -202,7 +202,7 @@ func startPolicyServer(t *testing.T, dsn, old, new string) *testServer {
 	}
 	clock := firelinetest.NewClock(businessHours)
 	srv, err := startServer(context.Background(), serveConfig{Addr: "127.0.0.1:0", DB: dsn, PolicyPath: path,
-		BootstrapToken: adminSecret, Now: clock.Now, NoHeartbeatWatch: true}, slog.New(slog.DiscardHandler), io.Discard)
+		BootstrapToken: adminSecret, Now: clock.Now, Paging: pagingConfig{NoJobRunner: true}}, slog.New(slog.DiscardHandler), io.Discard)
 	if err != nil {
 		t.Fatalf("start server: %v", err)
 	}
@@ -210,8 +210,9 @@ func startPolicyServer(t *testing.T, dsn, old, new string) *testServer {
 	return &testServer{server: srv, clock: clock, out: &bytes.Buffer{}}
 }
 
-// TestHeartbeatsRotationRateLimit: a missed heartbeat raises an alert and
-// the next ping resolves it (manual clock, RunDue); a rotated key's old
+// TestHeartbeatsRotationRateLimit: a missed heartbeat raises an alert, once,
+// when its check (a job) falls due, and the next ping resolves it (manual
+// clock, the runner's RunDue); a rotated key's old
 // value works until its grace ends; an integration over its rate limit
 // gets 429 with Retry-After.
 func TestHeartbeatsRotationRateLimit(t *testing.T) {
@@ -226,19 +227,25 @@ func TestHeartbeatsRotationRateLimit(t *testing.T) {
 		if code := ping(); code != 200 {
 			t.Fatalf("ping: %d", code)
 		}
-		s.clock.Advance(9 * time.Minute)
-		if n, err := s.intake.RunDue(ctx, s.clock.Now()); err != nil || n != 0 {
-			t.Fatalf("RunDue before the interval: %d %v", n, err)
+		checks := func(after time.Duration) int {
+			t.Helper()
+			s.clock.Advance(after)
+			if _, err := s.paging.runner.RunDue(ctx, s.clock.Now()); err != nil {
+				t.Fatal(err)
+			}
+			return len(s.alerts(t, adminSecret, "--integration", hb.Name).Alerts)
 		}
-		s.clock.Advance(2 * time.Minute)
-		if n, err := s.intake.RunDue(ctx, s.clock.Now()); err != nil || n != 1 {
-			t.Fatalf("RunDue after a missed heartbeat: %d %v", n, err)
+		if n := checks(9 * time.Minute); n != 0 {
+			t.Fatalf("%d alerts before the interval", n)
 		}
-		if n, _ := s.intake.RunDue(ctx, s.clock.Now()); n != 0 {
-			t.Fatalf("RunDue raised the missed heartbeat twice")
+		if n := checks(2 * time.Minute); n != 1 {
+			t.Fatalf("%d alerts after a missed heartbeat, want 1", n)
+		}
+		if n := checks(10 * time.Minute); n != 1 {
+			t.Fatalf("the missed heartbeat was raised %d times", n)
 		}
 		page := s.alerts(t, adminSecret, "--integration", hb.Name)
-		if len(page.Alerts) != 1 || page.Alerts[0].Status != fireline.AlertFiring || page.Alerts[0].Incident == "" {
+		if len(page.Alerts) != 1 || page.Alerts[0].Status != fireline.AlertFiring || page.Alerts[0].Incident == "" || page.Alerts[0].Count != 1 {
 			t.Fatalf("missed heartbeat alert: %+v", page.Alerts)
 		}
 		if want := "expects a ping every 10m; the last came at "; !strings.Contains(page.Alerts[0].Summary, want) {
@@ -246,10 +253,7 @@ func TestHeartbeatsRotationRateLimit(t *testing.T) {
 		}
 		// One that was never pinged says so.
 		silent := s.createIntegration(t, "--type", "heartbeat", "--service", "planning-system", "--interval", "1m", "--name", "silent")
-		s.clock.Advance(2 * time.Minute)
-		if n, err := s.intake.RunDue(ctx, s.clock.Now()); err != nil || n != 1 {
-			t.Fatalf("RunDue for a heartbeat never pinged: %d %v", n, err)
-		}
+		checks(2 * time.Minute)
 		if page := s.alerts(t, adminSecret, "--integration", silent.Name); len(page.Alerts) != 1 || !strings.Contains(page.Alerts[0].Summary, "none has come since it was created at ") {
 			t.Fatalf("never pinged: %+v", page.Alerts)
 		}

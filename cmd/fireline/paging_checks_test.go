@@ -62,7 +62,7 @@ func startConfigured(t *testing.T, pol string, pc pagingConfig, logs *lockedBuff
 		pc.Getenv = func(string) string { return "" }
 	}
 	srv, err := startServer(context.Background(), serveConfig{Addr: "127.0.0.1:0", DB: firelinetest.SQLiteDSN(t), BootstrapToken: adminSecret,
-		Now: clock.Now, PolicyPath: pol, NoHeartbeatWatch: true, Paging: pc}, slog.New(slog.NewJSONHandler(logs, nil)), &bytes.Buffer{})
+		Now: clock.Now, PolicyPath: pol, Paging: pc}, slog.New(slog.NewJSONHandler(logs, nil)), &bytes.Buffer{})
 	if err != nil {
 		t.Fatalf("start server: %v", err)
 	}

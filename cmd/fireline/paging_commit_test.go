@@ -34,7 +34,7 @@ func TestPageStartedFromItsCommit(t *testing.T) {
 		clock := firelinetest.NewClock(businessHours)
 		env := map[string]string{"FIRELINE_WEBHOOK_SECRET": firelinetest.WebhookSecret}
 		srv, err := startServer(context.Background(), serveConfig{
-			Addr: "127.0.0.1:0", DB: dsn, BootstrapToken: adminSecret, Now: clock.Now, PolicyPath: pol, NoHeartbeatWatch: true,
+			Addr: "127.0.0.1:0", DB: dsn, BootstrapToken: adminSecret, Now: clock.Now, PolicyPath: pol,
 			Paging: pagingConfig{AllowOutbound: "127.0.0.0/8", Getenv: func(k string) string { return env[k] }},
 		}, slog.New(slog.NewJSONHandler(io.Discard, nil)), &bytes.Buffer{})
 		if err != nil {

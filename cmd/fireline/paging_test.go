@@ -62,7 +62,7 @@ func (p *pagingServer) restart(t *testing.T, clock *firelinetest.Clock) *testSer
 	t.Helper()
 	env := map[string]string{"FIRELINE_WEBHOOK_SECRET": firelinetest.WebhookSecret}
 	srv, err := startServer(context.Background(), serveConfig{
-		Addr: "127.0.0.1:0", DB: p.dsn, BootstrapToken: adminSecret, Now: clock.Now, PolicyPath: p.pol, NoHeartbeatWatch: true,
+		Addr: "127.0.0.1:0", DB: p.dsn, BootstrapToken: adminSecret, Now: clock.Now, PolicyPath: p.pol,
 		Paging: pagingConfig{NoJobRunner: true, AllowOutbound: "127.0.0.0/8", Getenv: func(k string) string { return env[k] },
 			SMTP: emailConfig(p.smtp)},
 	}, slog.New(slog.NewJSONHandler(io.Discard, nil)), &bytes.Buffer{})

@@ -127,24 +127,30 @@ func (s pagingStore) JobTx(ctx context.Context, fn func(engine.JobTx) error) err
 	return s.PagingStore.JobTx(ctx, func(tx *sqlstore.Tx) error { return fn(tx) })
 }
 
-// probeStore is intake's probe methods and the paging store's job
-// transactions, as the prober's ProbeStore.
-type probeStore struct {
+// integrationStore is intake's probe and heartbeat methods and the
+// paging store's job transactions, as the prober's and the heartbeat
+// checks' stores.
+type integrationStore struct {
 	*sqlstore.IntakeService
 	jobs pagingStore
 }
 
-func (s probeStore) JobTx(ctx context.Context, fn func(engine.JobTx) error) error {
+func (s integrationStore) JobTx(ctx context.Context, fn func(engine.JobTx) error) error {
 	return s.jobs.JobTx(ctx, fn)
 }
 
-// runProbes has the job runner run probe integrations' health checks,
-// through intake and the outbound guard.
-func (p *paging) runProbes(intake *sqlstore.IntakeService, logger *slog.Logger) {
-	jobsTx := pagingStore{sqlstore.NewPagingStore(p.db, p.engine.Policy)}
-	pr := &engine.Prober{Store: probeStore{intake, jobsTx}, Client: p.guard.HTTPClient(fireline.MaxProbeTimeout), Logger: logger,
+// runIntegrationChecks has the job runner run probe integrations' health
+// checks (through intake and the outbound guard) and heartbeat
+// integrations' checks for missed pings, and makes sure every heartbeat
+// has its check pending.
+func (p *paging) runIntegrationChecks(ctx context.Context, intake *sqlstore.IntakeService, logger *slog.Logger) error {
+	store := integrationStore{intake, pagingStore{sqlstore.NewPagingStore(p.db, p.engine.Policy)}}
+	pr := &engine.Prober{Store: store, Client: p.guard.HTTPClient(fireline.MaxProbeTimeout), Logger: logger,
 		Metrics: p.engine.Metrics}
 	pr.Register(p.runner)
+	hb := &engine.Heartbeats{Store: store, Logger: logger}
+	hb.Register(p.runner)
+	return intake.ScheduleHeartbeats(ctx)
 }
 
 // linkKey is the key that signs acknowledge links and feed URLs:

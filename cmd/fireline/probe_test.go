@@ -49,7 +49,7 @@ func TestHealthProbe(t *testing.T) {
 		}
 		clock := firelinetest.NewClock(businessHours)
 		srv, err := startServer(context.Background(), serveConfig{Addr: "127.0.0.1:0", DB: dsn, PolicyPath: path,
-			BootstrapToken: adminSecret, Now: clock.Now, NoHeartbeatWatch: true,
+			BootstrapToken: adminSecret, Now: clock.Now,
 			Paging: pagingConfig{NoJobRunner: true, AllowOutbound: "127.0.0.0/8"}}, slog.New(slog.DiscardHandler), &bytes.Buffer{})
 		if err != nil {
 			t.Fatal(err)

@@ -32,9 +32,6 @@ type serveConfig struct {
 	BootstrapToken string
 	// Now is the clock; tests inject a manual one.
 	Now func() time.Time
-	// NoHeartbeatWatch turns off the missed-heartbeat ticker; tests call
-	// RunDue with a manual clock instead.
-	NoHeartbeatWatch bool
 	// Paging is how pages are delivered (paging_wiring.go).
 	Paging pagingConfig
 	// LiveRecheck is web.Config's; tests shorten it.
@@ -172,7 +169,11 @@ func startOnDB(ctx context.Context, db *sqlstore.DB, hub *live.Hub, handoff *job
 		return nil, err
 	}
 	intake := newIntake(db, pol, cfg)
-	pg.runProbes(intake, logger)
+	if err := pg.runIntegrationChecks(ctx, intake, logger); err != nil {
+		ln.Close()
+		intake.Close()
+		return nil, err
+	}
 	// Console: users and sessions, and live updates from each commit of
 	// every writer (on PostgreSQL, of every replica).
 	incidents, users := sqlstore.NewIncidentService(db, pol), sqlstore.NewUserService(db, pol)
