@@ -170,5 +170,5 @@ func (e *Engine) record(ctx context.Context, j *jobs.Job, a fireline.DeliveryJob
 	if err != nil {
 		return err
 	}
-	return jobs.ErrLeaseLost // finished above; the runner leaves the job alone
+	return jobs.ErrFinished
 }

@@ -211,8 +211,8 @@ func TestWatchdogResumesALostWalk(t *testing.T) {
 	ws := &watchStore{fakeStore: s, events: []*fireline.Event{decl, step0}}
 	e.Store = ws
 	// (It finishes its own job in its rescheduling transaction, and says
-	// so with ErrLeaseLost.)
-	if err := e.watchdog(context.Background(), job(t, struct{}{}, 1)); err != nil && !errors.Is(err, jobs.ErrLeaseLost) {
+	// so with ErrFinished.)
+	if err := e.watchdog(context.Background(), job(t, struct{}{}, 1)); err != nil && !errors.Is(err, jobs.ErrFinished) {
 		t.Fatal(err)
 	}
 	w := ws.repair.work[0]

@@ -71,5 +71,5 @@ func (h *Heartbeats) check(ctx context.Context, j *jobs.Job) error {
 	if err != nil {
 		return err
 	}
-	return jobs.ErrLeaseLost // finished above
+	return jobs.ErrFinished
 }

@@ -85,7 +85,7 @@ func (p *Prober) check(ctx context.Context, j *jobs.Job) error {
 	if err != nil {
 		return err
 	}
-	return jobs.ErrLeaseLost // finished above
+	return jobs.ErrFinished
 }
 
 // maxProbeBody bounds what a check reads of a health endpoint's answer.

@@ -156,7 +156,7 @@ func (e *Engine) reschedule(ctx context.Context, j *jobs.Job, kind string, every
 	if err != nil {
 		return err
 	}
-	return jobs.ErrLeaseLost
+	return jobs.ErrFinished
 }
 
 // StartPeriodic enqueues the periodic jobs unless they are already there.

@@ -181,6 +181,11 @@ func CancelGroup(ctx context.Context, tx Execer, dialect string, now time.Time, 
 // that the job's effect happens once.
 var ErrLeaseLost = errors.New("jobs: lease lost")
 
+// ErrFinished is what a handler returns when it finished (or rescheduled)
+// its job itself, in the transaction of the job's effect: the runner
+// records nothing more.
+var ErrFinished = errors.New("jobs: finished by its handler")
+
 // Complete marks a running job done in tx, fenced by its lease.
 func Complete(ctx context.Context, tx Execer, dialect string, j *Job, now time.Time) error {
 	return finish(ctx, tx, dialect, j, `UPDATE jobs SET state = 'done', finished_at = ?, lease_owner = '', lease_until = NULL

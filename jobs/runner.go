@@ -14,10 +14,10 @@ import (
 	"time"
 )
 
-// Handler runs one job. Returning nil finishes the job as done (unless the
-// handler already finished it in its own transaction); a *RetryError or
-// any other error runs it again after a backoff, until its attempts are
-// spent; a Permanent error fails it at once.
+// Handler runs one job. Returning nil finishes the job as done; ErrFinished
+// says the handler finished (or rescheduled) it in its own transaction; a
+// *RetryError or any other error runs it again after a backoff, until its
+// attempts are spent; a Permanent error fails it at once.
 type Handler func(ctx context.Context, j *Job) error
 
 // Options configure a Runner.
@@ -421,8 +421,8 @@ func (r *Runner) record(ctx context.Context, j *Job, err error, now time.Time) {
 	switch {
 	case err == nil:
 		ferr = Complete(ctx, r.db, r.dialect, j, now)
-	case errors.Is(err, ErrLeaseLost):
-		return
+	case errors.Is(err, ErrFinished) || errors.Is(err, ErrLeaseLost):
+		return // finished by the handler, or another runner's now
 	case errors.As(err, &perm) || j.Attempts >= j.MaxAttempts:
 		r.opts.Logger.Error("jobs: job failed for good", "kind", j.Kind, "key", j.Key, "attempts", j.Attempts, "err", err)
 		ferr = Fail(ctx, r.db, r.dialect, j, err.Error(), now)

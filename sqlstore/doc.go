@@ -1,20 +1,30 @@
-// Package sqlstore implements Fireline's services on database/sql, for
-// SQLite (modernc.org/sqlite) and PostgreSQL (pgx through its database/sql
-// driver), with one portable query set: queries are written with ?
-// placeholders and rebound to $1, $2, ... for PostgreSQL.
+// Package sqlstore persists Fireline: the services of the root package on
+// database/sql, for SQLite (modernc.org/sqlite) and PostgreSQL (pgx
+// through its database/sql driver), with one portable query set: queries
+// are written with ? placeholders and rebound to $1, $2, ... for
+// PostgreSQL.
 //
-// It owns the database schema and its migrations (embedded, one directory
-// per dialect, applied with goose), the incident rows and their append-only
-// hash-chained timeline, incident numbering, and API tokens. Every use case
-// runs in one transaction with `now` frozen at its start; the restricted
-// incident visibility rule lives inside the SQL of every read.
+// It owns the schema and its migrations (embedded, one directory per
+// dialect, applied with goose), incidents and their append-only timeline
+// (the domain seals events with Incident.Append; insertEvent is the only
+// way they are written), alerts and their intake (a group-commit writer,
+// intake*.go and batcher.go), integrations, tokens, users and sessions,
+// overrides, and the jobs table's side of the work the domain decides:
+// in the transaction of every incident change it stores what
+// Policy.PlanWork asks for (cancellations, steps run at once, jobs), so
+// that a committed change always has its work queued (jobs.go). It never
+// calls the engine; the job runner of this process reaches it only as
+// Options.Runner (a jobs.Handoff), and the console's live hub as
+// Options.Publisher, both given at Open.
 //
+// Every use case runs in one transaction with now frozen at its start; the
+// restricted-incident visibility rule lives inside the SQL of every read.
 // On SQLite all writes go through a single writer connection that begins
 // transactions with BEGIN IMMEDIATE, and reads use a separate query-only
 // pool. On PostgreSQL one pool serves both and incident updates lock the
 // incident row.
 //
-// It imports the fireline domain package, the standard library and the
-// database drivers and migration library; nothing imports it but cmd/ and
-// tests.
+// It imports the fireline domain package, jobs, the standard library and
+// the database drivers and migration library; nothing imports it but cmd/
+// and tests.
 package sqlstore

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -58,4 +59,6 @@ func checkPassword(hash, pw string) bool {
 
 // dummyHash is verified against when no user matches an email, so that
 // a login for an unknown email takes as long as one with a wrong password.
-var dummyHash = hashPassword("fireline: no such user, no such password")
+// It is computed when first needed, not at package load: an argon2id hash
+// costs ~40 ms and 19 MiB, which every CLI call would pay.
+var dummyHash = sync.OnceValue(func() string { return hashPassword("fireline: no such user, no such password") })

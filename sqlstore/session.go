@@ -42,7 +42,7 @@ func (s *UserService) Login(ctx context.Context, email, password string) (*firel
 	}
 	if u == nil || !checkPassword(hash, password) {
 		if u == nil {
-			checkPassword(dummyHash, password)
+			checkPassword(dummyHash(), password)
 		}
 		return nil, badLogin()
 	}

@@ -10,8 +10,9 @@
 // form handlers that call the same services as the API, and server-sent
 // event streams fed by a fireline.ChangeFeed.
 //
-// It speaks only the root package's service interfaces (fireline.IncidentService,
-// fireline.TokenService, fireline.Authenticator, fireline.HealthChecker) and
-// never imports sqlstore, engine, policy or cmd. It sets no http.Server
-// options: the binary owns the server.
+// It speaks only the root package's service interfaces (IncidentService,
+// TokenService, Authenticator, HealthChecker, OnCallService, IntakeService,
+// UserService and the rest, wired in web.Config) and never imports
+// sqlstore, engine, policy or cmd. It sets no http.Server options: the
+// binary owns the server.
 package web
