@@ -239,6 +239,20 @@ func newEventData(t EventType) (any, bool) {
 	return nil, false
 }
 
+// DecodeData returns the event's data as its type's struct (a pointer,
+// such as *NoteData): readers of a timeline use the same types its
+// writers do, so a renamed field cannot silently read as empty.
+func (e *Event) DecodeData() (any, error) {
+	data, ok := newEventData(e.Type)
+	if !ok {
+		return nil, fmt.Errorf("event %d: unknown type %q", e.Seq, e.Type)
+	}
+	if err := json.Unmarshal(e.Data, data); err != nil {
+		return nil, fmt.Errorf("event %d: %v", e.Seq, err)
+	}
+	return data, nil
+}
+
 // apply changes the incident as the change says. It does no validation:
 // the commands in action.go validate before they produce a change, and
 // Replay applies changes that were valid when they were recorded.

@@ -1,9 +1,7 @@
 package web
 
 import (
-	"encoding/json"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -125,83 +123,81 @@ func describe(e *fireline.Event, p *fireline.Policy) eventView {
 	if describePaging(&v, e, p) { // console_paging.go
 		return v
 	}
-	var d map[string]any
-	json.Unmarshal(e.Data, &d)
-	str := func(k string) string { s, _ := d[k].(string); return s }
-	person := func(k string) string { return personName(p, str(k)) }
-	role := func(k string) string {
-		if r, ok := p.Role(fireline.IncidentRole(str(k))); ok {
+	data, err := e.DecodeData()
+	if err != nil {
+		v.What = humanize(string(e.Type))
+		return v
+	}
+	person := func(id string) string { return personName(p, id) }
+	role := func(id fireline.IncidentRole) string {
+		if r, ok := p.Role(id); ok {
 			return r.Name
 		}
-		return humanize(str(k))
+		return humanize(string(id))
 	}
-	fields := func(d map[string]any) []field { return fields(d, calendarLocation(p)) }
-	switch e.Type {
-	case fireline.EventDeclared:
-		v.What = "declared the incident as " + str("severity")
-		v.Detail = str("title")
-	case fireline.EventAcknowledged:
+	switch d := data.(type) {
+	case *fireline.DeclaredData:
+		v.What, v.Detail = "declared the incident as "+string(d.Severity), d.Title
+	case *fireline.AcknowledgedData:
 		v.What = "acknowledged"
-	case fireline.EventSeverityChanged:
-		v.What = "changed severity from " + str("from") + " to " + str("to")
-		v.Detail = str("reason")
-	case fireline.EventRoleAssigned:
-		v.What = "assigned " + role("role") + " to " + person("person")
-	case fireline.EventRoleUnassigned:
-		v.What = "removed " + person("person") + " as " + role("role")
-	case fireline.EventStageChanged:
-		v.What = "moved the incident to " + stageName(fireline.Stage(str("to")))
-		v.Detail = str("reason")
-	case fireline.EventNote:
-		v.Kind = str("kind")
-		v.What = "recorded a " + strings.ReplaceAll(v.Kind, "_", " ")
-		v.Detail = str("text")
-	case fireline.EventUpdated:
-		var keys []string
-		for k := range d {
-			keys = append(keys, strings.ReplaceAll(k, "_", " "))
+	case *fireline.SeverityChangedData:
+		v.What, v.Detail = "changed severity from "+string(d.From)+" to "+string(d.To), d.Reason
+	case *fireline.RoleAssignedData:
+		v.What = "assigned " + role(d.Role) + " to " + person(d.Person)
+	case *fireline.RoleUnassignedData:
+		v.What = "removed " + person(d.Person) + " as " + role(d.Role)
+	case *fireline.StageChangedData:
+		v.What, v.Detail = "moved the incident to "+stageName(d.To), d.Reason
+	case *fireline.NoteData:
+		v.Kind = string(d.Kind)
+		v.What, v.Detail = "recorded a "+strings.ReplaceAll(v.Kind, "_", " "), d.Text
+	case *fireline.UpdatedData:
+		v.Fields = updatedFields(d, calendarLocation(p))
+		names := make([]string, len(v.Fields))
+		for i, f := range v.Fields {
+			names[i] = strings.ToLower(f.Name)
 		}
-		sort.Strings(keys)
-		v.What = "updated " + strings.Join(keys, ", ")
-		v.Fields = fields(d)
-	case fireline.EventResolved:
-		v.What = "resolved the incident"
-		v.Detail = str("summary")
-	case fireline.EventReopened:
-		v.What = "reopened the incident"
-		v.Detail = str("reason")
-	case fireline.EventMemberAdded:
-		v.What = "added " + person("person") + " as a member"
-	case fireline.EventAlertAttached:
-		v.What = "attached " + str("severity") + " alert #" + num(d["alert"]) + moreAlerts(d)
-		v.Detail = str("summary")
-	case fireline.EventAlertResolved:
-		v.What = "recorded alert #" + num(d["alert"]) + moreAlerts(d) + " as resolved"
-	case fireline.EventChangeEvent:
-		v.What = "recorded a change"
-		v.Detail = str("summary")
+		v.What = "updated " + strings.Join(names, ", ")
+	case *fireline.ResolvedData:
+		v.What, v.Detail = "resolved the incident", d.Summary
+	case *fireline.ReopenedData:
+		v.What, v.Detail = "reopened the incident", d.Reason
+	case *fireline.MemberAddedData:
+		v.What = "added " + person(d.Person) + " as a member"
+	case *fireline.AlertAttachedData:
+		v.What, v.Detail = "attached "+string(d.Severity)+" alert #"+strconv.FormatInt(d.Alert, 10)+moreAlerts(d.MoreAlerts), d.Summary
+	case *fireline.AlertResolvedData:
+		v.What = "recorded alert #" + strconv.FormatInt(d.Alert, 10) + moreAlerts(d.MoreAlerts) + " as resolved"
+	case *fireline.ChangeEventData:
+		v.What, v.Detail = "recorded a change", d.Summary
 	default:
 		v.What = humanize(string(e.Type))
-		v.Fields = fields(d)
 	}
 	return v
 }
 
-// fields lists an event's data, sorted by name, values as compact text
-// and instants in the calendar's time zone.
-func fields(d map[string]any, loc *time.Location) []field {
+// updatedFields lists what an update set, in a fixed order, instants in
+// the calendar's time zone.
+func updatedFields(d *fireline.UpdatedData, loc *time.Location) []field {
 	var out []field
-	for k, val := range d {
-		s, ok := val.(string)
-		if !ok {
-			b, _ := json.Marshal(val)
-			s = string(b)
-		} else if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-			s = t.In(loc).Format("Mon 2 Jan 15:04 MST")
+	text := func(name string, s *string) {
+		if s != nil {
+			out = append(out, field{name, *s})
 		}
-		out = append(out, field{humanize(k), s})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	text("Title", d.Title)
+	text("Description", d.Description)
+	text("Impact", d.Impact)
+	text("Scope", d.Scope)
+	if d.Services != nil {
+		out = append(out, field{"Services", strings.Join(d.Services, ", ")})
+	}
+	if d.ETA != nil {
+		out = append(out, field{"ETA", d.ETA.In(loc).Format("Mon 2 Jan 15:04 MST")})
+	}
+	if d.ClearETA {
+		out = append(out, field{"ETA", "cleared"})
+	}
 	return out
 }
 
@@ -213,10 +209,8 @@ func calendarLocation(p *fireline.Policy) *time.Location {
 	return p.Calendar.Location
 }
 
-// num prints a JSON number as an integer.
 // moreAlerts says how many other alerts an alert event names.
-func moreAlerts(d map[string]any) string {
-	more, _ := d["more_alerts"].([]any)
+func moreAlerts(more []int64) string {
 	switch len(more) {
 	case 0:
 		return ""
@@ -224,11 +218,6 @@ func moreAlerts(d map[string]any) string {
 		return " and 1 more"
 	}
 	return " and " + strconv.Itoa(len(more)) + " more"
-}
-
-func num(v any) string {
-	f, _ := v.(float64)
-	return strconv.FormatInt(int64(f), 10)
 }
 
 // recipients names paged parties: people by name, contacts by name.

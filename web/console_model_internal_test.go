@@ -144,3 +144,33 @@ func TestDeliveryStates(t *testing.T) {
 		}
 	}
 }
+
+// TestDescribeReadsTypedData: the timeline's words come from each event's
+// own data type: what an update set, in a fixed order; an alert and how
+// many more; a stage by its name.
+func TestDescribeReadsTypedData(t *testing.T) {
+	p := policy.Default()
+	eta := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+	impact := "no checkouts"
+	for _, tt := range []struct {
+		c            fireline.Change
+		what, detail string
+	}{
+		{fireline.Change{Type: fireline.EventUpdated, Data: &fireline.UpdatedData{Impact: &impact, ETA: &eta, Services: []string{"api-gateway"}}},
+			"updated impact, services, eta", ""},
+		{fireline.Change{Type: fireline.EventAlertAttached, Data: &fireline.AlertAttachedData{Alert: 42, Severity: fireline.P2, Summary: "5xx", MoreAlerts: []int64{43, 44}}},
+			"attached P2 alert #42 and 2 more", "5xx"},
+		{fireline.Change{Type: fireline.EventStageChanged, Data: &fireline.StageChangedData{From: fireline.StageDetection, To: fireline.StageMitigation, Reason: "rolling back"}},
+			"moved the incident to " + stageName(fireline.StageMitigation), "rolling back"},
+		{fireline.Change{Type: fireline.EventNote, Data: &fireline.NoteData{Kind: fireline.NoteMitigation, Text: "rolled back"}},
+			"recorded a mitigation step", "rolled back"},
+	} {
+		e, err := fireline.NewEvent("INC-1", 2, "x", eta, "alice", tt.c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v := describe(e, p); v.What != tt.what || v.Detail != tt.detail {
+			t.Errorf("%s: %q / %q, want %q / %q", tt.c.Type, v.What, v.Detail, tt.what, tt.detail)
+		}
+	}
+}
