@@ -205,7 +205,7 @@ var (
 	// and must still match (an incident resolved meanwhile is skipped).
 	groupIncidentSQL = selectIncidentColumns + `, g.open_alerts, g.last_alert_at
 		FROM incidents i JOIN alert_groups g ON g.incident_number = i.number
-		WHERE g.service = ? AND g.group_key = ? AND g.last_alert_at >= ? AND i.status IN (?, ?)
+		WHERE g.service = ? AND g.group_key = ? AND g.last_alert_at >= ? AND i.status IN (?, ?) AND i.restricted = ?
 		ORDER BY g.incident_number DESC LIMIT 1`
 	groupIncidentLock = " FOR UPDATE OF i, g"
 )
@@ -254,7 +254,7 @@ func (s *IntakeService) trigger(ctx context.Context, b *intakeBatch, integ *fire
 		b.open[alertKey{integ.ID, a.DedupKey}] = open
 		return fireline.AlertResult{Outcome: fireline.OutcomeSuppressed, DedupKey: a.DedupKey, AlertID: row.ID}, nil
 	}
-	inc, err := s.groupIncident(ctx, b, c)
+	inc, err := s.groupIncident(ctx, b, c, integ.Restricted())
 	if err != nil {
 		return fireline.AlertResult{}, err
 	}
@@ -297,8 +297,8 @@ func (s *IntakeService) trigger(ctx context.Context, b *intakeBatch, integ *fire
 // Within a batch the answer is kept: a group's last alert only moves
 // later, and the transaction's instant is frozen, so an incident found
 // stays in the window until it is no longer open.
-func (s *IntakeService) groupIncident(ctx context.Context, b *intakeBatch, c fireline.Classification) (*fireline.Incident, error) {
-	k := groupKey{c.Service, c.GroupKey}
+func (s *IntakeService) groupIncident(ctx context.Context, b *intakeBatch, c fireline.Classification, restricted bool) (*fireline.Incident, error) {
+	k := groupKey{c.Service, c.GroupKey, restricted}
 	if n, ok := b.byKey[k]; ok {
 		if n == 0 {
 			return nil, nil
@@ -321,7 +321,7 @@ func (s *IntakeService) groupIncident(ctx context.Context, b *intakeBatch, c fir
 	g := &groupRow{exists: true}
 	inc, err := scanIncident(withColumns(tx.queryRowCached(ctx, q,
 		c.Service, c.GroupKey, micros(tx.now.Add(-s.policy.Alerts.Window())),
-		string(fireline.StatusTriggered), string(fireline.StatusAcknowledged)), &g.open, &g.lastAlertAt))
+		string(fireline.StatusTriggered), string(fireline.StatusAcknowledged), restricted), &g.open, &g.lastAlertAt))
 	if isNoRows(err) {
 		b.byKey[k] = 0
 		return nil, nil
@@ -383,7 +383,7 @@ func (s *IntakeService) openIncident(ctx context.Context, b *intakeBatch, integ 
 	}
 	b.incidents[inc.Number] = inc
 	b.groups[inc.Number] = &groupRow{exists: true, lastAlertAt: micros(tx.now)}
-	b.byKey[groupKey{c.Service, c.GroupKey}] = inc.Number
+	b.byKey[groupKey{c.Service, c.GroupKey, inc.Restricted}] = inc.Number
 	return inc, nil
 }
 

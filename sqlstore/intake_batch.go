@@ -74,7 +74,14 @@ type pendingAlert struct {
 	open                *openAlert // its entry among the open alerts; nil if resolved
 }
 
-type groupKey struct{ service, key string }
+// groupKey names an alert group: alerts group only with alerts of the
+// same restriction, so that a security integration's alert never joins
+// (and shows in) an incident every viewer sees, nor an ordinary alert
+// vanishes into a restricted one (docs/adr/0004).
+type groupKey struct {
+	service, key string
+	restricted   bool
+}
 
 type alertKey struct{ integration, dedupKey string }
 
