@@ -46,6 +46,11 @@ type Options struct {
 	// Handoff, when set, is how the store that enqueues jobs reaches this
 	// runner: the runner joins it here.
 	Handoff *Handoff
+	// ClockOK, when set, says whether this runner's clock may decide what
+	// is due (replicas compare theirs with the database's): while it
+	// errs, the runner claims and rescues nothing, and transactions do
+	// not claim for it.
+	ClockOK func(ctx context.Context) error
 }
 
 // Runner claims due jobs and runs their handlers.
@@ -62,6 +67,8 @@ type Runner struct {
 	mu      sync.Mutex
 	runCtx  context.Context // Run's, while it runs
 	stopped bool
+	// clockBad says the last ClockOK check failed.
+	clockBad atomic.Bool
 }
 
 // NewRunner returns a runner over db, the database's writer.
@@ -145,6 +152,10 @@ func (r *Runner) Run(ctx context.Context) {
 			woken = true
 		}
 		now := r.opts.Now()
+		if !r.clockOK(ctx) {
+			timer.Reset(r.opts.Poll)
+			continue
+		}
 		if now.Sub(lastRescue) >= r.opts.Poll {
 			r.rescue(ctx, now)
 			lastRescue = now
@@ -195,7 +206,20 @@ func (r *Runner) earliest(ctx context.Context) (int64, error) {
 func (r *Runner) Claiming() (owner string, lease time.Duration, ok bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.opts.Owner, r.opts.Lease, r.runCtx != nil && r.runCtx.Err() == nil
+	return r.opts.Owner, r.opts.Lease, r.runCtx != nil && r.runCtx.Err() == nil && !r.clockBad.Load()
+}
+
+// clockOK runs the ClockOK check, if any, and remembers its outcome.
+func (r *Runner) clockOK(ctx context.Context) bool {
+	if r.opts.ClockOK == nil {
+		return true
+	}
+	err := r.opts.ClockOK(ctx)
+	if err != nil && !r.clockBad.Load() {
+		r.opts.Logger.Error("jobs: not claiming due jobs: this runner's clock cannot be trusted", "err", err)
+	}
+	r.clockBad.Store(err != nil)
+	return err == nil
 }
 
 // Start runs jobs that a committed transaction created already claimed by
@@ -306,6 +330,9 @@ func (r *Runner) startAll(ctx context.Context, jobs []*Job) {
 // ran. Tests call it with a manual clock instead of Run.
 func (r *Runner) RunDue(ctx context.Context, now time.Time) (int, error) {
 	total := 0
+	if !r.clockOK(ctx) {
+		return 0, nil
+	}
 	for {
 		r.rescue(ctx, now)
 		jobs, err := r.claim(ctx, now, 64)

@@ -38,6 +38,11 @@ type Options struct {
 	Publisher fireline.EventPublisher
 	// Planner replaces the policy's PlanWork (tests).
 	Planner Planner
+	// MaxClockSkew, on PostgreSQL, is how far this replica's clock may
+	// differ from the database's before CheckClock refuses, Ready fails
+	// and the job runner stops claiming (clock.go); 0 turns it off (a
+	// manual clock in tests).
+	MaxClockSkew time.Duration
 }
 
 // DB is an open Fireline database.
@@ -72,6 +77,9 @@ type DB struct {
 	// framesAtCheckpoint is the SQLite writer's count of pages written
 	// at its last checkpoint (checkpoint.go).
 	framesAtCheckpoint atomic.Int64
+	// clock is the last measurement of this replica's clock against the
+	// database's (clock.go).
+	clock clockGuard
 }
 
 // Open opens the database named by dsn: a "postgres://" or "postgresql://"
@@ -80,7 +88,7 @@ type DB struct {
 // schema is newer than this binary. EUnavailable when the database cannot
 // be reached.
 func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
-	db := &DB{now: opts.Now, logger: opts.Logger, planner: opts.Planner, local: opts.Runner}
+	db := &DB{now: opts.Now, logger: opts.Logger, planner: opts.Planner, local: opts.Runner, clock: clockGuard{max: opts.MaxClockSkew}}
 	if db.now == nil {
 		db.now = time.Now
 	}

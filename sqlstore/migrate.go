@@ -99,7 +99,7 @@ func (db *DB) Ready(ctx context.Context) error {
 	if have != want {
 		return fireline.Errorf(fireline.EUnavailable, "database schema version %d, want %d; run fireline migrate", have, want)
 	}
-	return nil
+	return db.CheckClock(ctx)
 }
 
 // unavailableError reports any failure as EUnavailable.

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
 	"github.com/fireline-dev/fireline"
@@ -110,7 +111,10 @@ func newPaging(ctx context.Context, db *sqlstore.DB, handoff *jobs.Handoff, pol 
 	eng := &engine.Engine{Policy: pol, Store: pagingStore{sqlstore.NewPagingStore(db, pol)}, Channels: channels,
 		Links: fireline.LinkSigner{Key: key}, BaseURL: pc.PublicURL, Now: now, Logger: logger, Metrics: metrics}
 	runner := jobs.NewRunner(db.Writer(), db.Dialect(), jobs.Options{Now: now, Logger: logger, Owner: pc.RunnerOwner, Lease: pc.JobLease,
-		Reader: db.Reader(), OnFinish: metrics.JobFinished, Handoff: handoff})
+		Reader: db.Reader(), OnFinish: metrics.JobFinished, Handoff: handoff, ClockOK: db.CheckClock})
+	metrics.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "fireline_clock_skew_seconds",
+		Help: "How far the database's clock was ahead of this replica's at the last check (PostgreSQL; negative: behind)."},
+		func() float64 { return db.LastClockSkew().Seconds() }))
 	eng.Register(runner)
 	return &paging{engine: eng, runner: runner, guard: guard, db: db, dsn: cfg.DB, cfg: pc}, nil
 }

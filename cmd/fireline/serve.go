@@ -36,6 +36,10 @@ type serveConfig struct {
 	Paging pagingConfig
 	// LiveRecheck is web.Config's; tests shorten it.
 	LiveRecheck time.Duration
+	// MaxClockSkew is how far this replica's clock may differ from
+	// PostgreSQL's before it stops claiming jobs and is not ready
+	// (docs/adr/0052); 0 (tests with a manual clock) turns the check off.
+	MaxClockSkew time.Duration
 }
 
 func newServeCommand(env Env) *cobra.Command {
@@ -64,6 +68,11 @@ func newServeCommand(env Env) *cobra.Command {
 	addDBFlag(cmd, env, &cfg.DB)
 	f.StringVar(&cfg.PolicyPath, "policy", env.Getenv("FIRELINE_POLICY"), "policy file (env FIRELINE_POLICY; default: the embedded guide)")
 	addPagingFlags(cmd, env, &cfg.Paging)
+	skew, err := time.ParseDuration(envOr(env, "FIRELINE_MAX_CLOCK_SKEW", "2s"))
+	if err != nil {
+		skew = 2 * time.Second
+	}
+	f.DurationVar(&cfg.MaxClockSkew, "max-clock-skew", skew, "on PostgreSQL, how far this replica's clock may differ from the database's before it claims no due jobs and /readyz fails (env FIRELINE_MAX_CLOCK_SKEW; 0: off)")
 	return cmd
 }
 
@@ -132,7 +141,8 @@ func startServer(ctx context.Context, cfg serveConfig, logger *slog.Logger, out 
 	// the jobs a commit makes due to this process's runner: both are made
 	// first and given to it, then to their other ends.
 	hub, handoff := live.NewHub(), jobs.NewHandoff()
-	db, err := sqlstore.Open(ctx, cfg.DB, sqlstore.Options{Now: cfg.Now, Logger: logger, Publisher: hub, Runner: handoff})
+	db, err := sqlstore.Open(ctx, cfg.DB, sqlstore.Options{Now: cfg.Now, Logger: logger, Publisher: hub, Runner: handoff,
+		MaxClockSkew: cfg.MaxClockSkew})
 	if err != nil {
 		return nil, err
 	}
