@@ -37,7 +37,7 @@ func (h *handler) pagerDutyEnqueue(w http.ResponseWriter, r *http.Request) {
 	if alert.Action == fireline.AlertTrigger && alert.DedupKey == "" {
 		alert.DedupKey = newDedupKey()
 	}
-	if err := normaliseAll([]fireline.AlertInput{alert}); err != nil {
+	if _, err := alert.Normalise(); err != nil { // one event: its fields need no alerts[0] prefix
 		h.intake.rejected(fireline.IntegrationPagerDuty)
 		h.writePDError(w, r, err)
 		return

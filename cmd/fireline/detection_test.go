@@ -29,7 +29,7 @@ func (s *testServer) createIntegration(t *testing.T, args ...string) fireline.Cr
 
 // amMessage builds an Alertmanager webhook body with Alertmanager's own
 // types, as version 0.35 sends it.
-func amMessage(t *testing.T, status string, alerts ...template.Alert) string {
+func amMessage(t testing.TB, status string, alerts ...template.Alert) string {
 	t.Helper()
 	m := webhook.Message{
 		Version: "4", GroupKey: `{}:{alertname="HighLatency"}`,

@@ -1,6 +1,7 @@
 package alertmanager_test
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -80,10 +81,29 @@ func TestDecodeInvalid(t *testing.T) {
 	}
 }
 
+// TestDecodeBadText: a NUL, which Alertmanager passes on from an exporter,
+// decodes and is normalised to U+FFFD, so the alert is kept; invalid UTF-8
+// is refused naming the field, never rewritten.
+func TestDecodeBadText(t *testing.T) {
+	alerts, err := alertmanager.Decode(mustRead(t, "nul_label.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := alerts[0].Normalise()
+	if err != nil || a.Labels["identity"] != "ab-abc-dsw1\uFFFD\uFFFD\uFFFD\uFFFD" || a.Summary != "Neighbor ab-abc-dsw1\uFFFD\uFFFD is down" || a.DedupKey != "5c1e0f9a2b3d4e6f" {
+		t.Errorf("normalised %+v %v", a, err)
+	}
+	_, err = alertmanager.Decode(mustRead(t, "invalid_utf8_label.json"))
+	var fe *fireline.Error
+	if !errors.As(err, &fe) || fe.Code != fireline.EInvalid || fe.Fields[0].Field != "alerts[1].labels.instance" {
+		t.Errorf("invalid UTF-8: %v, want EInvalid naming alerts[1].labels.instance", err)
+	}
+}
+
 // FuzzDecode: no input panics, and what decodes is well formed. The seed
 // corpus (testdata) runs in every go test.
 func FuzzDecode(f *testing.F) {
-	for _, name := range []string{"firing.json", "resolved.json", "v0.25_no_fingerprint.json"} {
+	for _, name := range []string{"firing.json", "resolved.json", "v0.25_no_fingerprint.json", "nul_label.json", "invalid_utf8_label.json"} {
 		b, err := os.ReadFile(filepath.Join("testdata", name))
 		if err != nil {
 			f.Fatal(err)
