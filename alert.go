@@ -42,8 +42,6 @@ const (
 	MaxLabels       = 100
 	MaxLabelText    = 1024
 	MaxAlertDetails = 64 << 10
-	// MaxAlertsPerRequest caps the alerts of one request.
-	MaxAlertsPerRequest = 1000
 )
 
 // AlertInput is one alert as a decoder (ingest/...) produced it from a

@@ -23,7 +23,7 @@ type pdAnswer struct {
 // the dedup key when the event is committed (follow-ups for closed keys
 // are dropped, still 202), 400 "invalid event" with errors.
 func (h *handler) pagerDutyEnqueue(w http.ResponseWriter, r *http.Request) {
-	body, ierr := readBody(w, r)
+	body, ierr := readBody(w, r, maxIntakeBody)
 	if ierr != nil {
 		h.writePDError(w, r, ierr)
 		return
@@ -75,7 +75,7 @@ func (h *handler) admitPD(r *http.Request, key string, decodeErr error) (*fireli
 // pagerDutyChange serves POST /v2/change/enqueue: the change lands on the
 // timelines of the service's open incidents and pages no one.
 func (h *handler) pagerDutyChange(w http.ResponseWriter, r *http.Request) {
-	body, ierr := readBody(w, r)
+	body, ierr := readBody(w, r, maxIntakeBody)
 	if ierr != nil {
 		h.writePDError(w, r, ierr)
 		return

@@ -1,11 +1,17 @@
 package alertmanager_test
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/prometheus/alertmanager/notify/webhook"
+	"github.com/prometheus/alertmanager/template"
 
 	"github.com/fireline-dev/fireline"
 	"github.com/fireline-dev/fireline/ingest/alertmanager"
@@ -97,6 +103,26 @@ func TestDecodeBadText(t *testing.T) {
 	var fe *fireline.Error
 	if !errors.As(err, &fe) || fe.Code != fireline.EInvalid || fe.Fields[0].Field != "alerts[1].labels.instance" {
 		t.Errorf("invalid UTF-8: %v, want EInvalid naming alerts[1].labels.instance", err)
+	}
+}
+
+// TestDecodeLargeGroup: a message holds as many alerts as Alertmanager
+// puts in it (max_alerts: 0 sends a whole group); only the body limit of
+// the route bounds it.
+func TestDecodeLargeGroup(t *testing.T) {
+	t0 := time.Date(2026, 2, 6, 13, 8, 45, 0, time.UTC)
+	alerts := make(template.Alerts, 10000)
+	for i := range alerts {
+		alerts[i] = template.Alert{Status: "firing", StartsAt: t0, Fingerprint: fmt.Sprintf("%016x", i),
+			Labels: template.KV{"alertname": "KubePodCrashLooping", "pod": fmt.Sprintf("checkout-%05d", i)}}
+	}
+	body, err := json.Marshal(webhook.Message{Version: "4", Data: &template.Data{Status: "firing", Alerts: alerts}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := alertmanager.Decode(body)
+	if err != nil || len(got) != len(alerts) {
+		t.Fatalf("%d alerts, %v; want %d", len(got), err, len(alerts))
 	}
 }
 
