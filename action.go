@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Field length caps, so that one request cannot store unbounded text.
@@ -402,19 +401,6 @@ func (inc *Incident) addMemberAction(p *Policy, person string) ([]Change, error)
 		return nil, Errorf(EConflict, "%s is already a member of %s", person, inc.ID)
 	}
 	return []Change{{EventMemberAdded, &MemberAddedData{Person: person}}}, nil
-}
-
-func checkText(fe []FieldError, field, s string, min, max int) []FieldError {
-	n := utf8.RuneCountInString(s)
-	switch {
-	case !utf8.ValidString(s):
-		return append(fe, FieldError{field, "must be valid UTF-8"})
-	case min > 0 && n < min:
-		return append(fe, FieldError{field, "is required"})
-	case n > max:
-		return append(fe, FieldError{field, "must be at most " + strconv.Itoa(max) + " characters"})
-	}
-	return fe
 }
 
 // checkServices returns the services deduplicated in order, adding an

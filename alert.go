@@ -7,9 +7,9 @@ import (
 	"encoding/json"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // AlertAction is what an incoming alert asks for.
@@ -42,8 +42,6 @@ const (
 	MaxLabels       = 100
 	MaxLabelText    = 1024
 	MaxAlertDetails = 64 << 10
-	// MaxAlertsPerRequest caps the alerts of one request.
-	MaxAlertsPerRequest = 1000
 )
 
 // AlertInput is one alert as a decoder (ingest/...) produced it from a
@@ -68,20 +66,25 @@ type AlertInput struct {
 }
 
 // Normalise checks an input and returns a cleaned copy: a missing dedup key
-// on a trigger becomes the hash of the labels (or of the summary and
-// source when there are none). EInvalid lists every problem.
+// on a trigger becomes the hash of the labels as sent (or of the summary
+// and source when there are none), and each NUL in the descriptive text
+// (summary, source, severity, URL, label and annotation names and values)
+// becomes U+FFFD. A dedup key with a NUL is refused instead: it names the
+// alert, and a replaced key could merge two (docs/adr/0050). EInvalid
+// lists every problem.
 func (in AlertInput) Normalise() (AlertInput, error) {
 	var fe []FieldError
 	in.DedupKey = strings.TrimSpace(in.DedupKey)
 	in.Summary = strings.TrimSpace(in.Summary)
+	if in.Action == AlertTrigger && in.DedupKey == "" {
+		in.DedupKey = LabelsFingerprint(in.Labels)
+		if len(in.Labels) == 0 {
+			in.DedupKey = LabelsFingerprint(map[string]string{"summary": in.Summary, "source": in.Source})
+		}
+	}
+	in = in.withoutNUL()
 	switch in.Action {
 	case AlertTrigger:
-		if in.DedupKey == "" {
-			in.DedupKey = LabelsFingerprint(in.Labels)
-			if len(in.Labels) == 0 {
-				in.DedupKey = LabelsFingerprint(map[string]string{"summary": in.Summary, "source": in.Source})
-			}
-		}
 		if in.Summary == "" {
 			in.Summary = in.Labels["alertname"]
 		}
@@ -113,13 +116,31 @@ func (in AlertInput) Normalise() (AlertInput, error) {
 	return in, nil
 }
 
+// withoutNUL replaces each NUL of the descriptive text with U+FFFD; the
+// maps are copied when they change, never written to. Details is JSON,
+// where a NUL can only be the escape \u0000, which both databases store.
+func (in AlertInput) withoutNUL() AlertInput {
+	in.Summary, in.Source, in.Severity, in.URL = replaceNUL(in.Summary), replaceNUL(in.Source), replaceNUL(in.Severity), replaceNUL(in.URL)
+	in.Labels, in.Annotations = replaceNULs(in.Labels), replaceNULs(in.Annotations)
+	return in
+}
+
+// checkLabels checks a label or annotation map: its size, and each name
+// and value as text of bounded length.
 func checkLabels(fe []FieldError, field string, m map[string]string) []FieldError {
 	if len(m) > MaxLabels {
 		return append(fe, FieldError{field, "at most 100 entries"})
 	}
 	for k, v := range m {
-		if !utf8.ValidString(k) || !utf8.ValidString(v) || len(k) > MaxLabelText || len(v) > MaxLabelText*8 {
-			return append(fe, FieldError{field + "." + k, "must be valid UTF-8 of bounded length"})
+		switch {
+		case TextProblem(k) != "":
+			return append(fe, FieldError{field, "names " + TextProblem(k)})
+		case len(k) > MaxLabelText:
+			return append(fe, FieldError{field, "names must be at most 1024 bytes"})
+		case TextProblem(v) != "":
+			return append(fe, FieldError{field + "." + k, TextProblem(v)})
+		case len(v) > MaxLabelText*8:
+			return append(fe, FieldError{field + "." + k, "must be at most 8192 bytes"})
 		}
 	}
 	return fe
@@ -313,6 +334,34 @@ type ChangeLink struct {
 	Text string `json:"text,omitempty"`
 }
 
+// Normalise checks a change event and returns a cleaned copy: the summary
+// trimmed, and each NUL in its text replaced by U+FFFD, as in alerts
+// (docs/adr/0050). EInvalid lists every problem.
+func (c ChangeInput) Normalise() (ChangeInput, error) {
+	var fe []FieldError
+	c.Summary, c.Source = replaceNUL(strings.TrimSpace(c.Summary)), replaceNUL(c.Source)
+	fe = checkText(fe, "summary", c.Summary, 1, MaxAlertSummary)
+	fe = checkText(fe, "source", c.Source, 0, MaxAlertSummary)
+	links := make([]ChangeLink, len(c.Links)) // a copy: the caller's slice is left alone
+	for i, l := range c.Links {
+		l.Href, l.Text = replaceNUL(l.Href), replaceNUL(l.Text)
+		at := "links[" + strconv.Itoa(i) + "]."
+		fe = checkText(fe, at+"href", l.Href, 1, 2048)
+		fe = checkText(fe, at+"text", l.Text, 0, MaxAlertSummary)
+		links[i] = l
+	}
+	if c.Links != nil {
+		c.Links = links
+	}
+	if len(c.Details) > MaxAlertDetails {
+		fe = append(fe, FieldError{"details", "must be at most 64 KB"})
+	}
+	if len(fe) > 0 {
+		return c, &Error{Code: EInvalid, Message: "invalid change event", Fields: fe}
+	}
+	return c, nil
+}
+
 // AlertFilter selects alerts. Zero fields do not filter.
 type AlertFilter struct {
 	Service     string        `json:"service,omitempty"`
@@ -350,6 +399,7 @@ type IntakeService interface {
 	Ingest(ctx context.Context, in *Integration, alerts []AlertInput) ([]AlertResult, error)
 	// RecordChange puts a change event on the timelines of the open
 	// incidents of the integration's service. It never opens an incident.
+	// EInvalid for a change that ChangeInput.Normalise refuses.
 	RecordChange(ctx context.Context, in *Integration, c ChangeInput) error
 	// Heartbeat records a heartbeat ping, resolving a missed-heartbeat
 	// alert. EInvalid for an integration that is not a heartbeat.

@@ -129,9 +129,7 @@ func (in TokenInput) Validate(p *Policy, now time.Time) (TokenInput, error) {
 	case !validSlug(in.Automation):
 		fe = append(fe, FieldError{"automation", "must be 1-64 characters of a-z, 0-9, '-', '_' or '.'"})
 	}
-	if len(in.Name) > 100 {
-		fe = append(fe, FieldError{"name", "must be at most 100 characters"})
-	}
+	fe = checkText(fe, "name", in.Name, 0, 100)
 	if in.ExpiresAt != nil && !in.ExpiresAt.After(now) {
 		fe = append(fe, FieldError{"expires_at", "must be in the future"})
 	}

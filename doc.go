@@ -4,8 +4,9 @@
 // paging walk and what each incident change asks for (PlanWork: job kinds
 // and their arguments, steps to run now), alerts and their grouping, the
 // append-only hash-chained timeline (Incident.Append is the one way it
-// grows), actors and roles, error codes, and the service interfaces that
-// the storage, HTTP and CLI layers implement or consume.
+// grows), actors and roles, error codes, the rule for text that may be
+// stored (TextProblem), and the service interfaces that the storage, HTTP
+// and CLI layers implement or consume.
 //
 // It imports the standard library only and performs no I/O. Functions that
 // depend on time take the current instant as an argument.

@@ -152,7 +152,9 @@ func (in IntegrationInput) Validate(p *Policy) (IntegrationInput, error) {
 		}
 	}
 	for _, h := range []struct{ f, v string }{{"signature_header", in.SignatureHeader}, {"timestamp_header", in.TimestampHeader}} {
-		if len(h.v) > 100 || strings.ContainsAny(h.v, " :\r\n") {
+		if p := TextProblem(h.v); p != "" {
+			fe = append(fe, FieldError{h.f, p})
+		} else if len(h.v) > 100 || !validHeaderName(h.v) {
 			fe = append(fe, FieldError{h.f, "must be an HTTP header name"})
 		}
 	}
@@ -187,6 +189,8 @@ func (in *IntegrationInput) validateProbe(svc *Service) []FieldError {
 		if svc != nil {
 			fe = append(fe, FieldError{"probe_url", "required: service " + quote(svc.ID) + " has no health_url in the policy"})
 		}
+	} else if p := TextProblem(in.ProbeURL); p != "" {
+		fe = append(fe, FieldError{"probe_url", p})
 	} else if u, err := url.Parse(in.ProbeURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || len(in.ProbeURL) > 2000 {
 		fe = append(fe, FieldError{"probe_url", "must be an absolute http or https URL without credentials"})
 	}
@@ -336,3 +340,14 @@ func (in *Integration) MissedHeartbeat() AlertInput {
 // HeartbeatAlertKey is the dedup key of a heartbeat integration's one
 // alert.
 const HeartbeatAlertKey = "heartbeat-missed"
+
+// validHeaderName reports whether s is an HTTP field name: one or more
+// token characters (RFC 9110, section 5.6.2).
+func validHeaderName(s string) bool {
+	for _, c := range []byte(s) {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}

@@ -53,9 +53,13 @@ type UserInput struct {
 // problem.
 func (in UserInput) Validate(p *Policy) (UserInput, error) {
 	var fe []FieldError
+	// Checked before lower-casing, which would rewrite invalid UTF-8.
+	emailProblem := TextProblem(in.Email)
 	in.Email = strings.ToLower(strings.TrimSpace(in.Email))
 	in.Name = strings.TrimSpace(in.Name)
-	if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email || len(in.Email) > 254 {
+	if p := emailProblem; p != "" {
+		fe = append(fe, FieldError{"email", p})
+	} else if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email || len(in.Email) > 254 {
 		fe = append(fe, FieldError{"email", "must be an email address such as alex@example.com"})
 	}
 	fe = checkText(fe, "name", in.Name, 1, 100)

@@ -498,6 +498,10 @@ func (s *IntakeService) act(ctx context.Context, b *intakeBatch, inc *fireline.I
 // RecordChange puts a change event on the timeline of every open incident
 // of the integration's service. It never opens an incident.
 func (s *IntakeService) RecordChange(ctx context.Context, integ *fireline.Integration, c fireline.ChangeInput) error {
+	c, err := c.Normalise()
+	if err != nil {
+		return err
+	}
 	d := fireline.ChangeEventData{Integration: integ.Name, Summary: c.Summary, Source: c.Source, Timestamp: c.Timestamp, Links: c.Links}
 	return s.batcher.do(ctx, 1, func(ctx context.Context, b *intakeBatch) error {
 		// The query reads incident statuses: bring the rows up to date.

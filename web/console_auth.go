@@ -45,6 +45,13 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 		h.renderError(w, r, fireline.Errorf(fireline.EUnavailable, "the console has no user store"))
 		return
 	}
+	if p := fireline.TextProblem(data.Email); p != "" {
+		// Before the throttle and the store, whose lookups by email a
+		// NUL would fail on PostgreSQL.
+		err := &fireline.Error{Code: fireline.EInvalid, Message: "invalid login", Fields: []fireline.FieldError{{Field: "email", Message: p}}}
+		h.render(w, r, http.StatusBadRequest, "login", &page{Title: "Log in", Error: newFormError("login", err, r), Data: data})
+		return
+	}
 	attempt := h.loginAttemptOf(r, data.Email)
 	wait, err := h.throttle.wait(r.Context(), attempt, h.now())
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/fireline-dev/fireline"
+	"github.com/fireline-dev/fireline/ingest"
 )
 
 // statusOf is the one table from Fireline error codes to HTTP statuses.
@@ -69,6 +70,16 @@ func (h *handler) problem(ctx context.Context, err error) *huma.ErrorModel {
 	return p
 }
 
+// refuse answers a request turned away before its handler: an HTML page
+// on a console route, problem+json elsewhere.
+func (h *handler) refuse(w http.ResponseWriter, r *http.Request, route Route, err error) {
+	if route.Console {
+		h.renderError(w, r, err)
+		return
+	}
+	h.writeError(w, r, err)
+}
+
 // writeError writes err as problem+json, for handlers outside huma.
 func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	writeProblem(w, h.problem(r.Context(), err))
@@ -99,8 +110,9 @@ type jsonBody[B any] struct {
 
 func (jsonBody[B]) bodyType() reflect.Type { return reflect.TypeFor[B]() }
 
-// decode parses the body: one JSON value, no unknown fields. An empty body
-// is B's zero value, left to the domain's validation.
+// decode parses the body: one JSON value, no unknown fields, valid UTF-8
+// (encoding/json would rewrite bad bytes unseen). An empty body is B's
+// zero value, left to the domain's validation.
 func (b *jsonBody[B]) decode() (B, error) {
 	var v B
 	return v, decodeJSON(b.RawBody, &v)
@@ -109,6 +121,9 @@ func (b *jsonBody[B]) decode() (B, error) {
 func decodeJSON(data []byte, v any) error {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil
+	}
+	if err := ingest.CheckUTF8(data); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()

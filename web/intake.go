@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -23,8 +24,26 @@ import (
 	"github.com/fireline-dev/fireline/ingest/grafana"
 )
 
-// maxIntakeBody caps webhook bodies, as PagerDuty does; a larger one gets 413.
-const maxIntakeBody = 512 << 10
+// Caps on webhook bodies; a larger one gets 413.
+const (
+	// maxIntakeBody is PagerDuty's own cap, kept for every route but
+	// Alertmanager's.
+	maxIntakeBody = 512 << 10
+	// maxAlertmanagerBody holds a whole large group: Alertmanager sends
+	// every alert of a group in one message by default (max_alerts: 0)
+	// and does not retry a 4xx, and a realistic alert with its labels and
+	// annotations takes about 1 KB, so 16 MB carries some 16,000 alerts
+	// (docs/adr/0050).
+	maxAlertmanagerBody = 16 << 20
+)
+
+// bodyLimit is the body cap of a webhook route for integrations of type t.
+func bodyLimit(t fireline.IntegrationType) int64 {
+	if t == fireline.IntegrationAlertmanager {
+		return maxAlertmanagerBody
+	}
+	return maxIntakeBody
+}
 
 // intakeState is what the webhook routes keep between requests: one rate
 // limiter per integration, and the alert counters.
@@ -130,17 +149,31 @@ func intakeErr(status int, msg string, problems ...string) *intakeError {
 	return &intakeError{status: status, message: msg, problems: problems}
 }
 
-// readBody reads the request body up to maxIntakeBody: 413 beyond it.
-func readBody(w http.ResponseWriter, r *http.Request) ([]byte, *intakeError) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxIntakeBody))
+// readBody reads the request body up to limit bytes: 413 beyond it. A
+// declared length within the limit sizes the buffer at once, so that a
+// large message is not copied as it grows.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, *intakeError) {
+	var buf bytes.Buffer
+	if r.ContentLength > 0 && r.ContentLength <= limit {
+		buf.Grow(int(r.ContentLength) + bytes.MinRead)
+	}
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, limit))
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
-		return nil, intakeErr(http.StatusRequestEntityTooLarge, "the body is larger than 512 KB")
+		return nil, intakeErr(http.StatusRequestEntityTooLarge, "the body is larger than "+sizeText(limit))
 	case err != nil:
 		return nil, intakeErr(http.StatusBadRequest, "cannot read the body")
 	}
-	return body, nil
+	return buf.Bytes(), nil
+}
+
+// sizeText writes a body limit as people read it: 512 KB, 16 MB.
+func sizeText(n int64) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return strconv.FormatInt(n>>20, 10) + " MB"
+	}
+	return strconv.FormatInt(n>>10, 10) + " KB"
 }
 
 // requestKey returns the integration key a request carries: a bearer
@@ -222,14 +255,17 @@ type intakeAnswer struct {
 	Alerts []fireline.AlertResult `json:"alerts"`
 }
 
+// ingestFormat authenticates the request by the key in its headers before
+// it reads the body, so that only a sender with a key can make the server
+// hold a body of up to bodyLimit(t).
 func (h *handler) ingestFormat(w http.ResponseWriter, r *http.Request, t fireline.IntegrationType, decode func([]byte) ([]fireline.AlertInput, error)) ([]fireline.AlertResult, error) {
-	body, ierr := readBody(w, r)
-	if ierr != nil {
-		return nil, ierr
-	}
 	in, err := h.admit(r.Context(), requestKey(r), t)
 	if err != nil {
 		return nil, err
+	}
+	body, ierr := readBody(w, r, bodyLimit(t))
+	if ierr != nil {
+		return nil, ierr
 	}
 	if err := h.verifySignature(in, r, body); err != nil {
 		return nil, err

@@ -23,7 +23,7 @@ type pdAnswer struct {
 // the dedup key when the event is committed (follow-ups for closed keys
 // are dropped, still 202), 400 "invalid event" with errors.
 func (h *handler) pagerDutyEnqueue(w http.ResponseWriter, r *http.Request) {
-	body, ierr := readBody(w, r)
+	body, ierr := readBody(w, r, maxIntakeBody)
 	if ierr != nil {
 		h.writePDError(w, r, ierr)
 		return
@@ -37,7 +37,7 @@ func (h *handler) pagerDutyEnqueue(w http.ResponseWriter, r *http.Request) {
 	if alert.Action == fireline.AlertTrigger && alert.DedupKey == "" {
 		alert.DedupKey = newDedupKey()
 	}
-	if err := normaliseAll([]fireline.AlertInput{alert}); err != nil {
+	if _, err := alert.Normalise(); err != nil { // one event: its fields need no alerts[0] prefix
 		h.intake.rejected(fireline.IntegrationPagerDuty)
 		h.writePDError(w, r, err)
 		return
@@ -75,7 +75,7 @@ func (h *handler) admitPD(r *http.Request, key string, decodeErr error) (*fireli
 // pagerDutyChange serves POST /v2/change/enqueue: the change lands on the
 // timelines of the service's open incidents and pages no one.
 func (h *handler) pagerDutyChange(w http.ResponseWriter, r *http.Request) {
-	body, ierr := readBody(w, r)
+	body, ierr := readBody(w, r, maxIntakeBody)
 	if ierr != nil {
 		h.writePDError(w, r, ierr)
 		return

@@ -35,8 +35,11 @@ type router struct {
 	authorize func(role fireline.Role, next http.Handler) http.Handler
 	// sessionAuth is authorize for console routes.
 	sessionAuth func(role fireline.Role, next http.Handler) http.Handler
-	declared    map[string]Route // by "METHOD /pattern"
-	routes      []Route          // handled, in order
+	// refuse answers a request that checkURLText turned away, as the
+	// route's kind answers errors.
+	refuse   func(w http.ResponseWriter, r *http.Request, route Route, err error)
+	declared map[string]Route // by "METHOD /pattern"
+	routes   []Route          // handled, in order
 }
 
 func newRouter(authorize func(fireline.Role, http.Handler) http.Handler) *router {
@@ -77,6 +80,9 @@ func (rt *router) handle(pattern string, h http.Handler) {
 	if !ok {
 		panic(fmt.Sprintf("web: route %q was not declared with a role", pattern))
 	}
+	if !route.Public {
+		h = rt.checkURLText(route, h)
+	}
 	switch {
 	case route.Console && !route.Public:
 		h = crossOriginProtection.Handler(rt.sessionAuth(route.Role, h))
@@ -90,6 +96,67 @@ func (rt *router) handle(pattern string, h http.Handler) {
 		infoFrom(r.Context()).route = route.Pattern
 		h.ServeHTTP(w, r)
 	}))
+}
+
+// checkURLText lets a request through to next once it is authorised and
+// its path values and query parameters are text the database can hold
+// (fireline.TextProblem); otherwise it answers 400 naming them. A NUL in
+// an id or a filter would reach a PostgreSQL query, which fails with a
+// 500 where SQLite finds nothing. Public routes are left out: their path
+// values are keys and tokens that are hashed or verified before any
+// lookup, and the webhooks read no query.
+func (rt *router) checkURLText(route Route, next http.Handler) http.Handler {
+	names := pathWildcards(route.Pattern)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := urlTextError(r, names); err != nil {
+			rt.refuse(w, r, route, err)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// urlTextError is an EInvalid error naming each path value (path.id) and
+// query parameter (query.q) of r that is not storable text, or nil.
+func urlTextError(r *http.Request, names []string) error {
+	var fe []fireline.FieldError
+	for _, name := range names {
+		if p := fireline.TextProblem(r.PathValue(name)); p != "" {
+			fe = append(fe, fireline.FieldError{Field: "path." + name, Message: p})
+		}
+	}
+	for k, vs := range r.URL.Query() {
+		if p := fireline.TextProblem(k); p != "" {
+			fe = append(fe, fireline.FieldError{Field: "query", Message: "names " + p})
+			continue
+		}
+		for _, v := range vs {
+			if p := fireline.TextProblem(v); p != "" {
+				fe = append(fe, fireline.FieldError{Field: "query." + k, Message: p})
+				break
+			}
+		}
+	}
+	if len(fe) == 0 {
+		return nil
+	}
+	slices.SortFunc(fe, func(a, b fireline.FieldError) int { return strings.Compare(a.Field, b.Field) })
+	return &fireline.Error{Code: fireline.EInvalid, Message: "invalid request: " + fe[0].Field + " " + fe[0].Message, Fields: fe}
+}
+
+// pathWildcards returns the names of a pattern's wildcards: id and rest
+// in "/a/{id}/{rest...}".
+func pathWildcards(pattern string) []string {
+	var names []string
+	for seg := range strings.SplitSeq(pattern, "/") {
+		if name, ok := strings.CutPrefix(seg, "{"); ok {
+			name = strings.TrimSuffix(strings.TrimSuffix(name, "}"), "...")
+			if name != "$" {
+				names = append(names, name)
+			}
+		}
+	}
+	return names
 }
 
 // public adds a route from publicRoutes.

@@ -37,3 +37,41 @@ func TestRouterRefusesRoutesWithoutRole(t *testing.T) {
 		})
 	}
 }
+
+// TestURLTextError: path values and query parameters that the database
+// cannot hold are named; good ones pass.
+func TestURLTextError(t *testing.T) {
+	if got := pathWildcards("/api/v1/incidents/{id}/roles/{role}/{person}"); strings.Join(got, ",") != "id,role,person" {
+		t.Errorf("wildcards %v", got)
+	}
+	if got := pathWildcards("/static/{file...}"); len(got) != 1 || got[0] != "file" {
+		t.Errorf("wildcards %v", got)
+	}
+	if got := pathWildcards("/{$}"); len(got) != 0 {
+		t.Errorf("wildcards %v", got)
+	}
+	for _, tc := range []struct{ target, fields string }{
+		{"/things/INC-1?q=checkout+%C3%BC", ""},
+		{"/things/x%00?q=ok", "path.id"},
+		{"/things/ok?q=x%FF&service=a%00", "query.q,query.service"},
+		{"/things/ok?%00=1", "query"},
+	} {
+		var got error
+		mux := http.NewServeMux()
+		mux.HandleFunc("GET /things/{id}", func(w http.ResponseWriter, r *http.Request) { got = urlTextError(r, []string{"id"}) })
+		r, err := http.NewRequest("GET", "http://x"+tc.target, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mux.ServeHTTP(nil, r)
+		var names []string
+		if e, ok := got.(*fireline.Error); ok {
+			for _, f := range e.Fields {
+				names = append(names, f.Field)
+			}
+		}
+		if strings.Join(names, ",") != tc.fields {
+			t.Errorf("%s: %v, want fields %q", tc.target, got, tc.fields)
+		}
+	}
+}

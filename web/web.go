@@ -85,6 +85,7 @@ func NewHandler(cfg Config) http.Handler {
 	}
 	h.router = newRouter(h.authorize)
 	h.router.sessionAuth, h.views = h.authorizeSession, mustParseViews(cfg.Policy)
+	h.router.refuse = h.refuse
 	h.api = humago.New(h.router, apiConfig(cfg.Version))
 	h.routes()
 	spec, err := json.Marshal(h.api.OpenAPI())

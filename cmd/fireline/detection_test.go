@@ -17,7 +17,7 @@ import (
 )
 
 // createIntegration creates an integration through the CLI as admin.
-func (s *testServer) createIntegration(t *testing.T, args ...string) fireline.CreatedIntegration {
+func (s *testServer) createIntegration(t testing.TB, args ...string) fireline.CreatedIntegration {
 	t.Helper()
 	var ci fireline.CreatedIntegration
 	s.cliJSON(t, adminSecret, &ci, append([]string{"integration", "create"}, args...)...)
@@ -29,7 +29,7 @@ func (s *testServer) createIntegration(t *testing.T, args ...string) fireline.Cr
 
 // amMessage builds an Alertmanager webhook body with Alertmanager's own
 // types, as version 0.35 sends it.
-func amMessage(t *testing.T, status string, alerts ...template.Alert) string {
+func amMessage(t testing.TB, status string, alerts ...template.Alert) string {
 	t.Helper()
 	m := webhook.Message{
 		Version: "4", GroupKey: `{}:{alertname="HighLatency"}`,
@@ -178,13 +178,16 @@ func TestAlertmanagerIntake(t *testing.T) {
 	})
 }
 
-// TestIntakeStatusCodes: 401 for wrong keys, 400 with the reason for bad
-// payloads, 413 past 512 KB, and nothing stored by any of them.
+// TestIntakeStatusCodes: 401 for wrong keys (before the body is read), 400
+// with the reason for bad payloads, 413 past 512 KB (16 MB for
+// Alertmanager: TestLargeAlertmanagerGroup), and nothing stored by any of
+// them.
 func TestIntakeStatusCodes(t *testing.T) {
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		s := startTestServer(t, dsn)
 		am := s.createIntegration(t, "--type", "alertmanager", "--service", "api-gateway")
 		pd := s.createIntegration(t, "--type", "pagerduty", "--service", "api-gateway")
+		gn := s.createIntegration(t, "--type", "generic", "--service", "api-gateway")
 		good := amMessage(t, "firing", amAlert("firing", "web-1", "warning", s.clock.Now()))
 		for _, c := range []struct {
 			name, path, key, body string
@@ -198,7 +201,8 @@ func TestIntakeStatusCodes(t *testing.T) {
 			{"no alerts", "/integrations/alertmanager", am.Key, `{"version":"4","status":"firing"}`, 400, "alerts is required"},
 			{"no labels", "/integrations/alertmanager", am.Key, `{"version":"4","status":"firing","alerts":[{"status":"firing","startsAt":"2026-01-01T00:00:00Z"}]}`, 400, "labels are required"},
 			{"too deep", "/integrations/alertmanager", am.Key, strings.Repeat("[", 100) + strings.Repeat("]", 100), 400, "nested"},
-			{"too big", "/integrations/alertmanager", am.Key, `{"version":"4","x":"` + strings.Repeat("a", 600<<10) + `"}`, 413, "512 KB"},
+			{"too big", "/integrations/generic", gn.Key, `{"summary":"` + strings.Repeat("a", 600<<10) + `"}`, 413, "512 KB"},
+			{"too big, no key", "/integrations/alertmanager", "", `{"version":"4","x":"` + strings.Repeat("a", 600<<10) + `"}`, 401, "integration key"},
 			{"pd invalid", "/v2/enqueue", "", `{"routing_key":"` + pd.Key + `","event_action":"trigger","payload":{"summary":"x"}}`, 400, "payload.source"},
 			{"pd wrong key", "/v2/enqueue", "", `{"routing_key":"nope","event_action":"trigger"}`, 401, "unauthorized"},
 		} {

@@ -28,7 +28,7 @@ type testServer struct {
 // calendar's business hours.
 var businessHours = time.Date(2026, 12, 1, 15, 0, 0, 0, time.UTC)
 
-func startTestServer(t *testing.T, dsn string) *testServer {
+func startTestServer(t testing.TB, dsn string) *testServer {
 	t.Helper()
 	clock := firelinetest.NewClock(businessHours)
 	out := &bytes.Buffer{}
@@ -57,14 +57,14 @@ type cliResult struct {
 }
 
 // cli runs the fireline command line in-process against the server.
-func (s *testServer) cli(t *testing.T, token string, args ...string) cliResult {
+func (s *testServer) cli(t testing.TB, token string, args ...string) cliResult {
 	t.Helper()
 	return s.cliEnv(t, nil, token, args...)
 }
 
 // cliEnv is cli with more environment variables, which win over the
 // server's URL and the token.
-func (s *testServer) cliEnv(t *testing.T, vars map[string]string, token string, args ...string) cliResult {
+func (s *testServer) cliEnv(t testing.TB, vars map[string]string, token string, args ...string) cliResult {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	env := Env{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Getenv: func(k string) string {
@@ -87,7 +87,7 @@ func (s *testServer) cliEnv(t *testing.T, vars map[string]string, token string, 
 }
 
 // mustCLI runs the CLI and fails the test on a non-zero exit.
-func (s *testServer) mustCLI(t *testing.T, token string, args ...string) string {
+func (s *testServer) mustCLI(t testing.TB, token string, args ...string) string {
 	t.Helper()
 	r := s.cli(t, token, args...)
 	if r.code != 0 {
@@ -97,7 +97,7 @@ func (s *testServer) mustCLI(t *testing.T, token string, args ...string) string 
 }
 
 // cliJSON runs the CLI with -o json and decodes its output into v.
-func (s *testServer) cliJSON(t *testing.T, token string, v any, args ...string) {
+func (s *testServer) cliJSON(t testing.TB, token string, v any, args ...string) {
 	t.Helper()
 	out := s.mustCLI(t, token, append(args, "-o", "json")...)
 	if err := json.Unmarshal([]byte(out), v); err != nil {
@@ -125,7 +125,7 @@ func (s *testServer) newToken(t *testing.T, role, person string) string {
 }
 
 // request makes one HTTP request and returns the status and body.
-func (s *testServer) request(t *testing.T, method, path, token, body string) (int, http.Header, []byte) {
+func (s *testServer) request(t testing.TB, method, path, token, body string) (int, http.Header, []byte) {
 	t.Helper()
 	var rd io.Reader
 	if body != "" {

@@ -45,7 +45,10 @@ func Decode(body []byte) ([]fireline.AlertInput, error) {
 	return m.Inputs()
 }
 
-// Inputs checks the message and converts its alerts.
+// Inputs checks the message and converts its alerts, all of them:
+// Alertmanager puts a whole group in one message (max_alerts: 0) and
+// does not retry a 4xx, so refusing a large group would lose it. The
+// route's body limit bounds a message (docs/adr/0050).
 func (m *Message) Inputs() ([]fireline.AlertInput, error) {
 	var problems []string
 	if m.Version == "" {
@@ -56,9 +59,6 @@ func (m *Message) Inputs() ([]fireline.AlertInput, error) {
 	}
 	if m.Alerts == nil {
 		problems = append(problems, "alerts is required")
-	}
-	if len(m.Alerts) > fireline.MaxAlertsPerRequest {
-		problems = append(problems, "at most 1000 alerts per message")
 	}
 	out := make([]fireline.AlertInput, 0, len(m.Alerts))
 	for i, a := range m.Alerts {

@@ -1,10 +1,17 @@
 package alertmanager_test
 
 import (
+	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/prometheus/alertmanager/notify/webhook"
+	"github.com/prometheus/alertmanager/template"
 
 	"github.com/fireline-dev/fireline"
 	"github.com/fireline-dev/fireline/ingest/alertmanager"
@@ -80,10 +87,49 @@ func TestDecodeInvalid(t *testing.T) {
 	}
 }
 
+// TestDecodeBadText: a NUL, which Alertmanager passes on from an exporter,
+// decodes and is normalised to U+FFFD, so the alert is kept; invalid UTF-8
+// is refused naming the field, never rewritten.
+func TestDecodeBadText(t *testing.T) {
+	alerts, err := alertmanager.Decode(mustRead(t, "nul_label.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := alerts[0].Normalise()
+	if err != nil || a.Labels["identity"] != "ab-abc-dsw1\uFFFD\uFFFD\uFFFD\uFFFD" || a.Summary != "Neighbor ab-abc-dsw1\uFFFD\uFFFD is down" || a.DedupKey != "5c1e0f9a2b3d4e6f" {
+		t.Errorf("normalised %+v %v", a, err)
+	}
+	_, err = alertmanager.Decode(mustRead(t, "invalid_utf8_label.json"))
+	var fe *fireline.Error
+	if !errors.As(err, &fe) || fe.Code != fireline.EInvalid || fe.Fields[0].Field != "alerts[1].labels.instance" {
+		t.Errorf("invalid UTF-8: %v, want EInvalid naming alerts[1].labels.instance", err)
+	}
+}
+
+// TestDecodeLargeGroup: a message holds as many alerts as Alertmanager
+// puts in it (max_alerts: 0 sends a whole group); only the body limit of
+// the route bounds it.
+func TestDecodeLargeGroup(t *testing.T) {
+	t0 := time.Date(2026, 2, 6, 13, 8, 45, 0, time.UTC)
+	alerts := make(template.Alerts, 10000)
+	for i := range alerts {
+		alerts[i] = template.Alert{Status: "firing", StartsAt: t0, Fingerprint: fmt.Sprintf("%016x", i),
+			Labels: template.KV{"alertname": "KubePodCrashLooping", "pod": fmt.Sprintf("checkout-%05d", i)}}
+	}
+	body, err := json.Marshal(webhook.Message{Version: "4", Data: &template.Data{Status: "firing", Alerts: alerts}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := alertmanager.Decode(body)
+	if err != nil || len(got) != len(alerts) {
+		t.Fatalf("%d alerts, %v; want %d", len(got), err, len(alerts))
+	}
+}
+
 // FuzzDecode: no input panics, and what decodes is well formed. The seed
 // corpus (testdata) runs in every go test.
 func FuzzDecode(f *testing.F) {
-	for _, name := range []string{"firing.json", "resolved.json", "v0.25_no_fingerprint.json"} {
+	for _, name := range []string{"firing.json", "resolved.json", "v0.25_no_fingerprint.json", "nul_label.json", "invalid_utf8_label.json"} {
 		b, err := os.ReadFile(filepath.Join("testdata", name))
 		if err != nil {
 			f.Fatal(err)

@@ -14,7 +14,9 @@ import (
 var update = flag.Bool("update", false, "rewrite testdata from Alertmanager's types")
 
 // fixtures are webhook bodies built with Alertmanager v0.35's own types,
-// so testdata holds exactly what Alertmanager sends.
+// so testdata holds exactly what Alertmanager sends. The other files of
+// testdata (invalid_*) are made by hand: Alertmanager's encoder cannot
+// write them.
 func fixtures() map[string]any {
 	t0 := time.Date(2026, 2, 6, 13, 8, 45, 828000000, time.UTC)
 	probe := template.KV{"alertname": "ProbeFailure", "instance": "https://server.example.org", "job": "http_checks", "severity": "critical"}
@@ -54,7 +56,16 @@ func fixtures() map[string]any {
 		Alerts:      template.Alerts{{Status: "firing", Labels: template.KV{"alertname": "Watchdog"}, Annotations: template.KV{}, StartsAt: t0}},
 		GroupLabels: template.KV{"alertname": "Watchdog"}, CommonLabels: template.KV{"alertname": "Watchdog"}, CommonAnnotations: template.KV{},
 		ExternalURL: "http://am:9093"}
-	return map[string]any{"firing.json": firing, "resolved.json": resolved, "v0.25_no_fingerprint.json": old}
+	// An exporter that pads a label with NULs (akpw/mktxp#326): Prometheus
+	// and Alertmanager pass them on, JSON-escaped.
+	padded := template.KV{"alertname": "NeighborDown", "identity": "ab-abc-dsw1\x00\x00\x00\x00", "severity": "warning"}
+	nul := webhook.Message{Version: "4", GroupKey: `{}:{alertname="NeighborDown"}`, Data: &template.Data{
+		Receiver: "incidents", Status: "firing", NotificationReason: "first notification",
+		Alerts: template.Alerts{{Status: "firing", Labels: padded, Annotations: template.KV{"summary": "Neighbor ab-abc-dsw1\x00\x00 is down"},
+			StartsAt: t0, GeneratorURL: "http://prometheus:9090/graph", Fingerprint: "5c1e0f9a2b3d4e6f"}},
+		GroupLabels: template.KV{"alertname": "NeighborDown"}, CommonLabels: padded, CommonAnnotations: template.KV{}, ExternalURL: "http://alertmanager.example.org:9093",
+	}}
+	return map[string]any{"firing.json": firing, "resolved.json": resolved, "v0.25_no_fingerprint.json": old, "nul_label.json": nul}
 }
 
 // TestFixturesAreAlertmanagers checks testdata against Alertmanager's

@@ -40,8 +40,8 @@ type Alert struct {
 	Details     json.RawMessage   `json:"details"`
 }
 
-// Decode parses a body of one alert or an array of alerts. An
-// *ingest.Invalid lists what is wrong.
+// Decode parses a body of one alert or an array of alerts, as many as
+// the route's body limit lets in. An *ingest.Invalid lists what is wrong.
 func Decode(body []byte) ([]fireline.AlertInput, error) {
 	var list []Alert
 	if t := bytes.TrimSpace(body); len(t) > 0 && t[0] == '[' {
@@ -57,9 +57,6 @@ func Decode(body []byte) ([]fireline.AlertInput, error) {
 			return nil, err
 		}
 		list = []Alert{one}
-	}
-	if len(list) > fireline.MaxAlertsPerRequest {
-		return nil, ingest.Invalidf("at most 1000 alerts per request")
 	}
 	var problems []string
 	out := make([]fireline.AlertInput, 0, len(list))

@@ -1,6 +1,7 @@
 package generic_test
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,6 +44,23 @@ func TestDecode(t *testing.T) {
 		if _, err := generic.Decode([]byte(tt.body)); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: %v, want %q", tt.body, err, tt.want)
 		}
+	}
+}
+
+// TestDecodeBadText: invalid UTF-8 is refused naming the field; a NUL
+// decodes, and normalising refuses it in a dedup key.
+func TestDecodeBadText(t *testing.T) {
+	_, err := generic.Decode(read(t, "invalid_utf8_batch.json"))
+	var fe *fireline.Error
+	if !errors.As(err, &fe) || fe.Code != fireline.EInvalid || fe.Fields[0].Field != "[1].summary" {
+		t.Errorf("invalid UTF-8: %v, want EInvalid naming [1].summary", err)
+	}
+	got, err := generic.Decode(read(t, "nul_dedup_key.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := got[1].Normalise(); fireline.ErrorCode(err) != fireline.EInvalid || !strings.Contains(err.Error(), "dedup_key: must not contain NUL") {
+		t.Errorf("NUL in the dedup key: %v", err)
 	}
 }
 

@@ -51,8 +51,9 @@ type Alert struct {
 }
 
 // Decode parses a webhook body into alerts: firing alerts trigger,
-// resolved ones resolve, keyed by fingerprint (or label hash). An
-// *ingest.Invalid lists what is wrong.
+// resolved ones resolve, keyed by fingerprint (or label hash). Every
+// alert of the group is taken; the route's body limit bounds a message.
+// An *ingest.Invalid lists what is wrong.
 func Decode(body []byte) ([]fireline.AlertInput, error) {
 	var m Message
 	if err := ingest.DecodeJSON(body, &m); err != nil {
@@ -67,9 +68,6 @@ func Decode(body []byte) ([]fireline.AlertInput, error) {
 	}
 	if m.Alerts == nil {
 		problems = append(problems, "alerts is required")
-	}
-	if len(m.Alerts) > fireline.MaxAlertsPerRequest {
-		problems = append(problems, "at most 1000 alerts per message")
 	}
 	out := make([]fireline.AlertInput, 0, len(m.Alerts))
 	for i, a := range m.Alerts {

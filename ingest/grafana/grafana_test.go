@@ -1,6 +1,7 @@
 package grafana_test
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -35,6 +36,16 @@ func TestDecode(t *testing.T) {
 	}
 	if _, err := grafana.Decode([]byte(`{"status":"firing","alerts":[]}`)); err == nil {
 		t.Error("a body without a version decoded")
+	}
+}
+
+// TestDecodeInvalidUTF8: a bad byte is refused naming its field, not
+// rewritten as U+FFFD.
+func TestDecodeInvalidUTF8(t *testing.T) {
+	_, err := grafana.Decode(read(t, "invalid_utf8_summary.json"))
+	var fe *fireline.Error
+	if !errors.As(err, &fe) || fe.Code != fireline.EInvalid || fe.Fields[0].Field != "alerts[0].annotations.summary" {
+		t.Errorf("%v, want EInvalid naming alerts[0].annotations.summary", err)
 	}
 }
 

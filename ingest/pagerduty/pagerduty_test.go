@@ -1,6 +1,7 @@
 package pagerduty_test
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,6 +41,41 @@ func TestDecode(t *testing.T) {
 	_, c, err := pagerduty.DecodeChange(read(t, "change.json"))
 	if err != nil || !strings.HasPrefix(c.Summary, "Build Success") || len(c.Links) != 1 || c.Timestamp == nil {
 		t.Errorf("change: %+v %v", c, err)
+	}
+}
+
+// TestDecodeBadText: invalid UTF-8 is refused naming the field, in
+// alert and change events; a NUL decodes, and normalising keeps the alert
+// with U+FFFD in its summary but refuses it in the dedup key.
+func TestDecodeBadText(t *testing.T) {
+	for _, tt := range []struct {
+		file, field string
+		change      bool
+	}{{"invalid_utf8_dedup_key.json", "dedup_key", false}, {"change_invalid_utf8.json", "links[0].text", true}} {
+		var err error
+		if tt.change {
+			_, _, err = pagerduty.DecodeChange(read(t, tt.file))
+		} else {
+			_, _, err = pagerduty.Decode(read(t, tt.file))
+		}
+		var fe *fireline.Error
+		if !errors.As(err, &fe) || fe.Code != fireline.EInvalid || fe.Fields[0].Field != tt.field {
+			t.Errorf("%s: %v, want EInvalid naming %s", tt.file, err, tt.field)
+		}
+	}
+	_, a, err := pagerduty.Decode(read(t, "nul_summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, err := a.Normalise(); err != nil || a.Summary != "DOWN: srv01\uFFFD HTTP" {
+		t.Errorf("NUL in the summary: %+v %v", a, err)
+	}
+	_, a, err = pagerduty.Decode(read(t, "nul_dedup_key.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Normalise(); fireline.ErrorCode(err) != fireline.EInvalid || !strings.Contains(err.Error(), "dedup_key: must not contain NUL") {
+		t.Errorf("NUL in the dedup key: %v", err)
 	}
 }
 
