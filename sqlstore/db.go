@@ -197,6 +197,17 @@ func (db *DB) readTx(ctx context.Context, op string, fn func(*Tx) error) error {
 	return db.inTx(ctx, op, db.read, &sql.TxOptions{ReadOnly: true}, fn)
 }
 
+// snapshotTx is readTx whose statements all read as of one instant: on
+// SQLite every read transaction does; PostgreSQL's default (read
+// committed) takes a snapshot per statement, so it asks for repeatable read.
+func (db *DB) snapshotTx(ctx context.Context, op string, fn func(*Tx) error) error {
+	opts := &sql.TxOptions{ReadOnly: true}
+	if db.dialect == DialectPostgres {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	return db.inTx(ctx, op, db.read, opts, fn)
+}
+
 func (db *DB) inTx(ctx context.Context, op string, pool *sql.DB, opts *sql.TxOptions, fn func(*Tx) error) error {
 	sqlTx, err := pool.BeginTx(ctx, opts)
 	if err != nil {

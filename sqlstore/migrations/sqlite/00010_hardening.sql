@@ -1,3 +1,5 @@
+-- Issue 21 (docs/adr/0053).
+--
 -- Signatures of signed webhook requests, kept while they verify
 -- (docs/adr/0053): a replay of a request within its window finds its
 -- signature here and is refused. digest is the SHA-256 hex of the
@@ -12,5 +14,18 @@ CREATE TABLE seen_signatures (
 );
 CREATE INDEX seen_signatures_expires ON seen_signatures (expires_at);
 
+-- INSERT OR REPLACE (and REPLACE) of an existing event deletes the old
+-- row without firing events_no_delete (SQLite fires DELETE triggers on
+-- REPLACE only with recursive_triggers on): refuse an insert whose
+-- (incident, seq) exists before it gets that far.
+-- +goose StatementBegin
+CREATE TRIGGER events_no_replace BEFORE INSERT ON events
+WHEN EXISTS (SELECT 1 FROM events WHERE incident_number = NEW.incident_number AND seq = NEW.seq)
+BEGIN
+    SELECT RAISE(ABORT, 'events are append-only: replacing an event is not allowed');
+END;
+-- +goose StatementEnd
+
 -- +goose Down
+DROP TRIGGER events_no_replace;
 DROP TABLE seen_signatures;

@@ -1,3 +1,6 @@
+-- Issue 21 (docs/adr/0053). PostgreSQL needs no trigger against
+-- overwriting events: an upsert fires events_no_update_delete.
+--
 -- Signatures of signed webhook requests, kept while they verify
 -- (docs/adr/0053): a replay of a request within its window finds its
 -- signature here and is refused. digest is the SHA-256 hex of the
