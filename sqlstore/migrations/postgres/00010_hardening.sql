@@ -15,5 +15,14 @@ CREATE TABLE seen_signatures (
 );
 CREATE INDEX seen_signatures_expires ON seen_signatures (expires_at);
 
+-- One row that readiness writes, only while a storage failure (disk full,
+-- I/O error) stands, to learn whether writes go through again.
+CREATE TABLE readiness_probe (
+    id         BIGINT PRIMARY KEY,
+    written_at BIGINT NOT NULL
+);
+INSERT INTO readiness_probe (id, written_at) VALUES (1, 0);
+
 -- +goose Down
+DROP TABLE readiness_probe;
 DROP TABLE seen_signatures;
