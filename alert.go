@@ -386,6 +386,23 @@ type AlertService interface {
 	FindAlerts(ctx context.Context, f AlertFilter) (*AlertPage, error)
 }
 
+// SignedRequest names a signed webhook request for the replay check
+// (docs/adr/0053): Digest is the SHA-256, in hex, of the integration's id
+// and the signature (SignatureDigest), and ExpiresAt is when the signed
+// timestamp leaves its window, after which the signature no longer
+// verifies and so needs no remembering.
+type SignedRequest struct {
+	Digest    string
+	ExpiresAt time.Time
+}
+
+// SignatureDigest is the Digest of a SignedRequest: the signature as the
+// integration's MAC in lower-case hex, so that a replay cannot pass as new
+// by changing the case of its hex digits.
+func SignatureDigest(integration string, mac []byte) string {
+	return HashToken(integration + ":" + hex.EncodeToString(mac))
+}
+
 // IntakeService turns decoded alerts into stored alerts and incidents. A
 // nil error means every result is committed.
 type IntakeService interface {
@@ -397,6 +414,12 @@ type IntakeService interface {
 	// rejected without failing the others. EUnavailable when the database
 	// cannot commit.
 	Ingest(ctx context.Context, in *Integration, alerts []AlertInput) ([]AlertResult, error)
+	// IngestOnce is Ingest for a signed request: the request's signature
+	// is recorded until it expires, in the commit that stores its alerts.
+	// A request whose signature is recorded already (a replay) stores
+	// nothing and fails with EConflict. A request that failed before its
+	// commit recorded nothing, so the sender's retry of it is accepted.
+	IngestOnce(ctx context.Context, in *Integration, req SignedRequest, alerts []AlertInput) ([]AlertResult, error)
 	// RecordChange puts a change event on the timelines of the open
 	// incidents of the integration's service. It never opens an incident.
 	// EInvalid for a change that ChangeInput.Normalise refuses.

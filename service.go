@@ -27,6 +27,11 @@ type IncidentService interface {
 	Act(ctx context.Context, id string, a Action) (*Incident, error)
 	// CountIncidents counts visible incidents by severity and status.
 	CountIncidents(ctx context.Context) ([]IncidentCount, error)
+	// VerifyIncident checks an incident's stored timeline in place: its
+	// row and events, read as of one instant, replayed (Verify). A broken
+	// chain is a Verification that is not OK, not an error. ENotFound as
+	// FindIncident.
+	VerifyIncident(ctx context.Context, id string) (*Verification, error)
 }
 
 // IncidentFilter selects incidents. Zero fields do not filter.

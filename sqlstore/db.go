@@ -80,6 +80,9 @@ type DB struct {
 	// clock is the last measurement of this replica's clock against the
 	// database's (clock.go).
 	clock clockGuard
+	// writes is the last storage failure, until a write commits after it
+	// (writehealth.go).
+	writes writeHealth
 }
 
 // Open opens the database named by dsn: a "postgres://" or "postgresql://"
@@ -197,7 +200,23 @@ func (db *DB) readTx(ctx context.Context, op string, fn func(*Tx) error) error {
 	return db.inTx(ctx, op, db.read, &sql.TxOptions{ReadOnly: true}, fn)
 }
 
+// snapshotTx is readTx whose statements all read as of one instant: on
+// SQLite every read transaction does; PostgreSQL's default (read
+// committed) takes a snapshot per statement, so it asks for repeatable read.
+func (db *DB) snapshotTx(ctx context.Context, op string, fn func(*Tx) error) error {
+	opts := &sql.TxOptions{ReadOnly: true}
+	if db.dialect == DialectPostgres {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	return db.inTx(ctx, op, db.read, opts, fn)
+}
+
 func (db *DB) inTx(ctx context.Context, op string, pool *sql.DB, opts *sql.TxOptions, fn func(*Tx) error) error {
+	writing := pool == db.write && (opts == nil || !opts.ReadOnly)
+	var failures uint64
+	if writing {
+		failures = db.writeBegins() // writehealth.go
+	}
 	sqlTx, err := pool.BeginTx(ctx, opts)
 	if err != nil {
 		return db.dbError(op, err)
@@ -212,6 +231,9 @@ func (db *DB) inTx(ctx context.Context, op string, pool *sql.DB, opts *sql.TxOpt
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return db.dbError(op, err)
+	}
+	if writing {
+		db.writeCommitted(failures)
 	}
 	tx.afterCommit()
 	tx.publishTouched() // publish.go: never reached on rollback
@@ -258,6 +280,7 @@ func (db *DB) dbError(op string, err error) error {
 	if err == nil || errors.As(err, &fe) {
 		return err
 	}
+	db.noteFailure(op, err) // writehealth.go
 	if db.unavailable(err) {
 		db.logger.Warn("database unavailable", "op", op, "dialect", db.dialect, "err", err)
 		return fireline.Errorf(fireline.EUnavailable, "the database is unavailable; retry later")

@@ -192,6 +192,39 @@ func (s *IncidentService) Timeline(ctx context.Context, id string) ([]*fireline.
 	return events, nil
 }
 
+// VerifyIncident checks a visible incident's stored timeline in place
+// (fireline.Verify): its row and its events are read in one transaction,
+// on PostgreSQL a repeatable-read one, so that an action committed
+// between the two reads cannot pass for an event added behind the row's
+// back. ENotFound as FindIncident.
+func (s *IncidentService) VerifyIncident(ctx context.Context, id string) (*fireline.Verification, error) {
+	actor, err := actorFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	n, err := fireline.ParseIncidentID(id)
+	if err != nil {
+		return nil, err
+	}
+	var v *fireline.Verification
+	err = s.db.snapshotTx(ctx, "verify incident", func(tx *Tx) error {
+		inc, err := findIncident(ctx, tx, actor, id, n, false)
+		if err != nil {
+			return err
+		}
+		events, err := listEvents(ctx, tx, actor, n)
+		if err != nil {
+			return err
+		}
+		v = fireline.Verify(inc, events, tx.now)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
 // CountIncidents counts visible incidents by severity and status.
 func (s *IncidentService) CountIncidents(ctx context.Context) ([]fireline.IncidentCount, error) {
 	actor, err := actorFrom(ctx)

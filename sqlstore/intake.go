@@ -73,6 +73,11 @@ func (s *IntakeService) IntegrationByKey(ctx context.Context, key string) (*fire
 // stored) without failing the others. EUnavailable when the database
 // cannot commit.
 func (s *IntakeService) Ingest(ctx context.Context, integ *fireline.Integration, alerts []fireline.AlertInput) ([]fireline.AlertResult, error) {
+	return s.ingest(ctx, integ, nil, alerts)
+}
+
+// ingest is Ingest, and IngestOnce when signed is not nil (replay.go).
+func (s *IntakeService) ingest(ctx context.Context, integ *fireline.Integration, signed *fireline.SignedRequest, alerts []fireline.AlertInput) ([]fireline.AlertResult, error) {
 	results := make([]fireline.AlertResult, len(alerts))
 	valid := make([]preparedAlert, len(alerts))
 	for i, a := range alerts {
@@ -84,8 +89,9 @@ func (s *IntakeService) Ingest(ctx context.Context, integ *fireline.Integration,
 		valid[i].AlertInput = v
 	}
 	// Repeats of committed open alerts need no commit of their own
-	// (SQLite; intake_repeats.go).
-	if c := s.batcher.committed; c != nil {
+	// (SQLite; intake_repeats.go), unless the request's signature must be
+	// recorded.
+	if c := s.batcher.committed; c != nil && signed == nil {
 		if ok, wake := c.answer(integ.ID, valid, results, s.db.frozenNow()); ok {
 			if wake {
 				// Not at once: the counts of every repeat answered
@@ -125,6 +131,12 @@ func (s *IntakeService) Ingest(ctx context.Context, integ *fireline.Integration,
 		}
 	}
 	err := s.batcher.submit(&batchJob{ctx: ctx, size: max(len(alerts), 1), integration: integ.ID, keys: keys, groups: groups, services: services, run: func(ctx context.Context, b *intakeBatch) error {
+		// First, so that a replay changes nothing and holds no lock.
+		if signed != nil {
+			if err := recordSignature(ctx, b.tx, signed); err != nil {
+				return err
+			}
+		}
 		for i := range valid {
 			if results[i].Outcome == fireline.OutcomeRejected {
 				continue

@@ -86,8 +86,9 @@ func (db *DB) Migrate(ctx context.Context) error {
 	return nil
 }
 
-// Ready reports whether the database answers and its schema is the one
-// this binary expects; EUnavailable otherwise.
+// Ready reports whether the database answers, its schema is the one this
+// binary expects, and writes go through (writehealth.go); EUnavailable
+// otherwise.
 func (db *DB) Ready(ctx context.Context) error {
 	if err := db.read.PingContext(ctx); err != nil {
 		return db.unavailableError("ready", err)
@@ -98,6 +99,9 @@ func (db *DB) Ready(ctx context.Context) error {
 	}
 	if have != want {
 		return fireline.Errorf(fireline.EUnavailable, "database schema version %d, want %d; run fireline migrate", have, want)
+	}
+	if err := db.checkWrites(ctx); err != nil { // writehealth.go
+		return err
 	}
 	return db.CheckClock(ctx)
 }

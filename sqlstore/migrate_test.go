@@ -87,6 +87,35 @@ func TestEventsAreAppendOnly(t *testing.T) {
 	})
 }
 
+// TestEventsRefuseOverwrite (issue 21, item 8): an insert that would
+// replace an event (SQLite's INSERT OR REPLACE and REPLACE, which delete
+// the old row without its DELETE trigger, and an upsert on either
+// database) is refused like an UPDATE.
+func TestEventsRefuseOverwrite(t *testing.T) {
+	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
+		e := newEnv(t, dsn)
+		e.declare(t, alex, fireline.DeclareInput{})
+		db := raw(t, dsn)
+		columns := "incident_number, seq, at, actor, type, data, prev_hash, hash"
+		forged := " SELECT incident_number, seq, at, 'mallory', type, data, prev_hash, hash FROM events WHERE incident_number = 1 AND seq = 1"
+		stmts := []string{"INSERT INTO events (" + columns + ")" + forged +
+			" ON CONFLICT (incident_number, seq) DO UPDATE SET actor = excluded.actor"}
+		if !strings.HasPrefix(dsn, "postgres") {
+			stmts = append(stmts, "INSERT OR REPLACE INTO events ("+columns+")"+forged, "REPLACE INTO events ("+columns+")"+forged)
+		}
+		for _, stmt := range stmts {
+			_, err := db.Exec(stmt)
+			if err == nil || !strings.Contains(err.Error(), "append-only") {
+				t.Errorf("%s: %v, want refused as append-only", stmt, err)
+			}
+		}
+		events, err := e.incidents.Timeline(as(alex), "INC-1")
+		if err != nil || len(events) != 1 || events[0].Actor != "alex" {
+			t.Fatalf("timeline after tampering: %+v %v", events[0], err)
+		}
+	})
+}
+
 func TestUnreachablePostgres(t *testing.T) {
 	_, err := sqlstore.Open(context.Background(), "postgres://fireline@127.0.0.1:1/none?sslmode=disable&connect_timeout=2", sqlstore.Options{Logger: quiet})
 	wantCode(t, err, fireline.EUnavailable)

@@ -144,6 +144,12 @@ func (c *Client) Export(ctx context.Context, id string) (*fireline.Export, error
 	return call[fireline.Export](ctx, c, http.MethodGet, incidentPathOf(id, "/export"), nil, nil)
 }
 
+// VerifyIncident implements fireline.IncidentService: the server checks
+// the incident's stored timeline in place.
+func (c *Client) VerifyIncident(ctx context.Context, id string) (*fireline.Verification, error) {
+	return call[fireline.Verification](ctx, c, http.MethodGet, incidentPathOf(id, "/verify"), nil, nil)
+}
+
 // Policy returns the policy the server runs.
 func (c *Client) Policy(ctx context.Context) (*fireline.Policy, error) {
 	return call[fireline.Policy](ctx, c, http.MethodGet, "/policy", nil, nil)

@@ -176,6 +176,16 @@ func (f *fakeIncidents) Timeline(ctx context.Context, id string) ([]*fireline.Ev
 	return append([]*fireline.Event(nil), f.events[inc.ID]...), nil
 }
 
+func (f *fakeIncidents) VerifyIncident(ctx context.Context, id string) (*fireline.Verification, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	inc, _, err := f.visible(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return fireline.Verify(inc, f.events[inc.ID], testClock), nil
+}
+
 func (f *fakeIncidents) Act(ctx context.Context, id string, a fireline.Action) (*fireline.Incident, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -199,6 +199,20 @@ func (h *handler) exportIncident(ctx context.Context, in *incidentPath) (*export
 	}}, nil
 }
 
+type verifyOutput struct {
+	Body *fireline.Verification
+}
+
+// verifyIncident checks the incident's stored timeline in place: 200 with
+// ok true, or ok false and what is broken.
+func (h *handler) verifyIncident(ctx context.Context, in *incidentPath) (*verifyOutput, error) {
+	v, err := h.cfg.Incidents.VerifyIncident(ctx, in.ID)
+	if err != nil {
+		return nil, h.problem(ctx, err)
+	}
+	return &verifyOutput{Body: v}, nil
+}
+
 type countsOutput struct {
 	Body incidentCounts
 }

@@ -50,30 +50,33 @@ func bodyLimit(t fireline.IntegrationType) int64 {
 type intakeState struct {
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter
-	received *prometheus.CounterVec
-	outcomes *prometheus.CounterVec
+	// received and outcomes are by visibility (httpMetrics): [1] counts
+	// the alerts of security integrations, which only admins' scrapes
+	// add in (docs/adr/0053).
+	received [2]*prometheus.CounterVec
+	outcomes [2]*prometheus.CounterVec
 }
 
-func newIntakeState(reg *prometheus.Registry) *intakeState {
-	s := &intakeState{
-		limiters: map[string]*rate.Limiter{},
-		received: prometheus.NewCounterVec(prometheus.CounterOpts{
+func newIntakeState(m *httpMetrics) *intakeState {
+	s := &intakeState{limiters: map[string]*rate.Limiter{}}
+	for i, reg := range []*prometheus.Registry{m.registry, m.restricted} {
+		s.received[i] = prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "fireline_alerts_received_total",
-			Help: "Alerts received by webhook intake, by integration type (rejected payloads count one).",
-		}, []string{"type"}),
-		outcomes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Help: "Alerts received by webhook intake, by integration type (rejected payloads count one). Security integrations' count in admins' scrapes only.",
+		}, []string{"type"})
+		s.outcomes[i] = prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "fireline_alerts_total",
-			Help: "Alerts by what intake did with them: created, deduplicated, suppressed, acknowledged, resolved, dropped, rejected.",
-		}, []string{"type", "outcome"}),
+			Help: "Alerts by what intake did with them: created, deduplicated, suppressed, acknowledged, resolved, dropped, rejected. Security integrations' count in admins' scrapes only.",
+		}, []string{"type", "outcome"})
+		reg.MustRegister(s.received[i], s.outcomes[i])
 	}
-	reg.MustRegister(s.received, s.outcomes)
 	for _, t := range fireline.IntegrationTypes {
 		if t == fireline.IntegrationProbe {
 			continue // Fireline's own checks: fireline_probe_checks_total
 		}
-		s.received.WithLabelValues(string(t))
+		s.received[0].WithLabelValues(string(t))
 		for _, o := range []fireline.AlertOutcome{fireline.OutcomeDeduplicated, fireline.OutcomeRejected, fireline.OutcomeSuppressed} {
-			s.outcomes.WithLabelValues(string(t), string(o))
+			s.outcomes[0].WithLabelValues(string(t), string(o))
 		}
 	}
 	return s
@@ -100,28 +103,34 @@ func (s *intakeState) allow(in *fireline.Integration, rl fireline.RateLimit, now
 	return 0, true
 }
 
-func (s *intakeState) count(t fireline.IntegrationType, results []fireline.AlertResult) {
-	s.received.WithLabelValues(string(t)).Add(float64(len(results)))
+// count counts a request's alerts; in is nil for a request no integration
+// was found for.
+func (s *intakeState) count(in *fireline.Integration, t fireline.IntegrationType, results []fireline.AlertResult) {
+	v := visibility(in != nil && in.Restricted())
+	s.received[v].WithLabelValues(string(t)).Add(float64(len(results)))
 	// One counter lookup per outcome, not per alert: a batch is mostly one.
 	for i := 0; i < len(results); {
 		o, n := results[i].Outcome, 0
 		for ; i < len(results) && results[i].Outcome == o; i++ {
 			n++
 		}
-		s.outcomes.WithLabelValues(string(t), string(o)).Add(float64(n))
+		s.outcomes[v].WithLabelValues(string(t), string(o)).Add(float64(n))
 	}
 }
 
-func (s *intakeState) rejected(t fireline.IntegrationType) {
-	s.received.WithLabelValues(string(t)).Inc()
-	s.outcomes.WithLabelValues(string(t), string(fireline.OutcomeRejected)).Inc()
+// rejected counts a payload refused whole; in is nil when no integration
+// was found for it.
+func (s *intakeState) rejected(in *fireline.Integration, t fireline.IntegrationType) {
+	v := visibility(in != nil && in.Restricted())
+	s.received[v].WithLabelValues(string(t)).Inc()
+	s.outcomes[v].WithLabelValues(string(t), string(fireline.OutcomeRejected)).Inc()
 }
 
 // intakeRoutes adds the signed webhook routes (all in publicRoutes: the
 // integration key, not an API token, authenticates them) and the API of
 // integrations, alerts and maintenance windows.
 func (h *handler) intakeRoutes() {
-	h.intake = newIntakeState(h.metrics.registry)
+	h.intake = newIntakeState(h.metrics)
 	rt := h.router
 	rt.public("POST /integrations/alertmanager", h.formatIntake(fireline.IntegrationAlertmanager, alertmanager.Decode))
 	rt.public("POST /integrations/grafana", h.formatIntake(fireline.IntegrationGrafana, grafana.Decode))
@@ -208,6 +217,9 @@ func (h *handler) admit(ctx context.Context, key string, t fireline.IntegrationT
 	if err != nil {
 		return nil, err
 	}
+	// From here on the request is the integration's: a security
+	// integration's counts for admins only (docs/adr/0053).
+	infoFrom(ctx).restricted = in.Restricted()
 	if in.Type != t {
 		return nil, intakeErr(http.StatusUnauthorized, "this key belongs to a "+string(in.Type)+" integration; post to "+in.Type.Path("{key}"))
 	}
@@ -219,21 +231,28 @@ func (h *handler) admit(ctx context.Context, key string, t fireline.IntegrationT
 	return in, nil
 }
 
-// verifySignature checks an integration's HMAC signature, when it has one.
-func (h *handler) verifySignature(in *fireline.Integration, r *http.Request, body []byte) error {
+// verifySignature checks an integration's HMAC signature, when it has
+// one. A timestamped signature that verifies is returned for the replay
+// check; one without a timestamp never expires, so no memory of it could
+// tell a replay from a repeat (docs/adr/0053): nil.
+func (h *handler) verifySignature(in *fireline.Integration, r *http.Request, body []byte) (*fireline.SignedRequest, error) {
 	if in.SignatureHeader == "" {
-		return nil
+		return nil, nil
 	}
 	ts := ""
 	if in.TimestampHeader != "" {
 		if ts = r.Header.Get(in.TimestampHeader); ts == "" {
-			return intakeErr(http.StatusUnauthorized, "missing timestamp header "+in.TimestampHeader)
+			return nil, intakeErr(http.StatusUnauthorized, "missing timestamp header "+in.TimestampHeader)
 		}
 	}
-	if !grafana.Verify(in.SigningSecret, body, r.Header.Get(in.SignatureHeader), ts, h.now()) {
-		return intakeErr(http.StatusUnauthorized, "missing or wrong signature in "+in.SignatureHeader)
+	signed, ok := grafana.Check(in.SigningSecret, body, r.Header.Get(in.SignatureHeader), ts, h.now())
+	if !ok {
+		return nil, intakeErr(http.StatusUnauthorized, "missing or wrong signature in "+in.SignatureHeader)
 	}
-	return nil
+	if signed.ValidUntil.IsZero() {
+		return nil, nil
+	}
+	return &fireline.SignedRequest{Digest: fireline.SignatureDigest(in.ID, signed.MAC), ExpiresAt: signed.ValidUntil}, nil
 }
 
 // formatIntake serves a webhook whose body decodes into alerts: read,
@@ -267,7 +286,8 @@ func (h *handler) ingestFormat(w http.ResponseWriter, r *http.Request, t firelin
 	if ierr != nil {
 		return nil, ierr
 	}
-	if err := h.verifySignature(in, r, body); err != nil {
+	signed, err := h.verifySignature(in, r, body)
+	if err != nil {
 		return nil, err
 	}
 	alerts, err := decode(body)
@@ -275,14 +295,19 @@ func (h *handler) ingestFormat(w http.ResponseWriter, r *http.Request, t firelin
 		err = normaliseAll(alerts)
 	}
 	if err != nil {
-		h.intake.rejected(t)
+		h.intake.rejected(in, t)
 		return nil, ingest.AsFireline(err)
 	}
-	results, err := h.cfg.Intake.Ingest(r.Context(), in, alerts)
+	var results []fireline.AlertResult
+	if signed != nil {
+		results, err = h.cfg.Intake.IngestOnce(r.Context(), in, *signed, alerts)
+	} else {
+		results, err = h.cfg.Intake.Ingest(r.Context(), in, alerts)
+	}
 	if err != nil {
 		return nil, h.storeError(r, err)
 	}
-	h.intake.count(t, results)
+	h.intake.count(in, t, results)
 	return results, nil
 }
 

@@ -12,42 +12,69 @@ import (
 	"github.com/fireline-dev/fireline"
 )
 
-// httpMetrics holds one handler's metrics, in a registry of its own.
+// httpMetrics holds one handler's metrics, in registries of its own:
+// registry for every scrape, and restricted for what the webhook requests
+// of security integrations add, which only admins' scrapes count
+// (docs/adr/0053). Both hold the same families; an admin's scrape adds
+// them up series by series (sumGatherer).
 type httpMetrics struct {
-	registry *prometheus.Registry
-	duration *prometheus.HistogramVec
+	registry   *prometheus.Registry
+	restricted *prometheus.Registry
+	duration   [2]*prometheus.HistogramVec // by visibility: [0] everyone's, [1] restricted
+}
+
+// visibility indexes a pair of metrics: 0 for what every scrape counts, 1
+// for what only admins' do.
+func visibility(restricted bool) int {
+	if restricted {
+		return 1
+	}
+	return 0
 }
 
 func newHTTPMetrics() *httpMetrics {
-	m := &httpMetrics{
-		registry: prometheus.NewRegistry(),
-		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+	m := &httpMetrics{registry: prometheus.NewRegistry(), restricted: prometheus.NewRegistry()}
+	for i := range m.duration {
+		m.duration[i] = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "fireline_http_request_duration_seconds",
 			Help:    "Time to answer HTTP requests, by method, route pattern and status code.",
 			Buckets: prometheus.DefBuckets,
-		}, []string{"method", "route", "code"}),
+		}, []string{"method", "route", "code"})
 	}
-	m.registry.MustRegister(m.duration,
+	m.registry.MustRegister(m.duration[0],
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.restricted.MustRegister(m.duration[1])
 	return m
 }
 
-// observe records one request. Unknown methods share one label value, so
-// that clients cannot make up new series.
-func (m *httpMetrics) observe(method, route string, code int, d time.Duration) {
+// observe records one request; restricted says a security integration
+// sent it. Unknown methods share one label value, so that clients cannot
+// make up new series.
+func (m *httpMetrics) observe(method, route string, code int, d time.Duration, restricted bool) {
 	switch method {
 	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut,
 		http.MethodPatch, http.MethodDelete, http.MethodOptions:
 	default:
 		method = "OTHER"
 	}
-	m.duration.WithLabelValues(method, route, strconv.Itoa(code)).Observe(d.Seconds())
+	m.duration[visibility(restricted)].WithLabelValues(method, route, strconv.Itoa(code)).Observe(d.Seconds())
+}
+
+// gatherer is what a scrape by actor reads of the handler's own metrics:
+// an admin's adds up every request's, anyone else's leaves out those of
+// security integrations.
+func (m *httpMetrics) gatherer(actor fireline.Actor) prometheus.Gatherer {
+	if actor.Role == fireline.RoleAdmin {
+		return sumGatherer{m.registry, m.restricted}
+	}
+	return m.registry
 }
 
 // serveMetrics writes the Prometheus metrics. fireline_incidents is
 // counted at scrape time as the caller, so incidents the caller may not see
-// are not counted.
+// are not counted; alert intake's counters and request durations count
+// security integrations' alerts for admins only.
 func (h *handler) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	counts, err := h.cfg.Incidents.CountIncidents(r.Context())
 	if err != nil {
@@ -57,7 +84,8 @@ func (h *handler) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	scrape := prometheus.NewRegistry()
 	scrape.MustRegister(h.incidentGauge(counts))
 	scrape.MustRegister(h.pagingGauges(counts)...)
-	gatherers := prometheus.Gatherers{h.metrics.registry, scrape}
+	actor, _ := fireline.ActorFromContext(r.Context())
+	gatherers := prometheus.Gatherers{h.metrics.gatherer(actor), scrape}
 	if h.cfg.Metrics != nil {
 		gatherers = append(gatherers, h.cfg.Metrics)
 	}

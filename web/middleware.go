@@ -17,6 +17,9 @@ import (
 type requestInfo struct {
 	route string // the matched pattern; "" when the mux matched none
 	actor string // the authenticated actor's name
+	// restricted marks a webhook request of a security integration,
+	// which only admins' scrapes count (docs/adr/0053).
+	restricted bool
 }
 
 type infoKey struct{}
@@ -55,7 +58,7 @@ func (h *handler) instrument(next http.Handler) http.Handler {
 			if route == "" {
 				route = "unmatched"
 			}
-			h.metrics.observe(r.Method, route, rec.status, d)
+			h.metrics.observe(r.Method, route, rec.status, d, info.restricted)
 			level := slog.LevelInfo
 			if rec.status >= 500 {
 				level = slog.LevelWarn

@@ -38,7 +38,7 @@ func (h *handler) pagerDutyEnqueue(w http.ResponseWriter, r *http.Request) {
 		alert.DedupKey = newDedupKey()
 	}
 	if _, err := alert.Normalise(); err != nil { // one event: its fields need no alerts[0] prefix
-		h.intake.rejected(fireline.IntegrationPagerDuty)
+		h.intake.rejected(in, fireline.IntegrationPagerDuty)
 		h.writePDError(w, r, err)
 		return
 	}
@@ -47,7 +47,7 @@ func (h *handler) pagerDutyEnqueue(w http.ResponseWriter, r *http.Request) {
 		h.writePDError(w, r, h.storeError(r, err))
 		return
 	}
-	h.intake.count(fireline.IntegrationPagerDuty, results)
+	h.intake.count(in, fireline.IntegrationPagerDuty, results)
 	writeJSON(w, http.StatusAccepted, pdAnswer{Status: "success", Message: "Event processed", DedupKey: alert.DedupKey})
 }
 
@@ -58,7 +58,7 @@ func (h *handler) admitPD(r *http.Request, key string, decodeErr error) (*fireli
 		if decodeErr == nil {
 			decodeErr = ingest.Invalidf("'routing_key' is missing or blank")
 		}
-		h.intake.rejected(fireline.IntegrationPagerDuty)
+		h.intake.rejected(nil, fireline.IntegrationPagerDuty)
 		return nil, decodeErr
 	}
 	in, err := h.admit(r.Context(), key, fireline.IntegrationPagerDuty)
@@ -66,7 +66,7 @@ func (h *handler) admitPD(r *http.Request, key string, decodeErr error) (*fireli
 		return nil, err
 	}
 	if decodeErr != nil {
-		h.intake.rejected(fireline.IntegrationPagerDuty)
+		h.intake.rejected(in, fireline.IntegrationPagerDuty)
 		return nil, decodeErr
 	}
 	return in, nil

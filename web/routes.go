@@ -69,6 +69,7 @@ func (h *handler) routes() {
 	operation(h, viewer, get("/incidents/{id}", "get-incident", "Get an incident", "incidents"), h.getIncident)
 	operation(h, viewer, get("/incidents/{id}/timeline", "get-timeline", "Get an incident's timeline", "incidents"), h.getTimeline)
 	operation(h, viewer, get("/incidents/{id}/export", "export-incident", "Export an incident with its verifiable timeline", "incidents"), h.exportIncident)
+	operation(h, viewer, get("/incidents/{id}/verify", "verify-incident", "Check the stored timeline in place: hash chain and replayed state", "incidents"), h.verifyIncident)
 	operation(h, viewer, get("/incident-counts", "count-incidents", "Count incidents by severity and status", "incidents"), h.countIncidents)
 
 	// Actions on an incident.

@@ -23,6 +23,7 @@ func TestRouteTable(t *testing.T) {
 		"GET /api/v1/incidents/{id}":                          "viewer",
 		"GET /api/v1/incidents/{id}/timeline":                 "viewer",
 		"GET /api/v1/incidents/{id}/export":                   "viewer",
+		"GET /api/v1/incidents/{id}/verify":                   "viewer",
 		"GET /api/v1/incident-counts":                         "viewer",
 		"POST /api/v1/incidents/{id}/acknowledge":             "responder",
 		"POST /api/v1/incidents/{id}/severity":                "responder",

@@ -106,7 +106,7 @@ func TestRestrictedIncidents(t *testing.T) {
 		}{{"viewer jordan", jordan}, {"responder alex", alex}} {
 			for _, path := range []string{"/api/v1/incidents", "/api/v1/incidents?q=canary", "/api/v1/incidents?severity=P1",
 				"/api/v1/incidents/" + sec.ID, "/api/v1/incidents/" + sec.ID + "/timeline",
-				"/api/v1/incidents/" + sec.ID + "/export", "/metrics"} {
+				"/api/v1/incidents/" + sec.ID + "/export", "/api/v1/incidents/" + sec.ID + "/verify", "/metrics"} {
 				code, _, body := s.request(t, "GET", path, who.token, "")
 				if strings.Contains(string(body), "canary") {
 					t.Errorf("%s sees the restricted incident at %s", who.name, path)

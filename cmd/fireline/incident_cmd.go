@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -201,11 +202,15 @@ func newExportCommand(g *globals) *cobra.Command {
 }
 
 func newVerifyCommand(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:   "verify FILE",
-		Short: "Check an exported incident for edits (works offline)",
+	var stored bool
+	cmd := &cobra.Command{
+		Use:   "verify FILE | --stored INC-ID",
+		Short: "Check an exported incident for edits (works offline), or with --stored the timeline as stored on the server",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if stored {
+				return verifyStored(cmd.Context(), g, args[0])
+			}
 			b, err := os.ReadFile(args[0])
 			if err != nil {
 				return err
@@ -221,6 +226,31 @@ func newVerifyCommand(g *globals) *cobra.Command {
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&stored, "stored", false, "check the incident's timeline in place on the server (GET /api/v1/incidents/{id}/verify)")
+	return cmd
+}
+
+// verifyStored asks the server to check an incident's stored timeline;
+// a broken one exits 1.
+func verifyStored(ctx context.Context, g *globals, id string) error {
+	c, err := g.client()
+	if err != nil {
+		return err
+	}
+	v, err := c.VerifyIncident(ctx, id)
+	if err != nil {
+		return err
+	}
+	if !v.OK && g.output != "json" {
+		return fmt.Errorf("%s: TAMPERED: %s", v.Incident, v.Problem)
+	}
+	err = g.print(v, func(w io.Writer) {
+		fmt.Fprintf(w, "%s: ok: stored timeline, %d events, chain intact, head %s\n", v.Incident, v.Events, v.HeadHash)
+	})
+	if err == nil && !v.OK {
+		return exitError{code: 1}
+	}
+	return err
 }
 
 func printIncidentTable(w io.Writer, tf *timeFormat, page *fireline.IncidentPage) {

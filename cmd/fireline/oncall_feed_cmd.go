@@ -18,7 +18,8 @@ func newOnCallFeedCommand(g *globals) *cobra.Command {
 		Short: "Print the secret iCalendar URL of a schedule's or a person's shifts, for calendar apps to subscribe to",
 		Long: "Prints a URL that serves the shifts (overrides included) from a week ago to 90 days ahead as an\n" +
 			"iCalendar (RFC 5545) feed. Anyone with the URL can read the feed: share it like a password. It\n" +
-			"stays valid until the server's link key (FIRELINE_SECRET_KEY) changes.",
+			"never expires: it stays valid until the server's link key (FIRELINE_SECRET_KEY) changes, and\n" +
+			"changing it (then restarting every replica) is how feeds are revoked, all at once.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if (schedule == "") == (person == "") {

@@ -114,23 +114,43 @@ const MaxSkew = 5 * time.Minute
 // (the value of the configured timestamp header, unix seconds, which must
 // be within MaxSkew of now). It compares in constant time.
 func Verify(secret string, body []byte, signature, timestamp string, now time.Time) bool {
+	_, ok := Check(secret, body, signature, timestamp, now)
+	return ok
+}
+
+// Signed is a signature that verified: the MAC its header carried and, for
+// a timestamped signature, the instant it stops verifying (MaxSkew after
+// its timestamp); zero for a signature without one, which never expires.
+type Signed struct {
+	MAC        []byte
+	ValidUntil time.Time
+}
+
+// Check is Verify that also returns what verified, for the replay check.
+func Check(secret string, body []byte, signature, timestamp string, now time.Time) (Signed, bool) {
 	got, err := hex.DecodeString(strings.TrimSpace(signature))
 	if err != nil || secret == "" {
-		return false
+		return Signed{}, false
 	}
+	var until time.Time
 	mac := hmac.New(sha256.New, []byte(secret))
 	if timestamp != "" {
 		sec, err := strconv.ParseInt(strings.TrimSpace(timestamp), 10, 64)
 		if err != nil {
-			return false
+			return Signed{}, false
 		}
-		if d := now.Sub(time.Unix(sec, 0)); d > MaxSkew || d < -MaxSkew {
-			return false
+		at := time.Unix(sec, 0)
+		if d := now.Sub(at); d > MaxSkew || d < -MaxSkew {
+			return Signed{}, false
 		}
+		until = at.Add(MaxSkew)
 		mac.Write([]byte(strings.TrimSpace(timestamp) + ":"))
 	}
 	mac.Write(body)
-	return hmac.Equal(got, mac.Sum(nil))
+	if !hmac.Equal(got, mac.Sum(nil)) {
+		return Signed{}, false
+	}
+	return Signed{MAC: got, ValidUntil: until}, true
 }
 
 // Sign returns the signature Verify accepts, as Grafana computes it.
