@@ -317,12 +317,11 @@ func (inc *Incident) resolutionGate(p *Policy, a Action) ([]Change, error) {
 	reason := strings.TrimSpace(a.Override)
 	if reason == "" {
 		fe := make([]FieldError, len(open))
-		keys := make([]string, len(open))
 		for i, s := range open {
-			fe[i], keys[i] = FieldError{s.Key, s.Text}, s.Key
+			fe[i] = FieldError{s.Key, s.Text}
 		}
-		return nil, &Error{Code: EConflict, Fields: fe, Message: inc.ID + " has " + plural(len(open), "required step") + " open (" +
-			strings.Join(keys, ", ") + "); check them, or the incident commander overrides with a reason"}
+		return nil, &Error{Code: EConflict, Fields: fe, Message: inc.ID + " has " + plural(len(open), "required step") +
+			" open before resolution; check them, or the incident commander overrides with a reason"}
 	}
 	if fe := checkText(nil, "override", reason, 1, MaxReason); len(fe) > 0 {
 		return nil, &Error{Code: EInvalid, Message: "invalid override", Fields: fe}
@@ -379,12 +378,23 @@ type ChecklistItem struct {
 }
 
 // ChecklistView groups the incident's steps for its severity by stage,
-// in workflow order.
+// in workflow order; within a stage, the required playbooks' steps first.
 func (p *Policy) ChecklistView(inc *Incident) []ChecklistStage {
+	pbs := slices.Clone(inc.Checklist.Playbooks)
+	slices.SortStableFunc(pbs, func(a, b AttachedPlaybook) int {
+		ra, rb := p.PlaybookRules.requires(inc.Severity, a.ID), p.PlaybookRules.requires(inc.Severity, b.ID)
+		switch {
+		case ra && !rb:
+			return -1
+		case rb && !ra:
+			return 1
+		}
+		return 0
+	})
 	var out []ChecklistStage
 	for _, st := range Stages {
 		cs := ChecklistStage{Stage: st, Current: st == inc.Stage}
-		for _, pb := range inc.Checklist.Playbooks {
+		for _, pb := range pbs {
 			req := p.PlaybookRules.requires(inc.Severity, pb.ID) && stageIndex(st) < stageIndex(StageResolution)
 			for _, s := range pb.Steps {
 				if s.Stage != st || !s.AppliesToSeverity(inc.Severity) {

@@ -170,7 +170,7 @@ func TestChecklistThroughDoAndReplay(t *testing.T) {
 		fe = e
 	}
 	if fe == nil || len(fe.Fields) != 2 || fe.Fields[0].Field != "workflow/3" || fe.Fields[1].Field != "workflow/5" ||
-		!strings.Contains(fe.Message, "2 required steps open (workflow/3, workflow/5)") {
+		!strings.Contains(fe.Message, "2 required steps open before resolution") {
 		t.Errorf("gate error = %#v", err)
 	}
 	_, err = tl.do(Action{Kind: ActChangeStage, Stage: StageResolution}, at)

@@ -203,6 +203,12 @@ func (pp *PlaybookPolicy) overrideRoles() []IncidentRole {
 	return pp.OverrideRoles
 }
 
+// RequiresPlaybook reports whether the policy requires playbook id of an
+// incident of severity sev before it moves to resolution.
+func (p *Policy) RequiresPlaybook(sev Severity, id string) bool {
+	return p.PlaybookRules.requires(sev, id)
+}
+
 // requires reports whether the policy requires playbook id of an
 // incident of severity sev: by name, or as one of those attached.
 func (pp *PlaybookPolicy) requires(sev Severity, id string) bool {

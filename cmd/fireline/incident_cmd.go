@@ -22,6 +22,7 @@ func newIncidentCommand(g *globals) *cobra.Command {
 	for _, c := range actionCommands(g) {
 		cmd.AddCommand(c)
 	}
+	cmd.AddCommand(checklistCommands(g)...) // checklist_cmd.go
 	return cmd
 }
 
