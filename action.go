@@ -124,6 +124,10 @@ type Action struct {
 	// By is the person acting (the store sets it from the actor): who
 	// checks a step, who overrides.
 	By string `json:"-"`
+	// Automatic marks what alerts do by themselves (intake resolving an
+	// incident whose alerts all resolved, as alerts.auto_resolve allows):
+	// the resolution gate holds people to the checklist, not them.
+	Automatic bool `json:"-"`
 }
 
 // Do validates the action against the incident's state and the policy,

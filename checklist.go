@@ -305,7 +305,7 @@ func (p *Policy) RequiredOpen(inc *Incident) []ChecklistStep {
 // with a reason, by a holder of an override role; then the override is
 // the first change.
 func (inc *Incident) resolutionGate(p *Policy, a Action) ([]Change, error) {
-	entering := stageIndex(inc.Stage) < stageIndex(StageResolution) &&
+	entering := !a.Automatic && stageIndex(inc.Stage) < stageIndex(StageResolution) &&
 		(a.Kind == ActResolve && inc.Status.Open() || a.Kind == ActChangeStage && a.Stage == StageResolution)
 	if !entering {
 		return nil, nil

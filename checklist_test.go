@@ -223,6 +223,14 @@ func TestResolutionGateOpens(t *testing.T) {
 	}
 	tl.must(Action{Kind: ActResolve}, declaredAt)
 
+	// Alerts resolving an incident by themselves (alerts.auto_resolve)
+	// are not held to the checklist.
+	auto := declare(t, p, P1, declaredAt)
+	auto.record("alice", declaredAt, auto.inc.AttachMatching(p, nil, declaredAt)...)
+	if got := types(auto.must(Action{Kind: ActResolve, Automatic: true}, declaredAt)); got != "resolved" {
+		t.Errorf("automatic resolve: %s", got)
+	}
+
 	p3 := declare(t, p, P3, declaredAt)
 	p3.record("alice", declaredAt, p3.inc.AttachMatching(p, nil, declaredAt)...)
 	p3.must(Action{Kind: ActResolve}, declaredAt)

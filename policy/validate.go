@@ -341,11 +341,8 @@ func (c *checker) playbooks(pp fireline.PlaybookPolicy) {
 			c.add(path+".severities", "at least one severity is required")
 		}
 		for j, sev := range r.Severities {
-			switch {
-			case !slices.Contains(fireline.Severities, sev):
+			if !slices.Contains(fireline.Severities, sev) {
 				c.add(at(path+".severities", j), "unknown severity %q: want P1, P2, P3 or P4", sev)
-			case c.p.Alerts.AutoResolves(sev):
-				c.add(at(path+".severities", j), "%s incidents resolve themselves when their alerts do (alerts.auto_resolve), so they cannot wait for their checklist", sev)
 			}
 		}
 		if len(r.Playbooks) == 0 {

@@ -474,7 +474,7 @@ func (s *IntakeService) resolve(ctx context.Context, b *intakeBatch, integ *fire
 	}
 	g.open, g.dirty = g.open-1, true
 	if g.open <= 0 && inc.Status.Open() && s.policy.Alerts.AutoResolves(inc.Severity) {
-		return r, s.act(ctx, b, inc, integ, fireline.Action{Kind: fireline.ActResolve, Text: "All alerts resolved."})
+		return r, s.act(ctx, b, inc, integ, fireline.Action{Kind: fireline.ActResolve, Text: "All alerts resolved.", Automatic: true})
 	}
 	return r, nil
 }

@@ -200,7 +200,7 @@ func (h *handler) showIncident(w http.ResponseWriter, r *http.Request, status in
 		}
 	}
 	h.render(w, r, status, "incident", &page{Title: inc.ID + " " + inc.Title, Nav: "incidents",
-		Live: "/live/incidents/" + url.PathEscape(inc.ID), Error: fe, Data: d})
+		Live: "/live/incidents/" + url.PathEscape(inc.ID), Self: "/incidents/" + url.PathEscape(inc.ID), Error: fe, Data: d})
 }
 
 // declareData is the declare form and the values sent back with errors.

@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -39,10 +38,7 @@ func pagingPolicy(t *testing.T, sinkURL string) string {
 	re := regexp.MustCompile(`(?m)^    email: ([a-z]+)@berrys\.ai\n`)
 	people, rest, _ := strings.Cut(string(policy.DefaultYAML()), "\ncontacts:")
 	y := re.ReplaceAllString(people, "    email: $1@berrys.ai\n    contact_methods:\n      - { type: webhook, url: \""+sinkURL+"/p/$1\" }\n      - { type: email }\n") + "\ncontacts:" + rest
-	path := filepath.Join(t.TempDir(), "fireline.yaml")
-	if err := os.WriteFile(path, []byte(y), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	path := ungatedPolicy(t, y)
 	if _, err := policy.Load(path); err != nil {
 		t.Fatal(err)
 	}

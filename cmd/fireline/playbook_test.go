@@ -30,7 +30,7 @@ func attached(inc fireline.Incident) string {
 // both get the workflow.
 func TestPlaybooksAttachedByMatch(t *testing.T) {
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
-		s := startTestServer(t, dsn)
+		s := startGatedTestServer(t, dsn)
 		am := s.createIntegration(t, "--type", "alertmanager", "--service", "api-gateway")
 		labels := template.KV{"alertname": "PostgresReplicationLag", "instance": "db-2", "severity": "warning"}
 		a := template.Alert{Status: "firing", Labels: labels, Annotations: template.KV{"summary": "Replica db-2 is 40 s behind"},
@@ -81,7 +81,7 @@ func TestPlaybooksAttachedByMatch(t *testing.T) {
 // shown to non-members.
 func TestChecklistAudited(t *testing.T) {
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
-		s := startTestServer(t, dsn)
+		s := startGatedTestServer(t, dsn)
 		alex, casey := s.newToken(t, "responder", "alex"), s.newToken(t, "responder", "casey")
 		jordan := s.newToken(t, "viewer", "jordan")
 		var inc fireline.Incident
