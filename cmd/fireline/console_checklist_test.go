@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/fireline-dev/fireline/firelinetest"
 )
 
@@ -69,4 +71,10 @@ func TestChecklistInBrowser(t *testing.T) {
 	if !strings.Contains(alex.text("#timeline"), "overrode the checklist") {
 		t.Errorf("alex's timeline lacks the override: %s", alex.text("#timeline"))
 	}
+}
+
+// screenshotOf writes one element of the page to docs/screenshots/name.png.
+func (b *browser) screenshotOf(name, sel string) {
+	b.t.Helper()
+	b.writeScreenshot(name, chromedp.Screenshot(chromedp.CSS(sel)))
 }
