@@ -46,7 +46,7 @@ func TestPlaybooksAttachedByMatch(t *testing.T) {
 			t.Errorf("matched %q", m)
 		}
 		log := s.mustCLI(t, adminSecret, "incident", "log", "INC-1")
-		if !strings.Contains(log, "playbook_attached") {
+		if !strings.Contains(log, "playbook=database-performance steps=12 digest=") {
 			t.Errorf("timeline lacks playbook_attached:\n%s", log)
 		}
 
