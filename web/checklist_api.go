@@ -129,20 +129,6 @@ func (h *handler) checklistRoutes() {
 	operation(h, viewer, get("/playbooks", "list-playbooks", "List the playbooks the server runs", "checklist"), h.listPlaybooks)
 }
 
-// Checklist returns an incident's checklist.
-func (c *Client) Checklist(ctx context.Context, id string) (*ChecklistView, error) {
-	return call[ChecklistView](ctx, c, http.MethodGet, incidentPathOf(id, "/checklist"), nil, nil)
-}
-
-// Playbooks lists the playbooks the server runs.
-func (c *Client) Playbooks(ctx context.Context) ([]*fireline.Playbook, error) {
-	out, err := call[PlaybookList](ctx, c, http.MethodGet, "/playbooks", nil, nil)
-	if err != nil {
-		return nil, err
-	}
-	return out.Playbooks, nil
-}
-
 // checklistAction is the route and body of a checklist action (Act).
 func checklistAction(a fireline.Action) (method, suffix string, q url.Values, body any, ok bool) {
 	switch a.Kind {
