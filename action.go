@@ -91,6 +91,11 @@ const (
 	ActReopen         ActionKind = "reopen"
 	ActAddMember      ActionKind = "add_member"
 	ActPage           ActionKind = "page"
+	// The checklist (checklist.go).
+	ActAttachPlaybook ActionKind = "attach_playbook"
+	ActDetachPlaybook ActionKind = "detach_playbook"
+	ActCheckStep      ActionKind = "check_step"
+	ActUncheckStep    ActionKind = "uncheck_step"
 )
 
 // Action is one thing done to an incident. Kind decides which other fields
@@ -109,6 +114,20 @@ type Action struct {
 	// Step is the walk step a page action sends again (0 is the primary
 	// on-call, as the timeline's escalation steps number them).
 	Step *int `json:"step,omitempty"`
+	// Playbook is the playbook attached or detached; StepKey the
+	// checklist step (PLAYBOOK/N) checked or unchecked, Text its note.
+	Playbook string `json:"playbook,omitempty"`
+	StepKey  string `json:"step_key,omitempty"`
+	// Override is the reason a resolve or a stage change to resolution
+	// goes ahead with required steps open (the incident commander's).
+	Override string `json:"override,omitempty"`
+	// By is the person acting (the store sets it from the actor): who
+	// checks a step, who overrides.
+	By string `json:"-"`
+	// Automatic marks what alerts do by themselves (intake resolving an
+	// incident whose alerts all resolved, as alerts.auto_resolve allows):
+	// the resolution gate holds people to the checklist, not them.
+	Automatic bool `json:"-"`
 }
 
 // Do validates the action against the incident's state and the policy,
@@ -125,6 +144,12 @@ func (inc *Incident) Do(p *Policy, a Action, now time.Time) ([]Change, error) {
 	for _, c := range changes {
 		next.apply(now, c)
 	}
+	// A reclassified incident gets the playbooks that match it now; steps
+	// that tick themselves on what happened are checked.
+	if slices.ContainsFunc(changes, reclassifies) {
+		changes = append(changes, next.AttachMatching(p, nil, now)...)
+	}
+	changes = append(changes, next.autoChecks(changes, a.By, now)...)
 	if err := next.setClocks(p); err != nil {
 		return nil, err
 	}
@@ -136,6 +161,18 @@ func (inc *Incident) decide(p *Policy, a Action) ([]Change, error) {
 	if inc.Status == StatusClosed && a.Kind != ActReopen && a.Kind != ActAddNote && a.Kind != ActAddMember {
 		return nil, Errorf(EConflict, "%s is closed; reopen it first", inc.ID)
 	}
+	changes, err := inc.decideAction(p, a)
+	if err != nil || (a.Kind != ActResolve && a.Kind != ActChangeStage) {
+		return changes, err
+	}
+	gate, err := inc.resolutionGate(p, a) // checklist.go
+	if err != nil {
+		return nil, err
+	}
+	return append(gate, changes...), nil
+}
+
+func (inc *Incident) decideAction(p *Policy, a Action) ([]Change, error) {
 	switch a.Kind {
 	case ActAcknowledge:
 		return inc.acknowledge()
@@ -161,6 +198,12 @@ func (inc *Incident) decide(p *Policy, a Action) ([]Change, error) {
 		return inc.addMemberAction(p, a.Person)
 	case ActPage:
 		return inc.page(p, a.Person, a.Step)
+	case ActAttachPlaybook:
+		return inc.attachPlaybook(p, a.Playbook)
+	case ActDetachPlaybook:
+		return inc.detachPlaybook(p, a.Playbook, a.Reason)
+	case ActCheckStep, ActUncheckStep:
+		return inc.checkStep(a.StepKey, a.Text, a.By, a.Kind == ActCheckStep)
 	}
 	return nil, Errorf(EInvalid, "unknown action %q", a.Kind)
 }

@@ -38,6 +38,12 @@ const (
 	EventPageRequested   EventType = "page_requested"
 	EventClockAtRisk     EventType = "clock_at_risk"
 	EventClockBreached   EventType = "clock_breached"
+	// The checklist (data in checklist.go).
+	EventPlaybookAttached    EventType = "playbook_attached"
+	EventPlaybookDetached    EventType = "playbook_detached"
+	EventStepChecked         EventType = "step_checked"
+	EventStepUnchecked       EventType = "step_unchecked"
+	EventChecklistOverridden EventType = "checklist_overridden"
 )
 
 // Event is one entry of an incident's timeline. Events are never updated or
@@ -235,6 +241,14 @@ func newEventData(t EventType) (any, bool) {
 		return &PageRequestedData{}, true
 	case EventClockAtRisk, EventClockBreached:
 		return &ClockData{}, true
+	case EventPlaybookAttached:
+		return &PlaybookAttachedData{}, true
+	case EventPlaybookDetached:
+		return &PlaybookDetachedData{}, true
+	case EventStepChecked, EventStepUnchecked:
+		return &StepCheckedData{}, true
+	case EventChecklistOverridden:
+		return &ChecklistOverriddenData{}, true
 	}
 	return nil, false
 }
@@ -333,6 +347,10 @@ func (inc *Incident) apply(at time.Time, c Change) {
 		inc.UnansweredAt = &at
 	case *PageAttemptData, *PageRequestedData, *ClockData:
 		// Recorded for the timeline; they change no state.
+	case *PlaybookAttachedData, *PlaybookDetachedData, *StepCheckedData:
+		inc.applyChecklist(at, c)
+	case *ChecklistOverriddenData:
+		// Recorded for the timeline: the move to resolution follows.
 	}
 }
 
@@ -514,6 +532,7 @@ func diffIncidentState(got, want *Incident) string {
 		{"resolved_at", got.ResolvedAt, want.ResolvedAt}, {"closed_at", got.ClosedAt, want.ClosedAt},
 		{"unanswered_at", got.UnansweredAt, want.UnansweredAt},
 		{"policy_version", got.PolicyVersion, want.PolicyVersion},
+		{"checklist", got.Checklist, want.Checklist},
 	}
 	for _, f := range fields {
 		if !same(f.a, f.b) {

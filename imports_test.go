@@ -20,11 +20,12 @@ const module = "github.com/fireline-dev/fireline"
 func TestImportDirection(t *testing.T) {
 	forbidden := map[string][]string{
 		".":            {module + "/"},
-		"policy":       {module + "/sqlstore", module + "/web", module + "/cmd"},
+		"policy":       {module + "/sqlstore", module + "/web", module + "/cmd", module + "/playbook"},
+		"playbook":     {module + "/sqlstore", module + "/web", module + "/cmd", module + "/engine", module + "/policy"},
 		"sqlstore":     {module + "/web", module + "/cmd", module + "/policy", module + "/engine", module + "/notify"},
 		"engine":       {module + "/sqlstore", module + "/web", module + "/cmd", module + "/policy"},
 		"jobs":         {module + "/"},
-		"web":          {module + "/sqlstore", module + "/engine", module + "/cmd", module + "/policy"},
+		"web":          {module + "/sqlstore", module + "/engine", module + "/cmd", module + "/policy", module + "/playbook"},
 		"firelinetest": {module + "/web", module + "/cmd"},
 	}
 	for dir, bad := range forbidden {

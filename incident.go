@@ -143,6 +143,10 @@ type Incident struct {
 	// Breaches is derived from the clocks at the moment the incident is read.
 	Breaches Breaches `json:"breaches"`
 
+	// Checklist is the incident's playbooks and their steps' state
+	// (checklist.go). Lists of incidents leave it out.
+	Checklist Checklist `json:"checklist,omitzero"`
+
 	PolicyVersion string `json:"policy_version"`
 	EventCount    int64  `json:"event_count"`
 	HeadHash      string `json:"head_hash"`

@@ -32,6 +32,12 @@ type Policy struct {
 	// SourceContacts are team contacts told at once about every incident
 	// from a source, such as the security team about security incidents.
 	SourceContacts []SourceContacts `yaml:"source_contacts,omitempty" json:"source_contacts,omitempty"`
+	// PlaybookRules is the playbooks section: which playbooks must be
+	// worked through before resolution (playbook.go).
+	PlaybookRules PlaybookPolicy `yaml:"playbooks,omitempty" json:"playbooks,omitzero"`
+	// Playbooks are the playbooks loaded beside the policy (fireline
+	// serve --playbooks; the playbook package parses them).
+	Playbooks []*Playbook `yaml:"-" json:"-"`
 }
 
 // VersionID names the policy revision an incident ran under: the author's

@@ -41,6 +41,7 @@ func validate(p *fireline.Policy) []finding {
 	c.review(p.Review)
 	c.alerts(p.Alerts)
 	c.paging(p) // validate_paging.go
+	c.playbooks(p.PlaybookRules)
 	return c.found
 }
 
@@ -329,4 +330,38 @@ func (c *checker) review(r fireline.GuideReview) {
 
 func dateBefore(a, b fireline.Date) bool {
 	return a.At(0, time.UTC).Before(b.At(0, time.UTC))
+}
+
+// playbooks checks the playbooks section; that the playbooks it names
+// exist is checked where they are loaded (playbook.Check).
+func (c *checker) playbooks(pp fireline.PlaybookPolicy) {
+	for i, r := range pp.Required {
+		path := at("playbooks.required", i)
+		if len(r.Severities) == 0 {
+			c.add(path+".severities", "at least one severity is required")
+		}
+		for j, sev := range r.Severities {
+			if !slices.Contains(fireline.Severities, sev) {
+				c.add(at(path+".severities", j), "unknown severity %q: want P1, P2, P3 or P4", sev)
+			}
+		}
+		if len(r.Playbooks) == 0 {
+			c.add(path+".playbooks", "at least one playbook id (or attached) is required")
+		}
+		for j, id := range r.Playbooks {
+			if !fireline.ValidSlug(id) {
+				c.add(at(path+".playbooks", j), "invalid playbook id %q", id)
+			}
+		}
+		for j, st := range r.Stages {
+			if i := slices.Index(fireline.Stages, st); i < 0 || i >= slices.Index(fireline.Stages, fireline.StageResolution) {
+				c.add(at(path+".stages", j), "want a stage before resolution (detection, initial_response, investigation, mitigation), not %q", st)
+			}
+		}
+	}
+	for i, role := range pp.OverrideRoles {
+		if _, ok := c.p.Role(role); !ok {
+			c.add(at("playbooks.override_roles", i), "unknown role %q", role)
+		}
+	}
 }

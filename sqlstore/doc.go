@@ -7,7 +7,9 @@
 // It owns the schema and its migrations (embedded, one directory per
 // dialect, applied with goose), incidents and their append-only timeline
 // (the domain seals events with Incident.Append; insertEvent is the only
-// way they are written), alerts and their intake (a group-commit writer,
+// way they are written) and the checklist they derive (checklist.go: a
+// row of incident_checklists written with the events that change it,
+// loaded wherever an incident is acted on or shown), alerts and their intake (a group-commit writer,
 // intake*.go and batcher.go), integrations, tokens, users and sessions,
 // overrides, and the jobs table's side of the work the domain decides:
 // in the transaction of every incident change it stores what

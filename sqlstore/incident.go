@@ -42,7 +42,7 @@ func (s *IncidentService) DeclareIncident(ctx context.Context, in fireline.Decla
 	}
 	var inc *fireline.Incident
 	err = s.db.writeTx(ctx, "declare incident", func(tx *Tx) error {
-		inc, err = declareIncident(ctx, tx, s.policy, in, actor)
+		inc, err = declareIncident(ctx, tx, s.policy, in, actor, nil)
 		return err
 	})
 	if err != nil {
@@ -51,7 +51,9 @@ func (s *IncidentService) DeclareIncident(ctx context.Context, in fireline.Decla
 	return inc, nil
 }
 
-func declareIncident(ctx context.Context, tx *Tx, p *fireline.Policy, in fireline.DeclareInput, actor fireline.Actor) (*fireline.Incident, error) {
+// declareIncident opens incident n with the playbooks that match it;
+// labels are those of the alert that opens it (nil: none does).
+func declareIncident(ctx context.Context, tx *Tx, p *fireline.Policy, in fireline.DeclareInput, actor fireline.Actor, labels map[string]string) (*fireline.Incident, error) {
 	n, err := nextNumber(ctx, tx, "incident")
 	if err != nil {
 		return nil, err
@@ -60,7 +62,8 @@ func declareIncident(ctx context.Context, tx *Tx, p *fireline.Policy, in firelin
 	if err != nil {
 		return nil, err
 	}
-	events, err := inc.Append(actor.Name(), tx.now, change)
+	changes := append([]fireline.Change{change}, inc.AttachMatching(p, labels, tx.now)...)
+	events, err := inc.Append(actor.Name(), tx.now, changes...)
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +76,10 @@ func declareIncident(ctx context.Context, tx *Tx, p *fireline.Policy, in firelin
 	if err := syncSets(ctx, tx, inc, nil, nil); err != nil {
 		return nil, err
 	}
-	if err := tx.plan(ctx, p, inc, []fireline.Change{change}, actor); err != nil { // jobs.go
+	if err := saveChecklist(ctx, tx, inc, changes); err != nil { // checklist.go
+		return nil, err
+	}
+	if err := tx.plan(ctx, p, inc, changes, actor); err != nil { // jobs.go
 		return nil, err
 	}
 	return finish(inc, tx.now), nil
@@ -134,6 +140,7 @@ func actOn(ctx context.Context, tx *Tx, p *fireline.Policy, actor fireline.Actor
 		return nil, err
 	}
 	members, services := append([]string{}, inc.Members...), append([]string{}, inc.Services...)
+	a.By = actor.Name()
 	changes, err := inc.Do(p, a, tx.now)
 	if err != nil {
 		return nil, err
@@ -149,6 +156,9 @@ func actOn(ctx context.Context, tx *Tx, p *fireline.Policy, actor fireline.Actor
 		return nil, err
 	}
 	if err := syncSets(ctx, tx, inc, members, services); err != nil {
+		return nil, err
+	}
+	if err := saveChecklist(ctx, tx, inc, changes); err != nil { // checklist.go
 		return nil, err
 	}
 	if err := tx.plan(ctx, p, inc, changes, actor); err != nil { // jobs.go

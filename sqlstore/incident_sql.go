@@ -175,7 +175,10 @@ func findIncident(ctx context.Context, tx *Tx, actor fireline.Actor, id string, 
 	if err == sql.ErrNoRows {
 		return nil, notFound(id)
 	}
-	return inc, err
+	if err != nil {
+		return nil, err
+	}
+	return inc, loadChecklist(ctx, tx, inc) // checklist.go
 }
 
 type scanner interface{ Scan(dest ...any) error }

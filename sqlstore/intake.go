@@ -284,6 +284,12 @@ func (s *IntakeService) trigger(ctx context.Context, b *intakeBatch, integ *fire
 	if err := b.gatherAlert(ctx, inc, integ, row, fireline.EventAlertAttached); err != nil {
 		return fireline.AlertResult{}, err
 	}
+	// An alert joining an incident brings the playbooks its labels match.
+	if attached := inc.AttachMatching(s.policy, a.Labels, tx.now); len(attached) > 0 {
+		if err := b.record(ctx, inc, integ, attached...); err != nil {
+			return fireline.AlertResult{}, err
+		}
+	}
 	// A more severe alert joining an open incident raises the incident to
 	// its severity: otherwise a P1 alert grouped into a P3 incident would
 	// page as a P3. The change restarts the paging walk under the new
@@ -346,6 +352,9 @@ func (s *IntakeService) groupIncident(ctx context.Context, b *intakeBatch, c fir
 	if mine := b.incidents[inc.Number]; mine != nil {
 		inc = mine
 	} else {
+		if err := loadChecklist(ctx, tx, inc); err != nil {
+			return nil, err
+		}
 		b.incidents[inc.Number] = inc
 		b.stored[inc.Number] = indexedOf(inc)
 	}
@@ -386,7 +395,7 @@ func (s *IntakeService) openIncident(ctx context.Context, b *intakeBatch, integ 
 	if err != nil {
 		return nil, err
 	}
-	inc, err := declareIncident(ctx, tx, s.policy, in, integ.Actor())
+	inc, err := declareIncident(ctx, tx, s.policy, in, integ.Actor(), a.Labels)
 	if err != nil {
 		return nil, err
 	}
@@ -477,7 +486,7 @@ func (s *IntakeService) resolve(ctx context.Context, b *intakeBatch, integ *fire
 	}
 	g.open, g.dirty = g.open-1, true
 	if g.open <= 0 && inc.Status.Open() && s.policy.Alerts.AutoResolves(inc.Severity) {
-		return r, s.act(ctx, b, inc, integ, fireline.Action{Kind: fireline.ActResolve, Text: "All alerts resolved."})
+		return r, s.act(ctx, b, inc, integ, fireline.Action{Kind: fireline.ActResolve, Text: "All alerts resolved.", Automatic: true})
 	}
 	return r, nil
 }

@@ -137,6 +137,9 @@ func (b *intakeBatch) incident(ctx context.Context, n int64) (*fireline.Incident
 	if err != nil {
 		return nil, err
 	}
+	if err := loadChecklist(ctx, b.tx, inc); err != nil {
+		return nil, err
+	}
 	b.incidents[n] = inc
 	b.stored[n] = indexedOf(inc)
 	return inc, nil
@@ -210,6 +213,9 @@ func (b *intakeBatch) appendEvents(ctx context.Context, inc *fireline.Incident, 
 		return err
 	}
 	b.changed(inc.Number)
+	if err := saveChecklist(ctx, tx, inc, changes); err != nil { // checklist.go
+		return err
+	}
 	// An acknowledgement or resolution from the sender stops the paging
 	// walk in this same transaction, as one from a person does.
 	return tx.plan(ctx, b.policy, inc, changes, integ.Actor())

@@ -19,6 +19,8 @@ type (
 	stageBody struct {
 		Stage  fireline.Stage `json:"stage" example:"mitigation"`
 		Reason string         `json:"reason,omitempty"`
+		// Override moves a P1/P2 to resolution with required steps open.
+		Override string `json:"override,omitempty" doc:"Why the incident moves to resolution with required checklist steps open; only the incident commander may (the policy's playbooks section)."`
 	}
 	noteBody struct {
 		Kind fireline.NoteKind `json:"kind,omitempty" example:"finding" doc:"note (default), finding, decision or mitigation_step"`
@@ -33,7 +35,8 @@ type (
 		Step   *int   `json:"step,omitempty" doc:"A step of the current walk to send again, numbered as on the timeline (0 is the primary on-call). Neither: the primary on-call."`
 	}
 	resolveBody struct {
-		Summary string `json:"summary,omitempty"`
+		Summary  string `json:"summary,omitempty"`
+		Override string `json:"override,omitempty" doc:"Why the incident resolves with required checklist steps open; only the incident commander may (the policy's playbooks section)."`
 	}
 	reopenBody struct {
 		Reason string `json:"reason"`
@@ -125,7 +128,7 @@ func (h *handler) unassignRole(ctx context.Context, in *unassignInput) (*inciden
 
 func (h *handler) changeStage(ctx context.Context, in *stageInput) (*incidentOutput, error) {
 	b, err := in.decode()
-	return h.act(ctx, in.ID, fireline.Action{Kind: fireline.ActChangeStage, Stage: b.Stage, Reason: b.Reason}, err)
+	return h.act(ctx, in.ID, fireline.Action{Kind: fireline.ActChangeStage, Stage: b.Stage, Reason: b.Reason, Override: b.Override}, err)
 }
 
 func (h *handler) addNote(ctx context.Context, in *noteInput) (*incidentOutput, error) {
@@ -150,7 +153,7 @@ func (h *handler) page(ctx context.Context, in *pageInput) (*incidentOutput, err
 
 func (h *handler) resolve(ctx context.Context, in *resolveInput) (*incidentOutput, error) {
 	b, err := in.decode()
-	return h.act(ctx, in.ID, fireline.Action{Kind: fireline.ActResolve, Text: b.Summary}, err)
+	return h.act(ctx, in.ID, fireline.Action{Kind: fireline.ActResolve, Text: b.Summary, Override: b.Override}, err)
 }
 
 func (h *handler) reopen(ctx context.Context, in *reopenInput) (*incidentOutput, error) {

@@ -97,6 +97,9 @@ func (c *Client) Timeline(ctx context.Context, id string) ([]*fireline.Event, er
 // Act implements fireline.IncidentService: each kind of action is its own
 // route.
 func (c *Client) Act(ctx context.Context, id string, a fireline.Action) (*fireline.Incident, error) {
+	if method, suffix, q, body, ok := checklistAction(a); ok { // checklist_api.go
+		return call[fireline.Incident](ctx, c, method, incidentPathOf(id, suffix), q, body)
+	}
 	method, suffix, body := http.MethodPost, "", any(nil)
 	switch a.Kind {
 	case fireline.ActAcknowledge:
@@ -108,7 +111,7 @@ func (c *Client) Act(ctx context.Context, id string, a fireline.Action) (*fireli
 	case fireline.ActUnassignRole:
 		method, suffix = http.MethodDelete, "/roles/"+url.PathEscape(string(a.Role))+"/"+url.PathEscape(a.Person)
 	case fireline.ActChangeStage:
-		suffix, body = "/stage", stageBody{Stage: a.Stage, Reason: a.Reason}
+		suffix, body = "/stage", stageBody{Stage: a.Stage, Reason: a.Reason, Override: a.Override}
 	case fireline.ActAddNote:
 		suffix, body = "/notes", noteBody{Kind: a.NoteKind, Text: a.Text}
 	case fireline.ActUpdate:
@@ -116,7 +119,7 @@ func (c *Client) Act(ctx context.Context, id string, a fireline.Action) (*fireli
 	case fireline.ActEscalate:
 		suffix, body = "/escalate", escalateBody{To: a.To, Note: a.Text}
 	case fireline.ActResolve:
-		suffix, body = "/resolve", resolveBody{Summary: a.Text}
+		suffix, body = "/resolve", resolveBody{Summary: a.Text, Override: a.Override}
 	case fireline.ActReopen:
 		suffix, body = "/reopen", reopenBody{Reason: a.Reason}
 	case fireline.ActAddMember:

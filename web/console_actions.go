@@ -16,7 +16,9 @@ import (
 func (h *handler) formAct(w http.ResponseWriter, r *http.Request, form string, a fireline.Action) {
 	id := r.PathValue("id")
 	if _, err := h.cfg.Incidents.Act(r.Context(), id, a); err != nil {
-		if code := fireline.ErrorCode(err); code != fireline.EInvalid && code != fireline.EConflict {
+		// EForbidden here is the domain's (a role was checked at the
+		// route): an override by someone not the incident commander.
+		if code := fireline.ErrorCode(err); code != fireline.EInvalid && code != fireline.EConflict && code != fireline.EForbidden {
 			h.renderError(w, r, err)
 			return
 		}
@@ -40,7 +42,7 @@ func (h *handler) formSeverity(w http.ResponseWriter, r *http.Request) {
 func (h *handler) formStage(w http.ResponseWriter, r *http.Request) {
 	r.ParseForm()
 	h.formAct(w, r, "stage", fireline.Action{Kind: fireline.ActChangeStage,
-		Stage: fireline.Stage(r.PostForm.Get("stage")), Reason: r.PostForm.Get("reason")})
+		Stage: fireline.Stage(r.PostForm.Get("stage")), Reason: r.PostForm.Get("reason"), Override: r.PostForm.Get("override")})
 }
 
 func (h *handler) formAssignRole(w http.ResponseWriter, r *http.Request) {
@@ -97,7 +99,7 @@ func (h *handler) parseLocal(s string) (time.Time, error) {
 
 func (h *handler) formResolve(w http.ResponseWriter, r *http.Request) {
 	r.ParseForm()
-	h.formAct(w, r, "status", fireline.Action{Kind: fireline.ActResolve, Text: r.PostForm.Get("summary")})
+	h.formAct(w, r, "status", fireline.Action{Kind: fireline.ActResolve, Text: r.PostForm.Get("summary"), Override: r.PostForm.Get("override")})
 }
 
 func (h *handler) formReopen(w http.ResponseWriter, r *http.Request) {

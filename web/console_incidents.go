@@ -146,8 +146,10 @@ type incidentData struct {
 	WalkSteps  []option
 	Commander  string
 	IsMember   bool
-	Stages     []fireline.Stage
-	ETALocal   string // the ETA for a datetime-local input
+	// Checklist is the playbooks' steps by stage (console_checklist.go).
+	Checklist *checklistPanel
+	Stages    []fireline.Stage
+	ETALocal  string // the ETA for a datetime-local input
 }
 
 func (h *handler) incidentPage(w http.ResponseWriter, r *http.Request) {
@@ -169,7 +171,8 @@ func (h *handler) showIncident(w http.ResponseWriter, r *http.Request, status in
 	}
 	now := h.now()
 	d := incidentData{Inc: inc, Clocks: clocks(h.cfg.Policy, inc, now), Commander: inc.RoleHolder(fireline.RoleIncidentCommander),
-		Stages: fireline.Stages, Unanswered: incidentUnanswered(h.cfg.Policy, inc, events, now)}
+		Stages: fireline.Stages, Unanswered: incidentUnanswered(h.cfg.Policy, inc, events, now),
+		Checklist: newChecklistPanel(h.cfg.Policy, inc)}
 	if inc.Status.Open() {
 		d.ChainSteps, d.WalkSteps = chainStepOptions(h.cfg.Policy), walkStepOptions(h.cfg.Policy, inc)
 	}
@@ -197,7 +200,7 @@ func (h *handler) showIncident(w http.ResponseWriter, r *http.Request, status in
 		}
 	}
 	h.render(w, r, status, "incident", &page{Title: inc.ID + " " + inc.Title, Nav: "incidents",
-		Live: "/live/incidents/" + url.PathEscape(inc.ID), Error: fe, Data: d})
+		Live: "/live/incidents/" + url.PathEscape(inc.ID), Self: "/incidents/" + url.PathEscape(inc.ID), Error: fe, Data: d})
 }
 
 // declareData is the declare form and the values sent back with errors.

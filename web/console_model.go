@@ -128,6 +128,9 @@ func describe(e *fireline.Event, p *fireline.Policy) eventView {
 		v.What = humanize(string(e.Type))
 		return v
 	}
+	if describeChecklist(&v, data, p) { // console_checklist.go
+		return v
+	}
 	person := func(id string) string { return personName(p, id) }
 	role := func(id fireline.IncidentRole) string {
 		if r, ok := p.Role(id); ok {

@@ -55,9 +55,12 @@ type page struct {
 	Policy *fireline.Policy
 	Now    time.Time
 	Live   string // the server-sent events URL that keeps the page fresh
-	Flash  string
-	Error  *formError
-	Data   any
+	// Self is the page's own URL, which live updates fetch again: a
+	// refused form's page is shown at the form's action, not at it.
+	Self  string
+	Flash string
+	Error *formError
+	Data  any
 }
 
 // Can reports whether the signed-in user's role includes role.

@@ -86,6 +86,9 @@ func (h *handler) routes() {
 	operation(h, responder, post("/incidents/{id}/reopen", "reopen-incident", "Reopen", "actions", 0), h.reopen)
 	operation(h, responder, post("/incidents/{id}/members", "add-member", "Add a member", "actions", 0), h.addMember)
 
+	// The checklist: playbooks attached, steps checked (web/checklist_api.go).
+	h.checklistRoutes()
+
 	// The policy and the caller.
 	operation(h, viewer, get("/policy", "get-policy", "Get the policy", "policy"), h.getPolicy)
 	operation(h, viewer, get("/people", "list-people", "List the people in the policy's directory", "policy"), h.listPeople)
@@ -147,6 +150,10 @@ func (h *handler) consoleRoutes(rt *router) {
 	rt.console("POST /incidents/{id}/page", responder, h.formPageAgain)
 	rt.console("POST /incidents/{id}/resolve", responder, h.formResolve)
 	rt.console("POST /incidents/{id}/reopen", responder, h.formReopen)
+	rt.console("POST /incidents/{id}/checklist/check", responder, h.formCheckStep)
+	rt.console("POST /incidents/{id}/checklist/uncheck", responder, h.formUncheckStep)
+	rt.console("POST /incidents/{id}/playbooks", responder, h.formAttachPlaybook)
+	rt.console("POST /incidents/{id}/playbooks/{playbook}/detach", responder, h.formDetachPlaybook)
 
 	rt.console("GET /admin/users", admin, h.usersPage)
 	rt.console("POST /admin/users", admin, h.formCreateUser)

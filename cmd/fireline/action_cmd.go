@@ -68,7 +68,11 @@ func actionCommands(g *globals) []*cobra.Command {
 			}),
 		actionCommand(g, "assign INC-ID", "Assign a role to a person", 0, rolePerson, kind(fireline.ActAssignRole)),
 		actionCommand(g, "unassign INC-ID", "Take a role from a person", 0, rolePerson, kind(fireline.ActUnassignRole)),
-		actionCommand(g, "stage INC-ID STAGE", "Move to a workflow stage (detection, initial_response, investigation, mitigation, resolution, post_incident_review, closed)", 1, reason(false),
+		actionCommand(g, "stage INC-ID STAGE", "Move to a workflow stage (detection, initial_response, investigation, mitigation, resolution, post_incident_review, closed)", 1,
+			func(c *cobra.Command, a *fireline.Action) {
+				reason(false)(c, a)
+				c.Flags().StringVar(&a.Override, "override", "", "why it moves to resolution with required checklist steps open (the incident commander)")
+			},
 			func(a *fireline.Action, args []string) error {
 				a.Kind, a.Stage = fireline.ActChangeStage, fireline.Stage(args[0])
 				return nil
@@ -92,6 +96,7 @@ func actionCommands(g *globals) []*cobra.Command {
 		actionCommand(g, "resolve INC-ID", "Resolve an incident", 0,
 			func(c *cobra.Command, a *fireline.Action) {
 				c.Flags().StringVar(&a.Text, "summary", "", "how it was resolved")
+				c.Flags().StringVar(&a.Override, "override", "", "why it resolves with required checklist steps open (the incident commander)")
 			}, kind(fireline.ActResolve)),
 		actionCommand(g, "reopen INC-ID", "Reopen a resolved or closed incident", 0, reason(true), kind(fireline.ActReopen)),
 		actionCommand(g, "add-member INC-ID", "Add a person to the incident (they can then see it if it is restricted)", 0,

@@ -7,11 +7,14 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/fireline-dev/fireline/firelinetest"
+	"github.com/fireline-dev/fireline/policy"
 )
 
 // adminSecret is the bootstrap admin token every test server starts with.
@@ -30,11 +33,41 @@ var businessHours = time.Date(2026, 12, 1, 15, 0, 0, 0, time.UTC)
 
 func startTestServer(t testing.TB, dsn string) *testServer {
 	t.Helper()
+	return startTestServerWith(t, dsn, ungatedPolicy(t, string(policy.DefaultYAML())))
+}
+
+// startGatedTestServer runs the embedded policy as it is, with its
+// resolution gate: a P1 or P2 moves to resolution only with its
+// workflow's steps checked, or its commander's override.
+func startGatedTestServer(t testing.TB, dsn string) *testServer {
+	t.Helper()
+	return startTestServerWith(t, dsn, "")
+}
+
+// ungatedPolicy writes a policy without the resolution gate (the
+// playbooks section, last in the default policy), so that tests about
+// other things resolve P1 and P2 incidents without working their
+// checklists; the checklist's own tests use startGatedTestServer.
+func ungatedPolicy(t testing.TB, yaml string) string {
+	t.Helper()
+	before, _, ok := strings.Cut(yaml, "\n# Playbooks (fireline serve --playbooks")
+	if !ok {
+		t.Fatal("the default policy's playbooks section moved")
+	}
+	path := filepath.Join(t.TempDir(), "fireline.yaml")
+	if err := os.WriteFile(path, []byte(before+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func startTestServerWith(t testing.TB, dsn, policyPath string) *testServer {
+	t.Helper()
 	clock := firelinetest.NewClock(businessHours)
 	out := &bytes.Buffer{}
 	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	srv, err := startServer(context.Background(), serveConfig{
-		Addr: "127.0.0.1:0", DB: dsn, BootstrapToken: adminSecret, Now: clock.Now,
+		Addr: "127.0.0.1:0", DB: dsn, BootstrapToken: adminSecret, Now: clock.Now, PolicyPath: policyPath,
 		LiveRecheck: 100 * time.Millisecond, // live streams notice lost access at once
 	}, logger, out)
 	if err != nil {

@@ -23,6 +23,7 @@ func newIncidentCommand(g *globals) *cobra.Command {
 	for _, c := range actionCommands(g) {
 		cmd.AddCommand(c)
 	}
+	cmd.AddCommand(checklistCommands(g)...) // checklist_cmd.go
 	return cmd
 }
 
@@ -315,6 +316,16 @@ func printTimeline(w io.Writer, tf *timeFormat, events []*fireline.Event) {
 
 // eventDetails renders the event's data as key=value pairs on one line.
 func eventDetails(e *fireline.Event) string {
+	if e.Type == fireline.EventPlaybookAttached { // its steps are in the export; one line names it
+		var d fireline.PlaybookAttachedData
+		if json.Unmarshal(e.Data, &d) == nil {
+			s := fmt.Sprintf("playbook=%s steps=%d digest=%s", d.Playbook.ID, len(d.Playbook.Steps), d.Playbook.Digest)
+			if d.Matched != "" {
+				s += " matched=" + d.Matched
+			}
+			return s
+		}
+	}
 	var m map[string]any
 	if json.Unmarshal(e.Data, &m) != nil || len(m) == 0 {
 		return ""

@@ -22,7 +22,7 @@ import (
 func TestPageStartedFromItsCommit(t *testing.T) {
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		sink := firelinetest.NewWebhookSink(t)
-		pol := pagingPolicy(t, sink.URL)
+		pol := pagingPolicy(t, sink.URL, false)
 		y, err := os.ReadFile(pol)
 		if err != nil {
 			t.Fatal(err)

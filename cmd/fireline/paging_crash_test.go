@@ -39,7 +39,7 @@ func TestKillDuringDelivery(t *testing.T) {
 		return 0, ""
 	})
 	t.Cleanup(func() { once.Do(func() { close(release) }) })
-	env := append(os.Environ(), "FIRELINE_DB="+filepath.Join(dir, "fireline.db"), "FIRELINE_POLICY="+pagingPolicy(t, sink.URL),
+	env := append(os.Environ(), "FIRELINE_DB="+filepath.Join(dir, "fireline.db"), "FIRELINE_POLICY="+pagingPolicy(t, sink.URL, false),
 		"FIRELINE_BOOTSTRAP_TOKEN="+adminSecret, "FIRELINE_WEBHOOK_SECRET="+firelinetest.WebhookSecret,
 		"FIRELINE_ALLOW_OUTBOUND=127.0.0.0/8", "FIRELINE_JOB_LEASE=2s", "FIRELINE_SMTP_HOST=")
 	start := func() (*exec.Cmd, string) { return serveBinary(t, bin, dir, env) }

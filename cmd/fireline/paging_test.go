@@ -34,14 +34,17 @@ type pagingServer struct {
 
 // pagingPolicy writes the default policy with every person reachable by
 // webhook to the sink first, then by email.
-func pagingPolicy(t *testing.T, sinkURL string) string {
+func pagingPolicy(t *testing.T, sinkURL string, gated bool) string {
 	t.Helper()
 	re := regexp.MustCompile(`(?m)^    email: ([a-z]+)@berrys\.ai\n`)
 	people, rest, _ := strings.Cut(string(policy.DefaultYAML()), "\ncontacts:")
 	y := re.ReplaceAllString(people, "    email: $1@berrys.ai\n    contact_methods:\n      - { type: webhook, url: \""+sinkURL+"/p/$1\" }\n      - { type: email }\n") + "\ncontacts:" + rest
-	path := filepath.Join(t.TempDir(), "fireline.yaml")
-	if err := os.WriteFile(path, []byte(y), 0o600); err != nil {
-		t.Fatal(err)
+	path := ungatedPolicy(t, y)
+	if gated {
+		path = filepath.Join(t.TempDir(), "fireline.yaml")
+		if err := os.WriteFile(path, []byte(y), 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if _, err := policy.Load(path); err != nil {
 		t.Fatal(err)
@@ -51,8 +54,15 @@ func pagingPolicy(t *testing.T, sinkURL string) string {
 
 func startPagingServer(t *testing.T, dsn string, at time.Time) *pagingServer {
 	t.Helper()
+	return startPagingServerWith(t, dsn, at, false)
+}
+
+// startPagingServerWith is startPagingServer, with the default policy's
+// resolution gate when gated.
+func startPagingServerWith(t *testing.T, dsn string, at time.Time, gated bool) *pagingServer {
+	t.Helper()
 	p := &pagingServer{sink: firelinetest.NewWebhookSink(t), smtp: firelinetest.NewSMTPServer(t), dsn: dsn}
-	p.pol = pagingPolicy(t, p.sink.URL)
+	p.pol = pagingPolicy(t, p.sink.URL, gated)
 	p.testServer = p.restart(t, firelinetest.NewClock(at))
 	return p
 }

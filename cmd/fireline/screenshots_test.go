@@ -18,7 +18,7 @@ func TestScreenshots(t *testing.T) {
 	needChromium(t)
 	// A paging server: people are paged by webhook to a sink, run by
 	// RunDue on the manual clock; alerts come through the real intake.
-	s := startPagingServer(t, firelinetest.SQLiteDSN(t), businessHours)
+	s := startPagingServerWith(t, firelinetest.SQLiteDSN(t), businessHours, true)
 	alex := s.newToken(t, "responder", "alex")
 	casey := s.newToken(t, "responder", "casey")
 	am := s.createIntegration(t, "--type", "alertmanager", "--service", "api-gateway")
@@ -55,6 +55,14 @@ func TestScreenshots(t *testing.T) {
 	s.mustCLI(t, alex, "incident", "note", "INC-1", "Deploy 4711 at 14:02 changed the upstream pool", "--kind", "finding")
 	s.mustCLI(t, alex, "incident", "note", "INC-1", "Roll back 4711 (agreed on the bridge call)", "--kind", "decision")
 	s.mustCLI(t, alex, "incident", "update", "INC-1", "--impact", "All API clients in the EU get 502s")
+	// Its checklist: the workflow (some steps ticked by themselves: the
+	// acknowledgement, the commander, the first note, the finding), the
+	// outage playbook attached by hand, steps checked by two people.
+	s.mustCLI(t, alex, "incident", "playbook", "attach", "INC-1", "service-outage")
+	s.mustCLI(t, alex, "incident", "check", "INC-1", "workflow/2", "--note", "502s on every EU route")
+	s.mustCLI(t, casey, "incident", "check", "INC-1", "workflow/6")
+	s.mustCLI(t, casey, "incident", "check", "INC-1", "service-outage/2", "--note", "gateway dashboard: 38% 5xx")
+	s.mustCLI(t, alex, "incident", "check", "INC-1", "service-outage/4", "--note", "deploy 4711 at 14:02")
 	s.mustCLI(t, alex, "incident", "stage", "INC-1", "mitigation", "--reason", "rollback started")
 	if code, _, b := s.request(t, "POST", "/integrations/alertmanager", am.Key,
 		amMessage(t, "resolved", amAlert("resolved", "gw-eu-2", "error", now))); code != 200 {
@@ -69,6 +77,7 @@ func TestScreenshots(t *testing.T) {
 	desk.screenshot("dashboard")
 	desk.open("/incidents/INC-1")
 	desk.screenshot("incident")
+	desk.screenshotOf("checklist", "#checklist")
 	desk.open("/incidents/new")
 	desk.screenshot("declare")
 

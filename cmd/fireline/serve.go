@@ -29,6 +29,7 @@ type serveConfig struct {
 	Addr           string
 	DB             string
 	PolicyPath     string
+	PlaybooksPath  string
 	BootstrapToken string
 	// Now is the clock; tests inject a manual one.
 	Now func() time.Time
@@ -67,6 +68,7 @@ func newServeCommand(env Env) *cobra.Command {
 	f.StringVar(&cfg.Addr, "addr", envOr(env, "FIRELINE_ADDR", "127.0.0.1:8080"), "listen address (env FIRELINE_ADDR)")
 	addDBFlag(cmd, env, &cfg.DB)
 	f.StringVar(&cfg.PolicyPath, "policy", env.Getenv("FIRELINE_POLICY"), "policy file (env FIRELINE_POLICY; default: the embedded guide)")
+	f.StringVar(&cfg.PlaybooksPath, "playbooks", env.Getenv("FIRELINE_PLAYBOOKS"), "directory of playbooks (*.md) (env FIRELINE_PLAYBOOKS; default: the embedded guide's)")
 	addPagingFlags(cmd, env, &cfg.Paging)
 	skew, err := time.ParseDuration(envOr(env, "FIRELINE_MAX_CLOCK_SKEW", "2s"))
 	if err != nil {
@@ -135,6 +137,9 @@ type server struct {
 func startServer(ctx context.Context, cfg serveConfig, logger *slog.Logger, out io.Writer) (*server, error) {
 	pol, err := loadPolicy(cfg.PolicyPath)
 	if err != nil {
+		return nil, err
+	}
+	if err := withPlaybooks(pol, cfg.PlaybooksPath, cfg.PolicyPath); err != nil { // playbook_cmd.go
 		return nil, err
 	}
 	// The store tells the console's live hub of every commit and hands

@@ -48,7 +48,9 @@
   function refresh() {
     if (busy) { again = true; return; }
     busy = true;
-    fetch(location.href, { credentials: 'same-origin', headers: { 'Accept': 'text/html' } })
+    // A refused form's page is shown at the form's action: fetch the
+    // page itself (data-self) where the server names it.
+    fetch(body.getAttribute('data-self') || location.href, { credentials: 'same-origin', headers: { 'Accept': 'text/html' } })
       .then(function (r) { return r.ok ? r.text() : null; })
       .then(function (html) {
         if (!html) { return; }

@@ -1,0 +1,51 @@
+package sqlstore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/fireline-dev/fireline"
+)
+
+const (
+	selectChecklistSQL = "SELECT checklist FROM incident_checklists WHERE incident_number = ?"
+	upsertChecklistSQL = `INSERT INTO incident_checklists (incident_number, checklist) VALUES (?, ?)
+		ON CONFLICT (incident_number) DO UPDATE SET checklist = excluded.checklist`
+)
+
+// loadChecklist reads inc's checklist into it (none: no playbooks). Every
+// path that acts on an incident loads it first, since the domain's
+// actions read it (the resolution gate, matching, steps that tick
+// themselves).
+func loadChecklist(ctx context.Context, tx *Tx, inc *fireline.Incident) error {
+	var data string
+	err := tx.queryRow(ctx, selectChecklistSQL, inc.Number).Scan(&data)
+	if isNoRows(err) {
+		inc.Checklist = fireline.Checklist{}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("checklist of %s: %w", inc.ID, err)
+	}
+	if err := json.Unmarshal([]byte(data), &inc.Checklist); err != nil {
+		return fmt.Errorf("checklist of %s: %w", inc.ID, err)
+	}
+	return nil
+}
+
+// saveChecklist writes inc's checklist when changes changed it, in the
+// transaction that records them.
+func saveChecklist(ctx context.Context, tx *Tx, inc *fireline.Incident, changes []fireline.Change) error {
+	if !fireline.ChangesChecklist(changes) {
+		return nil
+	}
+	data, err := json.Marshal(inc.Checklist)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.exec(ctx, upsertChecklistSQL, inc.Number, string(data)); err != nil {
+		return fmt.Errorf("save checklist of %s: %w", inc.ID, err)
+	}
+	return nil
+}
