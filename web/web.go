@@ -50,6 +50,9 @@ type Config struct {
 	// given another role or person stops getting what they may no longer
 	// see within it.
 	LiveRecheck time.Duration
+	// Limits cap the request rate of each API token, console session and
+	// client address (web/ratelimit.go); the zero value limits nothing.
+	Limits RequestLimits
 }
 
 // handler serves every route. It holds no state beyond its configuration,
@@ -67,6 +70,8 @@ type handler struct {
 	views   *views       // web/console_views.go
 	// throttle counts failed console logins (web/console_throttle.go).
 	throttle *loginThrottle
+	// limiter limits request rates (web/ratelimit.go).
+	limiter *requestLimiter
 }
 
 // NewHandler returns the handler for every route: the JSON API, the OpenAPI
@@ -83,8 +88,9 @@ func NewHandler(cfg Config) http.Handler {
 	if h.now == nil {
 		h.now = time.Now
 	}
+	h.limiter = newRequestLimiter(cfg.Limits, h.metrics.registry)
 	h.router = newRouter(h.authorize)
-	h.router.sessionAuth, h.views = h.authorizeSession, mustParseViews(cfg.Policy)
+	h.router.sessionAuth, h.router.limit, h.views = h.authorizeSession, h.limitRoute, mustParseViews(cfg.Policy)
 	h.api = humago.New(h.router, apiConfig(cfg.Version))
 	h.routes()
 	spec, err := json.Marshal(h.api.OpenAPI())

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/fireline-dev/fireline/firelinetest"
+	"github.com/fireline-dev/fireline/web"
 )
 
 // adminSecret is the bootstrap admin token every test server starts with.
@@ -30,13 +31,28 @@ var businessHours = time.Date(2026, 12, 1, 15, 0, 0, 0, time.UTC)
 
 func startTestServer(t *testing.T, dsn string) *testServer {
 	t.Helper()
+	return startTestServerWith(t, dsn, nil)
+}
+
+// startTestServerWith is startTestServer with the configuration changed by
+// configure (when not nil) before the server starts.
+func startTestServerWith(t *testing.T, dsn string, configure func(*serveConfig)) *testServer {
+	t.Helper()
 	clock := firelinetest.NewClock(businessHours)
 	out := &bytes.Buffer{}
 	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	srv, err := startServer(context.Background(), serveConfig{
+	cfg := serveConfig{
 		Addr: "127.0.0.1:0", DB: dsn, BootstrapToken: adminSecret, Now: clock.Now,
 		LiveRecheck: 100 * time.Millisecond, // live streams notice lost access at once
-	}, logger, out)
+		// serve's request-rate limits, on a clock that stands still: the
+		// console, the CLI and the API, as the tests use them, stay within
+		// a burst (ratelimit_test.go tests the limits themselves).
+		Limits: web.DefaultRequestLimits,
+	}
+	if configure != nil {
+		configure(&cfg)
+	}
+	srv, err := startServer(context.Background(), cfg, logger, out)
 	if err != nil {
 		t.Fatalf("start server: %v", err)
 	}

@@ -38,15 +38,21 @@ type serveConfig struct {
 	Paging pagingConfig
 	// LiveRecheck is web.Config's; tests shorten it.
 	LiveRecheck time.Duration
+	// Limits are the request-rate limits (limits_wiring.go).
+	Limits web.RequestLimits
 }
 
 func newServeCommand(env Env) *cobra.Command {
 	var cfg serveConfig
+	var checkLimits func() error
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the Fireline server",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkLimits(); err != nil {
+				return err
+			}
 			cfg.BootstrapToken = env.Getenv("FIRELINE_BOOTSTRAP_TOKEN")
 			tuneGC(env.Getenv)
 			logger := slog.New(slog.NewJSONHandler(env.Stderr, nil))
@@ -66,6 +72,7 @@ func newServeCommand(env Env) *cobra.Command {
 	addDBFlag(cmd, env, &cfg.DB)
 	f.StringVar(&cfg.PolicyPath, "policy", env.Getenv("FIRELINE_POLICY"), "policy file (env FIRELINE_POLICY; default: the embedded guide)")
 	addPagingFlags(cmd, env, &cfg.Paging)
+	checkLimits = addLimitFlags(cmd, env, &cfg.Limits)
 	return cmd
 }
 
@@ -173,7 +180,7 @@ func startOnDB(ctx context.Context, db *sqlstore.DB, pol *fireline.Policy, cfg s
 	incidents, hub, users := sqlstore.NewIncidentService(db, pol), live.NewHub(), sqlstore.NewUserService(db, pol)
 	db.SetPublisher(hub)
 	handler := web.NewHandler(web.Config{
-		Users: users, Sessions: users, Live: hub, Throttle: sqlstore.NewLoginThrottle(db), LiveRecheck: cfg.LiveRecheck,
+		Users: users, Sessions: users, Live: hub, Throttle: sqlstore.NewLoginThrottle(db), LiveRecheck: cfg.LiveRecheck, Limits: cfg.Limits,
 		Policy: pol, Incidents: incidents, Tokens: tokens, Auth: tokens,
 		Health: db, Logger: logger, Now: cfg.Now, Version: version,
 		Integrations: sqlstore.NewIntegrationService(db, pol), Alerts: sqlstore.NewAlertService(db),
