@@ -3,7 +3,6 @@ package web
 import (
 	"fmt"
 	"hash/maphash"
-	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -169,8 +168,7 @@ func (rl *requestLimiter) take(scope, credential, address string, now time.Time)
 // tooManyRequests answers a request over a limit: 429 with Retry-After in
 // whole seconds, as problem+json, or as a page on console routes.
 func (h *handler) tooManyRequests(w http.ResponseWriter, r *http.Request, route Route, scope string, wait time.Duration) {
-	secs := max(1, int(math.Ceil(wait.Seconds())))
-	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	secs := setRetryAfter(w, wait)
 	l, who := h.limiter.limits.Credential, "this API token"
 	switch scope {
 	case scopeSession:
@@ -185,6 +183,14 @@ func (h *handler) tooManyRequests(w http.ResponseWriter, r *http.Request, route 
 		return
 	}
 	writeProblem(w, &huma.ErrorModel{Title: http.StatusText(http.StatusTooManyRequests), Status: http.StatusTooManyRequests, Detail: detail})
+}
+
+// setRetryAfter sets Retry-After to wait in whole seconds, rounded up,
+// and returns them.
+func setRetryAfter(w http.ResponseWriter, wait time.Duration) int {
+	secs := int((wait + time.Second - 1) / time.Second)
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	return secs
 }
 
 // buckets are the token buckets of one kind of key (by a hash of the key,
