@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -30,6 +31,10 @@ type Config struct {
 	Alerts       fireline.AlertService
 	Intake       fireline.IntakeService
 	Maintenance  fireline.MaintenanceService
+	// Outbound says whether the server's outbound guard refuses host (a
+	// name or an address), so that a probe it would refuse is refused when
+	// saved; optional: without it, only the probe's checks find out.
+	Outbound func(ctx context.Context, host string) *fireline.OutboundRefusal
 	// Paging (web/paging.go); optional: without OnCall its routes are absent.
 	OnCall fireline.OnCallService
 	Links  fireline.LinkSigner
