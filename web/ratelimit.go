@@ -49,7 +49,7 @@ type RequestLimits struct {
 // the console (live updates included), the CLI or a script acting on
 // incidents one by one makes, and far below what a runaway loop does.
 var DefaultRequestLimits = RequestLimits{
-	Credential: fireline.RateLimit{PerSecond: 50, Burst: 500},
+	Credential: fireline.RateLimit{PerSecond: 50, Burst: 100},
 	Address:    fireline.RateLimit{PerSecond: 200, Burst: 2000},
 	MaxHold:    time.Second,
 }
