@@ -35,10 +35,10 @@ type router struct {
 	authorize func(role fireline.Role, next http.Handler) http.Handler
 	// sessionAuth is authorize for console routes.
 	sessionAuth func(role fireline.Role, next http.Handler) http.Handler
+	declared    map[string]Route // by "METHOD /pattern"
+	routes      []Route          // handled, in order
 	// limit puts a route behind its request-rate limits, first of all.
-	limit    func(route Route, next http.Handler) http.Handler
-	declared map[string]Route // by "METHOD /pattern"
-	routes   []Route          // handled, in order
+	limit func(route Route, next http.Handler) http.Handler
 }
 
 func newRouter(authorize func(fireline.Role, http.Handler) http.Handler) *router {

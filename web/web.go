@@ -135,7 +135,9 @@ func apiConfig(version string) huma.Config {
 				Description: "Fireline's incident response API. Every operation needs an API token " +
 					"(`Authorization: Bearer fl_...`) whose role includes the operation's " +
 					"`x-fireline-role` (viewer < responder < admin). Errors are RFC 9457 " +
-					"`application/problem+json`. Incidents are addressed by their human id, e.g. `INC-42`.",
+					"`application/problem+json`. Incidents are addressed by their human id, e.g. `INC-42`. " +
+					"Each token may make a number of requests a second (the server's `--api-rate` and `--api-burst`); " +
+					"more are answered 429 with `Retry-After` in seconds.",
 			},
 			Components: &huma.Components{
 				Schemas: huma.NewMapRegistry("#/components/schemas/", huma.DefaultSchemaNamer),
