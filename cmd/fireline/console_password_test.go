@@ -1,7 +1,6 @@
 package main
 
 import (
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -119,32 +118,4 @@ func (s *testServer) redeemCookies(t *testing.T, link string) []*http.Cookie {
 		t.Fatalf("redeeming the login link: %d", resp.StatusCode)
 	}
 	return resp.Cookies()
-}
-
-// consoleWith is console with several cookies.
-func (s *testServer) consoleWith(t *testing.T, method, path string, cookies []*http.Cookie, form url.Values) *http.Response {
-	t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, s.URL()+path, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	for _, c := range cookies {
-		req.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
-	}
-	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	resp.Body = io.NopCloser(strings.NewReader(string(b)))
-	return resp
 }
