@@ -202,6 +202,14 @@ func (in *IntegrationInput) validateProbe(svc *Service) []FieldError {
 	return fe
 }
 
+// ProbeRefused is the error of a probe whose URL the server's outbound
+// guard refuses (r): its checks could never connect. It names the field
+// and the setting that would allow the range.
+func ProbeRefused(r *OutboundRefusal) error {
+	return &Error{Code: EInvalid, Message: "invalid integration", Fields: []FieldError{{"probe_url",
+		r.describe() + "; the outbound guard refuses it unless the server runs with --allow-outbound " + r.Range.Prefix.String() + " (FIRELINE_ALLOW_OUTBOUND)"}}}
+}
+
 // ProbeTimeout is how long one health check of the integration may take.
 func (in *Integration) ProbeTimeout() time.Duration {
 	return min(MaxProbeTimeout, time.Duration(in.ProbeInterval)/2)

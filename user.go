@@ -143,9 +143,25 @@ type SessionService interface {
 	Session(ctx context.Context, secret string) (*User, error)
 	// Logout ends a session; ending an unknown one is not an error.
 	Logout(ctx context.Context, secret string) error
-	// SetPassword sets the password of the user acting in ctx.
-	// EInvalid for a password CheckPassword refuses.
-	SetPassword(ctx context.Context, password string) error
+	// SetPassword sets the password of the user acting in ctx, when the
+	// change proves it may: the user has no password yet, or it was
+	// proven by a login link, or Current is the password. EInvalid for a
+	// new password CheckPassword refuses or a missing current one;
+	// EUnauthorized, naming the field current_password, for a wrong one;
+	// EConflict when the password changed or the user was disabled since
+	// it was checked.
+	SetPassword(ctx context.Context, ch PasswordChange) error
+}
+
+// PasswordChange is a console user's new password and what proves they
+// may set it: the current password, or a session that a one-time login
+// link started moments ago (an admin's link for a forgotten password
+// proves who the user is as the password does). A user without a
+// password yet needs neither.
+type PasswordChange struct {
+	Current string
+	New     string
+	ByLink  bool
 }
 
 // LoginFailures is what is known of the failed console logins counted

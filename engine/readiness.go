@@ -2,17 +2,11 @@ package engine
 
 import (
 	"context"
-	"net"
-	"net/netip"
-	"strings"
 	"time"
 
 	"github.com/fireline-dev/fireline"
 	"github.com/fireline-dev/fireline/notify"
 )
-
-// LookupTimeout bounds each name lookup of a readiness check.
-const LookupTimeout = 2 * time.Second
 
 // Readiness lists what would stop a page reaching anyone between now and
 // now+horizon: the contact methods this server cannot deliver by, then
@@ -83,47 +77,18 @@ func (e *Engine) DeliverySetup(ctx context.Context) *fireline.DeliverySetup {
 	return d
 }
 
-// outboundCheck answers whether the guard refuses a host, resolving each
-// name once. A host is refused when every address it resolves to is: the
-// dialer tries them all. A name that does not resolve now is not reported;
-// the guard checks again when a page connects, and notify test shows the
-// error.
+// outboundCheck answers whether the guard refuses a host (notify.Guard.Check),
+// resolving each name once. A name that does not resolve now is not
+// reported; the guard checks again when a page connects, and notify test
+// shows the error.
 func outboundCheck(ctx context.Context, g *notify.Guard) func(string) *fireline.OutboundRefusal {
 	seen := map[string]*fireline.OutboundRefusal{}
 	return func(host string) *fireline.OutboundRefusal {
 		if r, ok := seen[host]; ok {
 			return r
 		}
-		r := refusal(ctx, g, host)
+		r := g.Check(ctx, host)
 		seen[host] = r
 		return r
 	}
-}
-
-func refusal(ctx context.Context, g *notify.Guard, host string) *fireline.OutboundRefusal {
-	addrs, err := lookup(ctx, host)
-	if err != nil {
-		return nil
-	}
-	var first *fireline.OutboundRefusal
-	for _, a := range addrs {
-		rg, refused := g.Refusal(a)
-		if !refused {
-			return nil
-		}
-		if first == nil {
-			first = &fireline.OutboundRefusal{Host: host, Addr: a.Unmap(), Range: rg}
-		}
-	}
-	return first
-}
-
-// lookup returns the addresses of host: itself when it is an address.
-func lookup(ctx context.Context, host string) ([]netip.Addr, error) {
-	if a, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil {
-		return []netip.Addr{a}, nil
-	}
-	ctx, cancel := context.WithTimeout(ctx, LookupTimeout)
-	defer cancel()
-	return net.DefaultResolver.LookupNetIP(ctx, "ip", host)
 }

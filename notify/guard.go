@@ -58,6 +58,41 @@ func (g *Guard) Refusal(addr netip.Addr) (fireline.BlockedRange, bool) {
 	return fireline.Blocked(addr)
 }
 
+// LookupTimeout bounds each name lookup of Check.
+const LookupTimeout = 2 * time.Second
+
+// Check says whether the guard refuses host (a name or an address) before
+// anything connects: a name is refused when every address it resolves to
+// is, as the dialer tries them all. A name that does not resolve now is
+// not reported; the guard checks again when something connects.
+func (g *Guard) Check(ctx context.Context, host string) *fireline.OutboundRefusal {
+	addrs, err := lookup(ctx, host)
+	if err != nil {
+		return nil
+	}
+	var first *fireline.OutboundRefusal
+	for _, a := range addrs {
+		rg, refused := g.Refusal(a)
+		if !refused {
+			return nil
+		}
+		if first == nil {
+			first = &fireline.OutboundRefusal{Host: host, Addr: a.Unmap(), Range: rg}
+		}
+	}
+	return first
+}
+
+// lookup returns the addresses of host: itself when it is an address.
+func lookup(ctx context.Context, host string) ([]netip.Addr, error) {
+	if a, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil {
+		return []netip.Addr{a}, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, LookupTimeout)
+	defer cancel()
+	return net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+}
+
 // RefusedError is the guard's refusal of a connection; it names the range
 // to allow, so whoever reads it knows the fix.
 type RefusedError struct {

@@ -180,8 +180,10 @@ func (s *UserService) Logout(ctx context.Context, secret string) error {
 }
 
 // SetPassword sets the password of the console user acting in ctx.
-// EUnauthorized when the actor is not a console user.
-func (s *UserService) SetPassword(ctx context.Context, password string) error {
+// EUnauthorized when the actor is not a console user. The current
+// password is verified outside any transaction, as at login, and the new
+// one is written only if the password is still the one verified.
+func (s *UserService) SetPassword(ctx context.Context, ch fireline.PasswordChange) error {
 	actor, err := actorFrom(ctx)
 	if err != nil {
 		return err
@@ -189,17 +191,35 @@ func (s *UserService) SetPassword(ctx context.Context, password string) error {
 	if actor.UserID == "" {
 		return fireline.Errorf(fireline.EUnauthorized, "only a signed-in console user has a password")
 	}
-	if err := fireline.CheckPassword(password); err != nil {
+	if err := fireline.CheckPassword(ch.New); err != nil {
 		return err
 	}
-	hash := hashPassword(password)
+	var old string
+	err = s.db.readTx(ctx, "find user", func(tx *Tx) (err error) {
+		_, old, err = findUser(ctx, tx, actor.UserID)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if old != "" && !ch.ByLink {
+		if ch.Current == "" {
+			return &fireline.Error{Code: fireline.EInvalid, Message: "password not changed",
+				Fields: []fireline.FieldError{{Field: "current_password", Message: "required: type the password you have now"}}}
+		}
+		if !checkPassword(old, ch.Current) {
+			return &fireline.Error{Code: fireline.EUnauthorized, Message: "password not changed",
+				Fields: []fireline.FieldError{{Field: "current_password", Message: "is not your current password"}}}
+		}
+	}
+	hash := hashPassword(ch.New)
 	return s.db.writeTx(ctx, "set password", func(tx *Tx) error {
-		res, err := tx.exec(ctx, "UPDATE users SET password_hash = ? WHERE id = ? AND disabled_at IS NULL", hash, actor.UserID)
+		res, err := tx.exec(ctx, "UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ? AND disabled_at IS NULL", hash, actor.UserID, old)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return fireline.Errorf(fireline.ENotFound, "user not found")
+			return fireline.Errorf(fireline.EConflict, "your password was changed, or your account disabled, meanwhile; nothing was saved")
 		}
 		return nil
 	})

@@ -95,9 +95,19 @@ func TestSessions(t *testing.T) {
 			t.Fatal(err)
 		}
 		me := as(first.User.Actor())
-		code(t, us.SetPassword(me, "short"), fireline.EInvalid)
-		code(t, us.SetPassword(as(blake), "a long enough passphrase"), fireline.EUnauthorized) // a token, not a user
-		if err := us.SetPassword(me, "correct horse battery staple"); err != nil {
+		code(t, us.SetPassword(me, fireline.PasswordChange{New: "short"}), fireline.EInvalid)
+		code(t, us.SetPassword(as(blake), fireline.PasswordChange{New: "a long enough passphrase"}), fireline.EUnauthorized) // a token, not a user
+		// The first password: not asked for a current one.
+		if err := us.SetPassword(me, fireline.PasswordChange{New: "correct horse battery staple"}); err != nil {
+			t.Fatal(err)
+		}
+		// From now on, the current password or a login link's proof.
+		code(t, us.SetPassword(me, fireline.PasswordChange{New: "another long passphrase"}), fireline.EInvalid)
+		code(t, us.SetPassword(me, fireline.PasswordChange{Current: "not it at all", New: "another long passphrase"}), fireline.EUnauthorized)
+		if err := us.SetPassword(me, fireline.PasswordChange{Current: "correct horse battery staple", New: "another long passphrase"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := us.SetPassword(me, fireline.PasswordChange{New: "correct horse battery staple", ByLink: true}); err != nil {
 			t.Fatal(err)
 		}
 		_, err = us.Login(noContext, "blake@example.com", "wrong password here")

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -44,12 +45,29 @@ func (h *handler) createIntegration(ctx context.Context, in *integrationInput) (
 	if err != nil {
 		return nil, h.problem(ctx, err)
 	}
-	ci, err := h.cfg.Integrations.CreateIntegration(ctx, body)
+	ci, err := h.saveIntegration(ctx, body)
 	if err != nil {
 		return nil, h.problem(ctx, err)
 	}
 	ci.URL = ci.Type.Path(ci.Key)
 	return &createdIntegrationOutput{Body: ci}, nil
+}
+
+// saveIntegration creates an integration, after refusing a probe whose
+// URL (as validated: the service's health_url by default) the outbound
+// guard refuses. An input invalid otherwise is left to the store, which
+// lists all its problems.
+func (h *handler) saveIntegration(ctx context.Context, in fireline.IntegrationInput) (*fireline.CreatedIntegration, error) {
+	if in.Type == fireline.IntegrationProbe && h.cfg.Outbound != nil {
+		if valid, err := in.Validate(h.cfg.Policy); err == nil {
+			if u, err := url.Parse(valid.ProbeURL); err == nil {
+				if r := h.cfg.Outbound(ctx, u.Hostname()); r != nil {
+					return nil, fireline.ProbeRefused(r)
+				}
+			}
+		}
+	}
+	return h.cfg.Integrations.CreateIntegration(ctx, in)
 }
 
 // integrationList is the body of GET /api/v1/integrations.

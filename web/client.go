@@ -21,7 +21,10 @@ import (
 // The token, not the context, identifies the caller. Errors are
 // *fireline.Error: the server's problem+json mapped back to a code, with
 // the server's message and field errors; EUnavailable when the server
-// cannot be reached.
+// cannot be reached. A request over a rate limit (429) is EUnavailable
+// with the server's message, which says when to retry; the client does
+// not retry by itself, so that a script in a loop learns it is over its
+// limit instead of being slowed without knowing (docs/adr/0051).
 type Client struct {
 	BaseURL string // e.g. http://127.0.0.1:8080
 	Token   string // an API token, fl_...

@@ -3,7 +3,6 @@ package web
 import (
 	"embed"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -60,9 +59,8 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 	}
 	if wait > 0 {
 		// Checks no password, and is not counted: waiting is all it takes.
-		secs := int((wait + time.Second - 1) / time.Second)
+		secs := setRetryAfter(w, wait)
 		h.log.WarnContext(r.Context(), "login throttled", "email", data.Email, "address", attempt.address, "retry_after", secs)
-		w.Header().Set("Retry-After", strconv.Itoa(secs))
 		err := fireline.Errorf(fireline.EUnavailable, "Too many failed logins. Try again in %s, or ask an admin for a login link.", span(time.Duration(secs)*time.Second))
 		h.render(w, r, http.StatusTooManyRequests, "login", &page{Title: "Log in", Error: newFormError("login", err, r), Data: data})
 		return
@@ -119,6 +117,7 @@ func (h *handler) redeemLoginLink(w http.ResponseWriter, r *http.Request) {
 	if !sess.User.HasPassword {
 		next = "/account?welcome=1"
 	}
+	h.setLinkProof(w, r, sess)
 	h.startSession(w, r, sess, next)
 }
 
@@ -134,31 +133,124 @@ func (h *handler) logout(w http.ResponseWriter, r *http.Request) {
 	seeOther(w, r, "/login")
 }
 
-func (h *handler) accountPage(w http.ResponseWriter, r *http.Request) {
-	p := &page{Title: "Your account", Nav: "account"}
-	switch {
-	case r.URL.Query().Get("welcome") != "":
-		p.Flash = "Welcome. Choose a password, so that you can log in without a link next time."
-	case r.URL.Query().Get("saved") != "":
-		p.Flash = "Password saved."
-	}
-	h.render(w, r, http.StatusOK, "account", p)
+// accountData is the account page's password form: whether it asks for
+// the current password.
+type accountData struct {
+	AskCurrent bool
 }
 
+func (h *handler) accountPage(w http.ResponseWriter, r *http.Request) {
+	flash := ""
+	switch {
+	case r.URL.Query().Get("welcome") != "":
+		flash = "Welcome. Choose a password, so that you can log in without a link next time."
+	case r.URL.Query().Get("saved") != "":
+		flash = "Password saved."
+	}
+	h.showAccount(w, r, http.StatusOK, flash, nil)
+}
+
+func (h *handler) showAccount(w http.ResponseWriter, r *http.Request, status int, flash string, fe *formError) {
+	ask := userFrom(r.Context()).HasPassword && !h.linkProven(r)
+	h.render(w, r, status, "account", &page{Title: "Your account", Nav: "account", Flash: flash, Error: fe, Data: accountData{AskCurrent: ask}})
+}
+
+// setPassword changes the user's password. Unless the user has none yet
+// or a login link started this session, it needs the current one, and a
+// wrong one is a failed login: it counts toward the login throttle, and
+// while the throttle makes logins wait, so does this form (ADR 0034).
 func (h *handler) setPassword(w http.ResponseWriter, r *http.Request) {
 	r.ParseForm()
-	pw := r.PostForm.Get("password")
-	err := fireline.Error{Code: fireline.EInvalid, Message: "invalid password",
-		Fields: []fireline.FieldError{{Field: "confirm", Message: "the two passwords differ"}}}
-	if pw != r.PostForm.Get("confirm") {
-		h.render(w, r, http.StatusBadRequest, "account", &page{Title: "Your account", Nav: "account", Error: newFormError("password", &err, r)})
+	ch := fireline.PasswordChange{Current: r.PostForm.Get("current_password"), New: r.PostForm.Get("password"), ByLink: h.linkProven(r)}
+	fail := func(status int, err error) { h.showAccount(w, r, status, "", newFormError("password", err, r)) }
+	if ch.New != r.PostForm.Get("confirm") {
+		fail(http.StatusBadRequest, &fireline.Error{Code: fireline.EInvalid, Message: "invalid password",
+			Fields: []fireline.FieldError{{Field: "confirm", Message: "the two passwords differ"}}})
 		return
 	}
-	if err := h.cfg.Sessions.SetPassword(r.Context(), pw); err != nil {
-		h.render(w, r, statusFor(err), "account", &page{Title: "Your account", Nav: "account", Error: newFormError("password", err, r)})
+	user := userFrom(r.Context())
+	attempt, guess := h.loginAttemptOf(r, user.Email), user.HasPassword && !ch.ByLink
+	if guess {
+		wait, err := h.throttle.wait(r.Context(), attempt, h.now())
+		if err != nil {
+			h.renderError(w, r, err)
+			return
+		}
+		if wait > 0 {
+			secs := setRetryAfter(w, wait)
+			fail(http.StatusTooManyRequests, fireline.Errorf(fireline.EUnavailable,
+				"Too many wrong passwords. Try again in %s.", span(time.Duration(secs)*time.Second)))
+			return
+		}
+	}
+	err := h.cfg.Sessions.SetPassword(r.Context(), ch)
+	if guess && fireline.ErrorCode(err) == fireline.EUnauthorized {
+		if err := h.throttle.failed(r.Context(), attempt, h.now()); err != nil {
+			h.log.ErrorContext(r.Context(), "password failure not counted", "err", err)
+		}
+	}
+	if err != nil {
+		fail(formStatus(err), err)
 		return
 	}
+	if guess {
+		if err := h.throttle.succeeded(r.Context(), attempt); err != nil {
+			h.log.ErrorContext(r.Context(), "login failures not cleared", "err", err)
+		}
+	}
+	clearLinkProof(w, r)
 	seeOther(w, r, "/account?saved=1")
+}
+
+// A session that a one-time login link started may set a password without
+// the current one for linkProofLife: the link proved who the user is (an
+// admin's link is how a forgotten password is replaced). The proof is a
+// signed cookie naming a hash of that session's secret, so it proves
+// nothing for any other session.
+const (
+	linkProofLife    = time.Hour
+	linkProofPurpose = "password-link"
+)
+
+func linkProofCookie(r *http.Request) string {
+	if secureRequest(r) {
+		return "__Host-fireline_link_proof"
+	}
+	return "fireline_link_proof"
+}
+
+func linkProofSubject(sessionSecret string) string {
+	return fireline.HashToken(linkProofPurpose + "\x00" + sessionSecret)
+}
+
+// setLinkProof marks sess as started by a login link.
+func (h *handler) setLinkProof(w http.ResponseWriter, r *http.Request, sess *fireline.Session) {
+	if len(h.cfg.Links.Key) == 0 {
+		return
+	}
+	exp := h.now().Add(linkProofLife)
+	http.SetCookie(w, &http.Cookie{Name: linkProofCookie(r), Value: h.cfg.Links.Sign(linkProofPurpose, linkProofSubject(sess.Secret), exp),
+		Path: "/", HttpOnly: true, Secure: secureRequest(r), SameSite: http.SameSiteLaxMode, Expires: exp,
+		MaxAge: int(linkProofLife / time.Second)})
+}
+
+// linkProven reports whether the request's session was started by a login
+// link less than linkProofLife ago.
+func (h *handler) linkProven(r *http.Request) bool {
+	c, err := r.Cookie(linkProofCookie(r))
+	secret := sessionSecret(r)
+	if err != nil || secret == "" {
+		return false
+	}
+	subject, _, err := h.cfg.Links.Verify(linkProofPurpose, c.Value, h.now())
+	return err == nil && subject == linkProofSubject(secret)
+}
+
+func clearLinkProof(w http.ResponseWriter, r *http.Request) {
+	if _, err := r.Cookie(linkProofCookie(r)); err == nil {
+		http.SetCookie(w, &http.Cookie{Name: linkProofCookie(r), Value: "", Path: "/", HttpOnly: true, Secure: secureRequest(r),
+			SameSite: http.SameSiteLaxMode, MaxAge: -1})
+	}
 }
 
 // formStatus is the status of a refused sign-in form: 400, not 401,

@@ -61,7 +61,7 @@ func (h *handler) formCreateIntegration(w http.ResponseWriter, r *http.Request) 
 			in.HeartbeatInterval = iv // refused by validation unless a heartbeat
 		}
 	}
-	ci, err := h.cfg.Integrations.CreateIntegration(r.Context(), in)
+	ci, err := h.saveIntegration(r.Context(), in)
 	if err != nil {
 		fail(err)
 		return

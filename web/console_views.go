@@ -94,7 +94,7 @@ func newFormError(form string, err error, r *http.Request) *formError {
 		fe.Message, fe.Fields = e.Message, e.Fields
 	}
 	for k := range r.PostForm {
-		if k != "password" && k != "confirm" { // never echoed back
+		if k != "password" && k != "confirm" && k != "current_password" { // never echoed back
 			fe.Values[k] = r.PostForm.Get(k)
 		}
 	}

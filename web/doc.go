@@ -1,8 +1,9 @@
 // Package web is all of Fireline's HTTP: the routes (declared in one file,
 // each with the role it needs), the JSON API under /api/v1 with its OpenAPI
 // 3.1 document generated from the code, bearer-token authentication,
-// RFC 9457 problem+json errors, health and readiness probes, Prometheus
-// metrics, request logging, and Client, the API over HTTP that the CLI uses.
+// RFC 9457 problem+json errors, request-rate limits per token, session and
+// address (ratelimit.go), health and readiness probes, Prometheus metrics,
+// request logging, and Client, the API over HTTP that the CLI uses.
 //
 // It also serves the web console (console*.go): server-rendered pages from
 // embedded html/template files (templates/), our own small stylesheet and

@@ -136,11 +136,19 @@ func (h *handler) authorize(role fireline.Role, next http.Handler) http.Handler 
 }
 
 func (h *handler) authenticate(r *http.Request) (fireline.Actor, error) {
-	scheme, secret, _ := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
-	secret = strings.TrimSpace(secret)
-	if !strings.EqualFold(scheme, "Bearer") || secret == "" {
+	secret := bearerSecret(r)
+	if secret == "" {
 		return fireline.Actor{}, fireline.Errorf(fireline.EUnauthorized,
 			"this needs an API token: send Authorization: Bearer <token>")
 	}
 	return h.cfg.Auth.Authenticate(r.Context(), secret)
+}
+
+// bearerSecret returns the token of an Authorization: Bearer header, or "".
+func bearerSecret(r *http.Request) string {
+	scheme, secret, _ := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+	if !strings.EqualFold(scheme, "Bearer") {
+		return ""
+	}
+	return strings.TrimSpace(secret)
 }

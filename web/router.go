@@ -40,6 +40,8 @@ type router struct {
 	refuse   func(w http.ResponseWriter, r *http.Request, route Route, err error)
 	declared map[string]Route // by "METHOD /pattern"
 	routes   []Route          // handled, in order
+	// limit puts a route behind its request-rate limits, first of all.
+	limit func(route Route, next http.Handler) http.Handler
 }
 
 func newRouter(authorize func(fireline.Role, http.Handler) http.Handler) *router {
@@ -90,6 +92,9 @@ func (rt *router) handle(pattern string, h http.Handler) {
 		h = crossOriginProtection.Handler(h)
 	case !route.Public:
 		h = rt.authorize(route.Role, h)
+	}
+	if rt.limit != nil {
+		h = rt.limit(route, h)
 	}
 	rt.routes = append(rt.routes, route)
 	rt.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -30,6 +31,10 @@ type Config struct {
 	Alerts       fireline.AlertService
 	Intake       fireline.IntakeService
 	Maintenance  fireline.MaintenanceService
+	// Outbound says whether the server's outbound guard refuses host (a
+	// name or an address), so that a probe it would refuse is refused when
+	// saved; optional: without it, only the probe's checks find out.
+	Outbound func(ctx context.Context, host string) *fireline.OutboundRefusal
 	// Paging (web/paging.go); optional: without OnCall its routes are absent.
 	OnCall fireline.OnCallService
 	Links  fireline.LinkSigner
@@ -50,6 +55,9 @@ type Config struct {
 	// given another role or person stops getting what they may no longer
 	// see within it.
 	LiveRecheck time.Duration
+	// Limits cap the request rate of each API token, console session and
+	// client address (web/ratelimit.go); the zero value limits nothing.
+	Limits RequestLimits
 }
 
 // handler serves every route. It holds no state beyond its configuration,
@@ -67,6 +75,8 @@ type handler struct {
 	views   *views       // web/console_views.go
 	// throttle counts failed console logins (web/console_throttle.go).
 	throttle *loginThrottle
+	// limiter limits request rates (web/ratelimit.go).
+	limiter *requestLimiter
 }
 
 // NewHandler returns the handler for every route: the JSON API, the OpenAPI
@@ -83,8 +93,9 @@ func NewHandler(cfg Config) http.Handler {
 	if h.now == nil {
 		h.now = time.Now
 	}
+	h.limiter = newRequestLimiter(cfg.Limits, h.metrics.registry)
 	h.router = newRouter(h.authorize)
-	h.router.sessionAuth, h.views = h.authorizeSession, mustParseViews(cfg.Policy)
+	h.router.sessionAuth, h.router.limit, h.views = h.authorizeSession, h.limitRoute, mustParseViews(cfg.Policy)
 	h.router.refuse = h.refuse
 	h.api = humago.New(h.router, apiConfig(cfg.Version))
 	h.routes()
@@ -125,7 +136,9 @@ func apiConfig(version string) huma.Config {
 				Description: "Fireline's incident response API. Every operation needs an API token " +
 					"(`Authorization: Bearer fl_...`) whose role includes the operation's " +
 					"`x-fireline-role` (viewer < responder < admin). Errors are RFC 9457 " +
-					"`application/problem+json`. Incidents are addressed by their human id, e.g. `INC-42`.",
+					"`application/problem+json`. Incidents are addressed by their human id, e.g. `INC-42`. " +
+					"Each token may make a number of requests a second (the server's `--api-rate` and `--api-burst`); " +
+					"more are answered 429 with `Retry-After` in seconds.",
 			},
 			Components: &huma.Components{
 				Schemas: huma.NewMapRegistry("#/components/schemas/", huma.DefaultSchemaNamer),

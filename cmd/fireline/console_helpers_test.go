@@ -55,6 +55,16 @@ func (s *testServer) redeem(t *testing.T, link string) string {
 // without following redirects.
 func (s *testServer) console(t *testing.T, method, path, cookie string, form url.Values) *http.Response {
 	t.Helper()
+	var cookies []*http.Cookie
+	if cookie != "" {
+		cookies = append(cookies, &http.Cookie{Name: "fireline_session", Value: cookie})
+	}
+	return s.consoleWith(t, method, path, cookies, form)
+}
+
+// consoleWith is console with any cookies.
+func (s *testServer) consoleWith(t *testing.T, method, path string, cookies []*http.Cookie, form url.Values) *http.Response {
+	t.Helper()
 	var body io.Reader
 	if form != nil {
 		body = strings.NewReader(form.Encode())
@@ -66,8 +76,8 @@ func (s *testServer) console(t *testing.T, method, path, cookie string, form url
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
-	if cookie != "" {
-		req.AddCookie(&http.Cookie{Name: "fireline_session", Value: cookie})
+	for _, c := range cookies {
+		req.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
 	}
 	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := c.Do(req)

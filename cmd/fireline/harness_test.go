@@ -15,6 +15,7 @@ import (
 
 	"github.com/fireline-dev/fireline/firelinetest"
 	"github.com/fireline-dev/fireline/policy"
+	"github.com/fireline-dev/fireline/web"
 )
 
 // adminSecret is the bootstrap admin token every test server starts with.
@@ -33,7 +34,7 @@ var businessHours = time.Date(2026, 12, 1, 15, 0, 0, 0, time.UTC)
 
 func startTestServer(t testing.TB, dsn string) *testServer {
 	t.Helper()
-	return startTestServerWith(t, dsn, ungatedPolicy(t, string(policy.DefaultYAML())))
+	return startTestServerWith(t, dsn, nil)
 }
 
 // startGatedTestServer runs the embedded policy as it is, with its
@@ -41,7 +42,7 @@ func startTestServer(t testing.TB, dsn string) *testServer {
 // workflow's steps checked, or its commander's override.
 func startGatedTestServer(t testing.TB, dsn string) *testServer {
 	t.Helper()
-	return startTestServerWith(t, dsn, "")
+	return startTestServerWith(t, dsn, func(c *serveConfig) { c.PolicyPath = "" })
 }
 
 // ungatedPolicy writes a policy without the resolution gate (the
@@ -61,15 +62,27 @@ func ungatedPolicy(t testing.TB, yaml string) string {
 	return path
 }
 
-func startTestServerWith(t testing.TB, dsn, policyPath string) *testServer {
+// startTestServerWith is startTestServer (the default policy without its
+// resolution gate) with the configuration changed by configure (when not
+// nil) before the server starts.
+func startTestServerWith(t testing.TB, dsn string, configure func(*serveConfig)) *testServer {
 	t.Helper()
 	clock := firelinetest.NewClock(businessHours)
 	out := &bytes.Buffer{}
 	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	srv, err := startServer(context.Background(), serveConfig{
-		Addr: "127.0.0.1:0", DB: dsn, BootstrapToken: adminSecret, Now: clock.Now, PolicyPath: policyPath,
+	cfg := serveConfig{
+		Addr: "127.0.0.1:0", DB: dsn, BootstrapToken: adminSecret, Now: clock.Now,
+		PolicyPath:  ungatedPolicy(t, string(policy.DefaultYAML())),
 		LiveRecheck: 100 * time.Millisecond, // live streams notice lost access at once
-	}, logger, out)
+		// serve's request-rate limits, on a clock that stands still: the
+		// console, the CLI and the API, as the tests use them, stay within
+		// a burst (ratelimit_test.go tests the limits themselves).
+		Limits: web.DefaultRequestLimits,
+	}
+	if configure != nil {
+		configure(&cfg)
+	}
+	srv, err := startServer(context.Background(), cfg, logger, out)
 	if err != nil {
 		t.Fatalf("start server: %v", err)
 	}

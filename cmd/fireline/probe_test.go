@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,8 +23,8 @@ import (
 // the policy on its interval (jobs run by RunDue on the manual clock); two
 // failed checks in a row raise an alert that opens an incident (P1 for a
 // core service), more failures repeat it, and the next passing check
-// resolves it. The outbound guard refuses private addresses nobody
-// allowed, and says so; a deleted probe stops checking.
+// resolves it. The outbound guard refuses a check of an address no
+// longer allowed, and says so; a deleted probe stops checking.
 func TestHealthProbe(t *testing.T) {
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		var status atomic.Int32
@@ -125,10 +126,15 @@ func TestHealthProbe(t *testing.T) {
 			t.Fatalf("the probe's P1 incident waits for a person: %s %s", inc.Severity, inc.Status)
 		}
 
-		// A private address nobody allowed is refused, and the result says why.
-		s.mustCLI(t, adminSecret, "integration", "create", "--type", "probe", "--service", "web-dashboard", "--url", "http://10.255.255.1/health", "--interval", "30s")
+		// An address nobody allowed is refused when the probe is saved
+		// (TestProbeRefusedWhenSaved). One allowed then but no longer (the
+		// server restarted with a narrower --allow-outbound: here the
+		// guard's list is changed in place) is refused when the check
+		// connects, and the result says why.
+		s.mustCLI(t, adminSecret, "integration", "create", "--type", "probe", "--service", "web-dashboard", "--url", "http://127.0.0.2:9/health", "--interval", "30s")
+		srv.paging.guard.Allow = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
 		check(1) // api-gateway's; web-dashboard's never connects
-		if p := probe("probe-web-dashboard"); p.ProbeFailing != 1 || !strings.Contains(p.LastProbeResult, "refusing to connect to 10.255.255.1:80: private address; allow it with --allow-outbound 10.0.0.0/8 (FIRELINE_ALLOW_OUTBOUND)") {
+		if p := probe("probe-web-dashboard"); p.ProbeFailing != 1 || !strings.Contains(p.LastProbeResult, "refusing to connect to 127.0.0.2:9: loopback address; allow it with --allow-outbound 127.0.0.0/8 (FIRELINE_ALLOW_OUTBOUND)") {
 			t.Fatalf("guarded probe: %+v", p)
 		}
 		if r := s.cli(t, adminSecret, "integration", "rotate", probe("probe-web-dashboard").ID); r.code == 0 || !strings.Contains(r.stderr, "has no key to rotate") {

@@ -41,15 +41,21 @@ type serveConfig struct {
 	// PostgreSQL's before it stops claiming jobs and is not ready
 	// (docs/adr/0052); 0 (tests with a manual clock) turns the check off.
 	MaxClockSkew time.Duration
+	// Limits are the request-rate limits (limits_wiring.go).
+	Limits web.RequestLimits
 }
 
 func newServeCommand(env Env) *cobra.Command {
 	var cfg serveConfig
+	var checkLimits func() error
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the Fireline server",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkLimits(); err != nil {
+				return err
+			}
 			cfg.BootstrapToken = env.Getenv("FIRELINE_BOOTSTRAP_TOKEN")
 			tuneGC(env.Getenv)
 			logger := slog.New(slog.NewJSONHandler(env.Stderr, nil))
@@ -75,6 +81,7 @@ func newServeCommand(env Env) *cobra.Command {
 		skew = 2 * time.Second
 	}
 	f.DurationVar(&cfg.MaxClockSkew, "max-clock-skew", skew, "on PostgreSQL, how far this replica's clock may differ from the database's before it claims no due jobs and /readyz fails (env FIRELINE_MAX_CLOCK_SKEW; 0: off)")
+	checkLimits = addLimitFlags(cmd, env, &cfg.Limits)
 	return cmd
 }
 
@@ -193,10 +200,10 @@ func startOnDB(ctx context.Context, db *sqlstore.DB, hub *live.Hub, handoff *job
 	// every writer (on PostgreSQL, of every replica).
 	incidents, users := sqlstore.NewIncidentService(db, pol), sqlstore.NewUserService(db, pol)
 	handler := web.NewHandler(web.Config{
-		Users: users, Sessions: users, Live: hub, Throttle: sqlstore.NewLoginThrottle(db), LiveRecheck: cfg.LiveRecheck,
+		Users: users, Sessions: users, Live: hub, Throttle: sqlstore.NewLoginThrottle(db), LiveRecheck: cfg.LiveRecheck, Limits: cfg.Limits,
 		Policy: pol, Incidents: incidents, Tokens: tokens, Auth: tokens,
 		Health: db, Logger: logger, Now: cfg.Now, Version: version,
-		Integrations: sqlstore.NewIntegrationService(db, pol), Alerts: sqlstore.NewAlertService(db),
+		Integrations: sqlstore.NewIntegrationService(db, pol), Outbound: pg.guard.Check, Alerts: sqlstore.NewAlertService(db),
 		Intake: intake, Maintenance: sqlstore.NewMaintenanceService(db, pol),
 		OnCall: engine.OnCall{Engine: pg.engine}, Feeds: engine.Feeds{Engine: pg.engine}, Links: pg.engine.Links, Metrics: pg.engine.Metrics.Registry,
 	})
