@@ -67,7 +67,7 @@ func (db *DB) CheckClock(ctx context.Context) error {
 		}
 		g.err = fireline.Errorf(fireline.EUnavailable,
 			"this replica's clock is %s %s the database's (at most %s is allowed): fix its time synchronisation (NTP); until then it claims no due jobs and is not ready",
-			by.Round(time.Millisecond), way, g.max)
+			by.Round(time.Second), way, g.max)
 		db.logger.Error("clock skew", "skew", off.String(), "max", g.max.String())
 	}
 	return g.err
