@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/fireline-dev/fireline"
 )
@@ -46,10 +47,23 @@ func buildListQuery(actor fireline.Actor, f fireline.IncidentFilter, dialect str
 	if err != nil {
 		return listQuery{}, err
 	}
+	// from is what the rows come from; order the column they are listed
+	// by, newest first, which the cursor continues below.
+	from, order := "incidents i", "i.number"
 	where, args := []string{visibleTo}, visibleArgs(actor)
 	add := func(cond string, a ...any) { where, args = append(where, cond), append(args, a...) }
+	if f.Text != "" {
+		if dialect == DialectSQLite && indexedText(f.Text) {
+			// The trigram index yields the matching incidents newest first
+			// (docs/adr/0054): it drives, and the other filters check each.
+			from, order = "incidents_text CROSS JOIN incidents i ON i.number = incidents_text.rowid", "incidents_text.rowid"
+			add("incidents_text MATCH ?", textPhrase(f.Text))
+		} else {
+			add(textLike(dialect, f.Text))
+		}
+	}
 	if before > 0 {
-		add("i.number < ?", before)
+		add(order+" < ?", before)
 	}
 	if err := addSetFilters(f, add); err != nil {
 		return listQuery{}, err
@@ -57,24 +71,41 @@ func buildListQuery(actor fireline.Actor, f fireline.IncidentFilter, dialect str
 	if f.Service != "" {
 		add("EXISTS (SELECT 1 FROM incident_services s WHERE s.incident_number = i.number AND s.service_id = ?)", f.Service)
 	}
-	if f.Text != "" {
-		// SQLite's LOWER folds ASCII only: "STÖRUNG" would not find
-		// "Störung". fireline_lower is Go's (sqlite.go).
-		lower := "LOWER"
-		if dialect == DialectSQLite {
-			lower = sqliteLower
-		}
-		p := "%" + escapeLike(strings.ToLower(f.Text)) + "%"
-		add(`(`+lower+`(i.title) LIKE ? ESCAPE '\' OR `+lower+`(i.description) LIKE ? ESCAPE '\')`, p, p)
-	}
 	if f.Since != nil {
 		add("i.declared_at >= ?", micros(*f.Since))
 	}
 	if f.Until != nil {
 		add("i.declared_at < ?", micros(*f.Until))
 	}
-	sql := selectIncident + " WHERE " + strings.Join(where, " AND ") + " ORDER BY i.number DESC LIMIT ?"
+	sql := selectIncidentColumns + " FROM " + from + " WHERE " + strings.Join(where, " AND ") + " ORDER BY " + order + " DESC LIMIT ?"
 	return listQuery{sql: sql, args: append(args, limit+1), limit: limit}, nil
+}
+
+// indexedText reports whether SQLite's trigram index can find text: it
+// holds every run of three characters, so shorter text is found by
+// reading every incident (textLike).
+func indexedText(text string) bool { return utf8.RuneCountInString(text) >= 3 }
+
+// textPhrase is text as an FTS5 phrase: in double quotes, which double
+// inside it. The trigram tokenizer makes a phrase match where the text
+// occurs as a substring, any case (Unicode case folding).
+func textPhrase(text string) string {
+	return `"` + strings.ReplaceAll(text, `"`, `""`) + `"`
+}
+
+// textLike is the search as a LIKE on the lowered title and description:
+// on PostgreSQL, whose trigram indexes on the two lowered columns serve
+// it (when pg_trgm is installed), and on SQLite for text shorter than a
+// trigram.
+func textLike(dialect, text string) (string, string, string) {
+	// SQLite's LOWER folds ASCII only: "STÖRUNG" would not find
+	// "Störung". fireline_lower is Go's (sqlite.go).
+	lower := "LOWER"
+	if dialect == DialectSQLite {
+		lower = sqliteLower
+	}
+	p := "%" + escapeLike(strings.ToLower(text)) + "%"
+	return `(` + lower + `(i.title) LIKE ? ESCAPE '\' OR ` + lower + `(i.description) LIKE ? ESCAPE '\')`, p, p
 }
 
 // addSetFilters adds the status, severity and open filters.
