@@ -36,3 +36,8 @@ func (db *DB) MigrateTo(ctx context.Context, version int64) error {
 	_, err = p.UpTo(ctx, version)
 	return err
 }
+
+// FoldCounts folds the count changes appended so far (PostgreSQL).
+func (db *DB) FoldCounts(ctx context.Context) error {
+	return db.writeTx(ctx, "fold incident counts", func(tx *Tx) error { return foldCounts(ctx, tx) })
+}

@@ -372,35 +372,6 @@ func listEvents(ctx context.Context, tx *Tx, actor fireline.Actor, n int64) ([]*
 	return events, rows.Err()
 }
 
-func countIncidents(ctx context.Context, tx *Tx, actor fireline.Actor) ([]fireline.IncidentCount, error) {
-	now := micros(tx.now.Add(-fireline.ClockTolerance))
-	open := "i.status IN ('triggered', 'acknowledged')"
-	rows, err := tx.query(ctx, `SELECT i.severity, i.status, COUNT(*),
-		SUM(CASE WHEN i.unanswered_at IS NOT NULL AND i.status = 'triggered' THEN 1 ELSE 0 END),
-		SUM(CASE WHEN i.status = 'triggered' AND i.respond_by < ? THEN 1 ELSE 0 END),
-		SUM(CASE WHEN `+open+` AND i.escalated_at IS NULL AND i.escalate_by < ? THEN 1 ELSE 0 END),
-		SUM(CASE WHEN `+open+` AND i.resolve_by < ? THEN 1 ELSE 0 END)
-		FROM incidents i WHERE `+visibleTo+` GROUP BY i.severity, i.status ORDER BY i.severity, i.status`,
-		append([]any{now, now, now}, visibleArgs(actor)...)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	counts := []fireline.IncidentCount{}
-	for rows.Next() {
-		var c fireline.IncidentCount
-		var respond, escalate, resolve int64
-		if err := rows.Scan(&c.Severity, &c.Status, &c.Count, &c.Unanswered, &respond, &escalate, &resolve); err != nil {
-			return nil, err
-		}
-		if c.Status.Open() {
-			c.Breached = map[fireline.ClockName]int64{fireline.ClockRespond: respond, fireline.ClockEscalate: escalate, fireline.ClockResolve: resolve}
-		}
-		counts = append(counts, c)
-	}
-	return counts, rows.Err()
-}
-
 func firstError(errs ...error) error {
 	for _, err := range errs {
 		if err != nil {

@@ -8,6 +8,19 @@
 -- extension: a role that may create in the database may install it. Where
 -- it is installed already, in any schema, that one is used; where it cannot
 -- be installed, the migration warns and search keeps scanning.
+--
+-- Counts: incident_counts holds the number of incidents of each severity,
+-- status and restriction as of its last fold; triggers append every
+-- change to incident_count_changes, which readers add, and fold into
+-- incident_counts once many have gathered (sqlstore/counts.go). Appending
+-- makes no writer wait on a count's row, as updating it in place would
+-- (a lock held to the commit, deadlocks between group commits). SQLite's
+-- one writer updates the counts in place.
+--
+-- Indexes that let a list stop at its page: open and closed incidents
+-- newest first (and open ones by severity), the restricted ones (a
+-- member's count of those they may see), and the open incidents past
+-- each clock, and unanswered, counted against now.
 
 -- +goose Up
 -- +goose StatementBegin
@@ -42,6 +55,70 @@ END
 $$;
 -- +goose StatementEnd
 
+CREATE TABLE incident_counts (
+    severity   TEXT NOT NULL,
+    status     TEXT NOT NULL,
+    restricted BOOLEAN NOT NULL,
+    n          BIGINT NOT NULL,
+    PRIMARY KEY (severity, status, restricted)
+);
+INSERT INTO incident_counts (severity, status, restricted, n)
+    SELECT severity, status, restricted, COUNT(*) FROM incidents GROUP BY severity, status, restricted;
+
+CREATE TABLE incident_count_changes (
+    severity   TEXT NOT NULL,
+    status     TEXT NOT NULL,
+    restricted BOOLEAN NOT NULL,
+    delta      BIGINT NOT NULL
+);
+
+-- +goose StatementBegin
+CREATE FUNCTION incidents_count() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP <> 'INSERT' THEN
+        INSERT INTO incident_count_changes (severity, status, restricted, delta) VALUES (OLD.severity, OLD.status, OLD.restricted, -1);
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+        INSERT INTO incident_count_changes (severity, status, restricted, delta) VALUES (NEW.severity, NEW.status, NEW.restricted, 1);
+    END IF;
+    RETURN NULL;
+END;
+$$;
+-- +goose StatementEnd
+
+CREATE TRIGGER incidents_count_insert_delete AFTER INSERT OR DELETE ON incidents
+    FOR EACH ROW EXECUTE FUNCTION incidents_count();
+CREATE TRIGGER incidents_count_update AFTER UPDATE OF severity, status, restricted ON incidents
+    FOR EACH ROW WHEN (OLD.severity IS DISTINCT FROM NEW.severity OR OLD.status IS DISTINCT FROM NEW.status
+        OR OLD.restricted IS DISTINCT FROM NEW.restricted)
+    EXECUTE FUNCTION incidents_count();
+
+CREATE INDEX incidents_open ON incidents (number) WHERE status IN ('triggered', 'acknowledged');
+CREATE INDEX incidents_open_severity ON incidents (severity, number) WHERE status IN ('triggered', 'acknowledged');
+CREATE INDEX incidents_closed ON incidents (number) WHERE status IN ('resolved', 'closed');
+CREATE INDEX incidents_restricted ON incidents (severity, status, number) WHERE restricted;
+CREATE INDEX incidents_respond_due ON incidents (respond_by, severity, restricted, number) WHERE status = 'triggered';
+CREATE INDEX incidents_escalate_due ON incidents (escalate_by, severity, status, restricted, number)
+    WHERE status IN ('triggered', 'acknowledged') AND escalated_at IS NULL;
+CREATE INDEX incidents_resolve_due ON incidents (resolve_by, severity, status, restricted, number)
+    WHERE status IN ('triggered', 'acknowledged');
+CREATE INDEX incidents_unanswered ON incidents (severity, restricted, number)
+    WHERE status = 'triggered' AND unanswered_at IS NOT NULL;
+
+
 -- +goose Down
+DROP INDEX incidents_unanswered;
+DROP INDEX incidents_resolve_due;
+DROP INDEX incidents_escalate_due;
+DROP INDEX incidents_respond_due;
+DROP INDEX incidents_restricted;
+DROP INDEX incidents_closed;
+DROP INDEX incidents_open_severity;
+DROP INDEX incidents_open;
+DROP TRIGGER incidents_count_update ON incidents;
+DROP TRIGGER incidents_count_insert_delete ON incidents;
+DROP FUNCTION incidents_count();
+DROP TABLE incident_count_changes;
+DROP TABLE incident_counts;
 DROP INDEX IF EXISTS incidents_description_trgm;
 DROP INDEX IF EXISTS incidents_title_trgm;
