@@ -357,19 +357,11 @@ func listEvents(ctx context.Context, tx *Tx, actor fireline.Actor, n int64) ([]*
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var events []*fireline.Event
-	for rows.Next() {
-		e := &fireline.Event{Incident: fireline.IncidentID(n)}
-		var at int64
-		var data string
-		if err := rows.Scan(&e.Seq, &at, &e.Actor, &e.Type, &data, &e.PrevHash, &e.Hash); err != nil {
-			return nil, err
-		}
-		e.At, e.Data = instant(at), json.RawMessage(data)
-		events = append(events, e)
+	events, err := scanEvents(rows, n) // timeline.go
+	if len(events) == 0 {
+		events = nil
 	}
-	return events, rows.Err()
+	return events, err
 }
 
 func firstError(errs ...error) error {

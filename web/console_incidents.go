@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -129,7 +130,13 @@ type incidentData struct {
 	Inc      *fireline.Incident
 	Clocks   []clockView
 	Severity *fireline.SeverityPolicy
-	Events   []eventView // newest first
+	Events   []eventView // newest first: the newest timelineShown, or from ?from= on
+	// Older says what of the timeline is not shown: how many older
+	// events, and the link that shows more of them (none past
+	// fireline.MaxTimelinePage events on the page). Nil when none is left.
+	Older *olderEvents
+	// From is the page's ?from=, when it shows more than the newest.
+	From int64
 	// Alerts are the attached alerts as they stand (console_detect.go);
 	// Changes the change events (deploys) recorded on the timeline.
 	Alerts     []*fireline.Alert
@@ -162,11 +169,12 @@ func (h *handler) showIncident(w http.ResponseWriter, r *http.Request, status in
 		h.renderError(w, r, err)
 		return
 	}
-	events, err := h.cfg.Incidents.Timeline(r.Context(), id)
+	shown, summary, from, err := h.incidentEvents(r, id)
 	if err != nil {
 		h.renderError(w, r, err)
 		return
 	}
+	events := summary.Events
 	now := h.now()
 	d := incidentData{Inc: inc, Clocks: clocks(h.cfg.Policy, inc, now), Commander: inc.RoleHolder(fireline.RoleIncidentCommander),
 		Stages: fireline.Stages, Unanswered: incidentUnanswered(h.cfg.Policy, inc, events, now)}
@@ -190,14 +198,57 @@ func (h *handler) showIncident(w http.ResponseWriter, r *http.Request, status in
 	}
 	d.Steps, d.Deliveries = pagingView(h.cfg.Policy, events, inc.Status.Open())
 	for _, e := range slices.Backward(events) {
-		v := describe(e, h.cfg.Policy)
-		d.Events = append(d.Events, v)
 		if e.Type == fireline.EventChangeEvent {
-			d.Changes = append(d.Changes, v)
+			d.Changes = append(d.Changes, describe(e, h.cfg.Policy))
 		}
 	}
+	for _, e := range slices.Backward(shown.Events) {
+		d.Events = append(d.Events, describe(e, h.cfg.Policy))
+	}
+	d.From, d.Older = from, older(inc.ID, shown)
 	h.render(w, r, status, "incident", &page{Title: inc.ID + " " + inc.Title, Nav: "incidents",
 		Live: "/live/incidents/" + url.PathEscape(inc.ID), Error: fe, Data: d})
+}
+
+// timelineShown is how many of the newest events the incident page shows,
+// and how many more "Load older events" adds.
+const timelineShown = 100
+
+// incidentEvents reads what the incident page shows of the timeline: the
+// newest timelineShown events, or with ?from=N those from N on (at most
+// fireline.MaxTimelinePage), and the events it sums up beside it, read on
+// their own (fireline.SummaryEventTypes).
+func (h *handler) incidentEvents(r *http.Request, id string) (shown, summary *fireline.TimelinePage, from int64, err error) {
+	f := fireline.TimelineFilter{Limit: timelineShown}
+	if n, err := strconv.ParseInt(r.URL.Query().Get("from"), 10, 64); err == nil && n >= 1 {
+		from, f = n, fireline.TimelineFilter{After: n - 1, Limit: fireline.MaxTimelinePage}
+	}
+	if shown, err = h.cfg.Incidents.TimelinePage(r.Context(), id, f); err != nil {
+		return nil, nil, 0, err
+	}
+	summary, err = h.cfg.Incidents.TimelinePage(r.Context(), id, fireline.TimelineFilter{Types: fireline.SummaryEventTypes})
+	return shown, summary, from, err
+}
+
+// olderEvents is what the incident page says of the events it leaves out.
+type olderEvents struct {
+	Count int64  // events older than the oldest shown
+	URL   string // shows timelineShown more of them; "" when the page holds all it may
+}
+
+// older describes the events older than a page's, if any: events are
+// numbered from 1 without gaps.
+func older(id string, page *fireline.TimelinePage) *olderEvents {
+	if len(page.Events) == 0 || page.Events[0].Seq <= 1 {
+		return nil
+	}
+	oldest := page.Events[0].Seq
+	o := &olderEvents{Count: oldest - 1}
+	if len(page.Events)+timelineShown <= fireline.MaxTimelinePage {
+		from := max(1, oldest-timelineShown)
+		o.URL = "/incidents/" + url.PathEscape(id) + "?from=" + strconv.FormatInt(from, 10) + "#event-" + strconv.FormatInt(oldest-1, 10)
+	}
+	return o
 }
 
 // declareData is the declare form and the values sent back with errors.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -174,6 +175,31 @@ func (f *fakeIncidents) Timeline(ctx context.Context, id string) ([]*fireline.Ev
 		return nil, err
 	}
 	return append([]*fireline.Event(nil), f.events[inc.ID]...), nil
+}
+
+func (f *fakeIncidents) TimelinePage(ctx context.Context, id string, filter fireline.TimelineFilter) (*fireline.TimelinePage, error) {
+	events, err := f.Timeline(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	limit := filter.Limit
+	if limit == 0 {
+		limit = fireline.MaxTimelinePage
+	}
+	page := &fireline.TimelinePage{Events: []*fireline.Event{}}
+	for _, e := range slices.Backward(events) {
+		if (filter.Before > 0 && e.Seq >= filter.Before) || e.Seq <= filter.After ||
+			(len(filter.Types) > 0 && !slices.Contains(filter.Types, e.Type)) {
+			continue
+		}
+		if len(page.Events) == limit {
+			page.Older = page.Events[limit-1].Seq
+			break
+		}
+		page.Events = append(page.Events, e)
+	}
+	slices.Reverse(page.Events)
+	return page, nil
 }
 
 func (f *fakeIncidents) Act(ctx context.Context, id string, a fireline.Action) (*fireline.Incident, error) {

@@ -18,9 +18,21 @@ type incidentOutput struct {
 	Body *fireline.Incident
 }
 
-// timeline is the body of GET /api/v1/incidents/{id}/timeline.
+// timeline is the body of GET /api/v1/incidents/{id}/timeline: a page
+// of the timeline, in order, and the before that reads the page of older
+// events, absent when there are none.
 type timeline struct {
-	Events []*fireline.Event `json:"events"`
+	Events     []*fireline.Event `json:"events"`
+	NextBefore int64             `json:"next_before,omitempty" doc:"When older events exist: the before parameter that reads the page of them."`
+}
+
+// timelineInput is the timeline route's id and paging parameters.
+type timelineInput struct {
+	ID     string   `path:"id" example:"INC-42" doc:"The incident's human id."`
+	Limit  string   `query:"limit" doc:"Page size, 1-1000 (default 1000): the newest events selected. A timeline of up to 1000 events reads whole."`
+	Before string   `query:"before" doc:"Only events numbered (seq) below this: next_before from the newer page."`
+	After  string   `query:"after" doc:"Only events numbered (seq) above this."`
+	Type   []string `query:"type,explode" doc:"Only events of these types; repeat the parameter or separate with commas."`
 }
 
 // incidentCounts is the body of GET /api/v1/incident-counts.
@@ -164,15 +176,55 @@ type timelineOutput struct {
 	Body timeline
 }
 
-func (h *handler) getTimeline(ctx context.Context, in *incidentPath) (*timelineOutput, error) {
-	events, err := h.cfg.Incidents.Timeline(ctx, in.ID)
+func (h *handler) getTimeline(ctx context.Context, in *timelineInput) (*timelineOutput, error) {
+	f, err := parseTimelineFilter(in)
 	if err != nil {
 		return nil, h.problem(ctx, err)
 	}
-	if events == nil {
-		events = []*fireline.Event{}
+	page, err := h.cfg.Incidents.TimelinePage(ctx, in.ID, f)
+	if err != nil {
+		return nil, h.problem(ctx, err)
 	}
-	return &timelineOutput{Body: timeline{Events: events}}, nil
+	if page.Events == nil {
+		page.Events = []*fireline.Event{}
+	}
+	return &timelineOutput{Body: timeline{Events: page.Events, NextBefore: page.Older}}, nil
+}
+
+// parseTimelineFilter turns the timeline's parameters into a filter, or
+// an EInvalid error listing every bad parameter.
+func parseTimelineFilter(in *timelineInput) (fireline.TimelineFilter, error) {
+	var f fireline.TimelineFilter
+	var fe []fireline.FieldError
+	for _, p := range []struct {
+		field, value string
+		max          int64
+		dst          *int64
+	}{{"limit", in.Limit, fireline.MaxTimelinePage, nil}, {"before", in.Before, 0, &f.Before}, {"after", in.After, 0, &f.After}} {
+		if p.value == "" {
+			continue
+		}
+		n, err := strconv.ParseInt(p.value, 10, 64)
+		switch {
+		case err != nil || n < 1 || (p.max > 0 && n > p.max):
+			msg := "must be an event's number (seq), 1 or more"
+			if p.max > 0 {
+				msg = "must be a whole number from 1 to " + strconv.FormatInt(p.max, 10)
+			}
+			fe = append(fe, fireline.FieldError{Field: p.field, Message: msg})
+		case p.dst == nil:
+			f.Limit = int(n)
+		default:
+			*p.dst = n
+		}
+	}
+	for _, t := range splitList(in.Type) {
+		f.Types = append(f.Types, fireline.EventType(t))
+	}
+	if len(fe) > 0 {
+		return f, &fireline.Error{Code: fireline.EInvalid, Message: "invalid timeline filter", Fields: fe}
+	}
+	return f, nil
 }
 
 type exportOutput struct {

@@ -17,6 +17,11 @@
 -- newest first (and open ones by severity), the restricted ones (a
 -- member's count of those they may see), and the open incidents past
 -- each clock, and unanswered, counted against now.
+--
+-- The events an incident's page sums up beside its timeline (paging steps
+-- and attempts, changes, unanswered walks: fireline.SummaryEventTypes),
+-- read on their own however long the timeline, which the page shows a
+-- part of at a time.
 
 -- +goose Up
 CREATE VIRTUAL TABLE incidents_text USING fts5(
@@ -103,8 +108,11 @@ CREATE INDEX incidents_resolve_due ON incidents (resolve_by, severity, status, r
 CREATE INDEX incidents_unanswered ON incidents (severity, restricted, number)
     WHERE status = 'triggered' AND unanswered_at IS NOT NULL;
 
+CREATE INDEX events_summary ON events (incident_number, seq)
+    WHERE type IN ('change_event', 'escalation_step', 'page_failed', 'page_sent', 'unanswered');
 
 -- +goose Down
+DROP INDEX events_summary;
 DROP INDEX incidents_unanswered;
 DROP INDEX incidents_resolve_due;
 DROP INDEX incidents_escalate_due;
