@@ -41,6 +41,11 @@ type IncidentFilter struct {
 	Service  string     `json:"service,omitempty"`
 	// Open selects open (true) or not open (false) incidents.
 	Open *bool `json:"open,omitempty"`
+	// Stage selects the incidents at this stage of the workflow.
+	Stage Stage `json:"stage,omitempty"`
+	// Unanswered selects the triggered incidents whose paging walk ended
+	// with nobody acknowledging.
+	Unanswered bool `json:"unanswered,omitempty"`
 	// Text matches title and description, case-insensitively.
 	Text string `json:"text,omitempty"`
 	// Since and Until bound the declaration time: Since <= declared < Until.

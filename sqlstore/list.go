@@ -108,7 +108,8 @@ func textLike(dialect, text string) (string, string, string) {
 	return `(` + lower + `(i.title) LIKE ? ESCAPE '\' OR ` + lower + `(i.description) LIKE ? ESCAPE '\')`, p, p
 }
 
-// addSetFilters adds the status, severity and open filters.
+// addSetFilters adds the status, severity, open, stage and unanswered
+// filters.
 func addSetFilters(f fireline.IncidentFilter, add func(string, ...any)) error {
 	var fe []fireline.FieldError
 	for _, st := range f.Status {
@@ -121,8 +122,17 @@ func addSetFilters(f fireline.IncidentFilter, add func(string, ...any)) error {
 			fe = append(fe, fireline.FieldError{Field: "severity", Message: "unknown severity " + strconv.Quote(string(sev))})
 		}
 	}
+	if f.Stage != "" && !slices.Contains(fireline.Stages, f.Stage) {
+		fe = append(fe, fireline.FieldError{Field: "stage", Message: "unknown stage " + strconv.Quote(string(f.Stage))})
+	}
 	if len(fe) > 0 {
 		return &fireline.Error{Code: fireline.EInvalid, Message: "invalid filter", Fields: fe}
+	}
+	if f.Stage != "" {
+		add("i.stage = ?", string(f.Stage))
+	}
+	if f.Unanswered {
+		add(unansweredSQL)
 	}
 	switch {
 	case sameStatuses(f.Status, openStatuses):
@@ -145,13 +155,14 @@ func addSetFilters(f fireline.IncidentFilter, add func(string, ...any)) error {
 	return nil
 }
 
-// openSQL and closedSQL select the open and the other incidents in the
-// words of the partial indexes that hold them newest first (migration
-// 00011): a planner uses a partial index only for a query whose WHERE
-// says what the index's does, in literals.
+// openSQL and closedSQL select the open and the other incidents, and
+// unansweredSQL the unanswered ones, in the words of the partial indexes
+// that hold them (migration 00011): a planner uses a partial index only
+// for a query whose WHERE says what the index's does, in literals.
 const (
-	openSQL   = "i.status IN ('triggered', 'acknowledged')"
-	closedSQL = "i.status IN ('resolved', 'closed')"
+	openSQL       = "i.status IN ('triggered', 'acknowledged')"
+	closedSQL     = "i.status IN ('resolved', 'closed')"
+	unansweredSQL = "i.status = 'triggered' AND i.unanswered_at IS NOT NULL"
 )
 
 var (

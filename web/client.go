@@ -71,8 +71,12 @@ func filterQuery(f fireline.IncidentFilter) url.Values {
 	set("service", f.Service)
 	set("q", f.Text)
 	set("cursor", f.Cursor)
+	set("stage", string(f.Stage))
 	if f.Open != nil {
 		q.Set("open", strconv.FormatBool(*f.Open))
+	}
+	if f.Unanswered {
+		q.Set("unanswered", "true")
 	}
 	if f.Since != nil {
 		q.Set("since", f.Since.Format(time.RFC3339Nano))

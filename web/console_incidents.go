@@ -19,7 +19,6 @@ type dashboardData struct {
 	Unanswered []*unansweredView
 	Filter     dashboardFilter
 	Groups     []severityGroup
-	More       bool // more open incidents than one page holds
 	Resolved   []incidentRow
 	OnCall     onCallView // console_detect.go
 	Stages     []fireline.Stage
@@ -31,21 +30,30 @@ type dashboardFilter struct {
 	Stage    string
 }
 
+// severityGroup is a severity's newest open incidents, at most
+// dashboardShown, and the link to the rest.
 type severityGroup struct {
 	Severity  *fireline.SeverityPolicy
 	Incidents []incidentRow
+	// Count is how many are open ("12"), or at least ("10+") when the
+	// filters leave the number uncounted; More how many are not shown,
+	// -1 when not counted; MoreURL lists them all.
+	Count   string
+	More    int64
+	MoreURL string
 }
+
+// dashboardShown is how many open incidents of each severity the
+// dashboard lists, newest first; "and K more" links to the others
+// (docs/adr/0054).
+const dashboardShown = 10
 
 func (h *handler) dashboard(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := dashboardFilter{Service: q.Get("service"), Severity: q.Get("severity"), Stage: q.Get("stage")}
-	open := true
-	filter := fireline.IncidentFilter{Open: &open, Service: f.Service, Limit: fireline.MaxPageSize}
-	if f.Severity != "" {
-		filter.Severity = []fireline.Severity{fireline.Severity(f.Severity)}
-	}
-	opened, err := h.cfg.Incidents.FindIncidents(r.Context(), filter)
-	if err != nil {
+	data := dashboardData{Filter: f, Stages: fireline.Stages}
+	var err error
+	if data.Groups, err = h.openGroups(r, f); err != nil {
 		h.renderError(w, r, err)
 		return
 	}
@@ -55,17 +63,7 @@ func (h *handler) dashboard(w http.ResponseWriter, r *http.Request) {
 		h.renderError(w, r, err)
 		return
 	}
-	data := dashboardData{Filter: f, More: opened.NextCursor != "", Stages: fireline.Stages}
 	now := h.now()
-	for i := range h.cfg.Policy.Severities {
-		g := severityGroup{Severity: &h.cfg.Policy.Severities[i]}
-		for _, inc := range opened.Incidents {
-			if inc.Severity == g.Severity.Level && (f.Stage == "" || string(inc.Stage) == f.Stage) {
-				g.Incidents = append(g.Incidents, newRow(h.cfg.Policy, inc, now))
-			}
-		}
-		data.Groups = append(data.Groups, g)
-	}
 	for _, inc := range recent.Incidents {
 		data.Resolved = append(data.Resolved, newRow(h.cfg.Policy, inc, now))
 	}
@@ -77,17 +75,74 @@ func (h *handler) dashboard(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, http.StatusOK, "dashboard", &page{Title: "Dashboard", Nav: "dashboard", Live: "/live/dashboard", Data: data})
 }
 
+// openGroups lists each severity's newest open incidents the filters
+// select, at most dashboardShown, with how many more there are: from the
+// kept counts when only the severity filters, uncounted otherwise.
+func (h *handler) openGroups(r *http.Request, f dashboardFilter) ([]severityGroup, error) {
+	ctx := r.Context()
+	var open map[fireline.Severity]int64 // nil: not counted
+	if f.Service == "" && f.Stage == "" {
+		counts, err := h.cfg.Incidents.CountIncidents(ctx)
+		if err != nil {
+			return nil, err
+		}
+		open = map[fireline.Severity]int64{}
+		for _, c := range counts {
+			if c.Status.Open() {
+				open[c.Severity] += c.Count
+			}
+		}
+	}
+	yes, now := true, h.now()
+	var groups []severityGroup
+	for i := range h.cfg.Policy.Severities {
+		sp := &h.cfg.Policy.Severities[i]
+		g := severityGroup{Severity: sp, Count: "0"}
+		if f.Severity != "" && f.Severity != string(sp.Level) {
+			groups = append(groups, g)
+			continue
+		}
+		page, err := h.cfg.Incidents.FindIncidents(ctx, fireline.IncidentFilter{Open: &yes, Severity: []fireline.Severity{sp.Level},
+			Service: f.Service, Stage: fireline.Stage(f.Stage), Limit: dashboardShown})
+		if err != nil {
+			return nil, err
+		}
+		for _, inc := range page.Incidents {
+			g.Incidents = append(g.Incidents, newRow(h.cfg.Policy, inc, now))
+		}
+		shown := int64(len(g.Incidents))
+		g.Count = strconv.FormatInt(shown, 10)
+		if page.NextCursor != "" {
+			g.More, g.Count = -1, g.Count+"+"
+			if n, ok := open[sp.Level]; ok && n > shown {
+				g.More, g.Count = n-shown, strconv.FormatInt(n, 10)
+			}
+			list := url.Values{"status": {"open"}, "severity": {string(sp.Level)}}
+			for k, v := range map[string]string{"service": f.Service, "stage": f.Stage} {
+				if v != "" {
+					list.Set(k, v)
+				}
+			}
+			g.MoreURL = "/incidents?" + list.Encode()
+		}
+		groups = append(groups, g)
+	}
+	return groups, nil
+}
+
 // listData is the incident list with its filters and the next page.
 type listData struct {
-	Q, Severity, Status, Service string
-	Rows                         []incidentRow
-	Next                         string // the next page's URL, "" on the last
+	Q, Severity, Status, Service, Stage string
+	Rows                                []incidentRow
+	Next                                string // the next page's URL, "" on the last
+	Stages                              []fireline.Stage
 }
 
 func (h *handler) incidentList(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	d := listData{Q: q.Get("q"), Severity: q.Get("severity"), Status: q.Get("status"), Service: q.Get("service")}
-	in := &listInput{Q: d.Q, Service: d.Service, Cursor: q.Get("cursor"), Limit: "25"}
+	d := listData{Q: q.Get("q"), Severity: q.Get("severity"), Status: q.Get("status"), Service: q.Get("service"), Stage: q.Get("stage"),
+		Stages: fireline.Stages}
+	in := &listInput{Q: d.Q, Service: d.Service, Stage: d.Stage, Cursor: q.Get("cursor"), Limit: "25"}
 	if d.Severity != "" {
 		in.Severity = []string{d.Severity}
 	}
@@ -107,7 +162,7 @@ func (h *handler) incidentList(w http.ResponseWriter, r *http.Request) {
 				d.Rows = append(d.Rows, newRow(h.cfg.Policy, inc, now))
 			}
 			if res.NextCursor != "" {
-				next := url.Values{"q": {d.Q}, "severity": {d.Severity}, "status": {d.Status}, "service": {d.Service}, "cursor": {res.NextCursor}}
+				next := url.Values{"q": {d.Q}, "severity": {d.Severity}, "status": {d.Status}, "service": {d.Service}, "stage": {d.Stage}, "cursor": {res.NextCursor}}
 				d.Next = "/incidents?" + next.Encode()
 			}
 		}

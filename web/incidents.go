@@ -43,15 +43,17 @@ type incidentCounts struct {
 // listInput holds the list filters as sent; parseFilter checks them, so
 // that a bad filter is a 400 that names every bad parameter.
 type listInput struct {
-	Status   []string `query:"status,explode" doc:"Statuses to include (triggered, acknowledged, resolved, closed); repeat the parameter or separate with commas."`
-	Severity []string `query:"severity,explode" doc:"Severities to include (P1-P4); repeat the parameter or separate with commas."`
-	Service  string   `query:"service" doc:"Only incidents affecting this service id."`
-	Open     string   `query:"open" doc:"true for open incidents (triggered, acknowledged), false for the others."`
-	Q        string   `query:"q" doc:"Text to find in title and description, case-insensitively."`
-	Since    string   `query:"since" doc:"Declared at or after this RFC 3339 time."`
-	Until    string   `query:"until" doc:"Declared before this RFC 3339 time."`
-	Limit    string   `query:"limit" doc:"Page size, 1-500 (default 50)."`
-	Cursor   string   `query:"cursor" doc:"next_cursor from the previous page."`
+	Status     []string `query:"status,explode" doc:"Statuses to include (triggered, acknowledged, resolved, closed); repeat the parameter or separate with commas."`
+	Severity   []string `query:"severity,explode" doc:"Severities to include (P1-P4); repeat the parameter or separate with commas."`
+	Service    string   `query:"service" doc:"Only incidents affecting this service id."`
+	Open       string   `query:"open" doc:"true for open incidents (triggered, acknowledged), false for the others."`
+	Stage      string   `query:"stage" doc:"Only incidents at this workflow stage (detection, initial_response, investigation, mitigation, resolution, post_incident_review, closed)."`
+	Unanswered string   `query:"unanswered" doc:"true for the triggered incidents whose paging walk ended with nobody acknowledging."`
+	Q          string   `query:"q" doc:"Text to find in title and description, case-insensitively, as a substring (through a trigram index from 3 characters)."`
+	Since      string   `query:"since" doc:"Declared at or after this RFC 3339 time."`
+	Until      string   `query:"until" doc:"Declared before this RFC 3339 time."`
+	Limit      string   `query:"limit" doc:"Page size, 1-500 (default 50)."`
+	Cursor     string   `query:"cursor" doc:"next_cursor from the previous page."`
 }
 
 type listOutput struct {
@@ -98,6 +100,20 @@ func parseFilter(in *listInput) (fireline.IncidentFilter, error) {
 			f.Open = &open
 		} else {
 			bad("open", "must be true or false")
+		}
+	}
+	if in.Unanswered != "" {
+		if v, err := strconv.ParseBool(in.Unanswered); err == nil {
+			f.Unanswered = v
+		} else {
+			bad("unanswered", "must be true or false")
+		}
+	}
+	if st := fireline.Stage(strings.ToLower(strings.TrimSpace(in.Stage))); st != "" {
+		if slices.Contains(fireline.Stages, st) {
+			f.Stage = st
+		} else {
+			bad("stage", "unknown stage "+strconv.Quote(in.Stage))
 		}
 	}
 	for _, t := range []struct {
