@@ -107,7 +107,7 @@ CREATE INDEX incidents_escalate_due ON incidents (escalate_by, severity, status,
     WHERE status IN ('triggered', 'acknowledged') AND escalated_at IS NULL;
 CREATE INDEX incidents_resolve_due ON incidents (resolve_by, severity, status, restricted, number)
     WHERE status IN ('triggered', 'acknowledged');
-CREATE INDEX incidents_unanswered ON incidents (severity, restricted, number)
+CREATE INDEX incidents_unanswered ON incidents (number, severity, restricted)
     WHERE status = 'triggered' AND unanswered_at IS NOT NULL;
 
 CREATE INDEX events_summary ON events (incident_number, seq)
