@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -8,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fireline-dev/fireline"
 	"github.com/fireline-dev/fireline/firelinetest"
@@ -189,4 +191,38 @@ func incidentLinks(html string) []string {
 		out = append(out, m[1])
 	}
 	return out
+}
+
+// TestStatisticsJobRuns: a server queues the planner-statistics job with
+// its periodic work; 10 minutes on, it runs (analyzing on PostgreSQL what
+// changed much) and queues itself again (docs/adr/0054).
+func TestStatisticsJobRuns(t *testing.T) {
+	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
+		s := startTestServer(t, dsn)
+		pending := func() []int64 {
+			t.Helper()
+			rows, err := s.db.Reader().Query("SELECT run_at FROM jobs WHERE kind = 'db.statistics' AND state = 'pending'")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			var at []int64
+			for rows.Next() {
+				var v int64
+				rows.Scan(&v)
+				at = append(at, v)
+			}
+			return at
+		}
+		if at := pending(); len(at) != 1 || at[0] != s.clock.Now().Add(10*time.Minute).UnixMicro() {
+			t.Fatalf("pending statistics jobs at start: %v", at)
+		}
+		s.clock.Advance(11 * time.Minute)
+		if _, err := s.paging.runner.RunDue(context.Background(), s.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if at := pending(); len(at) != 1 || at[0] != s.clock.Now().Add(10*time.Minute).UnixMicro() {
+			t.Fatalf("pending statistics jobs after one ran: %v (now %d)", at, s.clock.Now().UnixMicro())
+		}
+	})
 }
