@@ -17,7 +17,8 @@ import (
 // for an admin, a member of the restricted incidents, a viewer who is not
 // one and an automation token: through declarations, intake, every status
 // change, severity changes, a member added, unanswered walks and clocks
-// breached as time passes, and on PostgreSQL after the changes are folded.
+// breached as time passes, and on PostgreSQL after the periodic job folds
+// the changes in.
 func TestCountsKeptAsIncidentsChange(t *testing.T) {
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		e := newEnv(t, dsn)
@@ -76,7 +77,7 @@ func TestCountsKeptAsIncidentsChange(t *testing.T) {
 			t.Fatal(err)
 		}
 		check("intake")
-		if err := e.db.FoldCounts(context.Background()); err != nil {
+		if _, err := e.db.RefreshStatistics(context.Background()); err != nil { // folds the changes in (PostgreSQL)
 			t.Fatal(err)
 		}
 		var changes int
@@ -120,4 +121,47 @@ func referenceCounts(t *testing.T, e *env, a fireline.Actor) []fireline.Incident
 		t.Fatal(err)
 	}
 	return out
+}
+
+// TestUpgradeIndexesWhatWasThere: a database with incidents from before
+// migration 00011 searches and counts them after it: the full-text index
+// is built from them and the counts are counted from them once.
+func TestUpgradeIndexesWhatWasThere(t *testing.T) {
+	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		clock := firelinetest.NewClock(start)
+		db := openDB(t, dsn, clock, sqlstore.Options{Planner: noWork})
+		if err := db.MigrateTo(ctx, 9); err != nil {
+			t.Fatal(err)
+		}
+		old := sqlstore.NewIncidentService(db, policy.Default())
+		for _, in := range []fireline.DeclareInput{
+			{Title: "Störung im Checkout", Severity: fireline.P1},
+			{Title: "Queue backlog", Severity: fireline.P3, Description: "checkout waits"},
+			{Title: "Leaked checkout key", Severity: fireline.P1, Source: fireline.SourceSecurity},
+		} {
+			if _, err := old.DeclareIncident(as(alex), in); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := old.Act(as(alex), "INC-2", fireline.Action{Kind: fireline.ActResolve}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		e := &env{dsn: dsn, db: db, clock: clock, incidents: sqlstore.NewIncidentService(db, policy.Default())}
+		for _, a := range []fireline.Actor{admin, blake} {
+			got, err := e.incidents.CountIncidents(as(a))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameJSON(t, "counts after the upgrade as "+a.Name(), got, referenceCounts(t, e, a))
+		}
+		page, err := e.incidents.FindIncidents(as(blake), fireline.IncidentFilter{Text: "CHECKOUT"})
+		if err != nil || !equal(numbers(page.Incidents), []int64{2, 1}) {
+			t.Fatalf("search after the upgrade: %v %v", numbers(page.Incidents), err)
+		}
+		checkSearchIndex(t, dsn)
+	})
 }

@@ -41,11 +41,6 @@ func (db *DB) MigrateTo(ctx context.Context, version int64) error {
 	return err
 }
 
-// FoldCounts folds the count changes appended so far (PostgreSQL).
-func (db *DB) FoldCounts(ctx context.Context) error {
-	return db.writeTx(ctx, "fold incident counts", func(tx *Tx) error { return foldCounts(ctx, tx) })
-}
-
 // ListSQL is the incident list query for a filter, as the actor's.
 func ListSQL(actor fireline.Actor, f fireline.IncidentFilter, dialect string) (string, []any, error) {
 	q, err := buildListQuery(actor, f, dialect)

@@ -53,10 +53,15 @@ func (db *DB) analyzeAfterMigrating(ctx context.Context) error {
 
 // RefreshStatistics analyzes the tables that changed much since their
 // statistics were gathered, and returns their names (PostgreSQL; none on
-// SQLite).
+// SQLite). It first folds in the incident count changes gathered
+// (counts.go), which reads of the counts otherwise fold only once there
+// are many: where nobody reads them, they would pile up.
 func (db *DB) RefreshStatistics(ctx context.Context) ([]string, error) {
 	if db.dialect != DialectPostgres {
 		return nil, nil
+	}
+	if err := db.writeTx(ctx, "fold incident counts", func(tx *Tx) error { return foldCounts(ctx, tx) }); err != nil {
+		return nil, err
 	}
 	tables, err := db.pgTables(ctx, true)
 	if err != nil {
