@@ -47,23 +47,14 @@ func buildListQuery(actor fireline.Actor, f fireline.IncidentFilter, dialect str
 	if err != nil {
 		return listQuery{}, err
 	}
-	// from is what the rows come from; order the column they are listed
-	// by, newest first, which the cursor continues below.
-	from, order := "incidents i", "i.number"
+	from, order := listSource(f, dialect)
 	where, args := []string{visibleTo}, visibleArgs(actor)
 	add := func(cond string, a ...any) { where, args = append(where, cond), append(args, a...) }
-	if index := sqliteListIndex(f); dialect == DialectSQLite && index != "" && (f.Text == "" || !indexedText(f.Text)) {
-		from = "incidents i INDEXED BY " + index
-	}
-	if f.Text != "" {
-		if dialect == DialectSQLite && indexedText(f.Text) {
-			// The trigram index yields the matching incidents newest first
-			// (docs/adr/0054): it drives, and the other filters check each.
-			from, order = "incidents_text CROSS JOIN incidents i ON i.number = incidents_text.rowid", "incidents_text.rowid"
-			add("incidents_text MATCH ?", textPhrase(f.Text))
-		} else {
-			add(textLike(dialect, f.Text))
-		}
+	switch {
+	case from == textSource:
+		add("incidents_text MATCH ?", textPhrase(f.Text))
+	case f.Text != "":
+		add(textLike(dialect, f.Text))
 	}
 	if before > 0 {
 		add(order+" < ?", before)
@@ -82,6 +73,24 @@ func buildListQuery(actor fireline.Actor, f fireline.IncidentFilter, dialect str
 	}
 	sql := selectIncidentColumns + " FROM " + from + " WHERE " + strings.Join(where, " AND ") + " ORDER BY " + order + " DESC LIMIT ?"
 	return listQuery{sql: sql, args: append(args, limit+1), limit: limit}, nil
+}
+
+// textSource is where SQLite's search reads from: the trigram index
+// yields the matching incidents newest first (docs/adr/0054); it drives,
+// and the other filters check each.
+const textSource = "incidents_text CROSS JOIN incidents i ON i.number = incidents_text.rowid"
+
+// listSource is what a list's rows come from, and the column they are
+// listed by, newest first, which the cursor continues below.
+func listSource(f fireline.IncidentFilter, dialect string) (from, order string) {
+	switch {
+	case dialect != DialectSQLite:
+	case f.Text != "" && indexedText(f.Text):
+		return textSource, "incidents_text.rowid"
+	case sqliteListIndex(f) != "":
+		return "incidents i INDEXED BY " + sqliteListIndex(f), "i.number"
+	}
+	return "incidents i", "i.number"
 }
 
 // sqliteListIndex names the partial index that holds the incidents a

@@ -79,10 +79,9 @@ func (h *handler) dashboard(w http.ResponseWriter, r *http.Request) {
 // select, at most dashboardShown, with how many more there are: from the
 // kept counts when only the severity filters, uncounted otherwise.
 func (h *handler) openGroups(r *http.Request, f dashboardFilter) ([]severityGroup, error) {
-	ctx := r.Context()
 	var open map[fireline.Severity]int64 // nil: not counted
 	if f.Service == "" && f.Stage == "" {
-		counts, err := h.cfg.Incidents.CountIncidents(ctx)
+		counts, err := h.cfg.Incidents.CountIncidents(r.Context())
 		if err != nil {
 			return nil, err
 		}
@@ -93,41 +92,51 @@ func (h *handler) openGroups(r *http.Request, f dashboardFilter) ([]severityGrou
 			}
 		}
 	}
-	yes, now := true, h.now()
 	var groups []severityGroup
 	for i := range h.cfg.Policy.Severities {
 		sp := &h.cfg.Policy.Severities[i]
 		g := severityGroup{Severity: sp, Count: "0"}
-		if f.Severity != "" && f.Severity != string(sp.Level) {
-			groups = append(groups, g)
-			continue
-		}
-		page, err := h.cfg.Incidents.FindIncidents(ctx, fireline.IncidentFilter{Open: &yes, Severity: []fireline.Severity{sp.Level},
-			Service: f.Service, Stage: fireline.Stage(f.Stage), Limit: dashboardShown})
-		if err != nil {
-			return nil, err
-		}
-		for _, inc := range page.Incidents {
-			g.Incidents = append(g.Incidents, newRow(h.cfg.Policy, inc, now))
-		}
-		shown := int64(len(g.Incidents))
-		g.Count = strconv.FormatInt(shown, 10)
-		if page.NextCursor != "" {
-			g.More, g.Count = -1, g.Count+"+"
-			if n, ok := open[sp.Level]; ok && n > shown {
-				g.More, g.Count = n-shown, strconv.FormatInt(n, 10)
+		if f.Severity == "" || f.Severity == string(sp.Level) {
+			var err error
+			if g, err = h.openGroup(r, sp, f, open); err != nil {
+				return nil, err
 			}
-			list := url.Values{"status": {"open"}, "severity": {string(sp.Level)}}
-			for k, v := range map[string]string{"service": f.Service, "stage": f.Stage} {
-				if v != "" {
-					list.Set(k, v)
-				}
-			}
-			g.MoreURL = "/incidents?" + list.Encode()
 		}
 		groups = append(groups, g)
 	}
 	return groups, nil
+}
+
+// openGroup is one severity's group; open holds the counted open
+// incidents by severity, nil when uncounted.
+func (h *handler) openGroup(r *http.Request, sp *fireline.SeverityPolicy, f dashboardFilter, open map[fireline.Severity]int64) (severityGroup, error) {
+	yes := true
+	page, err := h.cfg.Incidents.FindIncidents(r.Context(), fireline.IncidentFilter{Open: &yes, Severity: []fireline.Severity{sp.Level},
+		Service: f.Service, Stage: fireline.Stage(f.Stage), Limit: dashboardShown})
+	if err != nil {
+		return severityGroup{}, err
+	}
+	g, now := severityGroup{Severity: sp}, h.now()
+	for _, inc := range page.Incidents {
+		g.Incidents = append(g.Incidents, newRow(h.cfg.Policy, inc, now))
+	}
+	shown := int64(len(g.Incidents))
+	g.Count = strconv.FormatInt(shown, 10)
+	if page.NextCursor == "" {
+		return g, nil
+	}
+	g.More, g.Count = -1, g.Count+"+"
+	if n, ok := open[sp.Level]; ok && n > shown {
+		g.More, g.Count = n-shown, strconv.FormatInt(n, 10)
+	}
+	list := url.Values{"status": {"open"}, "severity": {string(sp.Level)}}
+	for k, v := range map[string]string{"service": f.Service, "stage": f.Stage} {
+		if v != "" {
+			list.Set(k, v)
+		}
+	}
+	g.MoreURL = "/incidents?" + list.Encode()
+	return g, nil
 }
 
 // listData is the incident list with its filters and the next page.
