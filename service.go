@@ -19,8 +19,13 @@ type IncidentService interface {
 	// FindIncidents lists visible incidents, newest first.
 	// EInvalid for a bad filter or cursor.
 	FindIncidents(ctx context.Context, f IncidentFilter) (*IncidentPage, error)
-	// Timeline returns an incident's events in order. ENotFound as FindIncident.
+	// Timeline returns an incident's events in order, all of them (for
+	// an export). ENotFound as FindIncident.
 	Timeline(ctx context.Context, id string) ([]*Event, error)
+	// TimelinePage returns the newest of the events of an incident's
+	// timeline the filter selects, in order. ENotFound as FindIncident;
+	// EInvalid for a bad filter.
+	TimelinePage(ctx context.Context, id string, f TimelineFilter) (*TimelinePage, error)
 	// Act does one action to an incident and records it on the timeline.
 	// ENotFound as FindIncident; EInvalid for bad input; EConflict when the
 	// incident's state forbids the action.
@@ -41,6 +46,11 @@ type IncidentFilter struct {
 	Service  string     `json:"service,omitempty"`
 	// Open selects open (true) or not open (false) incidents.
 	Open *bool `json:"open,omitempty"`
+	// Stage selects the incidents at this stage of the workflow.
+	Stage Stage `json:"stage,omitempty"`
+	// Unanswered selects the triggered incidents whose paging walk ended
+	// with nobody acknowledging.
+	Unanswered bool `json:"unanswered,omitempty"`
 	// Text matches title and description, case-insensitively.
 	Text string `json:"text,omitempty"`
 	// Since and Until bound the declaration time: Since <= declared < Until.
@@ -63,6 +73,41 @@ type IncidentPage struct {
 	Incidents []*Incident `json:"incidents"`
 	// NextCursor is empty on the last page.
 	NextCursor string `json:"next_cursor"`
+}
+
+// TimelineFilter selects part of an incident's timeline. Zero fields do
+// not filter.
+type TimelineFilter struct {
+	// Before keeps the events numbered below it: the Older of the page
+	// before, to read a timeline from its newest event back.
+	Before int64 `json:"before,omitempty"`
+	// After keeps the events numbered above it.
+	After int64 `json:"after,omitempty"`
+	// Limit caps the page at the newest events selected (default and
+	// at most MaxTimelinePage).
+	Limit int `json:"limit,omitempty"`
+	// Types keeps the events of these types. The store finds
+	// SummaryEventTypes through an index of their own.
+	Types []EventType `json:"types,omitempty"`
+}
+
+// MaxTimelinePage is the largest page of a timeline, and the default: a
+// timeline of up to this many events reads whole in one page.
+const MaxTimelinePage = 1000
+
+// SummaryEventTypes are the events an incident's page sums up beside its
+// timeline, read on their own however long the timeline: the paging walk
+// (escalation steps and page attempts), the changes (deploys) recorded,
+// and unanswered walks.
+var SummaryEventTypes = []EventType{EventChangeEvent, EventEscalationStep, EventPageFailed, EventPageSent, EventUnanswered}
+
+// TimelinePage is part of a timeline.
+type TimelinePage struct {
+	// Events are in order, oldest first.
+	Events []*Event `json:"events"`
+	// Older, when older events are selected too, is the Before that reads
+	// the page before this one; 0 when there are none.
+	Older int64 `json:"next_before,omitempty"`
 }
 
 // IncidentCount is the number of incidents of one severity and status.

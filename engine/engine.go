@@ -69,6 +69,7 @@ func (e *Engine) Register(r *jobs.Runner) {
 	r.Handle(KindTestPage, e.dropQueuedTest)
 	r.Handle(KindWatchdog, e.watchdog)
 	r.Handle(KindGapReport, e.gapReport)
+	r.Handle(KindStatistics, e.statistics) // statistics.go
 }
 
 // runStep runs steps that fell due, those of them that still run (the

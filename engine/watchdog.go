@@ -11,7 +11,8 @@ import (
 	"github.com/fireline-dev/fireline/jobs"
 )
 
-// Periodic jobs: the watchdog every minute, the gap report once a day.
+// Periodic jobs: the watchdog every minute, the gap report once a day
+// (and the planner statistics every 10 minutes: statistics.go).
 const (
 	WatchdogEvery  = time.Minute
 	GapReportEvery = 24 * time.Hour
@@ -165,7 +166,8 @@ func (e *Engine) StartPeriodic(ctx context.Context) error {
 		now := tx.Now()
 		return tx.Enqueue(ctx,
 			fireline.Job{Kind: KindWatchdog, Key: KindWatchdog, Group: "periodic", RunAt: now.Add(WatchdogEvery)},
-			fireline.Job{Kind: KindGapReport, Key: KindGapReport, Group: "periodic", RunAt: now.Add(GapReportEvery)}) // start-up checked already
+			fireline.Job{Kind: KindGapReport, Key: KindGapReport, Group: "periodic", RunAt: now.Add(GapReportEvery)}, // start-up checked already
+			fireline.Job{Kind: KindStatistics, Key: KindStatistics, Group: "periodic", RunAt: now.Add(StatisticsEvery)})
 	})
 }
 

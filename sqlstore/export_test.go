@@ -1,6 +1,10 @@
 package sqlstore
 
-import "context"
+import (
+	"context"
+
+	"github.com/fireline-dev/fireline"
+)
 
 // ChangesChannelFor exposes the live-update channel's name to tests.
 var ChangesChannelFor = changesChannelFor
@@ -36,3 +40,16 @@ func (db *DB) MigrateTo(ctx context.Context, version int64) error {
 	_, err = p.UpTo(ctx, version)
 	return err
 }
+
+// ListSQL is the incident list query for a filter, as the actor's.
+func ListSQL(actor fireline.Actor, f fireline.IncidentFilter, dialect string) (string, []any, error) {
+	q, err := buildListQuery(actor, f, dialect)
+	return q.sql, q.args, err
+}
+
+// Count and timeline queries, whose plans tests check.
+var (
+	DueCountsSQL    = dueCountsSQL
+	MemberCountsSQL = memberCountsSQL
+	SummaryTypesSQL = summaryTypesSQL
+)

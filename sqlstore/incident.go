@@ -235,19 +235,27 @@ func (s *IncidentService) VerifyIncident(ctx context.Context, id string) (*firel
 	return v, nil
 }
 
-// CountIncidents counts visible incidents by severity and status.
+// CountIncidents counts visible incidents by severity and status. Once
+// many count changes have gathered (PostgreSQL), it folds them in after
+// reading, so that the next read adds few.
 func (s *IncidentService) CountIncidents(ctx context.Context) ([]fireline.IncidentCount, error) {
 	actor, err := actorFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var counts []fireline.IncidentCount
+	var pending int64
 	err = s.db.readTx(ctx, "count incidents", func(tx *Tx) error {
-		counts, err = countIncidents(ctx, tx, actor)
+		counts, pending, err = countIncidents(ctx, tx, actor)
 		return err
 	})
 	if err != nil {
 		return nil, err
+	}
+	if pending >= foldAt {
+		if err := s.db.writeTx(ctx, "fold incident counts", func(tx *Tx) error { return foldCounts(ctx, tx) }); err != nil {
+			s.db.logger.Warn("folding incident counts", "err", err) // the next read tries again
+		}
 	}
 	return counts, nil
 }

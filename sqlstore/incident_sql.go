@@ -35,12 +35,14 @@ var updateIncidentSQL = "UPDATE incidents SET " + strings.Join(incidentColumns[1
 	" = ? WHERE number = ?"
 
 // incidentIndexed are the columns the incidents table's secondary indexes
-// hold. SQLite rewrites an index's entry whenever an UPDATE sets one of
+// and triggers read (docs/adr/0041, 0054). SQLite rewrites an index's
+// entry, and runs an "UPDATE OF" trigger, whenever an UPDATE sets one of
 // its columns, even to the same value, so an update that leaves them
 // alone does not name them (writeIncident, unindexed): intake, which
-// updates an incident on every group commit of its alerts, saves three
+// updates an incident on every group commit of its alerts, saves those
 // index writes a commit.
-var incidentIndexed = []string{"severity", "status", "declared_at"}
+var incidentIndexed = []string{"severity", "status", "declared_at", "restricted", "title", "description",
+	"respond_by", "escalate_by", "escalated_at", "resolve_by", "unanswered_at"}
 
 // unindexedColumns are the positions in incidentColumns of the columns an
 // UPDATE that keeps the indexed ones sets.
@@ -62,15 +64,54 @@ var updateIncidentUnindexedSQL = func() string {
 	return "UPDATE incidents SET " + strings.Join(set, ", ") + " WHERE number = ?"
 }()
 
-// indexedValues are an incident's values of the indexed columns.
-type indexedValues struct {
-	severity   fireline.Severity
-	status     fireline.Status
-	declaredAt int64
-}
+// indexedValues are an incident's values of the indexed columns, in
+// incidentIndexed's order; equal when none differs.
+type indexedValues [indexedCount]any
+
+const indexedCount = 11
 
 func indexedOf(inc *fireline.Incident) indexedValues {
-	return indexedValues{inc.Severity, inc.Status, micros(inc.DeclaredAt)}
+	var v indexedValues
+	for i, c := range incidentIndexed {
+		v[i] = indexedValue(inc, c)
+	}
+	return v
+}
+
+// indexedValue is the value inc stores in indexed column c, comparable.
+func indexedValue(inc *fireline.Incident, c string) any {
+	switch c {
+	case "severity":
+		return inc.Severity
+	case "status":
+		return inc.Status
+	case "declared_at":
+		return micros(inc.DeclaredAt)
+	case "restricted":
+		return inc.Restricted
+	case "title":
+		return inc.Title
+	case "description":
+		return inc.Description
+	case "respond_by":
+		return micros(inc.RespondBy)
+	case "escalate_by":
+		return microsPtr(inc.EscalateBy)
+	case "escalated_at":
+		return microsPtr(inc.EscalatedAt)
+	case "resolve_by":
+		return micros(inc.ResolveBy)
+	case "unanswered_at":
+		return microsPtr(inc.UnansweredAt)
+	}
+	panic("sqlstore: no value for indexed incident column " + c)
+}
+
+func init() {
+	if len(incidentIndexed) != indexedCount {
+		panic("sqlstore: indexedCount is not len(incidentIndexed)")
+	}
+	indexedOf(&fireline.Incident{}) // every indexed column has its value
 }
 
 // visibleTo is the visibility rule in SQL, for an incidents table aliased
@@ -319,48 +360,11 @@ func listEvents(ctx context.Context, tx *Tx, actor fireline.Actor, n int64) ([]*
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var events []*fireline.Event
-	for rows.Next() {
-		e := &fireline.Event{Incident: fireline.IncidentID(n)}
-		var at int64
-		var data string
-		if err := rows.Scan(&e.Seq, &at, &e.Actor, &e.Type, &data, &e.PrevHash, &e.Hash); err != nil {
-			return nil, err
-		}
-		e.At, e.Data = instant(at), json.RawMessage(data)
-		events = append(events, e)
+	events, err := scanEvents(rows, n) // timeline.go
+	if len(events) == 0 {
+		events = nil
 	}
-	return events, rows.Err()
-}
-
-func countIncidents(ctx context.Context, tx *Tx, actor fireline.Actor) ([]fireline.IncidentCount, error) {
-	now := micros(tx.now.Add(-fireline.ClockTolerance))
-	open := "i.status IN ('triggered', 'acknowledged')"
-	rows, err := tx.query(ctx, `SELECT i.severity, i.status, COUNT(*),
-		SUM(CASE WHEN i.unanswered_at IS NOT NULL AND i.status = 'triggered' THEN 1 ELSE 0 END),
-		SUM(CASE WHEN i.status = 'triggered' AND i.respond_by < ? THEN 1 ELSE 0 END),
-		SUM(CASE WHEN `+open+` AND i.escalated_at IS NULL AND i.escalate_by < ? THEN 1 ELSE 0 END),
-		SUM(CASE WHEN `+open+` AND i.resolve_by < ? THEN 1 ELSE 0 END)
-		FROM incidents i WHERE `+visibleTo+` GROUP BY i.severity, i.status ORDER BY i.severity, i.status`,
-		append([]any{now, now, now}, visibleArgs(actor)...)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	counts := []fireline.IncidentCount{}
-	for rows.Next() {
-		var c fireline.IncidentCount
-		var respond, escalate, resolve int64
-		if err := rows.Scan(&c.Severity, &c.Status, &c.Count, &c.Unanswered, &respond, &escalate, &resolve); err != nil {
-			return nil, err
-		}
-		if c.Status.Open() {
-			c.Breached = map[fireline.ClockName]int64{fireline.ClockRespond: respond, fireline.ClockEscalate: escalate, fireline.ClockResolve: resolve}
-		}
-		counts = append(counts, c)
-	}
-	return counts, rows.Err()
+	return events, err
 }
 
 func firstError(errs ...error) error {

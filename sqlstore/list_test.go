@@ -26,6 +26,7 @@ func TestFindIncidentsFilters(t *testing.T) {
 		}
 		e.act(t, alex, "INC-2", fireline.Action{Kind: fireline.ActAcknowledge})
 		e.act(t, alex, "INC-3", fireline.Action{Kind: fireline.ActResolve})
+		e.act(t, alex, "INC-4", fireline.Action{Kind: fireline.ActChangeStage, Stage: fireline.StageInvestigation})
 		yes, no := true, false
 		since, until := start.Add(2*time.Hour), start.Add(5*time.Hour)
 		for _, c := range []struct {
@@ -48,6 +49,9 @@ func TestFindIncidentsFilters(t *testing.T) {
 			{"underscore is literal", blake, fireline.IncidentFilter{Text: "e_d"}, []int64{5}},
 			{"since and until", blake, fireline.IncidentFilter{Since: &since, Until: &until}, []int64{5, 4, 3}},
 			{"combined", blake, fireline.IncidentFilter{Severity: []fireline.Severity{fireline.P2}, Open: &yes}, []int64{2}},
+			{"stage", blake, fireline.IncidentFilter{Stage: fireline.StageInvestigation}, []int64{4}},
+			{"open and closed statuses", blake, fireline.IncidentFilter{Status: []fireline.Status{fireline.StatusClosed, fireline.StatusResolved}}, []int64{3}},
+			{"unanswered", admin, fireline.IncidentFilter{Unanswered: true}, []int64{}},
 		} {
 			page, err := e.incidents.FindIncidents(as(c.a), c.f)
 			if err != nil {
@@ -81,7 +85,7 @@ func checkPagination(t *testing.T, e *env) {
 	}
 	for _, f := range []fireline.IncidentFilter{
 		{Cursor: "not-a-cursor"}, {Cursor: "bjA"}, {Limit: -1}, {Limit: fireline.MaxPageSize + 1},
-		{Status: []fireline.Status{"asleep"}}, {Severity: []fireline.Severity{"P0"}},
+		{Status: []fireline.Status{"asleep"}}, {Severity: []fireline.Severity{"P0"}}, {Stage: "napping"},
 	} {
 		_, err := e.incidents.FindIncidents(as(blake), f)
 		wantCode(t, err, fireline.EInvalid)

@@ -83,6 +83,11 @@ func (db *DB) Migrate(ctx context.Context) error {
 	for _, r := range results {
 		db.logger.Info("migrated", "dialect", db.dialect, "version", r.Source.Version, "duration", r.Duration)
 	}
+	if len(results) > 0 {
+		if err := db.analyzeAfterMigrating(ctx); err != nil { // statistics.go
+			return db.dbError("analyze after migrating", err)
+		}
+	}
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/fireline-dev/fireline"
 	"github.com/fireline-dev/fireline/firelinetest"
@@ -121,31 +122,51 @@ func TestUnreachablePostgres(t *testing.T) {
 	wantCode(t, err, fireline.EUnavailable)
 }
 
-// TestIncidentIndexesAreKnown: every column an index on incidents holds
-// (besides the number, which no update changes) is one intake's lighter
-// incident update knows to leave out only when unchanged (docs/adr/0041);
-// a new index on another column would otherwise be left stale by it.
+// TestIncidentIndexesAreKnown: every column an index or a trigger on
+// incidents reads (besides the number, which no update changes), in its
+// key, its WHERE or its body, is one intake's lighter incident update
+// knows to leave out only when unchanged (docs/adr/0041, 0054); a new
+// index on another column would otherwise be left stale by it, a trigger
+// not run.
 func TestIncidentIndexesAreKnown(t *testing.T) {
 	dsn := firelinetest.SQLiteDSN(t)
 	db := openDB(t, dsn, firelinetest.NewClock(start), sqlstore.Options{Planner: noWork})
 	if err := db.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := raw(t, dsn).Query(`SELECT i.name, c.name FROM sqlite_master i, pragma_index_info(i.name) c
-		WHERE i.type = 'index' AND i.tbl_name = 'incidents'`)
+	sqldb := raw(t, dsn)
+	var columns []string
+	rows, err := sqldb.Query("SELECT name FROM pragma_table_info('incidents')")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var c string
+		rows.Scan(&c)
+		columns = append(columns, c)
+	}
+	rows.Close()
+	rows, err = sqldb.Query(`SELECT type, name, sql FROM sqlite_master
+		WHERE type IN ('index', 'trigger') AND tbl_name = 'incidents' AND sql IS NOT NULL`)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
 	seen := 0
 	for rows.Next() {
-		var index, column string
-		if err := rows.Scan(&index, &column); err != nil {
+		var kind, name, text string
+		if err := rows.Scan(&kind, &name, &text); err != nil {
 			t.Fatal(err)
 		}
-		seen++
-		if column != "number" && !slices.Contains(sqlstore.IncidentIndexed, column) {
-			t.Errorf("index %s holds incidents.%s, which the lighter incident update does not know", index, column)
+		words := strings.FieldsFunc(text, func(r rune) bool { return !(r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r)) })
+		for _, c := range columns {
+			if c == "number" || !slices.Contains(words, c) {
+				continue
+			}
+			seen++
+			if !slices.Contains(sqlstore.IncidentIndexed, c) {
+				t.Errorf("%s %s reads incidents.%s, which the lighter incident update does not know", kind, name, c)
+			}
 		}
 	}
 	if err := rows.Err(); err != nil {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -73,8 +74,12 @@ func filterQuery(f fireline.IncidentFilter) url.Values {
 	set("service", f.Service)
 	set("q", f.Text)
 	set("cursor", f.Cursor)
+	set("stage", string(f.Stage))
 	if f.Open != nil {
 		q.Set("open", strconv.FormatBool(*f.Open))
+	}
+	if f.Unanswered {
+		q.Set("unanswered", "true")
 	}
 	if f.Since != nil {
 		q.Set("since", f.Since.Format(time.RFC3339Nano))
@@ -88,13 +93,47 @@ func filterQuery(f fireline.IncidentFilter) url.Values {
 	return q
 }
 
-// Timeline implements fireline.IncidentService.
+// Timeline implements fireline.IncidentService: it reads the timeline a
+// page at a time, newest first, and returns it whole, in order. Events
+// are only ever appended, so the pages before the first one read hold
+// what they held.
 func (c *Client) Timeline(ctx context.Context, id string) ([]*fireline.Event, error) {
-	t, err := call[timeline](ctx, c, http.MethodGet, incidentPathOf(id, "/timeline"), nil, nil)
+	var pages [][]*fireline.Event
+	f := fireline.TimelineFilter{}
+	for {
+		page, err := c.TimelinePage(ctx, id, f)
+		if err != nil {
+			return nil, err
+		}
+		pages = append(pages, page.Events)
+		if page.Older == 0 {
+			break
+		}
+		f.Before = page.Older
+	}
+	var events []*fireline.Event
+	for _, p := range slices.Backward(pages) {
+		events = append(events, p...)
+	}
+	return events, nil
+}
+
+// TimelinePage implements fireline.IncidentService.
+func (c *Client) TimelinePage(ctx context.Context, id string, f fireline.TimelineFilter) (*fireline.TimelinePage, error) {
+	q := url.Values{}
+	for k, v := range map[string]int64{"limit": int64(f.Limit), "before": f.Before, "after": f.After} {
+		if v != 0 {
+			q.Set(k, strconv.FormatInt(v, 10))
+		}
+	}
+	for _, t := range f.Types {
+		q.Add("type", string(t))
+	}
+	t, err := call[timeline](ctx, c, http.MethodGet, incidentPathOf(id, "/timeline"), q, nil)
 	if err != nil {
 		return nil, err
 	}
-	return t.Events, nil
+	return &fireline.TimelinePage{Events: t.Events, Older: t.NextBefore}, nil
 }
 
 // Act implements fireline.IncidentService: each kind of action is its own

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,7 +19,6 @@ type dashboardData struct {
 	Unanswered []*unansweredView
 	Filter     dashboardFilter
 	Groups     []severityGroup
-	More       bool // more open incidents than one page holds
 	Resolved   []incidentRow
 	OnCall     onCallView // console_detect.go
 	Stages     []fireline.Stage
@@ -30,21 +30,30 @@ type dashboardFilter struct {
 	Stage    string
 }
 
+// severityGroup is a severity's newest open incidents, at most
+// dashboardShown, and the link to the rest.
 type severityGroup struct {
 	Severity  *fireline.SeverityPolicy
 	Incidents []incidentRow
+	// Count is how many are open ("12"), or at least ("10+") when the
+	// filters leave the number uncounted; More how many are not shown,
+	// -1 when not counted; MoreURL lists them all.
+	Count   string
+	More    int64
+	MoreURL string
 }
+
+// dashboardShown is how many open incidents of each severity the
+// dashboard lists, newest first; "and K more" links to the others
+// (docs/adr/0054).
+const dashboardShown = 10
 
 func (h *handler) dashboard(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := dashboardFilter{Service: q.Get("service"), Severity: q.Get("severity"), Stage: q.Get("stage")}
-	open := true
-	filter := fireline.IncidentFilter{Open: &open, Service: f.Service, Limit: fireline.MaxPageSize}
-	if f.Severity != "" {
-		filter.Severity = []fireline.Severity{fireline.Severity(f.Severity)}
-	}
-	opened, err := h.cfg.Incidents.FindIncidents(r.Context(), filter)
-	if err != nil {
+	data := dashboardData{Filter: f, Stages: fireline.Stages}
+	var err error
+	if data.Groups, err = h.openGroups(r, f); err != nil {
 		h.renderError(w, r, err)
 		return
 	}
@@ -54,17 +63,7 @@ func (h *handler) dashboard(w http.ResponseWriter, r *http.Request) {
 		h.renderError(w, r, err)
 		return
 	}
-	data := dashboardData{Filter: f, More: opened.NextCursor != "", Stages: fireline.Stages}
 	now := h.now()
-	for i := range h.cfg.Policy.Severities {
-		g := severityGroup{Severity: &h.cfg.Policy.Severities[i]}
-		for _, inc := range opened.Incidents {
-			if inc.Severity == g.Severity.Level && (f.Stage == "" || string(inc.Stage) == f.Stage) {
-				g.Incidents = append(g.Incidents, newRow(h.cfg.Policy, inc, now))
-			}
-		}
-		data.Groups = append(data.Groups, g)
-	}
 	for _, inc := range recent.Incidents {
 		data.Resolved = append(data.Resolved, newRow(h.cfg.Policy, inc, now))
 	}
@@ -76,17 +75,83 @@ func (h *handler) dashboard(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, http.StatusOK, "dashboard", &page{Title: "Dashboard", Nav: "dashboard", Live: "/live/dashboard", Data: data})
 }
 
+// openGroups lists each severity's newest open incidents the filters
+// select, at most dashboardShown, with how many more there are: from the
+// kept counts when only the severity filters, uncounted otherwise.
+func (h *handler) openGroups(r *http.Request, f dashboardFilter) ([]severityGroup, error) {
+	var open map[fireline.Severity]int64 // nil: not counted
+	if f.Service == "" && f.Stage == "" {
+		counts, err := h.cfg.Incidents.CountIncidents(r.Context())
+		if err != nil {
+			return nil, err
+		}
+		open = map[fireline.Severity]int64{}
+		for _, c := range counts {
+			if c.Status.Open() {
+				open[c.Severity] += c.Count
+			}
+		}
+	}
+	var groups []severityGroup
+	for i := range h.cfg.Policy.Severities {
+		sp := &h.cfg.Policy.Severities[i]
+		g := severityGroup{Severity: sp, Count: "0"}
+		if f.Severity == "" || f.Severity == string(sp.Level) {
+			var err error
+			if g, err = h.openGroup(r, sp, f, open); err != nil {
+				return nil, err
+			}
+		}
+		groups = append(groups, g)
+	}
+	return groups, nil
+}
+
+// openGroup is one severity's group; open holds the counted open
+// incidents by severity, nil when uncounted.
+func (h *handler) openGroup(r *http.Request, sp *fireline.SeverityPolicy, f dashboardFilter, open map[fireline.Severity]int64) (severityGroup, error) {
+	yes := true
+	page, err := h.cfg.Incidents.FindIncidents(r.Context(), fireline.IncidentFilter{Open: &yes, Severity: []fireline.Severity{sp.Level},
+		Service: f.Service, Stage: fireline.Stage(f.Stage), Limit: dashboardShown})
+	if err != nil {
+		return severityGroup{}, err
+	}
+	g, now := severityGroup{Severity: sp}, h.now()
+	for _, inc := range page.Incidents {
+		g.Incidents = append(g.Incidents, newRow(h.cfg.Policy, inc, now))
+	}
+	shown := int64(len(g.Incidents))
+	g.Count = strconv.FormatInt(shown, 10)
+	if page.NextCursor == "" {
+		return g, nil
+	}
+	g.More, g.Count = -1, g.Count+"+"
+	if n, ok := open[sp.Level]; ok && n > shown {
+		g.More, g.Count = n-shown, strconv.FormatInt(n, 10)
+	}
+	list := url.Values{"status": {"open"}, "severity": {string(sp.Level)}}
+	for k, v := range map[string]string{"service": f.Service, "stage": f.Stage} {
+		if v != "" {
+			list.Set(k, v)
+		}
+	}
+	g.MoreURL = "/incidents?" + list.Encode()
+	return g, nil
+}
+
 // listData is the incident list with its filters and the next page.
 type listData struct {
-	Q, Severity, Status, Service string
-	Rows                         []incidentRow
-	Next                         string // the next page's URL, "" on the last
+	Q, Severity, Status, Service, Stage string
+	Rows                                []incidentRow
+	Next                                string // the next page's URL, "" on the last
+	Stages                              []fireline.Stage
 }
 
 func (h *handler) incidentList(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	d := listData{Q: q.Get("q"), Severity: q.Get("severity"), Status: q.Get("status"), Service: q.Get("service")}
-	in := &listInput{Q: d.Q, Service: d.Service, Cursor: q.Get("cursor"), Limit: "25"}
+	d := listData{Q: q.Get("q"), Severity: q.Get("severity"), Status: q.Get("status"), Service: q.Get("service"), Stage: q.Get("stage"),
+		Stages: fireline.Stages}
+	in := &listInput{Q: d.Q, Service: d.Service, Stage: d.Stage, Cursor: q.Get("cursor"), Limit: "25"}
 	if d.Severity != "" {
 		in.Severity = []string{d.Severity}
 	}
@@ -106,7 +171,7 @@ func (h *handler) incidentList(w http.ResponseWriter, r *http.Request) {
 				d.Rows = append(d.Rows, newRow(h.cfg.Policy, inc, now))
 			}
 			if res.NextCursor != "" {
-				next := url.Values{"q": {d.Q}, "severity": {d.Severity}, "status": {d.Status}, "service": {d.Service}, "cursor": {res.NextCursor}}
+				next := url.Values{"q": {d.Q}, "severity": {d.Severity}, "status": {d.Status}, "service": {d.Service}, "stage": {d.Stage}, "cursor": {res.NextCursor}}
 				d.Next = "/incidents?" + next.Encode()
 			}
 		}
@@ -129,7 +194,13 @@ type incidentData struct {
 	Inc      *fireline.Incident
 	Clocks   []clockView
 	Severity *fireline.SeverityPolicy
-	Events   []eventView // newest first
+	Events   []eventView // newest first: the newest timelineShown, or from ?from= on
+	// Older says what of the timeline is not shown: how many older
+	// events, and the link that shows more of them (none past
+	// fireline.MaxTimelinePage events on the page). Nil when none is left.
+	Older *olderEvents
+	// From is the page's ?from=, when it shows more than the newest.
+	From int64
 	// Alerts are the attached alerts as they stand (console_detect.go);
 	// Changes the change events (deploys) recorded on the timeline.
 	Alerts     []*fireline.Alert
@@ -164,11 +235,12 @@ func (h *handler) showIncident(w http.ResponseWriter, r *http.Request, status in
 		h.renderError(w, r, err)
 		return
 	}
-	events, err := h.cfg.Incidents.Timeline(r.Context(), id)
+	shown, summary, from, err := h.incidentEvents(r, id)
 	if err != nil {
 		h.renderError(w, r, err)
 		return
 	}
+	events := summary.Events
 	now := h.now()
 	d := incidentData{Inc: inc, Clocks: clocks(h.cfg.Policy, inc, now), Commander: inc.RoleHolder(fireline.RoleIncidentCommander),
 		Stages: fireline.Stages, Unanswered: incidentUnanswered(h.cfg.Policy, inc, events, now),
@@ -193,14 +265,61 @@ func (h *handler) showIncident(w http.ResponseWriter, r *http.Request, status in
 	}
 	d.Steps, d.Deliveries = pagingView(h.cfg.Policy, events, inc.Status.Open())
 	for _, e := range slices.Backward(events) {
-		v := describe(e, h.cfg.Policy)
-		d.Events = append(d.Events, v)
 		if e.Type == fireline.EventChangeEvent {
-			d.Changes = append(d.Changes, v)
+			d.Changes = append(d.Changes, describe(e, h.cfg.Policy))
 		}
 	}
+	for _, e := range slices.Backward(shown.Events) {
+		d.Events = append(d.Events, describe(e, h.cfg.Policy))
+	}
+	d.From, d.Older = from, older(inc.ID, shown)
+	self := "/incidents/" + url.PathEscape(inc.ID)
+	if from > 0 { // a live update keeps the older events loaded
+		self += "?from=" + strconv.FormatInt(from, 10)
+	}
 	h.render(w, r, status, "incident", &page{Title: inc.ID + " " + inc.Title, Nav: "incidents",
-		Live: "/live/incidents/" + url.PathEscape(inc.ID), Self: "/incidents/" + url.PathEscape(inc.ID), Error: fe, Data: d})
+		Live: "/live/incidents/" + url.PathEscape(inc.ID), Self: self, Error: fe, Data: d})
+}
+
+// timelineShown is how many of the newest events the incident page shows,
+// and how many more "Load older events" adds.
+const timelineShown = 100
+
+// incidentEvents reads what the incident page shows of the timeline: the
+// newest timelineShown events, or with ?from=N those from N on (at most
+// fireline.MaxTimelinePage), and the events it sums up beside it, read on
+// their own (fireline.SummaryEventTypes).
+func (h *handler) incidentEvents(r *http.Request, id string) (shown, summary *fireline.TimelinePage, from int64, err error) {
+	f := fireline.TimelineFilter{Limit: timelineShown}
+	if n, err := strconv.ParseInt(r.URL.Query().Get("from"), 10, 64); err == nil && n >= 1 {
+		from, f = n, fireline.TimelineFilter{After: n - 1, Limit: fireline.MaxTimelinePage}
+	}
+	if shown, err = h.cfg.Incidents.TimelinePage(r.Context(), id, f); err != nil {
+		return nil, nil, 0, err
+	}
+	summary, err = h.cfg.Incidents.TimelinePage(r.Context(), id, fireline.TimelineFilter{Types: fireline.SummaryEventTypes})
+	return shown, summary, from, err
+}
+
+// olderEvents is what the incident page says of the events it leaves out.
+type olderEvents struct {
+	Count int64  // events older than the oldest shown
+	URL   string // shows timelineShown more of them; "" when the page holds all it may
+}
+
+// older describes the events older than a page's, if any: events are
+// numbered from 1 without gaps.
+func older(id string, page *fireline.TimelinePage) *olderEvents {
+	if len(page.Events) == 0 || page.Events[0].Seq <= 1 {
+		return nil
+	}
+	oldest := page.Events[0].Seq
+	o := &olderEvents{Count: oldest - 1}
+	if len(page.Events)+timelineShown <= fireline.MaxTimelinePage {
+		from := max(1, oldest-timelineShown)
+		o.URL = "/incidents/" + url.PathEscape(id) + "?from=" + strconv.FormatInt(from, 10) + "#event-" + strconv.FormatInt(oldest-1, 10)
+	}
+	return o
 }
 
 // declareData is the declare form and the values sent back with errors.

@@ -228,15 +228,14 @@ func newUnanswered(p *fireline.Policy, inc *fireline.Incident, repeats int, now 
 // be unanswered (an acknowledgement clears it). The number of repeats is
 // the severity's rule, which planned the walk.
 func (h *handler) unansweredIncidents(ctx context.Context) ([]*unansweredView, error) {
-	page, err := h.cfg.Incidents.FindIncidents(ctx, fireline.IncidentFilter{
-		Status: []fireline.Status{fireline.StatusTriggered}, Limit: fireline.MaxPageSize})
+	page, err := h.cfg.Incidents.FindIncidents(ctx, fireline.IncidentFilter{Unanswered: true, Limit: fireline.MaxPageSize})
 	if err != nil {
 		return nil, err
 	}
 	var out []*unansweredView
 	now := h.now()
 	for _, inc := range page.Incidents {
-		if inc.UnansweredAt == nil {
+		if inc.UnansweredAt == nil || inc.Status != fireline.StatusTriggered {
 			continue
 		}
 		repeats := 0

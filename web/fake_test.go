@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -184,6 +185,31 @@ func (f *fakeIncidents) VerifyIncident(ctx context.Context, id string) (*firelin
 		return nil, err
 	}
 	return fireline.Verify(inc, f.events[inc.ID], testClock), nil
+}
+
+func (f *fakeIncidents) TimelinePage(ctx context.Context, id string, filter fireline.TimelineFilter) (*fireline.TimelinePage, error) {
+	events, err := f.Timeline(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	limit := filter.Limit
+	if limit == 0 {
+		limit = fireline.MaxTimelinePage
+	}
+	page := &fireline.TimelinePage{Events: []*fireline.Event{}}
+	for _, e := range slices.Backward(events) {
+		if (filter.Before > 0 && e.Seq >= filter.Before) || e.Seq <= filter.After ||
+			(len(filter.Types) > 0 && !slices.Contains(filter.Types, e.Type)) {
+			continue
+		}
+		if len(page.Events) == limit {
+			page.Older = page.Events[limit-1].Seq
+			break
+		}
+		page.Events = append(page.Events, e)
+	}
+	slices.Reverse(page.Events)
+	return page, nil
 }
 
 func (f *fakeIncidents) Act(ctx context.Context, id string, a fireline.Action) (*fireline.Incident, error) {

@@ -18,9 +18,21 @@ type incidentOutput struct {
 	Body *fireline.Incident
 }
 
-// timeline is the body of GET /api/v1/incidents/{id}/timeline.
+// timeline is the body of GET /api/v1/incidents/{id}/timeline: a page
+// of the timeline, in order, and the before that reads the page of older
+// events, absent when there are none.
 type timeline struct {
-	Events []*fireline.Event `json:"events"`
+	Events     []*fireline.Event `json:"events"`
+	NextBefore int64             `json:"next_before,omitempty" doc:"When older events exist: the before parameter that reads the page of them."`
+}
+
+// timelineInput is the timeline route's id and paging parameters.
+type timelineInput struct {
+	ID     string   `path:"id" example:"INC-42" doc:"The incident's human id."`
+	Limit  string   `query:"limit" doc:"Page size, 1-1000 (default 1000): the newest events selected. A timeline of up to 1000 events reads whole."`
+	Before string   `query:"before" doc:"Only events numbered (seq) below this: next_before from the newer page."`
+	After  string   `query:"after" doc:"Only events numbered (seq) above this."`
+	Type   []string `query:"type,explode" doc:"Only events of these types; repeat the parameter or separate with commas."`
 }
 
 // incidentCounts is the body of GET /api/v1/incident-counts.
@@ -31,15 +43,17 @@ type incidentCounts struct {
 // listInput holds the list filters as sent; parseFilter checks them, so
 // that a bad filter is a 400 that names every bad parameter.
 type listInput struct {
-	Status   []string `query:"status,explode" doc:"Statuses to include (triggered, acknowledged, resolved, closed); repeat the parameter or separate with commas."`
-	Severity []string `query:"severity,explode" doc:"Severities to include (P1-P4); repeat the parameter or separate with commas."`
-	Service  string   `query:"service" doc:"Only incidents affecting this service id."`
-	Open     string   `query:"open" doc:"true for open incidents (triggered, acknowledged), false for the others."`
-	Q        string   `query:"q" doc:"Text to find in title and description, case-insensitively."`
-	Since    string   `query:"since" doc:"Declared at or after this RFC 3339 time."`
-	Until    string   `query:"until" doc:"Declared before this RFC 3339 time."`
-	Limit    string   `query:"limit" doc:"Page size, 1-500 (default 50)."`
-	Cursor   string   `query:"cursor" doc:"next_cursor from the previous page."`
+	Status     []string `query:"status,explode" doc:"Statuses to include (triggered, acknowledged, resolved, closed); repeat the parameter or separate with commas."`
+	Severity   []string `query:"severity,explode" doc:"Severities to include (P1-P4); repeat the parameter or separate with commas."`
+	Service    string   `query:"service" doc:"Only incidents affecting this service id."`
+	Open       string   `query:"open" doc:"true for open incidents (triggered, acknowledged), false for the others."`
+	Stage      string   `query:"stage" doc:"Only incidents at this workflow stage (detection, initial_response, investigation, mitigation, resolution, post_incident_review, closed)."`
+	Unanswered string   `query:"unanswered" doc:"true for the triggered incidents whose paging walk ended with nobody acknowledging."`
+	Q          string   `query:"q" doc:"Text to find in title and description, case-insensitively, as a substring (through a trigram index from 3 characters)."`
+	Since      string   `query:"since" doc:"Declared at or after this RFC 3339 time."`
+	Until      string   `query:"until" doc:"Declared before this RFC 3339 time."`
+	Limit      string   `query:"limit" doc:"Page size, 1-500 (default 50)."`
+	Cursor     string   `query:"cursor" doc:"next_cursor from the previous page."`
 }
 
 type listOutput struct {
@@ -86,6 +100,20 @@ func parseFilter(in *listInput) (fireline.IncidentFilter, error) {
 			f.Open = &open
 		} else {
 			bad("open", "must be true or false")
+		}
+	}
+	if in.Unanswered != "" {
+		if v, err := strconv.ParseBool(in.Unanswered); err == nil {
+			f.Unanswered = v
+		} else {
+			bad("unanswered", "must be true or false")
+		}
+	}
+	if st := fireline.Stage(strings.ToLower(strings.TrimSpace(in.Stage))); st != "" {
+		if slices.Contains(fireline.Stages, st) {
+			f.Stage = st
+		} else {
+			bad("stage", "unknown stage "+strconv.Quote(in.Stage))
 		}
 	}
 	for _, t := range []struct {
@@ -164,15 +192,55 @@ type timelineOutput struct {
 	Body timeline
 }
 
-func (h *handler) getTimeline(ctx context.Context, in *incidentPath) (*timelineOutput, error) {
-	events, err := h.cfg.Incidents.Timeline(ctx, in.ID)
+func (h *handler) getTimeline(ctx context.Context, in *timelineInput) (*timelineOutput, error) {
+	f, err := parseTimelineFilter(in)
 	if err != nil {
 		return nil, h.problem(ctx, err)
 	}
-	if events == nil {
-		events = []*fireline.Event{}
+	page, err := h.cfg.Incidents.TimelinePage(ctx, in.ID, f)
+	if err != nil {
+		return nil, h.problem(ctx, err)
 	}
-	return &timelineOutput{Body: timeline{Events: events}}, nil
+	if page.Events == nil {
+		page.Events = []*fireline.Event{}
+	}
+	return &timelineOutput{Body: timeline{Events: page.Events, NextBefore: page.Older}}, nil
+}
+
+// parseTimelineFilter turns the timeline's parameters into a filter, or
+// an EInvalid error listing every bad parameter.
+func parseTimelineFilter(in *timelineInput) (fireline.TimelineFilter, error) {
+	var f fireline.TimelineFilter
+	var fe []fireline.FieldError
+	for _, p := range []struct {
+		field, value string
+		max          int64
+		dst          *int64
+	}{{"limit", in.Limit, fireline.MaxTimelinePage, nil}, {"before", in.Before, 0, &f.Before}, {"after", in.After, 0, &f.After}} {
+		if p.value == "" {
+			continue
+		}
+		n, err := strconv.ParseInt(p.value, 10, 64)
+		switch {
+		case err != nil || n < 1 || (p.max > 0 && n > p.max):
+			msg := "must be an event's number (seq), 1 or more"
+			if p.max > 0 {
+				msg = "must be a whole number from 1 to " + strconv.FormatInt(p.max, 10)
+			}
+			fe = append(fe, fireline.FieldError{Field: p.field, Message: msg})
+		case p.dst == nil:
+			f.Limit = int(n)
+		default:
+			*p.dst = n
+		}
+	}
+	for _, t := range splitList(in.Type) {
+		f.Types = append(f.Types, fireline.EventType(t))
+	}
+	if len(fe) > 0 {
+		return f, &fireline.Error{Code: fireline.EInvalid, Message: "invalid timeline filter", Fields: fe}
+	}
+	return f, nil
 }
 
 type exportOutput struct {

@@ -35,7 +35,8 @@ import (
 func newBenchCommand(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "bench", Short: "Measure Fireline on this machine"}
 	cmd.AddCommand(newBenchIngestCommand(g))
-	cmd.AddCommand(newBenchPageCommand(g)) // bench_page_cmd.go
+	cmd.AddCommand(newBenchPageCommand(g))  // bench_page_cmd.go
+	cmd.AddCommand(newBenchScaleCommand(g)) // bench_scale_cmd.go
 	return cmd
 }
 

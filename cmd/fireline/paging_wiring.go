@@ -131,6 +131,13 @@ func (s pagingStore) JobTx(ctx context.Context, fn func(engine.JobTx) error) err
 	return s.PagingStore.JobTx(ctx, func(tx *sqlstore.Tx) error { return fn(tx) })
 }
 
+// RefreshStatistics makes the store an engine.StatisticsKeeper.
+func (s pagingStore) RefreshStatistics(ctx context.Context) ([]string, error) {
+	return s.DB().RefreshStatistics(ctx)
+}
+
+var _ engine.StatisticsKeeper = pagingStore{}
+
 // integrationStore is intake's probe and heartbeat methods and the
 // paging store's job transactions, as the prober's and the heartbeat
 // checks' stores.
