@@ -245,7 +245,7 @@ func (h *handler) verifySignature(in *fireline.Integration, r *http.Request, bod
 			return nil, intakeErr(http.StatusUnauthorized, "missing timestamp header "+in.TimestampHeader)
 		}
 	}
-	signed, ok := grafana.Check(in.SigningSecret, body, r.Header.Get(in.SignatureHeader), ts, h.now())
+	signed, ok := ingest.CheckSignature(in.SigningSecret, body, r.Header.Get(in.SignatureHeader), ts, h.now())
 	if !ok {
 		return nil, intakeErr(http.StatusUnauthorized, "missing or wrong signature in "+in.SignatureHeader)
 	}

@@ -18,7 +18,7 @@ import (
 
 	"github.com/fireline-dev/fireline"
 	"github.com/fireline-dev/fireline/firelinetest"
-	"github.com/fireline-dev/fireline/ingest/grafana"
+	"github.com/fireline-dev/fireline/ingest"
 	"github.com/fireline-dev/fireline/policy"
 )
 
@@ -172,10 +172,10 @@ func TestMaintenanceGenericGrafana(t *testing.T) {
 			resp.Body.Close()
 			return resp.StatusCode
 		}
-		if code := post(grafana.Sign("wrong", payload, ts)); code != 401 {
+		if code := post(ingest.Sign("wrong", payload, ts)); code != 401 {
 			t.Fatalf("bad signature: %d", code)
 		}
-		if code := post(grafana.Sign(gf.SigningSecret, payload, ts)); code != 200 {
+		if code := post(ingest.Sign(gf.SigningSecret, payload, ts)); code != 200 {
 			t.Fatalf("good signature: %d", code)
 		}
 		metrics := s.metrics(t)

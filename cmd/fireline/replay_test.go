@@ -12,7 +12,7 @@ import (
 
 	"github.com/fireline-dev/fireline"
 	"github.com/fireline-dev/fireline/firelinetest"
-	"github.com/fireline-dev/fireline/ingest/grafana"
+	"github.com/fireline-dev/fireline/ingest"
 )
 
 const grafanaTimestampHeader = "X-Grafana-Alerting-Signature-Timestamp"
@@ -34,7 +34,7 @@ func (s *testServer) signGrafana(t testing.TB, gf fireline.CreatedIntegration, f
 		t.Fatal(err)
 	}
 	ts := strconv.FormatInt(s.clock.Now().Unix(), 10)
-	return signedRequest{body: body, signature: grafana.Sign(gf.SigningSecret, body, ts), ts: ts, key: gf.Key}
+	return signedRequest{body: body, signature: ingest.Sign(gf.SigningSecret, body, ts), ts: ts, key: gf.Key}
 }
 
 // send sends a signed request and returns the status and body.

@@ -7,7 +7,6 @@
 package alertmanager
 
 import (
-	"strconv"
 	"time"
 
 	"github.com/fireline-dev/fireline"
@@ -45,76 +44,14 @@ func Decode(body []byte) ([]fireline.AlertInput, error) {
 	return m.Inputs()
 }
 
-// Inputs checks the message and converts its alerts, all of them:
-// Alertmanager puts a whole group in one message (max_alerts: 0) and
-// does not retry a 4xx, so refusing a large group would lose it. The
-// route's body limit bounds a message (docs/adr/0050).
+// Inputs checks the message and converts its alerts (ingest.Group).
 func (m *Message) Inputs() ([]fireline.AlertInput, error) {
-	var problems []string
-	if m.Version == "" {
-		problems = append(problems, "version is required (Alertmanager sends \"4\")")
-	}
-	if m.Status != "firing" && m.Status != "resolved" {
-		problems = append(problems, "status must be firing or resolved")
-	}
-	if m.Alerts == nil {
-		problems = append(problems, "alerts is required")
-	}
-	out := make([]fireline.AlertInput, 0, len(m.Alerts))
+	g := ingest.Group{Sender: "Alertmanager", Version: m.Version, WantVersion: "4", Status: m.Status,
+		HasAlerts: m.Alerts != nil, Alerts: make([]ingest.LabelledAlert, len(m.Alerts))}
 	for i, a := range m.Alerts {
-		in, bad := a.input(i)
-		problems = append(problems, bad...)
-		out = append(out, in)
+		g.Alerts[i] = ingest.LabelledAlert{Status: a.Status, Labels: a.Labels, Annotations: a.Annotations,
+			StartsAt: a.StartsAt, RequireStart: true, Fingerprint: a.Fingerprint, URL: a.GeneratorURL,
+			Source: ingest.FirstNonBlank(a.Labels["instance"], a.Labels["job"]), KeyPrefix: "Alert "}
 	}
-	if len(problems) > 0 {
-		return nil, &ingest.Invalid{Problems: problems}
-	}
-	return out, nil
-}
-
-func (a *Alert) input(i int) (fireline.AlertInput, []string) {
-	var problems []string
-	in := fireline.AlertInput{
-		DedupKey: a.Fingerprint, Summary: a.Annotations["summary"], Labels: a.Labels, Annotations: a.Annotations,
-		Severity: a.Labels["severity"], URL: a.GeneratorURL, Source: source(a.Labels),
-	}
-	switch a.Status {
-	case "firing":
-		in.Action = fireline.AlertTrigger
-	case "resolved":
-		in.Action = fireline.AlertResolve
-	default:
-		problems = append(problems, at(i, "status must be firing or resolved"))
-	}
-	if len(a.Labels) == 0 {
-		problems = append(problems, at(i, "labels are required"))
-	}
-	if a.StartsAt == nil {
-		problems = append(problems, at(i, "startsAt is required"))
-	} else {
-		in.StartsAt = a.StartsAt
-	}
-	if in.DedupKey == "" {
-		in.DedupKey = fireline.LabelsFingerprint(a.Labels)
-	}
-	if in.Summary == "" {
-		in.Summary = a.Labels["alertname"]
-	}
-	if in.Summary == "" {
-		in.Summary = "Alert " + in.DedupKey
-	}
-	return in, problems
-}
-
-func at(i int, msg string) string {
-	return "alerts[" + strconv.Itoa(i) + "]: " + msg
-}
-
-func source(labels map[string]string) string {
-	for _, k := range []string{"instance", "job"} {
-		if v := labels[k]; v != "" {
-			return v
-		}
-	}
-	return ""
+	return g.Inputs()
 }
