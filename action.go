@@ -124,6 +124,9 @@ type Action struct {
 	// By is the person acting (the store sets it from the actor): who
 	// checks a step, who overrides.
 	By string `json:"-"`
+	// Admin says the actor is an admin (the store sets it): admins may
+	// approve any review.
+	Admin bool `json:"-"`
 	// Review is what the review's actions take (review.go); Item what
 	// adding or updating an action item takes (actionitem.go).
 	Review *ReviewInput     `json:"review,omitempty"`

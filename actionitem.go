@@ -304,7 +304,7 @@ func (inc *Incident) addActionItem(p *Policy, in ActionItemInput, by string, now
 	}
 	it := ActionItem{Number: in.Number, ID: ActionItemID(in.Number), Title: strings.TrimSpace(*in.Title), Owner: *in.Owner,
 		Deadline: in.Deadline.UTC().Truncate(time.Second), Kind: *in.Kind, Services: slices.Clone(inc.Services), Status: ItemOpen,
-		Link: strings.TrimSpace(deref(in.Link)), CreatedBy: by}
+		Link: strings.TrimSpace(deref(in.Link)), CreatedBy: by, CreatedAt: now.UTC(), Incident: inc.ID, Restricted: inc.Restricted}
 	return []Change{{EventActionItemAdded, &ActionItemAddedData{Item: it}}}, nil
 }
 

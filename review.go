@@ -378,7 +378,7 @@ func (inc *Incident) decideReview(p *Policy, a Action) ([]Change, error) {
 	case ActEditReview:
 		return inc.editReview(in, a.By)
 	case ActApproveReview:
-		return inc.approveReview(in, a.By)
+		return inc.approveReview(in, a.By, a.Admin)
 	}
 	return nil, Errorf(EInvalid, "unknown action %q", a.Kind)
 }
@@ -565,10 +565,10 @@ func (d ReviewDoc) Validate() (ReviewDoc, error) {
 	return out, nil
 }
 
-func (inc *Incident) approveReview(in ReviewInput, by string) ([]Change, error) {
+func (inc *Incident) approveReview(in ReviewInput, by string, admin bool) ([]Change, error) {
 	r := inc.Review
-	if by != r.Owner && !inc.holds(RoleIncidentCommander, by) {
-		return nil, Errorf(EForbidden, "only the review's owner (%s) or the incident commander may approve the review of %s", orNobody(r.Owner), inc.ID)
+	if by != r.Owner && !inc.holds(RoleIncidentCommander, by) && !admin {
+		return nil, Errorf(EForbidden, "only the review's owner (%s), the incident commander or an admin may approve the review of %s", orNobody(r.Owner), inc.ID)
 	}
 	if in.BaseVersion != r.Version {
 		return nil, Errorf(EConflict, "the review of %s was edited by %s meanwhile (version %d, you read %d): read it again before approving",

@@ -89,6 +89,9 @@ func (h *handler) routes() {
 	// The checklist: playbooks attached, steps checked (web/checklist_api.go).
 	h.checklistRoutes()
 
+	// Post-incident reviews and action items (web/review_api.go).
+	h.reviewRoutes()
+
 	// The policy and the caller.
 	operation(h, viewer, get("/policy", "get-policy", "Get the policy", "policy"), h.getPolicy)
 	operation(h, viewer, get("/people", "list-people", "List the people in the policy's directory", "policy"), h.listPeople)
@@ -176,6 +179,10 @@ func post(path, id, summary, tag string, status int) huma.Operation {
 
 func patch(path, id, summary, tag string) huma.Operation {
 	return huma.Operation{Method: http.MethodPatch, Path: path, OperationID: id, Summary: summary, Tags: []string{tag}}
+}
+
+func put(path, id, summary, tag string) huma.Operation {
+	return huma.Operation{Method: http.MethodPut, Path: path, OperationID: id, Summary: summary, Tags: []string{tag}}
 }
 
 func del(path, id, summary, tag string, status int) huma.Operation {

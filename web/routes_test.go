@@ -43,6 +43,16 @@ func TestRouteTable(t *testing.T) {
 		"POST /api/v1/incidents/{id}/checklist/check":         "responder",
 		"POST /api/v1/incidents/{id}/checklist/uncheck":       "responder",
 		"GET /api/v1/playbooks":                               "viewer",
+		"GET /api/v1/incidents/{id}/review":                   "viewer",
+		"POST /api/v1/incidents/{id}/review/request":          "responder",
+		"POST /api/v1/incidents/{id}/review/owner":            "responder",
+		"POST /api/v1/incidents/{id}/review/schedule":         "responder",
+		"POST /api/v1/incidents/{id}/review/star":             "responder",
+		"PUT /api/v1/incidents/{id}/review":                   "responder",
+		"POST /api/v1/incidents/{id}/review/approve":          "responder",
+		"POST /api/v1/incidents/{id}/action-items":            "responder",
+		"PATCH /api/v1/incidents/{id}/action-items/{item}":    "responder",
+		"GET /api/v1/action-items":                            "viewer",
 		"GET /api/v1/policy":                                  "viewer",
 		"GET /api/v1/people":                                  "viewer",
 		"GET /api/v1/services":                                "viewer",
@@ -149,7 +159,7 @@ func TestRouteTable(t *testing.T) {
 
 // samplePath fills a route pattern's wildcards.
 func samplePath(pattern string) string {
-	return strings.NewReplacer("{id}", "INC-1", "{role}", "sme", "{person}", "alice", "{$}", "").Replace(pattern)
+	return strings.NewReplacer("{id}", "INC-1", "{item}", "A-1", "{role}", "sme", "{person}", "alice", "{$}", "").Replace(pattern)
 }
 
 // TestEveryRouteNeedsItsRole calls every non-public route without a token,

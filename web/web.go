@@ -20,6 +20,9 @@ import (
 type Config struct {
 	Policy    *fireline.Policy
 	Incidents fireline.IncidentService
+	// Reviews reads post-incident reviews and action items; optional:
+	// without it their read routes answer 503.
+	Reviews fireline.ReviewService
 	Tokens    fireline.TokenService
 	Auth      fireline.Authenticator
 	Health    fireline.HealthChecker
