@@ -396,7 +396,9 @@ func (inc *Incident) requestReview(p *Policy, by, reason string) ([]Change, erro
 	}
 	roles := p.Reviews.requestRoles()
 	if !slices.ContainsFunc(roles, func(r IncidentRole) bool { return inc.holds(r, by) }) {
-		return nil, Errorf(EForbidden, "only the %s may ask for a review of %s", strings.ReplaceAll(string(roles[0]), "_", " "), inc.ID)
+		// A conflict with who holds the role on the incident, as the
+		// state stands, rather than a permission the route grants.
+		return nil, Errorf(EConflict, "only the %s may ask for a review of %s", strings.ReplaceAll(string(roles[0]), "_", " "), inc.ID)
 	}
 	return []Change{{EventReviewRequested, &ReviewRequestedData{By: by, Reason: strings.TrimSpace(reason)}}}, nil
 }

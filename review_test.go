@@ -168,7 +168,7 @@ func TestReviewThroughDoAndReplay(t *testing.T) {
 func TestReviewOnRequest(t *testing.T) {
 	tl := reviewTimeline(t, P3)
 	_, err := tl.do(Action{Kind: ActRequestReview, By: "bob"}, declaredAt.Add(time.Hour))
-	wantCode(t, err, EForbidden) // bob is not the commander
+	wantCode(t, err, EConflict) // bob is not the commander
 	changes := tl.mustDo(Action{Kind: ActResolve}, declaredAt.Add(time.Hour))
 	if types(changes) != "resolved" {
 		t.Fatalf("a P3 resolved without a request: %s", types(changes))
