@@ -115,7 +115,13 @@ func prepareAction(ctx context.Context, tx *Tx, p *fireline.Policy, inc *firelin
 			if err != nil {
 				return a, err
 			}
-			in.Markdown = p.Markdown(p.DraftReview(inc, events, alerts))
+			// The review as it reads once approved: by whom and when.
+			approved := *inc
+			r := *inc.Review
+			now := tx.now
+			r.Status, r.ApprovedBy, r.ApprovedAt = fireline.ReviewApproved, a.By, &now
+			approved.Review = &r
+			in.Markdown = p.Markdown(p.DraftReview(&approved, events, alerts))
 		}
 		a.Review = &in
 	}

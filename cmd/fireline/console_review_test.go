@@ -35,12 +35,12 @@ func TestReviewInBrowser(t *testing.T) {
 		t.Errorf("response times: %s", got)
 	}
 	casey.submit(map[string]string{
-		"#f-summary":  "The API gateway returned 502 on every route for two hours after deploy 4711 emptied its upstream pool.",
-		"#why-0":      "Why did the gateway return 502?",
-		"#because-0":  "Its upstream pool was empty",
-		"#evidence-0": "https://logs.berrys.ai/q/502",
-		"#why-1":      "Why was the pool empty?",
-		"#because-1":  "Deploy 4711 replaced the pool's service discovery config",
+		"#f-summary":   "The API gateway returned 502 on every route for two hours after deploy 4711 emptied its upstream pool.",
+		"#why-0":       "Why did the gateway return 502?",
+		"#because-0":   "Its upstream pool was empty",
+		"#evidence-0":  "https://logs.berrys.ai/q/502",
+		"#why-1":       "Why was the pool empty?",
+		"#because-1":   "Deploy 4711 replaced the pool's service discovery config",
 		"#f-went-well": "Paging reached the on-call at once; the rollback took 20 minutes.",
 	}, "#save-review")
 	casey.until(`document.getElementById("review-version").innerText.includes("Version 1")`)

@@ -105,6 +105,9 @@ func TestReviewScheduled(t *testing.T) {
 		if res := p.cli(t, viewer, "review", "edit", "INC-1", "--summary", "x"); res.code == 0 || !strings.Contains(res.stderr, "responder") {
 			t.Errorf("review edit as a viewer: exit %d, %s", res.code, res.stderr)
 		}
+		if log := p.mustCLI(t, casey, "incident", "log", "INC-1"); !strings.Contains(log, "auto=review_scheduled") {
+			t.Errorf("the workflow's \"Schedule post-incident review\" did not check itself:\n%s", log)
+		}
 		types := p.timelineTypes(t, "INC-1")
 		if types[fireline.EventReviewOpened] != 1 || types[fireline.EventReviewScheduled] != 2 {
 			t.Errorf("timeline: %v", types)
