@@ -124,6 +124,15 @@ type Action struct {
 	// By is the person acting (the store sets it from the actor): who
 	// checks a step, who overrides.
 	By string `json:"-"`
+	// Admin says the actor is an admin (the store sets it): admins may
+	// approve any review.
+	Admin bool `json:"-"`
+	// Review is what the review's actions take (review.go); Item what
+	// adding or updating an action item takes (actionitem.go).
+	Review *ReviewInput     `json:"review,omitempty"`
+	Item   *ActionItemInput `json:"item,omitempty"`
+	// now is the instant Do acts at.
+	now time.Time
 	// Automatic marks what alerts do by themselves (intake resolving an
 	// incident whose alerts all resolved, as alerts.auto_resolve allows):
 	// the resolution gate holds people to the checklist, not them.
@@ -134,6 +143,7 @@ type Action struct {
 // applies it, recomputes the clocks, and returns the changes to record. On
 // error the incident is unchanged.
 func (inc *Incident) Do(p *Policy, a Action, now time.Time) ([]Change, error) {
+	a.now = now
 	changes, err := inc.decide(p, a)
 	if err != nil {
 		return nil, err
@@ -149,6 +159,8 @@ func (inc *Incident) Do(p *Policy, a Action, now time.Time) ([]Change, error) {
 	if slices.ContainsFunc(changes, reclassifies) {
 		changes = append(changes, next.AttachMatching(p, nil, now)...)
 	}
+	// A resolved incident the policy wants reviewed opens its review.
+	changes = append(changes, next.openReview(p, now)...)
 	changes = append(changes, next.autoChecks(changes, a.By, now)...)
 	if err := next.setClocks(p); err != nil {
 		return nil, err
@@ -158,7 +170,7 @@ func (inc *Incident) Do(p *Policy, a Action, now time.Time) ([]Change, error) {
 }
 
 func (inc *Incident) decide(p *Policy, a Action) ([]Change, error) {
-	if inc.Status == StatusClosed && a.Kind != ActReopen && a.Kind != ActAddNote && a.Kind != ActAddMember {
+	if inc.Status == StatusClosed && a.Kind != ActReopen && a.Kind != ActAddNote && a.Kind != ActAddMember && !afterClosing(a.Kind) {
 		return nil, Errorf(EConflict, "%s is closed; reopen it first", inc.ID)
 	}
 	changes, err := inc.decideAction(p, a)
@@ -204,8 +216,34 @@ func (inc *Incident) decideAction(p *Policy, a Action) ([]Change, error) {
 		return inc.detachPlaybook(p, a.Playbook, a.Reason)
 	case ActCheckStep, ActUncheckStep:
 		return inc.checkStep(a.StepKey, a.Text, a.By, a.Kind == ActCheckStep)
+	case ActRequestReview, ActStarEvent, ActReviewOwner, ActScheduleReview, ActEditReview, ActApproveReview:
+		return inc.decideReview(p, a)
+	case ActAddActionItem, ActUpdateActionItem:
+		return inc.decideItem(p, a)
 	}
 	return nil, Errorf(EInvalid, "unknown action %q", a.Kind)
+}
+
+// afterClosing reports whether an action still works on a closed
+// incident: its review and action items outlive it.
+func afterClosing(k ActionKind) bool {
+	switch k {
+	case ActRequestReview, ActStarEvent, ActReviewOwner, ActScheduleReview, ActEditReview, ActApproveReview,
+		ActAddActionItem, ActUpdateActionItem:
+		return true
+	}
+	return false
+}
+
+func (inc *Incident) decideItem(p *Policy, a Action) ([]Change, error) {
+	in := ActionItemInput{}
+	if a.Item != nil {
+		in = *a.Item
+	}
+	if a.Kind == ActAddActionItem {
+		return inc.addActionItem(p, in, a.By, a.now)
+	}
+	return inc.updateActionItem(p, in, a.By)
 }
 
 func (inc *Incident) acknowledge() ([]Change, error) {

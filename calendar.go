@@ -203,3 +203,21 @@ func (w *Weekday) UnmarshalText(b []byte) error {
 	}
 	return fmt.Errorf("invalid weekday %q: want monday to sunday", string(b))
 }
+
+// BusinessDaysAfter returns the close of business on the n-th business day
+// after the day t falls on (in the calendar's time zone): resolved on a
+// Monday, 5 business days after is the next Monday at closing time,
+// holidays and weekends skipped. Closing time is read on that day's own
+// clock, so it stays right across a daylight-saving change.
+func (c Calendar) BusinessDaysAfter(t time.Time, n int) time.Time {
+	loc := c.location()
+	d := DateOf(t.In(loc))
+	// Bounded: validation guarantees a working day each week.
+	for i := 0; n > 0 && i < 3*366+7*n; i++ {
+		d = d.AddDays(1)
+		if c.IsBusinessDay(d) {
+			n--
+		}
+	}
+	return d.At(c.Closes, loc)
+}

@@ -212,7 +212,7 @@ func AutoCheck(auto string, c Change) bool {
 // qualifier each takes ("" for none).
 var AutoEvents = map[EventType]string{
 	EventAcknowledged: "", EventRoleAssigned: "role", EventNote: "note kind",
-	EventSeverityChanged: "", EventEscalated: "", EventMemberAdded: "", EventUpdated: "",
+	EventSeverityChanged: "", EventEscalated: "", EventMemberAdded: "", EventUpdated: "", EventReviewScheduled: "",
 }
 
 // autoChecks checks, as changes applied to the incident, the open steps

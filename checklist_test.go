@@ -185,7 +185,7 @@ func TestChecklistThroughDoAndReplay(t *testing.T) {
 		t.Errorf("note: %s", got)
 	}
 	changes := tl.must(Action{Kind: ActResolve, Text: "fixed", Override: "Mitigation documented on the bridge", By: "carol"}, at)
-	if got := types(changes); got != "checklist_overridden,resolved" {
+	if got := types(changes); got != "checklist_overridden,resolved,review_opened" {
 		t.Errorf("override: %s", got)
 	}
 	if d := changes[0].Data.(*ChecklistOverriddenData); d.By != "carol" || !slices.Equal(d.Open, []string{"workflow/5"}) {
@@ -227,7 +227,7 @@ func TestResolutionGateOpens(t *testing.T) {
 	// are not held to the checklist.
 	auto := declare(t, p, P1, declaredAt)
 	auto.record("alice", declaredAt, auto.inc.AttachMatching(p, nil, declaredAt)...)
-	if got := types(auto.must(Action{Kind: ActResolve, Automatic: true}, declaredAt)); got != "resolved" {
+	if got := types(auto.must(Action{Kind: ActResolve, Automatic: true}, declaredAt)); got != "resolved,review_opened" {
 		t.Errorf("automatic resolve: %s", got)
 	}
 

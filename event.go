@@ -250,6 +250,36 @@ func newEventData(t EventType) (any, bool) {
 	case EventChecklistOverridden:
 		return &ChecklistOverriddenData{}, true
 	}
+	return newReviewData(t)
+}
+
+// newReviewData returns the data of the review's and action items'
+// event types (review.go, actionitem.go).
+func newReviewData(t EventType) (any, bool) {
+	switch t {
+	case EventReviewRequested:
+		return &ReviewRequestedData{}, true
+	case EventReviewOpened:
+		return &ReviewOpenedData{}, true
+	case EventReviewOwner:
+		return &ReviewOwnerData{}, true
+	case EventReviewScheduled:
+		return &ReviewScheduledData{}, true
+	case EventStarred:
+		return &EventStarredData{}, true
+	case EventReviewEdited:
+		return &ReviewEditedData{}, true
+	case EventReviewApproved:
+		return &ReviewApprovedData{}, true
+	case EventActionItemAdded:
+		return &ActionItemAddedData{}, true
+	case EventActionItemUpdated:
+		return &ActionItemUpdatedData{}, true
+	case EventActionItemNotice:
+		return &ActionItemNoticeData{}, true
+	case EventRepeatFlagged:
+		return &RepeatFlaggedData{}, true
+	}
 	return nil, false
 }
 
@@ -351,6 +381,13 @@ func (inc *Incident) apply(at time.Time, c Change) {
 		inc.applyChecklist(at, c)
 	case *ChecklistOverriddenData:
 		// Recorded for the timeline: the move to resolution follows.
+	case *ReviewRequestedData, *ReviewOpenedData, *ReviewOwnerData, *ReviewScheduledData, *EventStarredData,
+		*ReviewEditedData, *ReviewApprovedData:
+		inc.applyReview(at, c)
+	case *ActionItemAddedData, *ActionItemUpdatedData, *RepeatFlaggedData:
+		inc.applyItem(at, c)
+	case *ActionItemNoticeData:
+		// Recorded for the timeline: the engine's reminders and escalations.
 	}
 }
 
@@ -533,6 +570,8 @@ func diffIncidentState(got, want *Incident) string {
 		{"unanswered_at", got.UnansweredAt, want.UnansweredAt},
 		{"policy_version", got.PolicyVersion, want.PolicyVersion},
 		{"checklist", got.Checklist, want.Checklist},
+		{"review", got.Review, want.Review}, {"action_items", got.ActionItems, want.ActionItems},
+		{"repeats", got.Repeats, want.Repeats},
 	}
 	for _, f := range fields {
 		if !same(f.a, f.b) {

@@ -146,6 +146,12 @@ type Incident struct {
 	// Checklist is the incident's playbooks and their steps' state
 	// (checklist.go). Lists of incidents leave it out.
 	Checklist Checklist `json:"checklist,omitzero"`
+	// Review is the post-incident review (review.go), ActionItems the
+	// incident's action items and Repeats the open items of earlier
+	// incidents on its services (actionitem.go). Lists leave them out.
+	Review      *Review      `json:"review,omitempty"`
+	ActionItems []ActionItem `json:"action_items,omitempty"`
+	Repeats     []RepeatFlag `json:"repeats,omitempty"`
 
 	PolicyVersion string `json:"policy_version"`
 	EventCount    int64  `json:"event_count"`

@@ -243,7 +243,7 @@ type (
 // escalate-by clock.
 func (inc *Incident) RecordPaging(c Change, now time.Time) (bool, error) {
 	switch c.Data.(type) {
-	case *EscalationStepData, *PageAttemptData, *MemberAddedData, *UnansweredData, *ClockData:
+	case *EscalationStepData, *PageAttemptData, *MemberAddedData, *UnansweredData, *ClockData, *ActionItemNoticeData:
 	default:
 		return false, fmt.Errorf("fireline: %s is not a paging change", c.Type)
 	}

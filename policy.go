@@ -35,6 +35,9 @@ type Policy struct {
 	// PlaybookRules is the playbooks section: which playbooks must be
 	// worked through before resolution (playbook.go).
 	PlaybookRules PlaybookPolicy `yaml:"playbooks,omitempty" json:"playbooks,omitzero"`
+	// Reviews says which incidents get a post-incident review, when it
+	// is due, and how action items are chased (review.go).
+	Reviews ReviewPolicy `yaml:"reviews,omitempty" json:"reviews,omitzero"`
 	// Playbooks are the playbooks loaded beside the policy (fireline
 	// serve --playbooks; the playbook package parses them).
 	Playbooks []*Playbook `yaml:"-" json:"-"`

@@ -128,3 +128,24 @@ type HealthChecker interface {
 	// the one this binary expects; EUnavailable otherwise.
 	Ready(ctx context.Context) error
 }
+
+// ReviewService reads post-incident reviews and action items; changes to
+// them are actions on their incident (IncidentService.Act).
+type ReviewService interface {
+	// Review returns an incident's review document as it stands: what
+	// the timeline fills in and what people wrote. ENotFound as
+	// FindIncident.
+	Review(ctx context.Context, id string) (*ReviewDraft, error)
+	// ActionItems lists the action items of visible incidents that the
+	// filter selects, by deadline. EInvalid for a bad filter.
+	ActionItems(ctx context.Context, f ActionItemFilter) ([]ActionItem, error)
+}
+
+// ActionItemFilter selects action items. Zero fields do not filter.
+type ActionItemFilter struct {
+	Owner    string           `json:"owner,omitempty"`
+	Status   ActionItemStatus `json:"status,omitempty"`
+	Overdue  bool             `json:"overdue,omitempty"`
+	Incident string           `json:"incident,omitempty"`
+	Service  string           `json:"service,omitempty"`
+}

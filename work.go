@@ -118,12 +118,41 @@ type DeliveryJob struct {
 	// retry time when none follows.
 	Until time.Time `json:"until,omitzero"`
 	Round int       `json:"round,omitempty"`
+	// Review says the message is about the review or an action item: it
+	// goes out whatever the incident's status. Invite makes it the
+	// meeting's invitation (by email, with its iCalendar request);
+	// Meeting is the invitation's sequence + 1 it belongs to, Item and
+	// Due the action item and the deadline it was planned for: a message
+	// whose meeting was rescheduled or whose item closed or moved is not
+	// sent.
+	Review  bool      `json:"review,omitempty"`
+	Invite  bool      `json:"invite,omitempty"`
+	Meeting int       `json:"meeting,omitempty"`
+	Item    int64     `json:"item,omitempty"`
+	Due     time.Time `json:"due,omitzero"`
 }
 
 // Stale reports whether the page is no longer wanted: its incident is
 // closed, or it asked for an acknowledgement that came.
 func (a DeliveryJob) Stale(inc *Incident) bool {
+	if a.Review {
+		return a.staleReview(inc)
+	}
 	return !inc.Status.Open() || (!a.Immediate && !a.Inform && !a.Notify && inc.AcknowledgedAt != nil)
+}
+
+// staleReview reports whether a message about the review or an action
+// item is no longer wanted: its meeting was rescheduled, its item closed
+// or given another deadline.
+func (a DeliveryJob) staleReview(inc *Incident) bool {
+	if a.Meeting > 0 && (inc.Review == nil || inc.Review.Meeting == nil || inc.Review.Meeting.Sequence+1 != a.Meeting) {
+		return true
+	}
+	if a.Item > 0 {
+		it := inc.ActionItem(a.Item)
+		return it == nil || it.Status != ItemOpen || !it.Deadline.Equal(a.Due)
+	}
+	return false
 }
 
 // UnansweredJob is the arguments of the check that marks a walk
@@ -180,6 +209,10 @@ func (p *Policy) PlanWork(inc *Incident, changes []Change, actor Actor, now time
 			}
 		case c.Type == EventRoleAssigned || c.Type == EventMemberAdded:
 			w.Jobs = append(w.Jobs, p.tellAssigned(inc, seq, c, actor, now)...)
+		case reviewEvent(c.Type):
+			w.Jobs = append(w.Jobs, p.planReview(inc, seq, c, now)...)
+		case itemEvent(c.Type):
+			w.Jobs = append(w.Jobs, p.planItems(inc, c, now)...)
 		}
 	}
 	return w
@@ -352,6 +385,11 @@ const (
 	stepOnRequest = 1000 // an escalation or a page sent again
 	stepAssigned  = 2000 // a role or membership told
 	stepClock     = 3000 // a clock at risk or breached told
+	// The review's (review.go, actionitem.go).
+	stepReview         = 4000 // the review clock at risk (4001: overdue) told
+	stepReviewInvite   = 4100 // the meeting's invitation
+	stepReviewReminder = 4200 // the meeting's reminder
+	stepActionItem     = 4300 // an action item's notice
 )
 
 // pageOnRequest is the step an escalation or a request to page again

@@ -34,7 +34,7 @@ func (e *Engine) deliver(ctx context.Context, j *jobs.Job) error {
 	if a.Stale(inc) {
 		return nil // the runner finishes the job, nothing is sent
 	}
-	methods := e.methods(a.Recipient)
+	methods := e.methodsFor(a)
 	if a.Method >= len(methods) {
 		return e.record(ctx, j, a, inc, nil, fmt.Errorf("%s has no working contact method", a.Recipient), true)
 	}
@@ -48,6 +48,19 @@ func (e *Engine) deliver(ctx context.Context, j *jobs.Job) error {
 		sendErr = ch.Send(ctx, msg, m)
 	}
 	return e.record(ctx, j, a, inc, msg, sendErr, false)
+}
+
+// methodsFor returns the contact methods a delivery tries in order: an
+// invitation goes by email to the person's address (a calendar needs
+// the mail), everything else by the recipient's methods.
+func (e *Engine) methodsFor(a fireline.DeliveryJob) []fireline.ContactMethod {
+	if !a.Invite {
+		return e.methods(a.Recipient)
+	}
+	if p, ok := e.Policy.Person(a.Recipient.Person); ok && p.Email != "" {
+		return []fireline.ContactMethod{{Type: fireline.MethodEmail, To: p.Email}}
+	}
+	return nil
 }
 
 // methods returns the recipient's contact methods in order.
@@ -69,6 +82,9 @@ func (e *Engine) methods(r fireline.Recipient) []fireline.ContactMethod {
 // else gets the id and a link. The link opens the console's incident page;
 // the acknowledge link is there while nobody has acknowledged.
 func (e *Engine) render(a fireline.DeliveryJob, inc *fireline.Incident, m fireline.ContactMethod) *notify.Message {
+	if a.Review {
+		return e.renderReview(a, inc, m) // review.go
+	}
 	now := e.Now()
 	msg := &notify.Message{Type: notify.TypePage, At: now.UTC(), Step: a.StepName,
 		ID: e.messageID(a.Incident, a.Epoch, a.Step, a.Recipient.Key(), a.Method)}
@@ -108,7 +124,7 @@ func (e *Engine) decideRetry(j *jobs.Job, a fireline.DeliveryJob, sendErr error,
 	if a.Round > 0 {
 		perMethod = 1
 	}
-	methods := len(e.methods(a.Recipient))
+	methods := len(e.methodsFor(a))
 	switch {
 	case noMethod || methods == 0:
 		return retryDecision{final: true, gaveUp: true}
@@ -134,7 +150,7 @@ func (e *Engine) record(ctx context.Context, j *jobs.Job, a fireline.DeliveryJob
 	d := &fireline.PageAttemptData{Recipient: a.Recipient, Attempt: j.Attempts}
 	if msg != nil {
 		d.MessageID = msg.ID
-		d.Method = e.methods(a.Recipient)[a.Method].Type
+		d.Method = e.methodsFor(a)[a.Method].Type
 	}
 	var next func(tx JobTx) error
 	if sendErr == nil {

@@ -38,12 +38,18 @@ type Message struct {
 	AckExpiry time.Time `json:"ack_expires_at,omitzero"`
 	// At is when the message was made (the event time).
 	At time.Time `json:"timestamp"`
+	// Calendar is an iCalendar request sent with the message (a review
+	// meeting's invitation; email only).
+	Calendar string `json:"-"`
 }
 
 // Subject is the one-line summary of the page.
 func (m *Message) Subject() string {
 	if m.Type == TypeTest {
 		return "[Fireline] Test page"
+	}
+	if m.Type == TypeReview {
+		return fmt.Sprintf("[%s] %s: %s", m.Severity, m.Incident, m.Step)
 	}
 	what := m.Title
 	if what == "" {
@@ -64,6 +70,13 @@ func (m *Message) Text() string {
 		return b.String()
 	}
 	fmt.Fprintf(&b, "%s\n\n", m.Subject())
+	if m.Type == TypeReview {
+		if m.Title != "" {
+			fmt.Fprintf(&b, "Incident: %s %s\n", m.Incident, m.Title)
+		}
+		fmt.Fprintf(&b, "Review:   %s\n", m.URL)
+		return b.String()
+	}
 	fmt.Fprintf(&b, "Severity: %s\nStatus:   %s\nSince:    %s\n", m.Severity, m.Status, m.Since.UTC().Format(time.RFC1123))
 	if len(m.Services) > 0 {
 		fmt.Fprintf(&b, "Service:  %s\n", strings.Join(m.Services, ", "))
@@ -89,6 +102,9 @@ const (
 	TypePage   = "incident.page"
 	TypeNotify = "incident.notification"
 	TypeTest   = "incident.test"
+	// TypeReview tells about a post-incident review or an action item:
+	// an invitation, a reminder, a deadline at risk or passed.
+	TypeReview = "incident.review"
 )
 
 // Channel delivers a message by one contact method.

@@ -42,6 +42,7 @@ func validate(p *fireline.Policy) []finding {
 	c.alerts(p.Alerts)
 	c.paging(p) // validate_paging.go
 	c.playbooks(p.PlaybookRules)
+	c.reviews(p.Reviews)
 	return c.found
 }
 
@@ -362,6 +363,51 @@ func (c *checker) playbooks(pp fireline.PlaybookPolicy) {
 	for i, role := range pp.OverrideRoles {
 		if _, ok := c.p.Role(role); !ok {
 			c.add(at("playbooks.override_roles", i), "unknown role %q", role)
+		}
+	}
+}
+
+// reviews checks the reviews section: severities and roles it names,
+// the due date, reminders, and whom overdue action items escalate to.
+func (c *checker) reviews(rp fireline.ReviewPolicy) {
+	for _, list := range []struct {
+		path   string
+		levels []fireline.Severity
+	}{{"reviews.severities", rp.Severities}, {"reviews.on_request", rp.OnRequest}} {
+		for j, sev := range list.levels {
+			if !slices.Contains(fireline.Severities, sev) {
+				c.add(at(list.path, j), "unknown severity %q: want P1, P2, P3 or P4", sev)
+			}
+		}
+	}
+	for i, role := range rp.RequestRoles {
+		if _, ok := c.p.Role(role); !ok {
+			c.add(at("reviews.request_roles", i), "unknown role %q", role)
+		}
+	}
+	if rp.DueBusinessDays < 0 || rp.DueBusinessDays > 60 {
+		c.add("reviews.due_business_days", "want 1 to 60 business days, not %d", rp.DueBusinessDays)
+	}
+	for _, d := range []struct {
+		path string
+		v    fireline.Deadline
+	}{{"reviews.meeting_reminder", rp.MeetingReminder}, {"reviews.meeting_length", rp.MeetingLength}} {
+		if d.v.Kind != "" && d.v.Kind != fireline.DeadlineAfter {
+			c.add(d.path, "want a duration such as 24h or 1d, not %s", d.v)
+		}
+	}
+	for i, d := range rp.ActionItems.RemindBefore {
+		if d.Kind != fireline.DeadlineAfter {
+			c.add(at("reviews.action_items.remind_before", i), "want a duration such as 3d, not %s", d)
+		}
+	}
+	for i, st := range rp.ActionItems.Escalate {
+		path := at("reviews.action_items.escalate", i)
+		if st.After.Kind != fireline.DeadlineAfter {
+			c.add(path+".after", "want how long after the deadline, such as 2d, not %s", st.After)
+		}
+		if _, err := c.p.EscalationTarget(fireline.P1, st.To, time.Time{}); err != nil {
+			c.add(path+".to", "want a person of the directory or a chain step written CHAIN:N (such as technical:2), not %q", st.To)
 		}
 	}
 }

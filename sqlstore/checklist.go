@@ -14,7 +14,8 @@ const (
 		ON CONFLICT (incident_number) DO UPDATE SET checklist = excluded.checklist`
 )
 
-// loadChecklist reads inc's checklist into it (none: no playbooks). Every
+// loadChecklist reads inc's checklist into it (none: no playbooks), and
+// its review and action items (loadReview). Every
 // path that acts on an incident loads it first, since the domain's
 // actions read it (the resolution gate, matching, steps that tick
 // themselves).
@@ -23,7 +24,7 @@ func loadChecklist(ctx context.Context, tx *Tx, inc *fireline.Incident) error {
 	err := tx.queryRow(ctx, selectChecklistSQL, inc.Number).Scan(&data)
 	if isNoRows(err) {
 		inc.Checklist = fireline.Checklist{}
-		return nil
+		return loadReview(ctx, tx, inc) // review.go
 	}
 	if err != nil {
 		return fmt.Errorf("checklist of %s: %w", inc.ID, err)
@@ -31,12 +32,16 @@ func loadChecklist(ctx context.Context, tx *Tx, inc *fireline.Incident) error {
 	if err := json.Unmarshal([]byte(data), &inc.Checklist); err != nil {
 		return fmt.Errorf("checklist of %s: %w", inc.ID, err)
 	}
-	return nil
+	return loadReview(ctx, tx, inc) // review.go
 }
 
-// saveChecklist writes inc's checklist when changes changed it, in the
+// saveChecklist writes inc's checklist (and its review, saveReview) when
+// changes changed it, in the
 // transaction that records them.
 func saveChecklist(ctx context.Context, tx *Tx, inc *fireline.Incident, changes []fireline.Change) error {
+	if err := saveReview(ctx, tx, inc, changes); err != nil { // review.go
+		return err
+	}
 	if !fireline.ChangesChecklist(changes) {
 		return nil
 	}

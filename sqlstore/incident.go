@@ -63,6 +63,11 @@ func declareIncident(ctx context.Context, tx *Tx, p *fireline.Policy, in firelin
 		return nil, err
 	}
 	changes := append([]fireline.Change{change}, inc.AttachMatching(p, labels, tx.now)...)
+	repeats, err := flagRepeats(ctx, tx, inc, changes) // review.go
+	if err != nil {
+		return nil, err
+	}
+	changes = append(changes, repeats...)
 	events, err := inc.Append(actor.Name(), tx.now, changes...)
 	if err != nil {
 		return nil, err
@@ -140,11 +145,19 @@ func actOn(ctx context.Context, tx *Tx, p *fireline.Policy, actor fireline.Actor
 		return nil, err
 	}
 	members, services := append([]string{}, inc.Members...), append([]string{}, inc.Services...)
-	a.By = actor.Name()
+	a.By, a.Admin = actor.Name(), actor.Role == fireline.RoleAdmin
+	if a, err = prepareAction(ctx, tx, p, inc, a); err != nil { // review.go
+		return nil, err
+	}
 	changes, err := inc.Do(p, a, tx.now)
 	if err != nil {
 		return nil, err
 	}
+	repeats, err := flagRepeats(ctx, tx, inc, changes)
+	if err != nil {
+		return nil, err
+	}
+	changes = append(changes, repeats...)
 	events, err := inc.Append(actor.Name(), tx.now, changes...)
 	if err != nil {
 		return nil, err

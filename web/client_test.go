@@ -44,7 +44,7 @@ func TestClientRoundTrip(t *testing.T) {
 			t.Fatalf("%s: %v", a.Kind, err)
 		}
 	}
-	if inc.Severity != fireline.P2 || inc.Impact != "no checkouts" || !inc.HasMember("carol") || inc.EventCount != 13 {
+	if inc.Severity != fireline.P2 || inc.Impact != "no checkouts" || !inc.HasMember("carol") || inc.EventCount != 14 { // resolving the P2 opened its review
 		t.Errorf("after actions: %+v", inc)
 	}
 
@@ -54,7 +54,7 @@ func TestClientRoundTrip(t *testing.T) {
 		t.Errorf("find: %+v, %v", page, err)
 	}
 	events, err := c.Timeline(ctx, "INC-1")
-	if err != nil || len(events) != 13 {
+	if err != nil || len(events) != 14 {
 		t.Errorf("timeline: %d events, %v", len(events), err)
 	}
 	x, err := c.Export(ctx, "INC-1")

@@ -131,6 +131,9 @@ func describe(e *fireline.Event, p *fireline.Policy) eventView {
 	if describeChecklist(&v, data, p) { // console_checklist.go
 		return v
 	}
+	if describeReview(&v, data, p) { // console_review.go
+		return v
+	}
 	person := func(id string) string { return personName(p, id) }
 	role := func(id fireline.IncidentRole) string {
 		if r, ok := p.Role(id); ok {

@@ -148,6 +148,8 @@ func templateFuncs(p *fireline.Policy) template.FuncMap {
 			return t.In(loc).Format("Mon 2 Jan 15:04 MST")
 		},
 		"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"took":     func(d time.Duration) string { return fireline.FormatDuration(d.Round(time.Second)) },
+		"age":      func(from, now time.Time) string { return fireline.FormatDuration(now.Sub(from).Truncate(time.Hour)) },
 		"interval": func(iv fireline.Interval) string { return fireline.FormatDuration(time.Duration(iv)) },
 		"person":   func(id string) string { return personName(p, id) },
 		"roleName": func(id fireline.IncidentRole) string {

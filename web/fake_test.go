@@ -220,6 +220,13 @@ func (f *fakeIncidents) Act(ctx context.Context, id string, a fireline.Action) (
 		return nil, err
 	}
 	next := clone(inc)
+	a.By, a.Admin = actor.Name(), actor.Role == fireline.RoleAdmin
+	if a.Kind == fireline.ActAddActionItem && a.Item != nil {
+		a.Item.Number = int64(len(next.ActionItems) + 1)
+	}
+	if a.Kind == fireline.ActApproveReview && a.Review != nil {
+		a.Review.Markdown = "approved"
+	}
 	changes, err := next.Do(f.policy, a, testClock)
 	if err != nil {
 		return nil, err

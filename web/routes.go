@@ -89,6 +89,9 @@ func (h *handler) routes() {
 	// The checklist: playbooks attached, steps checked (web/checklist_api.go).
 	h.checklistRoutes()
 
+	// Post-incident reviews and action items (web/review_api.go).
+	h.reviewRoutes()
+
 	// The policy and the caller.
 	operation(h, viewer, get("/policy", "get-policy", "Get the policy", "policy"), h.getPolicy)
 	operation(h, viewer, get("/people", "list-people", "List the people in the policy's directory", "policy"), h.listPeople)
@@ -155,6 +158,20 @@ func (h *handler) consoleRoutes(rt *router) {
 	rt.console("POST /incidents/{id}/playbooks", responder, h.formAttachPlaybook)
 	rt.console("POST /incidents/{id}/playbooks/{playbook}/detach", responder, h.formDetachPlaybook)
 
+	// Post-incident reviews and action items (web/console_review.go).
+	rt.console("GET /incidents/{id}/review", viewer, h.reviewPage)
+	rt.console("GET /incidents/{id}/review.md", viewer, h.reviewMarkdown)
+	rt.console("GET /incidents/{id}/review/print", viewer, h.reviewPrint)
+	rt.console("GET /action-items", viewer, h.actionItemsPage)
+	rt.console("POST /incidents/{id}/review", responder, h.formEditReview)
+	rt.console("POST /incidents/{id}/review/schedule", responder, h.formScheduleReview)
+	rt.console("POST /incidents/{id}/review/owner", responder, h.formReviewOwner)
+	rt.console("POST /incidents/{id}/review/star", responder, h.formStarEvent)
+	rt.console("POST /incidents/{id}/review/approve", responder, h.formApproveReview)
+	rt.console("POST /incidents/{id}/review/request", responder, h.formRequestReview)
+	rt.console("POST /incidents/{id}/action-items", responder, h.formAddActionItem)
+	rt.console("POST /incidents/{id}/action-items/{item}", responder, h.formUpdateActionItem)
+
 	rt.console("GET /admin/users", admin, h.usersPage)
 	rt.console("POST /admin/users", admin, h.formCreateUser)
 	rt.console("POST /admin/users/{id}/role", admin, h.formSetUserRole)
@@ -176,6 +193,10 @@ func post(path, id, summary, tag string, status int) huma.Operation {
 
 func patch(path, id, summary, tag string) huma.Operation {
 	return huma.Operation{Method: http.MethodPatch, Path: path, OperationID: id, Summary: summary, Tags: []string{tag}}
+}
+
+func put(path, id, summary, tag string) huma.Operation {
+	return huma.Operation{Method: http.MethodPut, Path: path, OperationID: id, Summary: summary, Tags: []string{tag}}
 }
 
 func del(path, id, summary, tag string, status int) huma.Operation {

@@ -43,6 +43,16 @@ func TestRouteTable(t *testing.T) {
 		"POST /api/v1/incidents/{id}/checklist/check":         "responder",
 		"POST /api/v1/incidents/{id}/checklist/uncheck":       "responder",
 		"GET /api/v1/playbooks":                               "viewer",
+		"GET /api/v1/incidents/{id}/review":                   "viewer",
+		"POST /api/v1/incidents/{id}/review/request":          "responder",
+		"POST /api/v1/incidents/{id}/review/owner":            "responder",
+		"POST /api/v1/incidents/{id}/review/schedule":         "responder",
+		"POST /api/v1/incidents/{id}/review/star":             "responder",
+		"PUT /api/v1/incidents/{id}/review":                   "responder",
+		"POST /api/v1/incidents/{id}/review/approve":          "responder",
+		"POST /api/v1/incidents/{id}/action-items":            "responder",
+		"PATCH /api/v1/incidents/{id}/action-items/{item}":    "responder",
+		"GET /api/v1/action-items":                            "viewer",
 		"GET /api/v1/policy":                                  "viewer",
 		"GET /api/v1/people":                                  "viewer",
 		"GET /api/v1/services":                                "viewer",
@@ -107,6 +117,18 @@ func TestRouteTable(t *testing.T) {
 		"POST /incidents/{id}/checklist/uncheck":           "responder",
 		"POST /incidents/{id}/playbooks":                   "responder",
 		"POST /incidents/{id}/playbooks/{playbook}/detach": "responder",
+		"GET /incidents/{id}/review":                       "viewer",
+		"GET /incidents/{id}/review.md":                    "viewer",
+		"GET /incidents/{id}/review/print":                 "viewer",
+		"GET /action-items":                                "viewer",
+		"POST /incidents/{id}/review":                      "responder",
+		"POST /incidents/{id}/review/schedule":             "responder",
+		"POST /incidents/{id}/review/owner":                "responder",
+		"POST /incidents/{id}/review/star":                 "responder",
+		"POST /incidents/{id}/review/approve":              "responder",
+		"POST /incidents/{id}/review/request":              "responder",
+		"POST /incidents/{id}/action-items":                "responder",
+		"POST /incidents/{id}/action-items/{item}":         "responder",
 		"GET /admin/users":                                 "admin",
 		"POST /admin/users":                                "admin",
 		"POST /admin/users/{id}/role":                      "admin",
@@ -149,7 +171,7 @@ func TestRouteTable(t *testing.T) {
 
 // samplePath fills a route pattern's wildcards.
 func samplePath(pattern string) string {
-	return strings.NewReplacer("{id}", "INC-1", "{role}", "sme", "{person}", "alice", "{$}", "").Replace(pattern)
+	return strings.NewReplacer("{id}", "INC-1", "{item}", "A-1", "{role}", "sme", "{person}", "alice", "{$}", "").Replace(pattern)
 }
 
 // TestEveryRouteNeedsItsRole calls every non-public route without a token,

@@ -20,12 +20,15 @@ import (
 type Config struct {
 	Policy    *fireline.Policy
 	Incidents fireline.IncidentService
-	Tokens    fireline.TokenService
-	Auth      fireline.Authenticator
-	Health    fireline.HealthChecker
-	Logger    *slog.Logger
-	Now       func() time.Time // defaults to time.Now
-	Version   string           // binary version, shown in OpenAPI info
+	// Reviews reads post-incident reviews and action items; optional:
+	// without it their read routes answer 503.
+	Reviews fireline.ReviewService
+	Tokens  fireline.TokenService
+	Auth    fireline.Authenticator
+	Health  fireline.HealthChecker
+	Logger  *slog.Logger
+	Now     func() time.Time // defaults to time.Now
+	Version string           // binary version, shown in OpenAPI info
 	// Detection (web/intake.go); optional: without them intake answers 503.
 	Integrations fireline.IntegrationService
 	Alerts       fireline.AlertService

@@ -301,6 +301,15 @@ func printIncident(w io.Writer, tf *timeFormat, inc *fireline.Incident) {
 	if inc.ETA != nil {
 		row("ETA", tf.format(*inc.ETA))
 	}
+	if r := inc.Review; r.Opened() {
+		row("Review", string(r.Status)+", owner "+r.Owner+", due "+tf.optional(r.Due)+" (fireline review show "+inc.ID+")")
+	}
+	for _, it := range inc.ActionItems {
+		row("Action item", it.ID+" "+string(it.Status)+", "+it.Owner+", due "+tf.format(it.Deadline)+": "+it.Title)
+	}
+	for _, r := range inc.Repeats {
+		row("Repeat", r.Earlier+" had action item "+r.Item+" open ("+r.Title+", "+r.Service+")")
+	}
 	row("Policy", inc.PolicyVersion)
 	tw.Flush()
 }

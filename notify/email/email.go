@@ -93,6 +93,10 @@ func (s *Sender) Send(ctx context.Context, m *notify.Message, method fireline.Co
 	msg.SetGenHeader("X-Fireline-Incident", m.Incident)
 	msg.SetGenHeader("X-Fireline-Type", m.Type) // a page, a notification or a test
 	msg.SetBodyString(mail.TypeTextPlain, m.Text())
+	if m.Calendar != "" {
+		// An invitation: calendars read the text/calendar alternative.
+		msg.AddAlternativeString(mail.ContentType("text/calendar; method=REQUEST"), m.Calendar)
+	}
 	c, err := s.client()
 	if err != nil {
 		return &notify.Error{Err: err}
