@@ -249,6 +249,16 @@ func newEventData(t EventType) (any, bool) {
 		return &StepCheckedData{}, true
 	case EventChecklistOverridden:
 		return &ChecklistOverriddenData{}, true
+	case EventUpdateDrafted:
+		return &UpdateDraftedData{}, true
+	case EventUpdateApproved:
+		return &UpdateApprovedData{}, true
+	case EventUpdatePublished:
+		return &UpdatePublishedData{}, true
+	case EventUpdateRejected:
+		return &UpdateRejectedData{}, true
+	case EventUpdateDueSoon, EventUpdateOverdue:
+		return &UpdateDueData{}, true
 	}
 	return nil, false
 }
@@ -283,7 +293,12 @@ func (inc *Incident) apply(at time.Time, c Change) {
 		inc.PolicyVersion = d.PolicyVersion
 		inc.Roles, inc.Members = []RoleAssignment{}, []string{}
 		inc.addMember(d.Member)
+		inc.Comms = Comms{}
+		if d.Member != "" { // declared by a person: confirmed
+			inc.confirm(at)
+		}
 	case *AcknowledgedData:
+		inc.confirm(at)
 		inc.AcknowledgedAt = &at
 		inc.Status = StatusAcknowledged
 		inc.UnansweredAt = nil
@@ -316,6 +331,7 @@ func (inc *Incident) apply(at time.Time, c Change) {
 			inc.EscalatedAt = &at
 		}
 	case *ResolvedData:
+		inc.missOverdue()
 		inc.Status, inc.ResolvedAt = StatusResolved, &at
 		inc.UnansweredAt = nil
 		if stageIndex(inc.Stage) < stageIndex(StageResolution) {
@@ -351,6 +367,8 @@ func (inc *Incident) apply(at time.Time, c Change) {
 		inc.applyChecklist(at, c)
 	case *ChecklistOverriddenData:
 		// Recorded for the timeline: the move to resolution follows.
+	case *UpdateDraftedData, *UpdateApprovedData, *UpdatePublishedData, *UpdateRejectedData, *UpdateDueData:
+		inc.applyComms(at, c) // comms_update.go
 	}
 }
 
@@ -533,6 +551,7 @@ func diffIncidentState(got, want *Incident) string {
 		{"unanswered_at", got.UnansweredAt, want.UnansweredAt},
 		{"policy_version", got.PolicyVersion, want.PolicyVersion},
 		{"checklist", got.Checklist, want.Checklist},
+		{"comms", got.Comms, want.Comms},
 	}
 	for _, f := range fields {
 		if !same(f.a, f.b) {

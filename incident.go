@@ -146,6 +146,9 @@ type Incident struct {
 	// Checklist is the incident's playbooks and their steps' state
 	// (checklist.go). Lists of incidents leave it out.
 	Checklist Checklist `json:"checklist,omitzero"`
+	// Comms is the incident's public updates and their cadence
+	// (comms_update.go). Lists of incidents leave it out.
+	Comms Comms `json:"comms,omitzero"`
 
 	PolicyVersion string `json:"policy_version"`
 	EventCount    int64  `json:"event_count"`

@@ -118,11 +118,17 @@ type DeliveryJob struct {
 	// retry time when none follows.
 	Until time.Time `json:"until,omitzero"`
 	Round int       `json:"round,omitempty"`
+	// Notice is a stakeholder notice (initial or resolution), an email
+	// that threads under the incident's first (comms_cadence.go).
+	Notice string `json:"notice,omitempty"`
 }
 
 // Stale reports whether the page is no longer wanted: its incident is
 // closed, or it asked for an acknowledgement that came.
 func (a DeliveryJob) Stale(inc *Incident) bool {
+	if a.Notice == NoticeResolution {
+		return false
+	}
 	return !inc.Status.Open() || (!a.Immediate && !a.Inform && !a.Notify && inc.AcknowledgedAt != nil)
 }
 
@@ -182,6 +188,7 @@ func (p *Policy) PlanWork(inc *Incident, changes []Change, actor Actor, now time
 			w.Jobs = append(w.Jobs, p.tellAssigned(inc, seq, c, actor, now)...)
 		}
 	}
+	w.add(p.planComms(inc, changes, firstSeq, now)) // comms_cadence.go
 	return w
 }
 

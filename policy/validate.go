@@ -42,6 +42,7 @@ func validate(p *fireline.Policy) []finding {
 	c.alerts(p.Alerts)
 	c.paging(p) // validate_paging.go
 	c.playbooks(p.PlaybookRules)
+	c.comms(p.Comms) // validate_comms.go
 	return c.found
 }
 
