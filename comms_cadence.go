@@ -107,8 +107,12 @@ func (p *Policy) planComms(inc *Incident, changes []Change, firstSeq int64, now 
 func (p *Policy) commsJob(inc *Incident, due time.Time, first bool, now time.Time) Job {
 	at := due.Add(-p.RemindBefore())
 	a := CommsJob{Incident: inc.Number, Due: due, First: first}
-	if !at.After(now) {
-		at, a.Reminded = due.Add(ClockTolerance), !now.Before(due)
+	switch {
+	case at.After(now):
+	case now.Before(due): // the reminder's time has come: remind now
+		at = now
+	default: // already due: only the deadline's check is left
+		at, a.Reminded = due.Add(ClockTolerance), true
 	}
 	return Job{Kind: JobCommsDue, Group: JobGroup(inc.Number), RunAt: at,
 		Key: fmt.Sprintf("comms:%d:%d", inc.Number, due.UnixMicro()), Args: a}

@@ -66,6 +66,7 @@ func (e *Engine) Register(r *jobs.Runner) {
 	r.Handle(fireline.JobDeliverEscalate, e.deliver)
 	r.Handle(fireline.JobUnanswered, e.unanswered)
 	r.Handle(fireline.JobClock, e.clockMark)
+	r.Handle(fireline.JobCommsDue, e.commsDue) // comms.go
 	r.Handle(KindTestPage, e.dropQueuedTest)
 	r.Handle(KindWatchdog, e.watchdog)
 	r.Handle(KindGapReport, e.gapReport)

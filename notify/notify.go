@@ -38,6 +38,14 @@ type Message struct {
 	AckExpiry time.Time `json:"ack_expires_at,omitzero"`
 	// At is when the message was made (the event time).
 	At time.Time `json:"timestamp"`
+	// Notice is a stakeholder notice's kind (initial or resolution), with
+	// the incident's impact and ETA as far as the recipient may see them;
+	// InReplyTo is the id of the message it follows (the initial notice),
+	// which email threads it under.
+	Notice    string     `json:"notice,omitempty"`
+	Impact    string     `json:"impact,omitempty"`
+	ETA       *time.Time `json:"eta,omitempty"`
+	InReplyTo string     `json:"in_reply_to,omitempty"`
 }
 
 // Subject is the one-line summary of the page.
@@ -49,7 +57,12 @@ func (m *Message) Subject() string {
 	if what == "" {
 		what = "restricted incident (open the link for details)"
 	}
-	if m.Type == TypeNotify {
+	switch {
+	case m.Type == TypeStakeholder && m.Notice == "resolution":
+		return fmt.Sprintf("[%s] %s resolved: %s", m.Severity, m.Incident, what)
+	case m.Type == TypeStakeholder:
+		return fmt.Sprintf("[%s] %s declared: %s", m.Severity, m.Incident, what)
+	case m.Type == TypeNotify:
 		return fmt.Sprintf("[%s] %s (%s): %s", m.Severity, m.Incident, m.Status, what)
 	}
 	return fmt.Sprintf("[%s] %s: %s", m.Severity, m.Incident, what)
@@ -64,6 +77,10 @@ func (m *Message) Text() string {
 		return b.String()
 	}
 	fmt.Fprintf(&b, "%s\n\n", m.Subject())
+	if m.Type == TypeStakeholder {
+		m.noticeText(&b)
+		return b.String()
+	}
 	fmt.Fprintf(&b, "Severity: %s\nStatus:   %s\nSince:    %s\n", m.Severity, m.Status, m.Since.UTC().Format(time.RFC1123))
 	if len(m.Services) > 0 {
 		fmt.Fprintf(&b, "Service:  %s\n", strings.Join(m.Services, ", "))
@@ -89,7 +106,36 @@ const (
 	TypePage   = "incident.page"
 	TypeNotify = "incident.notification"
 	TypeTest   = "incident.test"
+	// TypeStakeholder is a stakeholder notice: the initial notification
+	// of a P1/P2 and its resolution notification.
+	TypeStakeholder = "incident.stakeholder_notice"
 )
+
+// noticeText is a stakeholder notice's body: the incident's summary,
+// impact, status and ETA.
+func (m *Message) noticeText(b *strings.Builder) {
+	if m.Notice == "resolution" {
+		fmt.Fprintf(b, "%s has been resolved.\n\n", m.Incident)
+	} else {
+		fmt.Fprintf(b, "A %s incident, %s, was declared at %s.\n\n", m.Severity, m.Incident, m.Since.UTC().Format(time.RFC1123))
+	}
+	if m.Title != "" {
+		fmt.Fprintf(b, "Summary:  %s\n", m.Title)
+	}
+	if m.Impact != "" {
+		fmt.Fprintf(b, "Impact:   %s\n", m.Impact)
+	}
+	if len(m.Services) > 0 {
+		fmt.Fprintf(b, "Services: %s\n", strings.Join(m.Services, ", "))
+	}
+	fmt.Fprintf(b, "Severity: %s\nStatus:   %s\n", m.Severity, m.Status)
+	if m.ETA != nil && m.Notice != "resolution" {
+		fmt.Fprintf(b, "ETA:      %s\n", m.ETA.UTC().Format(time.RFC1123))
+	}
+	if m.URL != "" {
+		fmt.Fprintf(b, "\nIncident: %s\n", m.URL)
+	}
+}
 
 // Channel delivers a message by one contact method.
 type Channel interface {

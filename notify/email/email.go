@@ -89,6 +89,10 @@ func (s *Sender) Send(ctx context.Context, m *notify.Message, method fireline.Co
 	}
 	msg.Subject(m.Subject())
 	msg.SetMessageIDWithValue(m.ID + "@fireline")
+	if m.InReplyTo != "" { // a stakeholder's resolution notice threads under the initial one
+		msg.SetGenHeader(mail.HeaderInReplyTo, "<"+m.InReplyTo+"@fireline>")
+		msg.SetGenHeader(mail.HeaderReferences, "<"+m.InReplyTo+"@fireline>")
+	}
 	msg.SetDateWithValue(m.At)
 	msg.SetGenHeader("X-Fireline-Incident", m.Incident)
 	msg.SetGenHeader("X-Fireline-Type", m.Type) // a page, a notification or a test
