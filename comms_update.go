@@ -310,9 +310,12 @@ func (inc *Incident) mayApprove(p *Policy, by string) error {
 	}
 	names := make([]string, len(roles))
 	for i, r := range roles {
-		names[i] = string(r)
+		names[i] = strings.ReplaceAll(string(r), "_", " ")
+		if def, ok := p.Role(r); ok {
+			names[i] = def.Name
+		}
 	}
-	return Errorf(EForbidden, "only the incident's %s may approve public updates of %s", strings.Join(names, " or "), inc.ID)
+	return Errorf(EForbidden, "only the incident's %s may approve or reject public updates of %s", strings.Join(names, " or "), inc.ID)
 }
 
 // publish is the change publishing update n at now, with the obligation it

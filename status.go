@@ -92,7 +92,9 @@ type InternalIncident struct {
 
 // StatusView is the public page at an instant.
 type StatusView struct {
-	Now         time.Time
+	Now time.Time
+	// Since is the start of the uptime window (midnight, UptimeDays ago).
+	Since       time.Time
 	Indicator   string // none, minor, major, critical, maintenance
 	Description string
 	Components  []ComponentView // groups followed by their members, in page order
@@ -116,6 +118,9 @@ type ComponentView struct {
 	Members     []string // a group's members' ids
 	Days        []DayView
 	Uptime      float64 // percent over the window
+	// UpdatedAt is when its state last changed within the window (Since
+	// when it did not).
+	UpdatedAt time.Time
 }
 
 // DayView is one day of a component's uptime bar.
@@ -181,6 +186,7 @@ func (p *Policy) StatusView(rec *PublicRecord, now time.Time) *StatusView {
 	y, m, d := now.In(loc).Date()
 	tomorrow := time.Date(y, m, d+1, 0, 0, 0, 0, loc)
 	v.ValidUntil = tomorrow
+	v.Since = time.Date(y, m, d+1-UptimeDays, 0, 0, 0, 0, loc).UTC()
 	for _, inc := range rec.Incidents {
 		iv := incidentView(inc)
 		v.Incidents = append(v.Incidents, iv)
@@ -220,7 +226,7 @@ func (p *Policy) StatusView(rec *PublicRecord, now time.Time) *StatusView {
 		}
 		v.Maintenance = append(v.Maintenance, mv)
 	}
-	p.components(v, states, rec.Outages, loc, tomorrow)
+	p.components(v, states, rec, loc, tomorrow)
 	v.Indicator, v.Description = indicator(v.Components)
 	return v
 }
@@ -278,7 +284,8 @@ func incidentView(inc PublicIncident) IncidentView {
 }
 
 // components fills the components, their state and uptime bars.
-func (p *Policy) components(v *StatusView, states map[string]ComponentState, outages []OutageSpan, loc *time.Location, tomorrow time.Time) {
+func (p *Policy) components(v *StatusView, states map[string]ComponentState, rec *PublicRecord, loc *time.Location, tomorrow time.Time) {
+	outages := rec.Outages
 	pos := 1
 	member := func(s *Service, group string) ComponentView {
 		st := states[s.ID]
@@ -287,6 +294,7 @@ func (p *Policy) components(v *StatusView, states map[string]ComponentState, out
 		}
 		c := ComponentView{ID: s.ID, Name: s.Name, Description: s.Description, State: st, GroupID: group}
 		c.Days, c.Uptime = uptime(p, s.ID, outages, loc, tomorrow, v.Now)
+		c.UpdatedAt = changedAt(s.ID, rec, v.Since, v.Now)
 		return c
 	}
 	done := map[string]bool{}
@@ -307,6 +315,7 @@ func (p *Policy) components(v *StatusView, states map[string]ComponentState, out
 			if c.State.Worse(gv.State) {
 				gv.State = c.State
 			}
+			gv.UpdatedAt = maxTime(gv.UpdatedAt, c.UpdatedAt)
 			members = append(members, c)
 		}
 		if len(members) == 0 {
@@ -324,6 +333,39 @@ func (p *Policy) components(v *StatusView, states map[string]ComponentState, out
 			v.Components = append(v.Components, c)
 		}
 	}
+}
+
+// changedAt is when a service's state last changed by now: an outage
+// beginning or ending, a published update naming it, a maintenance window
+// beginning; since when nothing did.
+func changedAt(svc string, rec *PublicRecord, since, now time.Time) time.Time {
+	at := since
+	seen := func(t time.Time) {
+		if t.After(at) && !t.After(now) {
+			at = t
+		}
+	}
+	for _, o := range rec.Outages {
+		if slices.Contains(o.Services, svc) {
+			seen(o.Start)
+			if o.End != nil {
+				seen(*o.End)
+			}
+		}
+	}
+	for _, inc := range rec.Incidents {
+		for _, u := range inc.Updates {
+			if slices.ContainsFunc(u.Components, func(c ComponentImpact) bool { return c.Service == svc }) {
+				seen(*u.PublishedAt)
+			}
+		}
+	}
+	for _, w := range rec.Maintenance {
+		if w.Service == svc {
+			seen(w.StartsAt)
+		}
+	}
+	return at.UTC()
 }
 
 // partialWeight is how much of a partial outage's time counts as down, as

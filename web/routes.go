@@ -45,6 +45,22 @@ var publicRoutes = []string{
 	// Calendar feeds of on-call shifts (web/paging.go): the path carries
 	// an HMAC-signed token naming the schedule or person.
 	"GET /feeds/{token}",
+	// The public status page, its history feeds and Atlassian
+	// Statuspage-compatible JSON (web/status_public.go): built only from
+	// published updates of unrestricted incidents and public maintenance.
+	"GET /status",
+	"GET /status/history",
+	"GET /status/incidents/{id}",
+	"GET /history.atom",
+	"GET /history.rss",
+	"GET /api/v2/summary.json",
+	"GET /api/v2/status.json",
+	"GET /api/v2/components.json",
+	"GET /api/v2/incidents.json",
+	"GET /api/v2/incidents/unresolved.json",
+	"GET /api/v2/scheduled-maintenances.json",
+	"GET /api/v2/scheduled-maintenances/upcoming.json",
+	"GET /api/v2/scheduled-maintenances/active.json",
 }
 
 // Roles, short for the table below.
@@ -115,6 +131,11 @@ func (h *handler) routes() {
 
 	// Paging: on-call, overrides, readiness, test pages, acknowledge links (web/paging.go).
 	h.pagingRoutes(rt)
+
+	// Communications: public updates, the internal status page (web/comms.go)
+	// and the public status page (web/status_public.go).
+	h.commsRoutes(rt)
+	h.statusRoutes(rt)
 }
 
 // consoleRoutes declares the web console: server-rendered pages that sign
