@@ -220,8 +220,14 @@ func (inc *Incident) draftUpdate(p *Policy, in *PublicUpdateInput, by string, no
 	}
 	d := &UpdateDraftedData{Number: len(inc.Comms.Updates) + 1, Status: in.Status, By: by,
 		Name: strings.TrimSpace(in.Name), Text: strings.TrimSpace(in.Text), Components: []ComponentImpact{}}
-	if d.Name == "" {
+	if d.Name == "" { // the name the page shows: the last update's, else the title
 		d.Name = inc.Title
+		if n := len(inc.Comms.Updates); n > 0 {
+			d.Name = inc.Comms.Updates[n-1].Name
+		}
+		if u, ok := inc.Comms.LastPublished(); ok {
+			d.Name = u.Name
+		}
 	}
 	if d.Text == "" && len(fe) == 0 {
 		d.Text = p.FillTemplate(inc, in.Status)

@@ -235,6 +235,7 @@ func (h *handler) declare(w http.ResponseWriter, r *http.Request) {
 			Data: declareData{Sources: fireline.Sources}})
 		return
 	}
+	h.changed(inc)
 	seeOther(w, r, "/incidents/"+url.PathEscape(inc.ID))
 }
 

@@ -51,6 +51,16 @@ func (c *StatusCache) Invalidate() {
 	c.mu.Unlock()
 }
 
+// changed drops the public page's documents once an action on an
+// unrestricted incident committed, so that the actor's next look at the
+// page shows it; the store's publication, which every writer's commits
+// reach, follows shortly after.
+func (h *handler) changed(inc *fireline.Incident) {
+	if inc != nil && !inc.Restricted {
+		h.statusCache.Invalidate()
+	}
+}
+
 // Stats returns how many answers came from the cache and how many were
 // rendered.
 func (c *StatusCache) Stats() (hits, misses int64) { return c.hits.Load(), c.misses.Load() }
