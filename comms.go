@@ -84,8 +84,8 @@ type CommsPolicy struct {
 	// Cadence says how soon and how often public updates are due.
 	Cadence CadencePolicy `yaml:"cadence,omitempty" json:"cadence"`
 	// Audiences are the stakeholders told by email at declaration and
-	// at resolution (default: the management and communications
-	// contacts, for P1 and P2).
+	// at resolution (the default policy: the management and
+	// communications contacts, for P1 and P2; none when unset).
 	Audiences []Audience `yaml:"audiences,omitempty" json:"audiences,omitempty"`
 	// Templates are the starting text of a public update, per status,
 	// in Go's text/template over UpdateFacts.
@@ -303,21 +303,9 @@ func (p *Policy) RemindBefore() time.Duration {
 	return defaultRemindBefore
 }
 
-// CommsAudiences returns the audiences (the default when the policy
-// lists none: the management and communications contacts, for P1 and
-// P2, those of them the directory has).
-func (p *Policy) CommsAudiences() []Audience {
-	if p.Comms.Audiences != nil {
-		return p.Comms.Audiences
-	}
-	a := Audience{ID: "stakeholders", Severities: []Severity{P1, P2}}
-	for _, id := range []string{"management", "communications"} {
-		if _, ok := p.Contact(id); ok {
-			a.Contacts = append(a.Contacts, id)
-		}
-	}
-	return []Audience{a}
-}
+// CommsAudiences returns the audiences the policy lists (the default
+// policy's: the management and communications contacts, for P1 and P2).
+func (p *Policy) CommsAudiences() []Audience { return p.Comms.Audiences }
 
 // AudienceFor returns the recipients told about incidents of a severity,
 // each once.

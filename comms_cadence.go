@@ -190,6 +190,9 @@ func (p *Policy) missedStep(inc *Incident, now time.Time) (WalkStep, bool) {
 	if err != nil {
 		return WalkStep{}, false
 	}
+	// Told about communications, not escalated to: the step does not meet
+	// the escalate-by clock.
+	st.Escalates = false
 	st.Index = stepCommsMissed + len(inc.Comms.Obligations)
 	st.Name = fmt.Sprintf("public update missed: %s step %d: %s", ch.Name, n, ch.Steps[n-1].Title)
 	return st, true

@@ -20,6 +20,7 @@ func commsPolicy() *Policy {
 		{Title: "On-Call Engineer", People: []string{"alice"}}, {Title: "Engineering Lead", People: []string{"bob"}},
 		{Title: "Director of Engineering", Titles: []string{"Director of Engineering"}}}}}
 	p.Severities[1].Escalation.Chain, p.Severities[1].Escalation.ThroughStep = "technical", 2
+	p.Comms.Audiences = []Audience{{ID: "stakeholders", Severities: []Severity{P1, P2}, Contacts: []string{"management", "communications"}}}
 	return p
 }
 

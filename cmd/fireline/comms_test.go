@@ -39,7 +39,7 @@ type publicScenario struct {
 
 func startPublicScenario(t *testing.T, dsn string, at time.Time) *publicScenario {
 	t.Helper()
-	s := &publicScenario{pagingServer: startPagingServer(t, dsn, at), t0: at}
+	s := &publicScenario{pagingServer: startCommsServer(t, dsn, at), t0: at}
 	s.alex, s.jordan = s.newToken(t, "responder", "alex"), s.newToken(t, "responder", "jordan")
 	s.viewer = s.newToken(t, "viewer", "blake")
 	var inc fireline.Incident
@@ -83,7 +83,7 @@ func (s *publicScenario) get(t *testing.T, path string) []byte {
 // step is on the timeline; a restricted incident gets no public update.
 func TestPublicUpdateApproval(t *testing.T) {
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
-		s := startPagingServer(t, dsn, businessHours)
+		s := startCommsServer(t, dsn, businessHours)
 		alex, jordan, viewer := s.newToken(t, "responder", "alex"), s.newToken(t, "responder", "jordan"), s.newToken(t, "viewer", "blake")
 		var inc fireline.Incident
 		s.cliJSON(t, alex, &inc, "incident", "declare", "--title", "API gateway 502s", "--severity", "P1", "--service", "api-gateway")
