@@ -65,7 +65,7 @@ func TestStatusPagesInBrowser(t *testing.T) {
 		}
 
 		viewer := newBrowser(t, s.URL(), 1280, 900)
-		_, link := s.newUser(t, "viewer", "blake")
+		_, link := s.newUser(t, "viewer", "kai") // paged for neither incident: not a member of the restricted one
 		viewer.loginWithLink(link)
 		viewer.open("/status/internal")
 		text = viewer.mainText()
@@ -89,7 +89,7 @@ func TestStatusPagesInBrowser(t *testing.T) {
 		liaison.until(`document.querySelector("#approve-2")`)
 		liaison.do(chromedpClick("#approve-2"))
 		liaison.until(`document.querySelector("#public-updates [data-update='2'] .badge") && document.querySelector("#public-updates [data-update='2'] .badge").innerText.includes("Published")`)
-		pub.open("/status")
+		pub.open("/status?again") // the browser keeps /status for its max-age
 		if text := pub.mainText(); !strings.Contains(text, "Monitoring — Error rates are back to normal") || !strings.Contains(text, "API Gateway\nDegraded performance") {
 			t.Errorf("after the liaison's update the public page shows:\n%s", text)
 		}
@@ -135,6 +135,7 @@ func TestScreenshotsComms(t *testing.T) {
 	p.mustCLI(t, casey, "incident", "resolve", old, "--summary", "scheduler lock released")
 	p.mustCLI(t, jordan, "incident", "public-update", old, "--status", "resolved", "--component", "agent-orchestrator=operational",
 		"--text", "Queued runs have drained and new runs start at once. This incident is resolved.")
+	p.mustCLI(t, jordan, "incident", "approve-update", old, "3")
 	p.advance(t, 72*time.Hour-2*time.Hour-8*time.Minute)
 
 	s := &publicScenario{pagingServer: p, t0: p.clock.Now()}
