@@ -101,13 +101,18 @@ type statusDoc struct {
 	v    *fireline.StatusView
 	key  []byte
 	base string // the page's URL, without a trailing slash
-	comp map[string]spComponent
+	// comps are the components, built once; bySvc the members by service.
+	comps []spComponent
+	bySvc map[string]spComponent
 }
 
 func newStatusDoc(p *fireline.Policy, v *fireline.StatusView, key []byte, base string) *statusDoc {
-	d := &statusDoc{p: p, v: v, key: key, base: base, comp: map[string]spComponent{}}
-	for _, c := range d.components() {
-		d.comp[c.Name] = c
+	d := &statusDoc{p: p, v: v, key: key, base: base, bySvc: map[string]spComponent{}}
+	d.comps = d.buildComponents()
+	for i, c := range v.Components {
+		if !c.Group {
+			d.bySvc[c.ID] = d.comps[i]
+		}
 	}
 	return d
 }
@@ -173,7 +178,9 @@ func (d *statusDoc) status() spStatus {
 	return spStatus{Indicator: d.v.Indicator, Description: d.v.Description}
 }
 
-func (d *statusDoc) components() []spComponent {
+func (d *statusDoc) components() []spComponent { return d.comps }
+
+func (d *statusDoc) buildComponents() []spComponent {
 	out := make([]spComponent, 0, len(d.v.Components))
 	for _, c := range d.v.Components {
 		sc := spComponent{ID: d.componentID(c.ID), Name: c.Name, Status: string(c.State), CreatedAt: spTime(d.windowStart()),
@@ -198,16 +205,8 @@ func (d *statusDoc) components() []spComponent {
 }
 
 func (d *statusDoc) component(svc string) (spComponent, bool) {
-	for _, c := range d.v.Components {
-		if c.ID == svc && !c.Group {
-			for _, sc := range d.components() {
-				if sc.ID == d.componentID(svc) {
-					return sc, true
-				}
-			}
-		}
-	}
-	return spComponent{}, false
+	c, ok := d.bySvc[svc]
+	return c, ok
 }
 
 func (d *statusDoc) incident(iv fireline.IncidentView) spIncident {
