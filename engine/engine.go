@@ -5,8 +5,10 @@
 // retries and fallback (every attempt on the timeline), marks a walk
 // unanswered when it ends, records the incident clocks becoming at risk
 // and breached, watches that every unacknowledged incident's walk is alive
-// (the watchdog), and runs the health checks of probe integrations
-// (Prober).
+// (the watchdog), runs the health checks of probe integrations
+// (Prober), and watches public update deadlines (comms.go: a reminder to
+// the liaison and the commander, then the update overdue and the chain's
+// next step told).
 //
 // It imports the domain, jobs and notify; what it needs of the database
 // it declares here (Store, IncidentTx, JobTx), and cmd/ wires sqlstore to
