@@ -79,7 +79,7 @@ func (s *StatusService) publicIncidents(ctx context.Context, tx *Tx, since time.
 
 func (s *StatusService) outages(ctx context.Context, tx *Tx, since time.Time, rec *fireline.PublicRecord) error {
 	rows, err := tx.query(ctx, `SELECT i.number, i.severity, i.services, i.declared_at, i.resolved_at FROM incidents i
-		WHERE i.restricted = FALSE AND (i.resolved_at IS NULL OR i.resolved_at >= ?) AND i.status IN ('triggered', 'acknowledged', 'resolved', 'closed')
+		WHERE i.restricted = FALSE AND (i.resolved_at IS NULL OR i.resolved_at >= ?)
 		ORDER BY i.declared_at`, micros(since))
 	if err != nil {
 		return err

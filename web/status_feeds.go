@@ -4,6 +4,7 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"encoding/xml"
+	"slices"
 	"time"
 
 	"github.com/fireline-dev/fireline"
@@ -114,12 +115,10 @@ func (d *statusDoc) entries() []feedEntry {
 	return out
 }
 
+// sortEntries orders entries newest first, keeping the order of those
+// published together.
 func sortEntries(es []feedEntry) {
-	for i := 1; i < len(es); i++ {
-		for j := i; j > 0 && es[j].at.After(es[j-1].at); j-- {
-			es[j], es[j-1] = es[j-1], es[j]
-		}
-	}
+	slices.SortStableFunc(es, func(a, b feedEntry) int { return b.at.Compare(a.at) })
 }
 
 // nameUUID is a version 5 (SHA-1, name-based) UUID URN of name.
