@@ -97,6 +97,8 @@ func (p *Policy) planComms(inc *Incident, changes []Change, firstSeq int64, now 
 			}
 		case *ResolvedData:
 			w.Jobs = append(w.Jobs, p.notices(inc, NoticeResolution, inc.Severity, firstSeq+int64(i), now)...)
+		case *UpdatePublishedData:
+			w.Jobs = append(w.Jobs, p.customerFanout(inc, c, now)...) // subscribe.go
 		}
 	}
 	return w

@@ -280,3 +280,46 @@ func TestStatusView(t *testing.T) {
 		}
 	}
 }
+
+func TestSubscribers(t *testing.T) {
+	p := commsPolicy()
+	in, err := SubscribeInput{Email: " Ana@Example.COM ", Components: []string{"api-gateway", "api-gateway"}}.Validate(p)
+	if err != nil || in.Email != "Ana@example.com" || len(in.Components) != 1 {
+		t.Fatalf("Validate = %+v, %v", in, err)
+	}
+	_, err = SubscribeInput{Email: "Ana <ana@example.com>", Components: []string{"model-orchestration"}}.Validate(p)
+	wantCode(t, err, EInvalid)
+	if got := strings.Join(fieldNames(err), " "); got != "email components" {
+		t.Errorf("fields = %s", got)
+	}
+	all, some := &Subscriber{}, &Subscriber{Components: []string{"web-console"}}
+	if !all.Follows([]string{"api-gateway"}) || some.Follows([]string{"api-gateway"}) || !some.Follows([]string{"api-gateway", "web-console"}) {
+		t.Error("Follows")
+	}
+	// Published updates of a P1/P2 fan out to customers, in a group of
+	// their own (resolving must not cancel the last update's); a P3's
+	// do not.
+	for _, tc := range []struct {
+		sev  Severity
+		want int
+	}{{P2, 1}, {P3, 0}} {
+		tl := declare(t, p, tc.sev, declaredAt)
+		tl.must(Action{Kind: ActAssignRole, Role: RoleIncidentCommander, Person: "carol"}, declaredAt)
+		changes := tl.must(draft(PublicInvestigating, "carol"), declaredAt)
+		if tc.sev == P2 {
+			changes = tl.must(Action{Kind: ActApproveUpdate, UpdateNumber: 1, By: "carol"}, declaredAt)
+		}
+		var jobs []Job
+		for _, j := range p.PlanWork(tl.inc, changes, Actor{PersonID: "carol"}, declaredAt).Jobs {
+			if j.Kind == JobCustomerFanout {
+				jobs = append(jobs, j)
+			}
+		}
+		if len(jobs) != tc.want || (tc.want > 0 && jobs[0].Group != "customers") {
+			t.Errorf("%s: fan-out jobs %+v", tc.sev, jobs)
+		}
+	}
+	if id := PublicID([]byte("k"), "incident", "7"); len(id) != 12 || id != PublicID([]byte("k"), "incident", "7") || id == PublicID([]byte("j"), "incident", "7") {
+		t.Errorf("PublicID = %q", id)
+	}
+}

@@ -46,12 +46,21 @@ type Message struct {
 	Impact    string     `json:"impact,omitempty"`
 	ETA       *time.Time `json:"eta,omitempty"`
 	InReplyTo string     `json:"in_reply_to,omitempty"`
+	// Headline and Body are a customer email's subject and text (a
+	// subscription to confirm, a public update); Unsubscribe its
+	// one-click unsubscribe link (RFC 8058).
+	Headline    string `json:"headline,omitempty"`
+	Body        string `json:"body,omitempty"`
+	Unsubscribe string `json:"unsubscribe_url,omitempty"`
 }
 
 // Subject is the one-line summary of the page.
 func (m *Message) Subject() string {
 	if m.Type == TypeTest {
 		return "[Fireline] Test page"
+	}
+	if m.Type == TypeCustomer || m.Type == TypeSubscribe {
+		return m.Headline
 	}
 	what := m.Title
 	if what == "" {
@@ -72,6 +81,13 @@ func (m *Message) Subject() string {
 // service, and how to acknowledge.
 func (m *Message) Text() string {
 	var b strings.Builder
+	if m.Type == TypeCustomer || m.Type == TypeSubscribe {
+		b.WriteString(m.Body)
+		if m.Unsubscribe != "" {
+			fmt.Fprintf(&b, "\n\nUnsubscribe: %s\n", m.Unsubscribe)
+		}
+		return b.String()
+	}
 	if m.Type == TypeTest {
 		fmt.Fprintf(&b, "This is a test page from Fireline, sent at %s. No incident is open.\n", m.At.UTC().Format(time.RFC1123))
 		return b.String()
@@ -109,6 +125,10 @@ const (
 	// TypeStakeholder is a stakeholder notice: the initial notification
 	// of a P1/P2 and its resolution notification.
 	TypeStakeholder = "incident.stakeholder_notice"
+	// TypeCustomer is a public update emailed to a subscriber;
+	// TypeSubscribe asks a new subscriber to confirm.
+	TypeCustomer  = "status.update"
+	TypeSubscribe = "status.subscribe"
 )
 
 // noticeText is a stakeholder notice's body: the incident's summary,

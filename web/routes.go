@@ -61,6 +61,15 @@ var publicRoutes = []string{
 	"GET /api/v2/scheduled-maintenances.json",
 	"GET /api/v2/scheduled-maintenances/upcoming.json",
 	"GET /api/v2/scheduled-maintenances/active.json",
+	// Customer email (web/status_subscribe.go): a subscription form, and
+	// signed links that confirm (double opt-in) and unsubscribe (RFC 8058
+	// one-click: the POST needs no cookie). GET only shows a button, so
+	// that link scanners change nothing.
+	"POST /status/subscribe",
+	"GET /status/subscribe/{token}",
+	"POST /status/subscribe/{token}",
+	"GET /status/unsubscribe/{token}",
+	"POST /status/unsubscribe/{token}",
 }
 
 // Roles, short for the table below.

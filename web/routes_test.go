@@ -142,6 +142,11 @@ func TestRouteTable(t *testing.T) {
 		"GET /api/v2/scheduled-maintenances.json":          public,
 		"GET /api/v2/scheduled-maintenances/upcoming.json": public,
 		"GET /api/v2/scheduled-maintenances/active.json":   public,
+		"POST /status/subscribe":                           public,
+		"GET /status/subscribe/{token}":                    public,
+		"POST /status/subscribe/{token}":                   public,
+		"GET /status/unsubscribe/{token}":                  public,
+		"POST /status/unsubscribe/{token}":                 public,
 	}
 	routes := web.Routes(newEnv(t).handler)
 	got := map[string]string{}
@@ -247,6 +252,12 @@ func TestPublicRoutes(t *testing.T) {
 		}
 		if r.Console {
 			r.Pattern = strings.ReplaceAll(r.Pattern, "{file}", "console.css")
+		}
+		if strings.Contains(r.Pattern, "subscribe") { // signed links and a form: never a 2xx without them
+			if w := e.do(t, r.Method, r.Pattern, "", ""); w.Code < 400 {
+				t.Errorf("%s %s without a signed link or a form: %d", r.Method, r.Pattern, w.Code)
+			}
+			continue
 		}
 		if r.Pattern == "/status/incidents/{id}" { // no such public incident
 			if w := e.do(t, r.Method, "/status/incidents/abcdefghijkl", "", ""); w.Code != http.StatusNotFound {

@@ -43,6 +43,7 @@ func (h *handler) statusRoutes(rt *router) {
 	for _, p := range statusPaths {
 		rt.public("GET /api/v2/"+p, h.statusJSON(p))
 	}
+	h.subscribeRoutes(rt) // status_subscribe.go
 }
 
 // statusBase is the page's URL: the policy's, else the server's public
@@ -141,7 +142,7 @@ func mustParsePublicViews(p *fireline.Policy) *publicViews {
 		}
 		return fireline.FormatDuration(d.Round(time.Minute)) + " down"
 	}
-	for _, name := range []string{"status", "incident", "history"} {
+	for _, name := range []string{"status", "incident", "history", "message"} {
 		t := template.New("layout.html").Funcs(funcs)
 		v.pages[name] = template.Must(t.ParseFS(publicTemplateFiles, "templates/public/layout.html", "templates/public/"+name+".html"))
 	}
@@ -160,7 +161,14 @@ type publicPage struct {
 	PageNum  int
 	Prev     int
 	Next     int
+	// Subscribe offers the email subscription form; Message is the
+	// message page's text, Form its button's (action, label).
+	Subscribe bool
+	Message   string
+	Form      *publicForm
 }
+
+type publicForm struct{ Action, Label, Field, Value string }
 
 // IncidentID is an incident's public id.
 func (p *publicPage) IncidentID(n int64) string { return p.Doc.incidentID(n) }
@@ -186,7 +194,7 @@ func (h *handler) renderPublic(name string, d *statusDoc, pp *publicPage) ([]byt
 
 func (h *handler) statusPage(w http.ResponseWriter, r *http.Request) {
 	h.serveStatus(w, r, "html:status", false, func(d *statusDoc) ([]byte, string, error) {
-		pp := &publicPage{Title: "Status"}
+		pp := &publicPage{Title: "Status", Subscribe: h.cfg.Subscribers != nil}
 		week := d.v.Now.AddDate(0, 0, -7)
 		for _, iv := range d.v.Incidents {
 			if iv.ResolvedAt != nil && iv.ResolvedAt.After(week) {

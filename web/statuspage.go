@@ -1,8 +1,6 @@
 package web
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
 	"encoding/json"
 	"strconv"
 	"time"
@@ -120,17 +118,7 @@ func newStatusDoc(p *fireline.Policy, v *fireline.StatusView, key []byte, base s
 // publicID is a Statuspage-style id (12 characters of a-z0-9) for a thing
 // of a kind, keyed by the server's link key: stable, and no incident
 // number shows through.
-func publicID(key []byte, kind, v string) string {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte("status:" + kind + ":" + v))
-	sum := m.Sum(nil)
-	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
-	out := make([]byte, 12)
-	for i := range out {
-		out[i] = alphabet[int(sum[i])%len(alphabet)]
-	}
-	return string(out)
-}
+func publicID(key []byte, kind, v string) string { return fireline.PublicID(key, kind, v) }
 
 func (d *statusDoc) pageID() string {
 	if d.p.Comms.Page.ID != "" {

@@ -62,6 +62,9 @@ type Config struct {
 	// publishes a change; optional: without it the handler keeps its own,
 	// which only time invalidates.
 	StatusCache *StatusCache
+	// Subscribers keeps customers' email subscriptions (web/status_subscribe.go);
+	// optional: without it the public page offers none.
+	Subscribers fireline.SubscriberService
 	// PublicURL is the server's public URL, for the status page's links
 	// when the policy names none; optional: the request's host.
 	PublicURL string

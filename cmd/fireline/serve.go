@@ -209,6 +209,7 @@ func startOnDB(ctx context.Context, db *sqlstore.DB, hub *live.Hub, handoff *job
 		Intake: intake, Maintenance: sqlstore.NewMaintenanceService(db, pol),
 		OnCall: engine.OnCall{Engine: pg.engine}, Feeds: engine.Feeds{Engine: pg.engine}, Links: pg.engine.Links, Metrics: pg.engine.Metrics.Registry,
 		Status: sqlstore.NewStatusService(db, pol), StatusCache: status, PublicURL: cfg.Paging.PublicURL,
+		Subscribers: sqlstore.NewSubscriberService(db, pol),
 	})
 	s := &server{db: db, ln: ln, intake: intake, paging: pg, done: make(chan error, 1), logger: logger, http: &http.Server{
 		Handler:           handler,

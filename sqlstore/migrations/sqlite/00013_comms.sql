@@ -15,6 +15,18 @@ CREATE TABLE incident_comms (
 CREATE INDEX incident_comms_published ON incident_comms (published_at);
 ALTER TABLE maintenance_windows ADD COLUMN public BOOLEAN NOT NULL DEFAULT FALSE;
 
+-- Customers subscribed to public components by email (components: a JSON
+-- list, empty for all), confirmed by a signed link (double opt-in).
+CREATE TABLE subscribers (
+    id              TEXT PRIMARY KEY,
+    email           TEXT NOT NULL UNIQUE,
+    components      TEXT NOT NULL,
+    created_at      BIGINT NOT NULL,
+    confirmed_at    BIGINT,
+    confirm_sent_at BIGINT NOT NULL
+);
+
 -- +goose Down
+DROP TABLE subscribers;
 ALTER TABLE maintenance_windows DROP COLUMN public;
 DROP TABLE incident_comms;
