@@ -121,8 +121,12 @@ type Action struct {
 	// Override is the reason a resolve or a stage change to resolution
 	// goes ahead with required steps open (the incident commander's).
 	Override string `json:"override,omitempty"`
+	// PublicUpdate is the draft of a public update (comms_update.go);
+	// UpdateNumber the update approved or rejected.
+	PublicUpdate *PublicUpdateInput `json:"public_update,omitempty"`
+	UpdateNumber int                `json:"update_number,omitempty"`
 	// By is the person acting (the store sets it from the actor): who
-	// checks a step, who overrides.
+	// checks a step, who overrides, who drafts or approves an update.
 	By string `json:"-"`
 	// Admin says the actor is an admin (the store sets it): admins may
 	// approve any review.
@@ -144,7 +148,7 @@ type Action struct {
 // error the incident is unchanged.
 func (inc *Incident) Do(p *Policy, a Action, now time.Time) ([]Change, error) {
 	a.now = now
-	changes, err := inc.decide(p, a)
+	changes, err := inc.decide(p, a, now)
 	if err != nil {
 		return nil, err
 	}
@@ -169,11 +173,11 @@ func (inc *Incident) Do(p *Policy, a Action, now time.Time) ([]Change, error) {
 	return changes, nil
 }
 
-func (inc *Incident) decide(p *Policy, a Action) ([]Change, error) {
+func (inc *Incident) decide(p *Policy, a Action, now time.Time) ([]Change, error) {
 	if inc.Status == StatusClosed && a.Kind != ActReopen && a.Kind != ActAddNote && a.Kind != ActAddMember && !afterClosing(a.Kind) {
 		return nil, Errorf(EConflict, "%s is closed; reopen it first", inc.ID)
 	}
-	changes, err := inc.decideAction(p, a)
+	changes, err := inc.decideAction(p, a, now)
 	if err != nil || (a.Kind != ActResolve && a.Kind != ActChangeStage) {
 		return changes, err
 	}
@@ -184,7 +188,7 @@ func (inc *Incident) decide(p *Policy, a Action) ([]Change, error) {
 	return append(gate, changes...), nil
 }
 
-func (inc *Incident) decideAction(p *Policy, a Action) ([]Change, error) {
+func (inc *Incident) decideAction(p *Policy, a Action, now time.Time) ([]Change, error) {
 	switch a.Kind {
 	case ActAcknowledge:
 		return inc.acknowledge()
@@ -220,6 +224,12 @@ func (inc *Incident) decideAction(p *Policy, a Action) ([]Change, error) {
 		return inc.decideReview(p, a)
 	case ActAddActionItem, ActUpdateActionItem:
 		return inc.decideItem(p, a)
+	case ActDraftUpdate:
+		return inc.draftUpdate(p, a.PublicUpdate, a.By, now)
+	case ActApproveUpdate:
+		return inc.approveUpdate(p, a.UpdateNumber, a.By, now)
+	case ActRejectUpdate:
+		return inc.rejectUpdate(p, a.UpdateNumber, a.By, a.Reason)
 	}
 	return nil, Errorf(EInvalid, "unknown action %q", a.Kind)
 }

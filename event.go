@@ -249,6 +249,16 @@ func newEventData(t EventType) (any, bool) {
 		return &StepCheckedData{}, true
 	case EventChecklistOverridden:
 		return &ChecklistOverriddenData{}, true
+	case EventUpdateDrafted:
+		return &UpdateDraftedData{}, true
+	case EventUpdateApproved:
+		return &UpdateApprovedData{}, true
+	case EventUpdatePublished:
+		return &UpdatePublishedData{}, true
+	case EventUpdateRejected:
+		return &UpdateRejectedData{}, true
+	case EventUpdateDueSoon, EventUpdateOverdue:
+		return &UpdateDueData{}, true
 	}
 	return newReviewData(t)
 }
@@ -313,7 +323,12 @@ func (inc *Incident) apply(at time.Time, c Change) {
 		inc.PolicyVersion = d.PolicyVersion
 		inc.Roles, inc.Members = []RoleAssignment{}, []string{}
 		inc.addMember(d.Member)
+		inc.Comms = Comms{}
+		if d.Member != "" { // declared by a person: confirmed
+			inc.confirm(at)
+		}
 	case *AcknowledgedData:
+		inc.confirm(at)
 		inc.AcknowledgedAt = &at
 		inc.Status = StatusAcknowledged
 		inc.UnansweredAt = nil
@@ -346,6 +361,7 @@ func (inc *Incident) apply(at time.Time, c Change) {
 			inc.EscalatedAt = &at
 		}
 	case *ResolvedData:
+		inc.missOverdue()
 		inc.Status, inc.ResolvedAt = StatusResolved, &at
 		inc.UnansweredAt = nil
 		if stageIndex(inc.Stage) < stageIndex(StageResolution) {
@@ -388,6 +404,8 @@ func (inc *Incident) apply(at time.Time, c Change) {
 		inc.applyItem(at, c)
 	case *ActionItemNoticeData:
 		// Recorded for the timeline: the engine's reminders and escalations.
+	case *UpdateDraftedData, *UpdateApprovedData, *UpdatePublishedData, *UpdateRejectedData, *UpdateDueData:
+		inc.applyComms(at, c) // comms_update.go
 	}
 }
 
@@ -572,6 +590,7 @@ func diffIncidentState(got, want *Incident) string {
 		{"checklist", got.Checklist, want.Checklist},
 		{"review", got.Review, want.Review}, {"action_items", got.ActionItems, want.ActionItems},
 		{"repeats", got.Repeats, want.Repeats},
+		{"comms", got.Comms, want.Comms},
 	}
 	for _, f := range fields {
 		if !same(f.a, f.b) {

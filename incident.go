@@ -152,6 +152,9 @@ type Incident struct {
 	Review      *Review      `json:"review,omitempty"`
 	ActionItems []ActionItem `json:"action_items,omitempty"`
 	Repeats     []RepeatFlag `json:"repeats,omitempty"`
+	// Comms is the incident's public updates and their cadence
+	// (comms_update.go). Lists of incidents leave it out.
+	Comms Comms `json:"comms,omitzero"`
 
 	PolicyVersion string `json:"policy_version"`
 	EventCount    int64  `json:"event_count"`

@@ -36,3 +36,14 @@ type ChangeFeed interface {
 	// the subscriber falls behind, or after cancel.
 	Subscribe() (changes <-chan IncidentChange, cancel func())
 }
+
+// Publishers tells each of its publishers, in order: the store publishes
+// to the console's live hub and the status page's cache through one.
+type Publishers []EventPublisher
+
+// Publish calls each publisher's Publish.
+func (ps Publishers) Publish(c IncidentChange) {
+	for _, p := range ps {
+		p.Publish(c)
+	}
+}

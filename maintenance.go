@@ -16,6 +16,9 @@ type MaintenanceWindow struct {
 	Reason    string    `json:"reason"`
 	CreatedBy string    `json:"created_by"`
 	CreatedAt time.Time `json:"created_at"`
+	// Public puts the window on the public status page as scheduled
+	// maintenance, its reason as its name.
+	Public bool `json:"public"`
 }
 
 // Covers reports whether the window is in force at t: starts <= t < ends.
@@ -35,6 +38,8 @@ type MaintenanceInput struct {
 	EndsAt time.Time `json:"ends_at,omitzero"`
 	For    Interval  `json:"for,omitzero"`
 	Reason string    `json:"reason"`
+	// Public shows the window on the public status page.
+	Public bool `json:"public,omitempty"`
 }
 
 // Validate checks the input against the policy at now and returns a

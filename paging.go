@@ -243,11 +243,11 @@ type (
 // escalate-by clock.
 func (inc *Incident) RecordPaging(c Change, now time.Time) (bool, error) {
 	switch c.Data.(type) {
-	case *EscalationStepData, *PageAttemptData, *MemberAddedData, *UnansweredData, *ClockData, *ActionItemNoticeData:
+	case *EscalationStepData, *PageAttemptData, *MemberAddedData, *UnansweredData, *ClockData, *ActionItemNoticeData, *UpdateDueData:
 	default:
 		return false, fmt.Errorf("fireline: %s is not a paging change", c.Type)
 	}
 	escalated, unanswered, members := inc.EscalatedAt, inc.UnansweredAt, len(inc.Members)
 	inc.apply(now, c)
-	return escalated != inc.EscalatedAt || unanswered != inc.UnansweredAt || members != len(inc.Members), nil
+	return escalated != inc.EscalatedAt || unanswered != inc.UnansweredAt || members != len(inc.Members) || c.Type == EventUpdateOverdue, nil
 }

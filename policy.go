@@ -38,6 +38,10 @@ type Policy struct {
 	// Reviews says which incidents get a post-incident review, when it
 	// is due, and how action items are chased (review.go).
 	Reviews ReviewPolicy `yaml:"reviews,omitempty" json:"reviews,omitzero"`
+	// Comms is the communications section: the public status page's
+	// components, public update approval and cadence, stakeholder
+	// audiences and update templates (comms.go).
+	Comms CommsPolicy `yaml:"communications,omitempty" json:"communications"`
 	// Playbooks are the playbooks loaded beside the policy (fireline
 	// serve --playbooks; the playbook package parses them).
 	Playbooks []*Playbook `yaml:"-" json:"-"`
@@ -129,6 +133,9 @@ type Service struct {
 	// Schedule is the id of the on-call schedule paged for the service;
 	// the policy's first schedule when empty.
 	Schedule string `yaml:"schedule,omitempty" json:"schedule,omitempty"`
+	// Public puts the service on the public status page as a component
+	// (comms.go).
+	Public bool `yaml:"public,omitempty" json:"public,omitempty"`
 }
 
 // Person is someone in the directory who can hold a role or be paged.

@@ -130,6 +130,9 @@ type DeliveryJob struct {
 	Meeting int       `json:"meeting,omitempty"`
 	Item    int64     `json:"item,omitempty"`
 	Due     time.Time `json:"due,omitzero"`
+	// Notice is a stakeholder notice (initial or resolution), an email
+	// that threads under the incident's first (comms_cadence.go).
+	Notice string `json:"notice,omitempty"`
 }
 
 // Stale reports whether the page is no longer wanted: its incident is
@@ -137,6 +140,9 @@ type DeliveryJob struct {
 func (a DeliveryJob) Stale(inc *Incident) bool {
 	if a.Review {
 		return a.staleReview(inc)
+	}
+	if a.Notice == NoticeResolution {
+		return false
 	}
 	return !inc.Status.Open() || (!a.Immediate && !a.Inform && !a.Notify && inc.AcknowledgedAt != nil)
 }
@@ -215,6 +221,7 @@ func (p *Policy) PlanWork(inc *Incident, changes []Change, actor Actor, now time
 			w.Jobs = append(w.Jobs, p.planItems(inc, c, now)...)
 		}
 	}
+	w.add(p.planComms(inc, changes, firstSeq, now)) // comms_cadence.go
 	return w
 }
 

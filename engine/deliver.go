@@ -97,6 +97,10 @@ func (e *Engine) render(a fireline.DeliveryJob, inc *fireline.Incident, m fireli
 		msg.Title = inc.Title
 	}
 	msg.URL = e.BaseURL + "/incidents/" + inc.ID
+	if a.Notice != "" {
+		e.notice(msg, a, inc)
+		return msg
+	}
 	if a.Recipient.Person != "" && len(e.Links.Key) > 0 && inc.AcknowledgedAt == nil {
 		msg.AckExpiry = now.Add(AckLinkTTL).UTC().Truncate(time.Second)
 		msg.AckURL = e.BaseURL + "/ack/" + e.Links.Sign(fireline.LinkAcknowledge, fireline.AckSubject(inc.ID, a.Recipient.Person), msg.AckExpiry)

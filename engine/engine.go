@@ -5,8 +5,10 @@
 // retries and fallback (every attempt on the timeline), marks a walk
 // unanswered when it ends, records the incident clocks becoming at risk
 // and breached, watches that every unacknowledged incident's walk is alive
-// (the watchdog), and runs the health checks of probe integrations
-// (Prober).
+// (the watchdog), runs the health checks of probe integrations
+// (Prober), and watches public update deadlines (comms.go: a reminder to
+// the liaison and the commander, then the update overdue and the chain's
+// next step told).
 //
 // It imports the domain, jobs and notify; what it needs of the database
 // it declares here (Store, IncidentTx, JobTx), and cmd/ wires sqlstore to
@@ -68,6 +70,7 @@ func (e *Engine) Register(r *jobs.Runner) {
 	r.Handle(fireline.JobClock, e.clockMark)
 	r.Handle(fireline.JobReviewClock, e.reviewClock) // review.go
 	r.Handle(fireline.JobActionItem, e.actionItem)
+	r.Handle(fireline.JobCommsDue, e.commsDue) // comms.go
 	r.Handle(KindTestPage, e.dropQueuedTest)
 	r.Handle(KindWatchdog, e.watchdog)
 	r.Handle(KindGapReport, e.gapReport)

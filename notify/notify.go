@@ -41,6 +41,20 @@ type Message struct {
 	// Calendar is an iCalendar request sent with the message (a review
 	// meeting's invitation; email only).
 	Calendar string `json:"-"`
+	// Notice is a stakeholder notice's kind (initial or resolution), with
+	// the incident's impact and ETA as far as the recipient may see them;
+	// InReplyTo is the id of the message it follows (the initial notice),
+	// which email threads it under.
+	Notice    string     `json:"notice,omitempty"`
+	Impact    string     `json:"impact,omitempty"`
+	ETA       *time.Time `json:"eta,omitempty"`
+	InReplyTo string     `json:"in_reply_to,omitempty"`
+	// Headline and Body are a customer email's subject and text (a
+	// subscription to confirm, a public update); Unsubscribe its
+	// one-click unsubscribe link (RFC 8058).
+	Headline    string `json:"headline,omitempty"`
+	Body        string `json:"body,omitempty"`
+	Unsubscribe string `json:"unsubscribe_url,omitempty"`
 }
 
 // Subject is the one-line summary of the page.
@@ -51,11 +65,19 @@ func (m *Message) Subject() string {
 	if m.Type == TypeReview {
 		return fmt.Sprintf("[%s] %s: %s", m.Severity, m.Incident, m.Step)
 	}
+	if m.Type == TypeCustomer || m.Type == TypeSubscribe {
+		return m.Headline
+	}
 	what := m.Title
 	if what == "" {
 		what = "restricted incident (open the link for details)"
 	}
-	if m.Type == TypeNotify {
+	switch {
+	case m.Type == TypeStakeholder && m.Notice == "resolution":
+		return fmt.Sprintf("[%s] %s resolved: %s", m.Severity, m.Incident, what)
+	case m.Type == TypeStakeholder:
+		return fmt.Sprintf("[%s] %s declared: %s", m.Severity, m.Incident, what)
+	case m.Type == TypeNotify:
 		return fmt.Sprintf("[%s] %s (%s): %s", m.Severity, m.Incident, m.Status, what)
 	}
 	return fmt.Sprintf("[%s] %s: %s", m.Severity, m.Incident, what)
@@ -65,6 +87,13 @@ func (m *Message) Subject() string {
 // service, and how to acknowledge.
 func (m *Message) Text() string {
 	var b strings.Builder
+	if m.Type == TypeCustomer || m.Type == TypeSubscribe {
+		b.WriteString(m.Body)
+		if m.Unsubscribe != "" {
+			fmt.Fprintf(&b, "\n\nUnsubscribe: %s\n", m.Unsubscribe)
+		}
+		return b.String()
+	}
 	if m.Type == TypeTest {
 		fmt.Fprintf(&b, "This is a test page from Fireline, sent at %s. No incident is open.\n", m.At.UTC().Format(time.RFC1123))
 		return b.String()
@@ -75,6 +104,10 @@ func (m *Message) Text() string {
 			fmt.Fprintf(&b, "Incident: %s %s\n", m.Incident, m.Title)
 		}
 		fmt.Fprintf(&b, "Review:   %s\n", m.URL)
+		return b.String()
+	}
+	if m.Type == TypeStakeholder {
+		m.noticeText(&b)
 		return b.String()
 	}
 	fmt.Fprintf(&b, "Severity: %s\nStatus:   %s\nSince:    %s\n", m.Severity, m.Status, m.Since.UTC().Format(time.RFC1123))
@@ -105,7 +138,40 @@ const (
 	// TypeReview tells about a post-incident review or an action item:
 	// an invitation, a reminder, a deadline at risk or passed.
 	TypeReview = "incident.review"
+	// TypeStakeholder is a stakeholder notice: the initial notification
+	// of a P1/P2 and its resolution notification.
+	TypeStakeholder = "incident.stakeholder_notice"
+	// TypeCustomer is a public update emailed to a subscriber;
+	// TypeSubscribe asks a new subscriber to confirm.
+	TypeCustomer  = "status.update"
+	TypeSubscribe = "status.subscribe"
 )
+
+// noticeText is a stakeholder notice's body: the incident's summary,
+// impact, status and ETA.
+func (m *Message) noticeText(b *strings.Builder) {
+	if m.Notice == "resolution" {
+		fmt.Fprintf(b, "%s has been resolved.\n\n", m.Incident)
+	} else {
+		fmt.Fprintf(b, "A %s incident, %s, was declared at %s.\n\n", m.Severity, m.Incident, m.Since.UTC().Format(time.RFC1123))
+	}
+	if m.Title != "" {
+		fmt.Fprintf(b, "Summary:  %s\n", m.Title)
+	}
+	if m.Impact != "" {
+		fmt.Fprintf(b, "Impact:   %s\n", m.Impact)
+	}
+	if len(m.Services) > 0 {
+		fmt.Fprintf(b, "Services: %s\n", strings.Join(m.Services, ", "))
+	}
+	fmt.Fprintf(b, "Severity: %s\nStatus:   %s\n", m.Severity, m.Status)
+	if m.ETA != nil && m.Notice != "resolution" {
+		fmt.Fprintf(b, "ETA:      %s\n", m.ETA.UTC().Format(time.RFC1123))
+	}
+	if m.URL != "" {
+		fmt.Fprintf(b, "\nIncident: %s\n", m.URL)
+	}
+}
 
 // Channel delivers a message by one contact method.
 type Channel interface {

@@ -292,8 +292,11 @@ func TestPlanWork(t *testing.T) {
 		keys = append(keys, j.Kind+" "+j.Key)
 	}
 	want := []string{"page.step.escalate step:1:1:1", "page.step.escalate step:1:1:2", "page.step.inform step:1:1:3",
-		"page.step.escalate step:1:1:4", "page.unanswered unanswered:1:1", "clock.mark clock:1:1"}
-	if len(w.Cancels) != 1 || len(w.Steps) != 1 || w.Steps[0].Steps[0].Name != "primary on-call" || !slices.Equal(keys, want) {
+		"page.step.escalate step:1:1:4", "page.unanswered unanswered:1:1", "clock.mark clock:1:1",
+		// Declared by a person, on a public service: the first public
+		// update is due 15 minutes on (comms_cadence.go).
+		fmt.Sprintf("comms.due comms:1:%d", at.Add(15*time.Minute).UnixMicro())}
+	if len(w.Cancels) != 2 || len(w.Steps) != 1 || w.Steps[0].Steps[0].Name != "primary on-call" || !slices.Equal(keys, want) {
 		t.Fatalf("declared: cancels %v, steps now %+v, jobs %v; want jobs %v", w.Cancels, w.Steps, keys, want)
 	}
 	// The steps run now: the primary, resolved now, one page.
@@ -309,10 +312,11 @@ func TestPlanWork(t *testing.T) {
 	}{
 		{"an acknowledgement cancels the paging for want of it", fireline.Change{Type: fireline.EventAcknowledged, Data: &fireline.AcknowledgedData{}}, casey,
 			func(w fireline.Work) bool {
-				return len(w.Cancels) == 1 && slices.Equal(w.Cancels[0].Kinds, []string{fireline.JobStepEscalate, fireline.JobDeliverEscalate, fireline.JobUnanswered})
+				// (and the public update cadence is planned again: Cancels[1])
+				return len(w.Cancels) == 2 && slices.Equal(w.Cancels[0].Kinds, []string{fireline.JobStepEscalate, fireline.JobDeliverEscalate, fireline.JobUnanswered})
 			}},
 		{"resolving cancels everything", fireline.Change{Type: fireline.EventResolved, Data: &fireline.ResolvedData{}}, casey,
-			func(w fireline.Work) bool { return len(w.Cancels) == 1 && w.Cancels[0].Kinds == nil }},
+			func(w fireline.Work) bool { return len(w.Cancels) >= 1 && w.Cancels[0].Kinds == nil }},
 		{"an escalation pages its target at once, asked for by the actor", fireline.Change{Type: fireline.EventEscalated,
 			Data: &fireline.EscalatedData{To: "technical:3", Chain: "technical", Step: 3}}, casey,
 			func(w fireline.Work) bool {

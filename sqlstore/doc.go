@@ -9,9 +9,13 @@
 // (the domain seals events with Incident.Append; insertEvent is the only
 // way they are written) and the checklist they derive (checklist.go: a
 // row of incident_checklists written with the events that change it,
-// loaded wherever an incident is acted on or shown) and its post-incident
-// review and action items (review.go: incident_reviews and action_items,
-// written the same way; the board of open items across incidents), alerts and their intake (a group-commit writer,
+// loaded wherever an incident is acted on or shown), its communications
+// (comms.go: incident_comms, the same way) and its post-incident review
+// and action items (review.go: incident_reviews and action_items, written
+// the same way; the board of open items across incidents), the status
+// pages' reads (status.go: the public record, whose every query selects
+// unrestricted incidents only), alerts and their intake (a group-commit
+// writer,
 // intake*.go and batcher.go), integrations, tokens, users and sessions,
 // overrides, and the jobs table's side of the work the domain decides:
 // in the transaction of every incident change it stores what

@@ -81,7 +81,7 @@ func declareIncident(ctx context.Context, tx *Tx, p *fireline.Policy, in firelin
 	if err := syncSets(ctx, tx, inc, nil, nil); err != nil {
 		return nil, err
 	}
-	if err := saveChecklist(ctx, tx, inc, changes); err != nil { // checklist.go
+	if err := saveParts(ctx, tx, inc, changes); err != nil { // comms.go
 		return nil, err
 	}
 	if err := tx.plan(ctx, p, inc, changes, actor); err != nil { // jobs.go
@@ -171,7 +171,7 @@ func actOn(ctx context.Context, tx *Tx, p *fireline.Policy, actor fireline.Actor
 	if err := syncSets(ctx, tx, inc, members, services); err != nil {
 		return nil, err
 	}
-	if err := saveChecklist(ctx, tx, inc, changes); err != nil { // checklist.go
+	if err := saveParts(ctx, tx, inc, changes); err != nil { // comms.go
 		return nil, err
 	}
 	if err := tx.plan(ctx, p, inc, changes, actor); err != nil { // jobs.go

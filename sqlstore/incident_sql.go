@@ -219,7 +219,7 @@ func findIncident(ctx context.Context, tx *Tx, actor fireline.Actor, id string, 
 	if err != nil {
 		return nil, err
 	}
-	return inc, loadChecklist(ctx, tx, inc) // checklist.go
+	return inc, loadParts(ctx, tx, inc) // comms.go
 }
 
 type scanner interface{ Scan(dest ...any) error }

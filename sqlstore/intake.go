@@ -352,7 +352,7 @@ func (s *IntakeService) groupIncident(ctx context.Context, b *intakeBatch, c fir
 	if mine := b.incidents[inc.Number]; mine != nil {
 		inc = mine
 	} else {
-		if err := loadChecklist(ctx, tx, inc); err != nil {
+		if err := loadParts(ctx, tx, inc); err != nil {
 			return nil, err
 		}
 		b.incidents[inc.Number] = inc

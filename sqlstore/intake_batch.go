@@ -137,7 +137,7 @@ func (b *intakeBatch) incident(ctx context.Context, n int64) (*fireline.Incident
 	if err != nil {
 		return nil, err
 	}
-	if err := loadChecklist(ctx, b.tx, inc); err != nil {
+	if err := loadParts(ctx, b.tx, inc); err != nil {
 		return nil, err
 	}
 	b.incidents[n] = inc
@@ -213,7 +213,7 @@ func (b *intakeBatch) appendEvents(ctx context.Context, inc *fireline.Incident, 
 		return err
 	}
 	b.changed(inc.Number)
-	if err := saveChecklist(ctx, tx, inc, changes); err != nil { // checklist.go
+	if err := saveParts(ctx, tx, inc, changes); err != nil { // comms.go
 		return err
 	}
 	// An acknowledgement or resolution from the sender stops the paging

@@ -55,7 +55,11 @@ func checkAllIncidents(t *testing.T, e *intakeEnv) []*fireline.Incident {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, inc := range list.Incidents {
+	for _, listed := range list.Incidents {
+		inc, err := e.incidents.FindIncident(as(admin), listed.ID) // with its checklist and comms, which lists leave out
+		if err != nil {
+			t.Fatal(err)
+		}
 		events, err := e.incidents.Timeline(as(admin), inc.ID)
 		if err != nil {
 			t.Fatal(err)

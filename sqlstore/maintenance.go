@@ -35,9 +35,9 @@ func (s *MaintenanceService) CreateMaintenance(ctx context.Context, in fireline.
 			return err
 		}
 		w = &fireline.MaintenanceWindow{ID: uuid.NewString(), Service: v.Service, StartsAt: v.StartsAt, EndsAt: v.EndsAt,
-			Reason: v.Reason, CreatedBy: actor.Name(), CreatedAt: tx.now}
-		_, err = tx.exec(ctx, `INSERT INTO maintenance_windows (id, service, starts_at, ends_at, reason, created_by, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, w.ID, w.Service, micros(w.StartsAt), micros(w.EndsAt), w.Reason, w.CreatedBy, micros(w.CreatedAt))
+			Reason: v.Reason, CreatedBy: actor.Name(), CreatedAt: tx.now, Public: v.Public}
+		_, err = tx.exec(ctx, `INSERT INTO maintenance_windows (id, service, starts_at, ends_at, reason, created_by, created_at, public)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, w.ID, w.Service, micros(w.StartsAt), micros(w.EndsAt), w.Reason, w.CreatedBy, micros(w.CreatedAt), w.Public)
 		return err
 	})
 	if err != nil {
@@ -51,29 +51,42 @@ func (s *MaintenanceService) ListMaintenance(ctx context.Context) ([]*fireline.M
 	if _, err := actorFrom(ctx); err != nil {
 		return nil, err
 	}
-	list := []*fireline.MaintenanceWindow{}
+	var list []*fireline.MaintenanceWindow
 	err := s.db.readTx(ctx, "list maintenance", func(tx *Tx) error {
-		rows, err := tx.query(ctx, `SELECT id, service, starts_at, ends_at, reason, created_by, created_at
-			FROM maintenance_windows WHERE ends_at > ? ORDER BY starts_at, id`, micros(tx.now))
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var w fireline.MaintenanceWindow
-			var starts, ends, created int64
-			if err := rows.Scan(&w.ID, &w.Service, &starts, &ends, &w.Reason, &w.CreatedBy, &created); err != nil {
-				return err
-			}
-			w.StartsAt, w.EndsAt, w.CreatedAt = instant(starts), instant(ends), instant(created)
-			list = append(list, &w)
-		}
-		return rows.Err()
+		var err error
+		list, err = listMaintenance(ctx, tx, false)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return list, nil
+}
+
+// listMaintenance returns the windows that have not ended, soonest
+// first; with public, only those shown on the status page.
+func listMaintenance(ctx context.Context, tx *Tx, public bool) ([]*fireline.MaintenanceWindow, error) {
+	q := `SELECT id, service, starts_at, ends_at, reason, created_by, created_at, public
+		FROM maintenance_windows WHERE ends_at > ?`
+	if public {
+		q += " AND public = TRUE"
+	}
+	rows, err := tx.query(ctx, q+" ORDER BY starts_at, id", micros(tx.now))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	list := []*fireline.MaintenanceWindow{}
+	for rows.Next() {
+		var w fireline.MaintenanceWindow
+		var starts, ends, created int64
+		if err := rows.Scan(&w.ID, &w.Service, &starts, &ends, &w.Reason, &w.CreatedBy, &created, &w.Public); err != nil {
+			return nil, err
+		}
+		w.StartsAt, w.EndsAt, w.CreatedAt = instant(starts), instant(ends), instant(created)
+		list = append(list, &w)
+	}
+	return list, rows.Err()
 }
 
 // DeleteMaintenance cancels a window. ENotFound for no such window.

@@ -102,6 +102,9 @@ func (tx *Tx) recordEngineChange(ctx context.Context, inc *fireline.Incident, c 
 	if err := updateIncident(ctx, tx, inc); err != nil {
 		return err
 	}
+	if err := saveComms(ctx, tx, inc, []fireline.Change{c}); err != nil { // comms.go
+		return err
+	}
 	return syncSets(ctx, tx, inc, members, inc.Services)
 }
 

@@ -105,6 +105,7 @@ func (h *handler) act(ctx context.Context, id string, a fireline.Action, decodeE
 	if err != nil {
 		return nil, h.problem(ctx, err)
 	}
+	h.changed(inc)
 	return &incidentOutput{Body: inc}, nil
 }
 

@@ -248,6 +248,9 @@ func (h *handler) createMaintenance(ctx context.Context, in *maintenanceInput) (
 	if err != nil {
 		return nil, h.problem(ctx, err)
 	}
+	if w.Public { // the status page shows it (web/status_cache.go)
+		h.statusCache.Invalidate()
+	}
 	return &maintenanceOutput{Body: w}, nil
 }
 
@@ -262,5 +265,6 @@ func (h *handler) deleteMaintenance(ctx context.Context, in *maintenancePath) (*
 	if err := h.cfg.Maintenance.DeleteMaintenance(ctx, in.ID); err != nil {
 		return nil, h.problem(ctx, err)
 	}
+	h.statusCache.Invalidate()
 	return &struct{}{}, nil
 }

@@ -15,7 +15,8 @@ import (
 // nothing.
 func (h *handler) formAct(w http.ResponseWriter, r *http.Request, form string, a fireline.Action) {
 	id := r.PathValue("id")
-	if _, err := h.cfg.Incidents.Act(r.Context(), id, a); err != nil {
+	inc, err := h.cfg.Incidents.Act(r.Context(), id, a)
+	if err != nil {
 		// EForbidden here is the domain's (a role was checked at the
 		// route): an override by someone not the incident commander.
 		if code := fireline.ErrorCode(err); code != fireline.EInvalid && code != fireline.EConflict && code != fireline.EForbidden {
@@ -25,6 +26,7 @@ func (h *handler) formAct(w http.ResponseWriter, r *http.Request, form string, a
 		h.showIncident(w, r, statusFor(err), newFormError(form, err, r))
 		return
 	}
+	h.changed(inc)
 	seeOther(w, r, "/incidents/"+url.PathEscape(id)+"#"+form)
 }
 

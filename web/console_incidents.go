@@ -219,8 +219,10 @@ type incidentData struct {
 	IsMember   bool
 	// Checklist is the playbooks' steps by stage (console_checklist.go).
 	Checklist *checklistPanel
-	Stages    []fireline.Stage
-	ETALocal  string // the ETA for a datetime-local input
+	// Comms is the public updates and their cadence (comms.go).
+	Comms    *commsPanel
+	Stages   []fireline.Stage
+	ETALocal string // the ETA for a datetime-local input
 }
 
 func (h *handler) incidentPage(w http.ResponseWriter, r *http.Request) {
@@ -244,7 +246,7 @@ func (h *handler) showIncident(w http.ResponseWriter, r *http.Request, status in
 	now := h.now()
 	d := incidentData{Inc: inc, Clocks: clocks(h.cfg.Policy, inc, now), Commander: inc.RoleHolder(fireline.RoleIncidentCommander),
 		Stages: fireline.Stages, Unanswered: incidentUnanswered(h.cfg.Policy, inc, events, now),
-		Checklist: newChecklistPanel(h.cfg.Policy, inc)}
+		Checklist: newChecklistPanel(h.cfg.Policy, inc), Comms: newCommsPanel(h.cfg.Policy, inc, userFrom(r.Context()))}
 	if inc.Status.Open() {
 		d.ChainSteps, d.WalkSteps = chainStepOptions(h.cfg.Policy), walkStepOptions(h.cfg.Policy, inc)
 	}
@@ -352,6 +354,7 @@ func (h *handler) declare(w http.ResponseWriter, r *http.Request) {
 			Data: declareData{Sources: fireline.Sources}})
 		return
 	}
+	h.changed(inc)
 	seeOther(w, r, "/incidents/"+url.PathEscape(inc.ID))
 }
 

@@ -83,7 +83,13 @@ func clocks(p *fireline.Policy, inc *fireline.Incident, now time.Time) []clockVi
 		}
 		cs = append(cs, newClock("Escalate by", at(fireline.ClockEscalate, *inc.EscalateBy), *inc.EscalateBy, done, now))
 	}
-	return append(cs, newClock("Resolve by", at(fireline.ClockResolve, inc.ResolveBy), inc.ResolveBy, inc.ResolvedAt, now))
+	cs = append(cs, newClock("Resolve by", at(fireline.ClockResolve, inc.ResolveBy), inc.ResolveBy, inc.ResolvedAt, now))
+	// The next public update, where the cadence runs (an incident read
+	// with its communications: the incident page).
+	if due, _, ok := p.NextUpdateDue(inc); ok {
+		cs = append(cs, newClock("Public update by", due.Add(-p.RemindBefore()), due, nil, now))
+	}
+	return cs
 }
 
 // incidentRow is an incident in a list.
@@ -132,6 +138,9 @@ func describe(e *fireline.Event, p *fireline.Policy) eventView {
 		return v
 	}
 	if describeReview(&v, data, p) { // console_review.go
+		return v
+	}
+	if describeComms(&v, data, p) { // comms.go
 		return v
 	}
 	person := func(id string) string { return personName(p, id) }

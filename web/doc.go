@@ -11,6 +11,12 @@
 // form handlers that call the same services as the API, and server-sent
 // event streams fed by a fireline.ChangeFeed.
 //
+// And the status pages: the public page at /status with its history feeds
+// and Atlassian Statuspage v2 JSON under /api/v2/ (status_public.go,
+// statuspage.go, status_feeds.go), rendered from a StatusService's public
+// record and kept in a StatusCache that committed changes invalidate;
+// the internal status page and the public updates API (comms.go).
+//
 // It speaks only the root package's service interfaces (IncidentService,
 // TokenService, Authenticator, HealthChecker, OnCallService, IntakeService,
 // UserService and the rest, wired in web.Config) and never imports

@@ -343,6 +343,21 @@ func (f *fakeTokens) RevokeToken(ctx context.Context, id string) error {
 	return fireline.Errorf(fireline.ENotFound, "token %s not found", id)
 }
 
+// fakeStatus is a status service with nothing to show.
+type fakeStatus struct{}
+
+func (fakeStatus) PublicRecord(context.Context, time.Time) (*fireline.PublicRecord, error) {
+	return &fireline.PublicRecord{}, nil
+}
+
+func (fakeStatus) InternalStatus(context.Context, time.Time) (*fireline.InternalStatus, error) {
+	return &fireline.InternalStatus{Open: []fireline.InternalIncident{}, Resolved: []fireline.InternalIncident{}}, nil
+}
+
+func (fakeStatus) UpdateCompliance(context.Context) ([]fireline.Compliance, error) {
+	return fireline.ComplianceOf(nil), nil
+}
+
 type fakeHealth struct{ err error }
 
 func (f *fakeHealth) Ready(context.Context) error { return f.err }
@@ -361,7 +376,7 @@ func newEnv(t testing.TB) *env {
 	p := testPolicy(t)
 	e := &env{incidents: newFakeIncidents(p), tokens: newFakeTokens(p), health: &fakeHealth{}, logs: &syncBuffer{}}
 	e.handler = web.NewHandler(web.Config{
-		Policy: p, Incidents: e.incidents, Tokens: e.tokens, Auth: e.tokens, Health: e.health,
+		Policy: p, Incidents: e.incidents, Tokens: e.tokens, Auth: e.tokens, Health: e.health, Status: fakeStatus{},
 		Logger:  slog.New(slog.NewJSONHandler(e.logs, nil)),
 		Now:     func() time.Time { return testClock },
 		Version: "1.2.3-test",

@@ -177,6 +177,7 @@ func (h *handler) declareIncident(ctx context.Context, in *declareInput) (*decla
 	if err != nil {
 		return nil, h.problem(ctx, err)
 	}
+	h.changed(inc)
 	return &declaredOutput{Location: apiPrefix + "/incidents/" + inc.ID, Body: inc}, nil
 }
 

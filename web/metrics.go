@@ -84,6 +84,14 @@ func (h *handler) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	scrape := prometheus.NewRegistry()
 	scrape.MustRegister(h.incidentGauge(counts))
 	scrape.MustRegister(h.pagingGauges(counts)...)
+	if h.cfg.Status != nil {
+		compliance, err := h.cfg.Status.UpdateCompliance(r.Context())
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		scrape.MustRegister(complianceGauge(compliance))
+	}
 	actor, _ := fireline.ActorFromContext(r.Context())
 	gatherers := prometheus.Gatherers{h.metrics.gatherer(actor), scrape}
 	if h.cfg.Metrics != nil {
@@ -106,6 +114,22 @@ func (h *handler) incidentGauge(counts []fireline.IncidentCount) *prometheus.Gau
 	}
 	for _, c := range counts {
 		g.WithLabelValues(string(c.Severity), string(c.Status)).Set(float64(c.Count))
+	}
+	return g
+}
+
+// complianceGauge is the public update cadence's record: obligations by
+// severity and outcome (on_time, late, overdue, missed), as visible to
+// the scraping token.
+func complianceGauge(cs []fireline.Compliance) *prometheus.GaugeVec {
+	g := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "fireline_public_update_obligations",
+		Help: "Public updates the cadence asked for (first within 15 minutes of confirmation, then hourly for P1/P2), by severity and outcome: on_time, late, overdue (past due, not yet published) and missed (resolved without).",
+	}, []string{"severity", "outcome"})
+	for _, c := range cs {
+		for _, o := range fireline.Outcomes {
+			g.WithLabelValues(string(c.Severity), string(o)).Set(float64(c.Outcomes[o]))
+		}
 	}
 	return g
 }

@@ -45,6 +45,31 @@ var publicRoutes = []string{
 	// Calendar feeds of on-call shifts (web/paging.go): the path carries
 	// an HMAC-signed token naming the schedule or person.
 	"GET /feeds/{token}",
+	// The public status page, its history feeds and Atlassian
+	// Statuspage-compatible JSON (web/status_public.go): built only from
+	// published updates of unrestricted incidents and public maintenance.
+	"GET /status",
+	"GET /status/history",
+	"GET /status/incidents/{id}",
+	"GET /history.atom",
+	"GET /history.rss",
+	"GET /api/v2/summary.json",
+	"GET /api/v2/status.json",
+	"GET /api/v2/components.json",
+	"GET /api/v2/incidents.json",
+	"GET /api/v2/incidents/unresolved.json",
+	"GET /api/v2/scheduled-maintenances.json",
+	"GET /api/v2/scheduled-maintenances/upcoming.json",
+	"GET /api/v2/scheduled-maintenances/active.json",
+	// Customer email (web/status_subscribe.go): a subscription form, and
+	// signed links that confirm (double opt-in) and unsubscribe (RFC 8058
+	// one-click: the POST needs no cookie). GET only shows a button, so
+	// that link scanners change nothing.
+	"POST /status/subscribe",
+	"GET /status/subscribe/{token}",
+	"POST /status/subscribe/{token}",
+	"GET /status/unsubscribe/{token}",
+	"POST /status/unsubscribe/{token}",
 }
 
 // Roles, short for the table below.
@@ -118,6 +143,11 @@ func (h *handler) routes() {
 
 	// Paging: on-call, overrides, readiness, test pages, acknowledge links (web/paging.go).
 	h.pagingRoutes(rt)
+
+	// Communications: public updates, the internal status page (web/comms.go)
+	// and the public status page (web/status_public.go).
+	h.commsRoutes(rt)
+	h.statusRoutes(rt)
 }
 
 // consoleRoutes declares the web console: server-rendered pages that sign

@@ -138,6 +138,37 @@ func TestRouteTable(t *testing.T) {
 		"POST /admin/integrations":                         "admin",
 		"POST /admin/integrations/{id}/rotate":             "admin",
 		"POST /admin/integrations/{id}/delete":             "admin",
+		// Communications: public updates, the internal status page (API
+		// and console), the public status page, its feeds and JSON.
+		"GET /api/v1/incidents/{id}/public-updates":                   "viewer",
+		"POST /api/v1/incidents/{id}/public-updates":                  "responder",
+		"POST /api/v1/incidents/{id}/public-updates/{number}/approve": "responder",
+		"POST /api/v1/incidents/{id}/public-updates/{number}/reject":  "responder",
+		"GET /api/v1/incidents/{id}/public-updates/template":          "viewer",
+		"GET /api/v1/status/internal":                                 "viewer",
+		"GET /api/v1/status/compliance":                               "viewer",
+		"GET /status/internal":                                        "viewer",
+		"POST /incidents/{id}/public-updates":                         "responder",
+		"POST /incidents/{id}/public-updates/{number}/approve":        "responder",
+		"POST /incidents/{id}/public-updates/{number}/reject":         "responder",
+		"GET /status":                                      public,
+		"GET /status/history":                              public,
+		"GET /status/incidents/{id}":                       public,
+		"GET /history.atom":                                public,
+		"GET /history.rss":                                 public,
+		"GET /api/v2/summary.json":                         public,
+		"GET /api/v2/status.json":                          public,
+		"GET /api/v2/components.json":                      public,
+		"GET /api/v2/incidents.json":                       public,
+		"GET /api/v2/incidents/unresolved.json":            public,
+		"GET /api/v2/scheduled-maintenances.json":          public,
+		"GET /api/v2/scheduled-maintenances/upcoming.json": public,
+		"GET /api/v2/scheduled-maintenances/active.json":   public,
+		"POST /status/subscribe":                           public,
+		"GET /status/subscribe/{token}":                    public,
+		"POST /status/subscribe/{token}":                   public,
+		"GET /status/unsubscribe/{token}":                  public,
+		"POST /status/unsubscribe/{token}":                 public,
 	}
 	routes := web.Routes(newEnv(t).handler)
 	got := map[string]string{}
@@ -243,6 +274,18 @@ func TestPublicRoutes(t *testing.T) {
 		}
 		if r.Console {
 			r.Pattern = strings.ReplaceAll(r.Pattern, "{file}", "console.css")
+		}
+		if strings.Contains(r.Pattern, "subscribe") { // signed links and a form: never a 2xx without them
+			if w := e.do(t, r.Method, r.Pattern, "", ""); w.Code < 400 {
+				t.Errorf("%s %s without a signed link or a form: %d", r.Method, r.Pattern, w.Code)
+			}
+			continue
+		}
+		if r.Pattern == "/status/incidents/{id}" { // no such public incident
+			if w := e.do(t, r.Method, "/status/incidents/abcdefghijkl", "", ""); w.Code != http.StatusNotFound {
+				t.Errorf("%s %s without a token: %d %s", r.Method, r.Pattern, w.Code, w.Body)
+			}
+			continue
 		}
 		if w := e.do(t, r.Method, r.Pattern, "", ""); w.Code != http.StatusOK {
 			t.Errorf("%s %s without a token: %d %s", r.Method, r.Pattern, w.Code, w.Body)

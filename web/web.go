@@ -58,6 +58,19 @@ type Config struct {
 	// given another role or person stops getting what they may no longer
 	// see within it.
 	LiveRecheck time.Duration
+	// Status reads what the status pages show (web/status_public.go,
+	// web/comms.go); optional: without it they answer 503.
+	Status fireline.StatusService
+	// StatusCache keeps the public page's documents until the store
+	// publishes a change; optional: without it the handler keeps its own,
+	// which only time invalidates.
+	StatusCache *StatusCache
+	// Subscribers keeps customers' email subscriptions (web/status_subscribe.go);
+	// optional: without it the public page offers none.
+	Subscribers fireline.SubscriberService
+	// PublicURL is the server's public URL, for the status page's links
+	// when the policy names none; optional: the request's host.
+	PublicURL string
 	// Limits cap the request rate of each API token, console session and
 	// client address (web/ratelimit.go); the zero value limits nothing.
 	Limits RequestLimits
@@ -80,6 +93,9 @@ type handler struct {
 	throttle *loginThrottle
 	// limiter limits request rates (web/ratelimit.go).
 	limiter *requestLimiter
+	// The public status page (web/status_public.go).
+	publicViews *publicViews
+	statusCache *StatusCache
 }
 
 // NewHandler returns the handler for every route: the JSON API, the OpenAPI

@@ -49,14 +49,59 @@ func startGatedTestServer(t testing.TB, dsn string) *testServer {
 // playbooks section, last in the default policy), so that tests about
 // other things resolve P1 and P2 incidents without working their
 // checklists; the checklist's own tests use startGatedTestServer.
+//
+// Nor do they run its communications (no public services, no cadence,
+// no stakeholder notices), which would add pages and emails to what they
+// count; the communications tests use commsPolicy.
 func ungatedPolicy(t testing.TB, yaml string) string {
+	t.Helper()
+	return writePolicy(t, withoutComms(t, withoutGate(t, yaml)))
+}
+
+// commsPolicy is ungatedPolicy with the communications section kept.
+func commsPolicy(t testing.TB, yaml string) string {
+	t.Helper()
+	return writePolicy(t, withoutGate(t, yaml))
+}
+
+func withoutGate(t testing.TB, yaml string) string {
 	t.Helper()
 	before, _, ok := strings.Cut(yaml, "\n# Playbooks (fireline serve --playbooks")
 	if !ok {
 		t.Fatal("the default policy's playbooks section moved")
 	}
+	return before + "\n"
+}
+
+func withoutComms(t testing.TB, yaml string) string {
+	t.Helper()
+	before, after, ok := strings.Cut(yaml, "\n# Communications (the guide's Communication Protocols)")
+	_, section, ok2 := strings.Cut(after, "\ncommunications:\n")
+	if !ok || !ok2 {
+		t.Fatal("the default policy's communications section moved")
+	}
+	// The section ends where the next top-level line (a key or a comment)
+	// begins.
+	rest := ""
+	for i := 0; i < len(section); {
+		j := strings.IndexByte(section[i:], '\n')
+		if j < 0 {
+			break
+		}
+		i += j + 1
+		if i < len(section) && section[i] != ' ' && section[i] != '\n' {
+			rest = section[i:]
+			break
+		}
+	}
+	out := before + "\n" + rest
+	return strings.ReplaceAll(out, "    public: true # on the public status page\n", "")
+}
+
+func writePolicy(t testing.TB, yaml string) string {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "fireline.yaml")
-	if err := os.WriteFile(path, []byte(before+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return path

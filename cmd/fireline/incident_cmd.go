@@ -24,6 +24,7 @@ func newIncidentCommand(g *globals) *cobra.Command {
 		cmd.AddCommand(c)
 	}
 	cmd.AddCommand(checklistCommands(g)...) // checklist_cmd.go
+	cmd.AddCommand(commsCommands(g)...)     // comms_cmd.go
 	return cmd
 }
 

@@ -58,6 +58,7 @@ func newMaintenanceCreateCommand(g *globals) *cobra.Command {
 	f.StringVar(&start, "start", "now", "RFC 3339 start, or a duration from now such as 30m")
 	f.StringVar(&end, "end", "", "RFC 3339 end, or a duration after the start such as 2h (required)")
 	f.StringVar(&in.Reason, "reason", "", "why (required)")
+	f.BoolVar(&in.Public, "public", false, "show it on the public status page as scheduled maintenance, the reason as its name")
 	cmd.MarkFlagRequired("service")
 	cmd.MarkFlagRequired("end")
 	cmd.MarkFlagRequired("reason")

@@ -36,10 +36,20 @@ type pagingServer struct {
 // webhook to the sink first, then by email.
 func pagingPolicy(t *testing.T, sinkURL string, gated bool) string {
 	t.Helper()
+	return pagingPolicyWith(t, sinkURL, gated, false)
+}
+
+// pagingPolicyWith is pagingPolicy, with the communications section when
+// comms.
+func pagingPolicyWith(t *testing.T, sinkURL string, gated, comms bool) string {
+	t.Helper()
 	re := regexp.MustCompile(`(?m)^    email: ([a-z]+)@berrys\.ai\n`)
 	people, rest, _ := strings.Cut(string(policy.DefaultYAML()), "\ncontacts:")
 	y := re.ReplaceAllString(people, "    email: $1@berrys.ai\n    contact_methods:\n      - { type: webhook, url: \""+sinkURL+"/p/$1\" }\n      - { type: email }\n") + "\ncontacts:" + rest
 	path := ungatedPolicy(t, y)
+	if comms {
+		path = commsPolicy(t, y)
+	}
 	if gated {
 		path = filepath.Join(t.TempDir(), "fireline.yaml")
 		if err := os.WriteFile(path, []byte(y), 0o600); err != nil {
@@ -55,6 +65,17 @@ func pagingPolicy(t *testing.T, sinkURL string, gated bool) string {
 func startPagingServer(t *testing.T, dsn string, at time.Time) *pagingServer {
 	t.Helper()
 	return startPagingServerWith(t, dsn, at, false)
+}
+
+// startCommsServer is startPagingServer with the default policy's
+// communications: public services, the update cadence, stakeholder
+// notices.
+func startCommsServer(t *testing.T, dsn string, at time.Time) *pagingServer {
+	t.Helper()
+	p := &pagingServer{sink: firelinetest.NewWebhookSink(t), smtp: firelinetest.NewSMTPServer(t), dsn: dsn}
+	p.pol = pagingPolicyWith(t, p.sink.URL, false, true)
+	p.testServer = p.restart(t, firelinetest.NewClock(at))
+	return p
 }
 
 // startPagingServerWith is startPagingServer, with the default policy's

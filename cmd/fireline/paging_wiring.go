@@ -116,6 +116,12 @@ func newPaging(ctx context.Context, db *sqlstore.DB, handoff *jobs.Handoff, pol 
 		Help: "How far the database's clock was ahead of this replica's at the last check (PostgreSQL; negative: behind)."},
 		func() float64 { return db.LastClockSkew().Seconds() }))
 	eng.Register(runner)
+	// Customer email: confirmations, and public updates to subscribers.
+	pageName := pol.Comms.Page.Name
+	if pageName == "" {
+		pageName = pol.Organization + " Status"
+	}
+	(&engine.Customers{Engine: eng, Subscribers: sqlstore.NewSubscriberService(db, pol), PageName: pageName}).Register(runner)
 	return &paging{engine: eng, runner: runner, guard: guard, db: db, dsn: cfg.DB, cfg: pc}, nil
 }
 

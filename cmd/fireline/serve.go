@@ -152,13 +152,15 @@ func startServer(ctx context.Context, cfg serveConfig, logger *slog.Logger, out 
 	// The store tells the console's live hub of every commit and hands
 	// the jobs a commit makes due to this process's runner: both are made
 	// first and given to it, then to their other ends.
-	hub, handoff := live.NewHub(), jobs.NewHandoff()
-	db, err := sqlstore.Open(ctx, cfg.DB, sqlstore.Options{Now: cfg.Now, Logger: logger, Publisher: hub, Runner: handoff,
+	// The status page's cache is told of every commit too, and drops
+	// what it rendered.
+	hub, handoff, status := live.NewHub(), jobs.NewHandoff(), web.NewStatusCache()
+	db, err := sqlstore.Open(ctx, cfg.DB, sqlstore.Options{Now: cfg.Now, Logger: logger, Publisher: fireline.Publishers{hub, status}, Runner: handoff,
 		MaxClockSkew: cfg.MaxClockSkew})
 	if err != nil {
 		return nil, err
 	}
-	srv, err := startOnDB(ctx, db, hub, handoff, pol, cfg, logger, out)
+	srv, err := startOnDB(ctx, db, hub, handoff, status, pol, cfg, logger, out)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -166,7 +168,7 @@ func startServer(ctx context.Context, cfg serveConfig, logger *slog.Logger, out 
 	return srv, nil
 }
 
-func startOnDB(ctx context.Context, db *sqlstore.DB, hub *live.Hub, handoff *jobs.Handoff, pol *fireline.Policy, cfg serveConfig, logger *slog.Logger, out io.Writer) (*server, error) {
+func startOnDB(ctx context.Context, db *sqlstore.DB, hub *live.Hub, handoff *jobs.Handoff, status *web.StatusCache, pol *fireline.Policy, cfg serveConfig, logger *slog.Logger, out io.Writer) (*server, error) {
 	if err := db.Migrate(ctx); err != nil {
 		return nil, err
 	}
@@ -206,6 +208,8 @@ func startOnDB(ctx context.Context, db *sqlstore.DB, hub *live.Hub, handoff *job
 		Integrations: sqlstore.NewIntegrationService(db, pol), Outbound: pg.guard.Check, Alerts: sqlstore.NewAlertService(db),
 		Intake: intake, Maintenance: sqlstore.NewMaintenanceService(db, pol),
 		OnCall: engine.OnCall{Engine: pg.engine}, Feeds: engine.Feeds{Engine: pg.engine}, Links: pg.engine.Links, Metrics: pg.engine.Metrics.Registry,
+		Status: sqlstore.NewStatusService(db, pol), StatusCache: status, PublicURL: cfg.Paging.PublicURL,
+		Subscribers: sqlstore.NewSubscriberService(db, pol),
 	})
 	s := &server{db: db, ln: ln, intake: intake, paging: pg, done: make(chan error, 1), logger: logger, http: &http.Server{
 		Handler:           handler,

@@ -89,8 +89,18 @@ func (s *Sender) Send(ctx context.Context, m *notify.Message, method fireline.Co
 	}
 	msg.Subject(m.Subject())
 	msg.SetMessageIDWithValue(m.ID + "@fireline")
+	if m.Unsubscribe != "" { // RFC 8058 one-click unsubscribe (RFC 2369 header)
+		msg.SetGenHeader(mail.HeaderListUnsubscribe, "<"+m.Unsubscribe+">")
+		msg.SetGenHeader(mail.HeaderListUnsubscribePost, "List-Unsubscribe=One-Click")
+	}
+	if m.InReplyTo != "" { // a stakeholder's resolution notice threads under the initial one
+		msg.SetGenHeader(mail.HeaderInReplyTo, "<"+m.InReplyTo+"@fireline>")
+		msg.SetGenHeader(mail.HeaderReferences, "<"+m.InReplyTo+"@fireline>")
+	}
 	msg.SetDateWithValue(m.At)
-	msg.SetGenHeader("X-Fireline-Incident", m.Incident)
+	if m.Incident != "" { // customers' mail names no incident
+		msg.SetGenHeader("X-Fireline-Incident", m.Incident)
+	}
 	msg.SetGenHeader("X-Fireline-Type", m.Type) // a page, a notification or a test
 	msg.SetBodyString(mail.TypeTextPlain, m.Text())
 	if m.Calendar != "" {
