@@ -131,7 +131,10 @@ func TestUpgradeIndexesWhatWasThere(t *testing.T) {
 		ctx := context.Background()
 		clock := firelinetest.NewClock(start)
 		db := openDB(t, dsn, clock, sqlstore.Options{Planner: noWork})
-		if err := db.MigrateTo(ctx, 9); err != nil {
+		// The incidents are declared by today's code, which writes
+		// tables of later migrations, and then the schema is rolled back
+		// to before migration 00011, as it was when they were there.
+		if err := db.Migrate(ctx); err != nil {
 			t.Fatal(err)
 		}
 		old := sqlstore.NewIncidentService(db, policy.Default())
@@ -144,8 +147,10 @@ func TestUpgradeIndexesWhatWasThere(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		// Resolved as that schema left it (today's code acts through
-		// tables of later migrations).
+		if err := db.MigrateDownTo(ctx, 10); err != nil {
+			t.Fatal(err)
+		}
+		// Resolved as that schema left it (no kept counts to follow).
 		if _, err := db.Writer().Exec("UPDATE incidents SET status = 'resolved', resolved_at = declared_at WHERE number = 2"); err != nil {
 			t.Fatal(err)
 		}

@@ -41,6 +41,17 @@ func (db *DB) MigrateTo(ctx context.Context, version int64) error {
 	return err
 }
 
+// MigrateDownTo rolls the migrations after version back, as an operator
+// returning to an older binary would.
+func (db *DB) MigrateDownTo(ctx context.Context, version int64) error {
+	p, err := db.provider()
+	if err != nil {
+		return err
+	}
+	_, err = p.DownTo(ctx, version)
+	return err
+}
+
 // ListSQL is the incident list query for a filter, as the actor's.
 func ListSQL(actor fireline.Actor, f fireline.IncidentFilter, dialect string) (string, []any, error) {
 	q, err := buildListQuery(actor, f, dialect)
