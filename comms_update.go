@@ -31,6 +31,9 @@ const (
 	// EventUpdateOverdue records a public update not published by its
 	// deadline (the chain's next step is told).
 	EventUpdateOverdue EventType = "public_update_overdue"
+	// EventUpdateEmailed records how many customers a published update
+	// was emailed to, when its fan-out has queued the last batch.
+	EventUpdateEmailed EventType = "public_update_emailed"
 )
 
 // Limits of a public update.
@@ -181,6 +184,11 @@ type (
 		Number int    `json:"number"`
 		By     string `json:"by"`
 		Reason string `json:"reason,omitempty"`
+	}
+	// UpdateEmailedData counts the customers an update was sent to.
+	UpdateEmailedData struct {
+		Number     int `json:"number"`
+		Recipients int `json:"recipients"`
 	}
 	// UpdateDueData is a reminder or an overdue obligation.
 	UpdateDueData struct {

@@ -259,6 +259,8 @@ func newEventData(t EventType) (any, bool) {
 		return &UpdateRejectedData{}, true
 	case EventUpdateDueSoon, EventUpdateOverdue:
 		return &UpdateDueData{}, true
+	case EventUpdateEmailed:
+		return &UpdateEmailedData{}, true
 	}
 	return newReviewData(t)
 }
@@ -402,8 +404,9 @@ func (inc *Incident) apply(at time.Time, c Change) {
 		inc.applyReview(at, c)
 	case *ActionItemAddedData, *ActionItemUpdatedData, *RepeatFlaggedData:
 		inc.applyItem(at, c)
-	case *ActionItemNoticeData:
-		// Recorded for the timeline: the engine's reminders and escalations.
+	case *ActionItemNoticeData, *UpdateEmailedData:
+		// Recorded for the timeline: the engine's reminders, escalations
+		// and customer email counts.
 	case *UpdateDraftedData, *UpdateApprovedData, *UpdatePublishedData, *UpdateRejectedData, *UpdateDueData:
 		inc.applyComms(at, c) // comms_update.go
 	}

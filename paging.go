@@ -243,7 +243,8 @@ type (
 // escalate-by clock.
 func (inc *Incident) RecordPaging(c Change, now time.Time) (bool, error) {
 	switch c.Data.(type) {
-	case *EscalationStepData, *PageAttemptData, *MemberAddedData, *UnansweredData, *ClockData, *ActionItemNoticeData, *UpdateDueData:
+	case *EscalationStepData, *PageAttemptData, *MemberAddedData, *UnansweredData, *ClockData, *ActionItemNoticeData, *UpdateDueData,
+		*UpdateEmailedData:
 	default:
 		return false, fmt.Errorf("fireline: %s is not a paging change", c.Type)
 	}

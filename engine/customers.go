@@ -107,24 +107,43 @@ func (c *Customers) fanout(ctx context.Context, j *jobs.Job) error {
 		return err
 	}
 	services := c.Policy.CustomerServices(inc, u)
-	return c.Store.JobTx(ctx, func(tx JobTx) error {
-		var work []fireline.Job
-		for _, s := range subs {
-			if s.Follows(services) {
-				work = append(work, fireline.Job{Kind: fireline.JobCustomerEmail, Group: "customers", RunAt: tx.Now(), MaxAttempts: 8,
-					Key:  fmt.Sprintf("customer:%d:%d:%s", a.Incident, a.Update, s.ID),
-					Args: fireline.CustomerEmailJob{Incident: a.Incident, Update: a.Update, Subscriber: s.ID}})
+	if len(subs) < fireline.CustomerBatch {
+		// The last batch: queued with the count on the timeline, so that
+		// the incident says how many customers were told.
+		return c.Store.IncidentTx(ctx, a.Incident, func(tx IncidentTx, _ *fireline.Incident) error {
+			work := customerEmails(a, subs, services, tx.Now())
+			if err := tx.Enqueue(ctx, work...); err != nil {
+				return err
 			}
-		}
+			if err := tx.Record(ctx, fireline.Change{Type: fireline.EventUpdateEmailed,
+				Data: &fireline.UpdateEmailedData{Number: a.Update, Recipients: a.Sent + len(work)}}); err != nil {
+				return err
+			}
+			return tx.Complete(ctx, j)
+		})
+	}
+	return c.Store.JobTx(ctx, func(tx JobTx) error {
+		work := customerEmails(a, subs, services, tx.Now())
 		if err := tx.Enqueue(ctx, work...); err != nil {
 			return err
-		}
-		if len(subs) < fireline.CustomerBatch {
-			return tx.Complete(ctx, j)
 		}
 		a.After, a.Sent = subs[len(subs)-1].ID, a.Sent+len(work)
 		return tx.Reschedule(ctx, j, tx.Now().Add(fireline.CustomerBatchEvery), "", a, true)
 	})
+}
+
+// customerEmails are the jobs that send the update to the subscribers
+// of a batch who follow its services.
+func customerEmails(a fireline.FanoutJob, subs []*fireline.Subscriber, services []string, now time.Time) []fireline.Job {
+	var work []fireline.Job
+	for _, s := range subs {
+		if s.Follows(services) {
+			work = append(work, fireline.Job{Kind: fireline.JobCustomerEmail, Group: "customers", RunAt: now, MaxAttempts: 8,
+				Key:  fmt.Sprintf("customer:%d:%d:%s", a.Incident, a.Update, s.ID),
+				Args: fireline.CustomerEmailJob{Incident: a.Incident, Update: a.Update, Subscriber: s.ID}})
+		}
+	}
+	return work
 }
 
 // email sends one public update to one subscriber: the update's name,
@@ -158,9 +177,25 @@ func (c *Customers) email(ctx context.Context, j *jobs.Job) error {
 	}
 	fmt.Fprintf(&b, "\n\nFollow it: %s/status/incidents/%s\n", c.BaseURL, id)
 	msg := &notify.Message{Type: notify.TypeCustomer, At: now.UTC(), ID: c.messageID("customer", a.Incident, a.Update, sub.ID),
-		Headline: "[" + c.PageName + "] " + u.Name + ": " + statusWord(u.Status), Body: b.String(),
+		InReplyTo: c.threadOf(inc, a.Update, sub.ID),
+		Headline:  "[" + c.PageName + "] " + u.Name + ": " + statusWord(u.Status), Body: b.String(),
 		Unsubscribe: c.BaseURL + "/status/unsubscribe/" + c.Links.Sign(fireline.LinkUnsubscribe, sub.ID, now.Add(fireline.UnsubscribeFor).Truncate(time.Second))}
 	return c.send(ctx, msg, sub.Email)
+}
+
+// threadOf is the Message-ID an update's email follows, so that mail
+// clients thread an incident's updates: the incident's first published
+// update to the same subscriber; none for that first one.
+func (c *Customers) threadOf(inc *fireline.Incident, update int, sub string) string {
+	for _, u := range inc.Comms.Updates {
+		if u.State == fireline.UpdatePublished {
+			if u.Number == update {
+				return ""
+			}
+			return c.messageID("customer", inc.Number, u.Number, sub)
+		}
+	}
+	return ""
 }
 
 func statusWord(s fireline.PublicStatus) string {

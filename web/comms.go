@@ -283,6 +283,9 @@ func describeComms(v *eventView, data any, p *fireline.Policy) bool {
 		if d.Due != nil {
 			v.Detail = "Due " + d.Due.In(calendarLocation(p)).Format("15:04 MST") + ": " + strings.ReplaceAll(string(d.Outcome), "_", " ")
 		}
+	case *fireline.UpdateEmailedData:
+		v.Kind = "public-update"
+		v.What = "emailed public update " + strconv.Itoa(d.Number) + " to " + strconv.Itoa(d.Recipients) + " customers"
 	case *fireline.UpdateRejectedData:
 		v.Kind = "public-update"
 		v.What, v.Detail = "rejected public update "+strconv.Itoa(d.Number), d.Reason

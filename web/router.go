@@ -194,7 +194,9 @@ func operation[I, O any](h *handler, role fireline.Role, op huma.Operation, f fu
 	op.Security = []map[string][]string{{"bearer": {}}}
 	op.Extensions = map[string]any{"x-fireline-role": string(role)}
 	op.Description = strings.TrimSpace(op.Description + " Needs the " + string(role) + " role.")
-	op.MaxBodyBytes = maxBodyBytes
+	if op.MaxBodyBytes == 0 {
+		op.MaxBodyBytes = maxBodyBytes
+	}
 	huma.Register(h.api, op, f)
 	if b, ok := any(new(I)).(interface{ bodyType() reflect.Type }); ok {
 		documentBody(h.api, op, b.bodyType())

@@ -148,6 +148,7 @@ func (h *handler) routes() {
 	// and the public status page (web/status_public.go).
 	h.commsRoutes(rt)
 	h.statusRoutes(rt)
+	h.subscriberRoutes()
 }
 
 // consoleRoutes declares the web console: server-rendered pages that sign

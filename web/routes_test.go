@@ -79,6 +79,9 @@ func TestRouteTable(t *testing.T) {
 		"POST /api/v1/maintenance-windows":        "responder",
 		"DELETE /api/v1/maintenance-windows/{id}": "responder",
 		// Console users API.
+		"POST /api/v1/subscribers/import":    "admin",
+		"GET /api/v1/subscribers":            "admin",
+		"DELETE /api/v1/subscribers/{id}":    "admin",
 		"POST /api/v1/users":                 "admin",
 		"GET /api/v1/users":                  "admin",
 		"POST /api/v1/users/{id}/role":       "admin",

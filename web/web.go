@@ -68,6 +68,10 @@ type Config struct {
 	// Subscribers keeps customers' email subscriptions (web/status_subscribe.go);
 	// optional: without it the public page offers none.
 	Subscribers fireline.SubscriberService
+	// SubscriberAdmin imports, lists and removes subscribers for
+	// administrators (web/subscribers_api.go); optional: without it those
+	// routes answer 503.
+	SubscriberAdmin fireline.SubscriberAdmin
 	// PublicURL is the server's public URL, for the status page's links
 	// when the policy names none; optional: the request's host.
 	PublicURL string

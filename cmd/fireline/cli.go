@@ -99,7 +99,7 @@ func newRootCommand(env Env) *cobra.Command {
 	root.AddCommand(newIntegrationCommand(g), newAlertCommand(g), newMaintenanceCommand(g), newBenchCommand(g)) // detection
 	root.AddCommand(newOnCallCommand(g), newNotifyCommand(g))                                                   // paging
 	root.AddCommand(newReviewCommand(g), newActionItemCommand(g))                                               // after the incident
-	root.AddCommand(newStatusCommand(g))                                                                        // communications: internal status, compliance
+	root.AddCommand(newStatusCommand(g), newSubscriberCommand(g))                                               // communications: internal status, compliance
 	root.AddCommand(newUserCommand(g))                                                                          // web console users
 	return root
 }

@@ -201,6 +201,7 @@ func startOnDB(ctx context.Context, db *sqlstore.DB, hub *live.Hub, handoff *job
 	// Console: users and sessions, and live updates from each commit of
 	// every writer (on PostgreSQL, of every replica).
 	incidents, users := sqlstore.NewIncidentService(db, pol), sqlstore.NewUserService(db, pol)
+	subscribers := sqlstore.NewSubscriberService(db, pol)
 	handler := web.NewHandler(web.Config{
 		Users: users, Sessions: users, Live: hub, Throttle: sqlstore.NewLoginThrottle(db), LiveRecheck: cfg.LiveRecheck, Limits: cfg.Limits,
 		Policy: pol, Incidents: incidents, Tokens: tokens, Auth: tokens, Reviews: sqlstore.NewReviewService(db, pol),
@@ -209,7 +210,7 @@ func startOnDB(ctx context.Context, db *sqlstore.DB, hub *live.Hub, handoff *job
 		Intake: intake, Maintenance: sqlstore.NewMaintenanceService(db, pol),
 		OnCall: engine.OnCall{Engine: pg.engine}, Feeds: engine.Feeds{Engine: pg.engine}, Links: pg.engine.Links, Metrics: pg.engine.Metrics.Registry,
 		Status: sqlstore.NewStatusService(db, pol), StatusCache: status, PublicURL: cfg.Paging.PublicURL,
-		Subscribers: sqlstore.NewSubscriberService(db, pol),
+		Subscribers: subscribers, SubscriberAdmin: subscribers,
 	})
 	s := &server{db: db, ln: ln, intake: intake, paging: pg, done: make(chan error, 1), logger: logger, http: &http.Server{
 		Handler:           handler,
