@@ -154,8 +154,11 @@ type CadenceRule struct {
 type Audience struct {
 	ID         string     `yaml:"id" json:"id"`
 	Severities []Severity `yaml:"severities" json:"severities"`
-	Contacts   []string   `yaml:"contacts,omitempty" json:"contacts,omitempty"`
-	People     []string   `yaml:"people,omitempty" json:"people,omitempty"`
+	// Services, when set, narrows the audience to incidents that affect
+	// one of them: a service's stakeholders.
+	Services []string `yaml:"services,omitempty" json:"services,omitempty"`
+	Contacts []string `yaml:"contacts,omitempty" json:"contacts,omitempty"`
+	People   []string `yaml:"people,omitempty" json:"people,omitempty"`
 }
 
 // UpdateTemplate is the starting text of an update of one status.
@@ -307,12 +310,14 @@ func (p *Policy) RemindBefore() time.Duration {
 // policy's: the management and communications contacts, for P1 and P2).
 func (p *Policy) CommsAudiences() []Audience { return p.Comms.Audiences }
 
-// AudienceFor returns the recipients told about incidents of a severity,
-// each once.
-func (p *Policy) AudienceFor(level Severity) []Recipient {
+// AudienceFor returns the recipients told about an incident at a
+// severity: the audiences of the severity that follow every service or
+// one of the incident's, each recipient once.
+func (p *Policy) AudienceFor(inc *Incident, level Severity) []Recipient {
 	var out []Recipient
 	for _, a := range p.CommsAudiences() {
-		if !slices.Contains(a.Severities, level) {
+		if !slices.Contains(a.Severities, level) ||
+			len(a.Services) > 0 && !slices.ContainsFunc(inc.Services, func(s string) bool { return slices.Contains(a.Services, s) }) {
 			continue
 		}
 		for _, c := range a.Contacts {

@@ -26,9 +26,14 @@ const (
 	stepNotice      = 5000
 )
 
-// Stakeholder notices.
+// Stakeholder notices: the initial notification, what changes while the
+// incident is open (severity, stage, estimated resolution) and the
+// resolution notification.
 const (
 	NoticeInitial    = "initial"
+	NoticeSeverity   = "severity"
+	NoticeStage      = "stage"
+	NoticeETA        = "eta"
 	NoticeResolution = "resolution"
 )
 
@@ -88,20 +93,46 @@ func (p *Policy) planComms(inc *Incident, changes []Change, firstSeq int64, now 
 		}
 	}
 	for i, c := range changes {
-		switch d := c.Data.(type) {
-		case *DeclaredData:
-			w.Jobs = append(w.Jobs, p.notices(inc, NoticeInitial, d.Severity, firstSeq+int64(i), now)...)
-		case *SeverityChangedData:
-			if len(p.AudienceFor(d.From)) == 0 {
-				w.Jobs = append(w.Jobs, p.notices(inc, NoticeInitial, d.To, firstSeq+int64(i), now)...)
-			}
-		case *ResolvedData:
-			w.Jobs = append(w.Jobs, p.notices(inc, NoticeResolution, inc.Severity, firstSeq+int64(i), now)...)
-		case *UpdatePublishedData:
+		if notice, level, ok := p.noticeFor(inc, changes, c); ok {
+			w.Jobs = append(w.Jobs, p.notices(inc, notice, level, firstSeq+int64(i), now)...)
+		}
+		if _, ok := c.Data.(*UpdatePublishedData); ok {
 			w.Jobs = append(w.Jobs, p.customerFanout(inc, c, now)...) // subscribe.go
 		}
 	}
 	return w
+}
+
+// noticeFor is the stakeholder notice a change asks for, and the
+// severity whose audience gets it: the initial one at declaration or when
+// raised into an audience's severities; then each severity change, stage
+// change and new estimated resolution while it is open (not those that
+// come with the declaration or the resolution, which say it all); the
+// resolution. A severity lowered out of every audience tells the audience
+// that was told.
+func (p *Policy) noticeFor(inc *Incident, changes []Change, c Change) (string, Severity, bool) {
+	opening := slices.ContainsFunc(changes, func(c Change) bool { return c.Type == EventDeclared || c.Type == EventResolved })
+	switch d := c.Data.(type) {
+	case *DeclaredData:
+		return NoticeInitial, d.Severity, true
+	case *ResolvedData:
+		return NoticeResolution, inc.Severity, true
+	case *SeverityChangedData:
+		switch {
+		case opening:
+		case len(p.AudienceFor(inc, d.From)) == 0:
+			return NoticeInitial, d.To, true
+		case len(p.AudienceFor(inc, d.To)) > 0:
+			return NoticeSeverity, d.To, true
+		default:
+			return NoticeSeverity, d.From, true
+		}
+	case *StageChangedData:
+		return NoticeStage, inc.Severity, !opening
+	case *UpdatedData:
+		return NoticeETA, inc.Severity, !opening && (d.ETA != nil || d.ClearETA)
+	}
+	return "", "", false
 }
 
 // commsJob is the job watching a deadline: it runs at the reminder, or
@@ -123,9 +154,16 @@ func (p *Policy) commsJob(inc *Incident, due time.Time, first bool, now time.Tim
 // notices are the email notices to the stakeholders of a severity.
 func (p *Policy) notices(inc *Incident, notice string, level Severity, epoch int64, now time.Time) []Job {
 	var jobs []Job
-	for _, r := range p.AudienceFor(level) {
-		jobs = append(jobs, p.deliveryJob(inc, DeliveryJob{Incident: inc.Number, Epoch: epoch, Step: stepNotice, Notify: true,
-			Notice: notice, Recipient: r, StepName: "stakeholder " + notice + " notice", Until: now.Add(p.Delivery.Retry())}, now))
+	for _, r := range p.AudienceFor(inc, level) {
+		a := DeliveryJob{Incident: inc.Number, Epoch: epoch, Step: stepNotice, Notify: true,
+			Notice: notice, Recipient: r, StepName: "stakeholder " + notice + " notice", Until: now.Add(p.Delivery.Retry())}
+		switch notice {
+		case NoticeSeverity:
+			a.NoticeSeverity = inc.Severity
+		case NoticeStage:
+			a.NoticeStage = inc.Stage
+		}
+		jobs = append(jobs, p.deliveryJob(inc, a, now))
 	}
 	return jobs
 }

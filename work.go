@@ -133,6 +133,11 @@ type DeliveryJob struct {
 	// Notice is a stakeholder notice (initial or resolution), an email
 	// that threads under the incident's first (comms_cadence.go).
 	Notice string `json:"notice,omitempty"`
+	// NoticeSeverity and NoticeStage are what a severity or stage notice
+	// tells, as it was when the change was made: the incident may have
+	// moved on when the notice is sent.
+	NoticeSeverity Severity `json:"notice_severity,omitempty"`
+	NoticeStage    Stage    `json:"notice_stage,omitempty"`
 }
 
 // Stale reports whether the page is no longer wanted: its incident is

@@ -55,11 +55,22 @@ func (e *Engine) commsDue(ctx context.Context, j *jobs.Job) error {
 // ETA only for those who may see a restricted incident's details.
 func (e *Engine) notice(msg *notify.Message, a fireline.DeliveryJob, inc *fireline.Incident) {
 	msg.Type, msg.Notice, msg.Step = notify.TypeStakeholder, a.Notice, ""
-	msg.ID = e.messageID("notice", a.Incident, a.Notice, a.Recipient.Key())
-	if a.Notice == fireline.NoticeResolution {
+	switch a.Notice {
+	case fireline.NoticeInitial, fireline.NoticeResolution: // one of each per incident
+		msg.ID = e.messageID("notice", a.Incident, a.Notice, a.Recipient.Key())
+	default: // one per change: the event's sequence tells them apart
+		msg.ID = e.messageID("notice", a.Incident, a.Notice, a.Epoch, a.Recipient.Key())
+	}
+	if a.Notice != fireline.NoticeInitial {
 		msg.InReplyTo = e.messageID("notice", a.Incident, fireline.NoticeInitial, a.Recipient.Key())
 	}
+	if a.NoticeSeverity != "" {
+		msg.Severity = string(a.NoticeSeverity)
+	}
 	if msg.Title != "" {
-		msg.Impact, msg.ETA = inc.Impact, inc.ETA
+		msg.Impact, msg.ETA, msg.Stage = inc.Impact, inc.ETA, string(inc.Stage)
+		if a.NoticeStage != "" {
+			msg.Stage = string(a.NoticeStage)
+		}
 	}
 }

@@ -46,6 +46,7 @@ type Message struct {
 	// InReplyTo is the id of the message it follows (the initial notice),
 	// which email threads it under.
 	Notice    string     `json:"notice,omitempty"`
+	Stage     string     `json:"stage,omitempty"`
 	Impact    string     `json:"impact,omitempty"`
 	ETA       *time.Time `json:"eta,omitempty"`
 	InReplyTo string     `json:"in_reply_to,omitempty"`
@@ -73,10 +74,8 @@ func (m *Message) Subject() string {
 		what = "restricted incident (open the link for details)"
 	}
 	switch {
-	case m.Type == TypeStakeholder && m.Notice == "resolution":
-		return fmt.Sprintf("[%s] %s resolved: %s", m.Severity, m.Incident, what)
 	case m.Type == TypeStakeholder:
-		return fmt.Sprintf("[%s] %s declared: %s", m.Severity, m.Incident, what)
+		return fmt.Sprintf("[%s] %s %s: %s", m.Severity, m.Incident, noticeVerb(m), what)
 	case m.Type == TypeNotify:
 		return fmt.Sprintf("[%s] %s (%s): %s", m.Severity, m.Incident, m.Status, what)
 	}
@@ -150,10 +149,13 @@ const (
 // noticeText is a stakeholder notice's body: the incident's summary,
 // impact, status and ETA.
 func (m *Message) noticeText(b *strings.Builder) {
-	if m.Notice == "resolution" {
+	switch m.Notice {
+	case "resolution":
 		fmt.Fprintf(b, "%s has been resolved.\n\n", m.Incident)
-	} else {
+	case "initial", "":
 		fmt.Fprintf(b, "A %s incident, %s, was declared at %s.\n\n", m.Severity, m.Incident, m.Since.UTC().Format(time.RFC1123))
+	default:
+		fmt.Fprintf(b, "%s %s.\n\n", m.Incident, noticeVerb(m))
 	}
 	if m.Title != "" {
 		fmt.Fprintf(b, "Summary:  %s\n", m.Title)
@@ -165,12 +167,36 @@ func (m *Message) noticeText(b *strings.Builder) {
 		fmt.Fprintf(b, "Services: %s\n", strings.Join(m.Services, ", "))
 	}
 	fmt.Fprintf(b, "Severity: %s\nStatus:   %s\n", m.Severity, m.Status)
+	if m.Stage != "" {
+		fmt.Fprintf(b, "Stage:    %s\n", strings.ReplaceAll(m.Stage, "_", " "))
+	}
 	if m.ETA != nil && m.Notice != "resolution" {
 		fmt.Fprintf(b, "ETA:      %s\n", m.ETA.UTC().Format(time.RFC1123))
 	}
 	if m.URL != "" {
 		fmt.Fprintf(b, "\nIncident: %s\n", m.URL)
 	}
+}
+
+// noticeVerb says what a stakeholder notice tells of its incident.
+func noticeVerb(m *Message) string {
+	switch m.Notice {
+	case "resolution":
+		return "resolved"
+	case "severity":
+		return "is now " + m.Severity
+	case "stage":
+		if m.Stage == "" {
+			return "moved to another stage"
+		}
+		return "moved to " + strings.ReplaceAll(m.Stage, "_", " ")
+	case "eta":
+		if m.ETA == nil {
+			return "has a new estimated resolution time"
+		}
+		return "is expected to be resolved by " + m.ETA.UTC().Format("Mon 2 Jan 15:04 MST")
+	}
+	return "declared"
 }
 
 // Channel delivers a message by one contact method.

@@ -52,6 +52,11 @@ func (c *checker) comms(cp fireline.CommsPolicy) {
 		}
 		c.refs(path+".contacts", a.Contacts, "contact", c.hasContact)
 		c.refs(path+".people", a.People, "person", c.hasPerson)
+		for j, svc := range a.Services {
+			if _, ok := c.p.Service(svc); !ok {
+				c.add(at(path+".services", j), "unknown service %q", svc)
+			}
+		}
 	}
 	for i, t := range cp.Templates {
 		path := at("communications.templates", i)

@@ -233,3 +233,65 @@ func TestStakeholderNotices(t *testing.T) {
 		}
 	})
 }
+
+// TestStakeholderNoticesOnChange: while a P2 is open its stakeholders
+// hear of each new estimated resolution, stage change and severity
+// change, every notice threaded under the initial one with its own
+// Message-ID; lowered to a P3, the audience that was told hears of it;
+// changes of a P3 tell nobody.
+func TestStakeholderNoticesOnChange(t *testing.T) {
+	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
+		p := startCommsServer(t, dsn, businessHours)
+		casey := p.newToken(t, "responder", "casey")
+		notices := func() []firelinetest.Mail { return p.mailsOf("incident.stakeholder_notice", "management@berrys.ai") }
+		id := p.declare(t, casey, fireline.P2)
+		p.advance(t, 0)
+		p.mustCLI(t, casey, "incident", "update", id, "--eta", "2h")
+		p.mustCLI(t, casey, "incident", "stage", id, "investigation")
+		p.mustCLI(t, casey, "incident", "severity", id, "P1", "--reason", "every customer is affected")
+		p.mustCLI(t, casey, "incident", "severity", id, "P3", "--reason", "a workaround is out")
+		p.advance(t, 0)
+		got := notices()
+		want := []string{" declared: ", " is expected to be resolved by ", " moved to investigation: ", " is now P1: ", " is now P3: "}
+		if len(got) != len(want) {
+			for _, m := range got {
+				t.Log(m.Subject)
+			}
+			t.Fatalf("%d notices to management, want %d", len(got), len(want))
+		}
+		byWhat := map[string]firelinetest.Mail{}
+		for _, w := range want {
+			for _, m := range got {
+				if strings.Contains(m.Subject, id+w) {
+					byWhat[w] = m
+				}
+			}
+		}
+		initial := byWhat[" declared: "]
+		ids := map[string]bool{}
+		for _, w := range want {
+			m, ok := byWhat[w]
+			switch {
+			case !ok:
+				t.Errorf("no notice %q among %d", w, len(got))
+			case w != " declared: " && (m.Header.Get("In-Reply-To") != initial.MessageID || m.Header.Get("References") != initial.MessageID):
+				t.Errorf("notice %q not threaded under the initial one: %q", w, m.Header.Get("In-Reply-To"))
+			}
+			ids[m.MessageID] = true
+		}
+		if len(ids) != len(got) {
+			t.Errorf("Message-IDs repeat: %v", ids)
+		}
+		if b := byWhat[" moved to investigation: "].Body; !strings.Contains(b, "Stage:    investigation") {
+			t.Errorf("stage notice body:\n%s", b)
+		}
+		if s := byWhat[" is now P1: "].Subject; !strings.HasPrefix(s, "[P1] ") {
+			t.Errorf("the severity notice says the severity it was raised to: %q", s)
+		}
+		p.mustCLI(t, casey, "incident", "stage", id, "mitigation")
+		p.advance(t, 0)
+		if n := len(notices()); n != len(want) {
+			t.Errorf("a P3's stage change told management (%d notices)", n)
+		}
+	})
+}
