@@ -165,6 +165,7 @@ func (inc *Incident) Do(p *Policy, a Action, now time.Time) ([]Change, error) {
 	}
 	// A resolved incident the policy wants reviewed opens its review.
 	changes = append(changes, next.openReview(p, now)...)
+	changes = append(changes, next.draftFollowUp(p, changes, a.By, now)...) // comms_update.go
 	changes = append(changes, next.autoChecks(changes, a.By, now)...)
 	if err := next.setClocks(p); err != nil {
 		return nil, err

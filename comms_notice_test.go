@@ -1,6 +1,7 @@
 package fireline
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -54,5 +55,46 @@ func TestStakeholderNoticeFor(t *testing.T) {
 	inc.Services = append(inc.Services, "web-console")
 	if got := p.AudienceFor(inc, P1); len(got) != 3 || got[2].Person != "dora" {
 		t.Errorf("a web console incident: %v, want dora too", got)
+	}
+}
+
+// TestFollowUpDraftedAtResolution: resolving a P1/P2 that was on the
+// public page drafts the resolved update for approval; one that never
+// was public, or a P3, drafts nothing.
+func TestFollowUpDraftedAtResolution(t *testing.T) {
+	p := commsPolicy()
+	for _, tc := range []struct {
+		sev    Severity
+		public bool
+		want   string
+	}{
+		{P2, true, "resolved,public_update_drafted"},
+		{P2, false, "resolved"},
+		{P3, true, "resolved"},
+	} {
+		tl := declare(t, p, tc.sev, declaredAt)
+		tl.must(Action{Kind: ActAssignRole, Role: RoleCommunicationsLiaison, Person: "dave"}, declaredAt)
+		if tc.public {
+			tl.must(draft(PublicInvestigating, "dave", ComponentImpact{"api-gateway", StatePartialOutage}), declaredAt)
+			if tc.sev == P2 {
+				tl.must(Action{Kind: ActApproveUpdate, UpdateNumber: 1, By: "dave"}, declaredAt)
+			}
+		}
+		changes := tl.must(Action{Kind: ActResolve, By: "dave", Text: "fixed"}, declaredAt.Add(time.Hour))
+		var got []string
+		for _, c := range changes {
+			if c.Type == EventResolved || c.Type == EventUpdateDrafted {
+				got = append(got, string(c.Type))
+			}
+		}
+		if s := strings.Join(got, ","); s != tc.want {
+			t.Errorf("%s public=%v: %s, want %s", tc.sev, tc.public, s, tc.want)
+		}
+		if tc.want != "resolved" {
+			u := tl.inc.Comms.Updates[len(tl.inc.Comms.Updates)-1]
+			if u.State != UpdateDraft || u.Status != PublicResolved || !strings.Contains(u.Text, "has been resolved") {
+				t.Errorf("the follow-up: %+v", u)
+			}
+		}
 	}
 }

@@ -210,6 +210,29 @@ func ChangesComms(changes []Change) bool {
 	})
 }
 
+// draftFollowUp drafts the customer follow-up when a P1 or P2 that was on
+// the public page resolves (the guide's resolution stage: "send
+// resolution notification"): a resolved update from the template, for
+// the commander or liaison to approve (or published at once where the
+// policy needs no approval). None when one is already waiting or out.
+func (inc *Incident) draftFollowUp(p *Policy, changes []Change, by string, now time.Time) []Change {
+	if !slices.ContainsFunc(changes, func(c Change) bool { return c.Type == EventResolved }) ||
+		inc.Restricted || (inc.Severity != P1 && inc.Severity != P2) || len(inc.Comms.Published()) == 0 ||
+		slices.ContainsFunc(inc.Comms.Updates, func(u PublicUpdate) bool {
+			return u.Status == PublicResolved && (u.State == UpdateDraft || u.State == UpdatePublished)
+		}) {
+		return nil
+	}
+	drafted, err := inc.draftUpdate(p, &PublicUpdateInput{Status: PublicResolved}, by, now)
+	if err != nil {
+		return nil // nothing to draft from (the template fails): the liaison writes it
+	}
+	for _, c := range drafted {
+		inc.apply(now, c)
+	}
+	return drafted
+}
+
 // draftUpdate validates a draft and, when the severity publishes without
 // approval, publishes it at once.
 func (inc *Incident) draftUpdate(p *Policy, in *PublicUpdateInput, by string, now time.Time) ([]Change, error) {

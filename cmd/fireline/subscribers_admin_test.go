@@ -15,7 +15,8 @@ import (
 // repeated address imports nothing and says which row, only an admin
 // may import, list or remove, a P2's published updates reach the
 // imported customers threaded under the first (In-Reply-To and
-// References), and the timeline counts the customers emailed.
+// References), the timeline counts the customers emailed, and resolving
+// drafts the follow-up that reaches them once approved.
 func TestImportedSubscribers(t *testing.T) {
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		p := startCommsServer(t, dsn, businessHours)
@@ -82,6 +83,19 @@ func TestImportedSubscribers(t *testing.T) {
 		}
 		if n := p.timelineTypes(t, id)[fireline.EventUpdateEmailed]; n != 2 {
 			t.Errorf("%d emailed events on the timeline, want 2", n)
+		}
+
+		// Resolving drafts the customer follow-up; the liaison approves it.
+		p.mustCLI(t, casey, "incident", "resolve", id, "--summary", "rolled back")
+		var list struct{ Updates []fireline.PublicUpdate }
+		p.cliJSON(t, casey, &list, "incident", "public-updates", id)
+		if ups := list.Updates; len(ups) != 3 || ups[2].Status != fireline.PublicResolved || ups[2].State != fireline.UpdateDraft {
+			t.Fatalf("after resolving: %+v, want a resolved draft", list.Updates)
+		}
+		p.mustCLI(t, jordan, "incident", "approve-update", id, "3")
+		p.advance(t, 0)
+		if ana := p.mailsOf("status.update", "ana@example.com"); len(ana) != 3 || !strings.HasSuffix(ana[2].Subject, ": Resolved") {
+			t.Errorf("follow-up: %d mails to ana", len(ana))
 		}
 
 		p.mustCLI(t, adminSecret, "subscriber", "remove", "BOB@example.com")
