@@ -99,6 +99,9 @@ type StatusPageSettings struct {
 	Name string `yaml:"name,omitempty" json:"name,omitempty"`
 	// URL is the page's public address (default: the server's).
 	URL string `yaml:"url,omitempty" json:"url,omitempty"`
+	// Logo is the address of an image shown beside the name (https, or
+	// a path on the page's own server).
+	Logo string `yaml:"logo,omitempty" json:"logo,omitempty"`
 }
 
 // ComponentGroup is a named group of public services.

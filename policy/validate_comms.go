@@ -2,6 +2,7 @@ package policy
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/fireline-dev/fireline"
@@ -11,6 +12,9 @@ import (
 // policy: groups of public services, known severities, states, roles,
 // chains, contacts and people, and templates that parse.
 func (c *checker) comms(cp fireline.CommsPolicy) {
+	if l := cp.Page.Logo; l != "" && !strings.HasPrefix(l, "https://") && !(strings.HasPrefix(l, "/") && !strings.HasPrefix(l, "//")) {
+		c.add("communications.page.logo", "want an https:// address or a path on this server such as /static/logo.png, not %q", l)
+	}
 	for i, g := range cp.Groups {
 		path := at("communications.groups", i)
 		c.required(path+".name", g.Name)

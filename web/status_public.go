@@ -8,6 +8,7 @@ import (
 	"errors"
 	"html/template"
 	"net/http"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -170,6 +171,9 @@ type publicPage struct {
 
 type publicForm struct{ Action, Label, Field, Value string }
 
+// Logo is the policy's logo address for the page's header, if any.
+func (p *publicPage) Logo() string { return p.Doc.p.Comms.Page.Logo }
+
 // IncidentID is an incident's public id.
 func (p *publicPage) IncidentID(n int64) string { return p.Doc.incidentID(n) }
 
@@ -266,4 +270,23 @@ func stateWord(s fireline.ComponentState) string {
 		return "Under maintenance"
 	}
 	return string(s)
+}
+
+// StatusOnly serves h's public status routes alone (serve --status-addr):
+// the page, its history and incidents, the feeds, the Statuspage JSON,
+// customer subscriptions and the page's static files; / goes to the
+// page; everything else (the console, the API, intake) is 404 there.
+func StatusOnly(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := path.Clean("/" + r.URL.Path)
+		switch {
+		case p == "/":
+			http.Redirect(w, r, "/status", http.StatusFound)
+		case p == "/status", strings.HasPrefix(p, "/status/") && !strings.HasPrefix(p, "/status/internal"),
+			p == "/history.atom", p == "/history.rss", strings.HasPrefix(p, "/api/v2/"), strings.HasPrefix(p, "/static/"):
+			h.ServeHTTP(w, r)
+		default:
+			http.NotFound(w, r)
+		}
+	})
 }

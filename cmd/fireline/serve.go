@@ -26,7 +26,10 @@ var version = "dev"
 
 // serveConfig is everything `fireline serve` takes from flags and env.
 type serveConfig struct {
-	Addr           string
+	Addr string
+	// StatusAddr, when set, serves the public status page alone on an
+	// address of its own (status_listener.go).
+	StatusAddr     string
 	DB             string
 	PolicyPath     string
 	PlaybooksPath  string
@@ -72,6 +75,7 @@ func newServeCommand(env Env) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&cfg.Addr, "addr", envOr(env, "FIRELINE_ADDR", "127.0.0.1:8080"), "listen address (env FIRELINE_ADDR)")
+	f.StringVar(&cfg.StatusAddr, "status-addr", env.Getenv("FIRELINE_STATUS_ADDR"), "also serve the public status page alone on this address, for its own domain (env FIRELINE_STATUS_ADDR; default: only under /status of --addr)")
 	addDBFlag(cmd, env, &cfg.DB)
 	f.StringVar(&cfg.PolicyPath, "policy", env.Getenv("FIRELINE_POLICY"), "policy file (env FIRELINE_POLICY; default: the embedded guide)")
 	f.StringVar(&cfg.PlaybooksPath, "playbooks", env.Getenv("FIRELINE_PLAYBOOKS"), "directory of playbooks (*.md) (env FIRELINE_PLAYBOOKS; default: the embedded guide's)")
@@ -137,6 +141,7 @@ type server struct {
 	logger *slog.Logger
 	intake *sqlstore.IntakeService // group-commit writer of alert intake
 	paging *paging                 // job runner and paging engine
+	status *statusListener         // the public status page's own address, if any
 }
 
 // startServer loads the policy, opens and migrates the database, makes sure
@@ -226,6 +231,12 @@ func startOnDB(ctx context.Context, db *sqlstore.DB, hub *live.Hub, handoff *job
 		ln.Close()
 		return nil, err
 	}
+	if s.status, err = startStatusListener(cfg.StatusAddr, handler, logger); err != nil {
+		pg.Close()
+		intake.Close()
+		ln.Close()
+		return nil, err
+	}
 	go func() { s.done <- s.http.Serve(ln) }()
 	pg.reportReadiness(ctx)
 	logger.Info("fireline serving", "addr", ln.Addr().String(), "database", db.Dialect(), "policy", pol.VersionID())
@@ -238,7 +249,7 @@ func (s *server) URL() string { return "http://" + s.ln.Addr().String() }
 // Close stops accepting requests, waits for those in flight (bounded by
 // ctx), then closes the database.
 func (s *server) Close(ctx context.Context) error {
-	err := s.http.Shutdown(ctx)
+	err := errors.Join(s.http.Shutdown(ctx), s.status.Close(ctx))
 	if serveErr := <-s.done; !errors.Is(serveErr, http.ErrServerClosed) && err == nil {
 		err = serveErr
 	}
