@@ -90,6 +90,10 @@ type CommsPolicy struct {
 	// Templates are the starting text of a public update, per status,
 	// in Go's text/template over UpdateFacts.
 	Templates []UpdateTemplate `yaml:"templates,omitempty" json:"templates,omitempty"`
+	// CustomerEmailRate is how many customer emails a second a public
+	// update's fan-out sends (default CustomerBatch): what the relay
+	// allows.
+	CustomerEmailRate int `yaml:"customer_email_rate,omitempty" json:"customer_email_rate,omitempty"`
 }
 
 // StatusPageSettings names the public status page.
@@ -307,6 +311,15 @@ func (p *Policy) RemindBefore() time.Duration {
 		return d
 	}
 	return defaultRemindBefore
+}
+
+// CustomerBatchSize is how many subscribers a fan-out emails each
+// CustomerBatchEvery: the policy's rate, else CustomerBatch.
+func (p *Policy) CustomerBatchSize() int {
+	if r := p.Comms.CustomerEmailRate; r > 0 {
+		return r
+	}
+	return CustomerBatch
 }
 
 // CommsAudiences returns the audiences the policy lists (the default

@@ -102,12 +102,12 @@ func (c *Customers) fanout(ctx context.Context, j *jobs.Job) error {
 	if !ok || inc.Restricted || u.State != fireline.UpdatePublished {
 		return nil
 	}
-	subs, err := c.Subscribers.Confirmed(ctx, a.After, fireline.CustomerBatch)
+	subs, err := c.Subscribers.Confirmed(ctx, a.After, c.Policy.CustomerBatchSize())
 	if err != nil {
 		return err
 	}
 	services := c.Policy.CustomerServices(inc, u)
-	if len(subs) < fireline.CustomerBatch {
+	if len(subs) < c.Policy.CustomerBatchSize() {
 		// The last batch: queued with the count on the timeline, so that
 		// the incident says how many customers were told.
 		return c.Store.IncidentTx(ctx, a.Incident, func(tx IncidentTx, _ *fireline.Incident) error {

@@ -49,6 +49,9 @@ func (c *checker) comms(cp fireline.CommsPolicy) {
 		}
 	}
 	c.cadence(cp.Cadence)
+	if r := cp.CustomerEmailRate; r < 0 || r > 10_000 {
+		c.add("communications.customer_email_rate", "want emails a second from 1 to 10000 (default 50), not %d", r)
+	}
 	for i, a := range cp.Audiences {
 		path := at("communications.audiences", i)
 		for j, sev := range a.Severities {

@@ -41,7 +41,7 @@ func pagingPolicy(t *testing.T, sinkURL string, gated bool) string {
 
 // pagingPolicyWith is pagingPolicy, with the communications section when
 // comms.
-func pagingPolicyWith(t *testing.T, sinkURL string, gated, comms bool) string {
+func pagingPolicyWith(t testing.TB, sinkURL string, gated, comms bool) string {
 	t.Helper()
 	re := regexp.MustCompile(`(?m)^    email: ([a-z]+)@berrys\.ai\n`)
 	people, rest, _ := strings.Cut(string(policy.DefaultYAML()), "\ncontacts:")
