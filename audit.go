@@ -69,11 +69,33 @@ type (
 		To   string `json:"to"`
 	}
 	// AuditLoginFailure is what a failed login typed, but its password.
+	// LimitReached marks the last failure recorded in its hour
+	// (LoginFailureRecord).
 	AuditLoginFailure struct {
-		Email  string `json:"email,omitempty"`
-		Reason string `json:"reason"`
+		Email        string `json:"email,omitempty"`
+		Reason       string `json:"reason"`
+		LimitReached bool   `json:"limit_reached,omitempty"`
 	}
 )
+
+// MaxLoginFailuresAudited is how many failed sign-ins the audit log
+// records in one clock hour (UTC). Failures are made by whoever can reach
+// the login form; the login throttle slows each account, address and
+// device, but many addresses could still write without end. Beyond the
+// limit, failures are only logged and counted (docs/adr/0058).
+const MaxLoginFailuresAudited = 1000
+
+// LoginFailureRecord decides whether a failed sign-in is recorded, when
+// recorded failures were already recorded in its hour: the one that
+// reaches MaxLoginFailuresAudited says so, those after it are not.
+func LoginFailureRecord(subject string, f AuditLoginFailure, recorded int) (AuditRecord, bool) {
+	if recorded >= MaxLoginFailuresAudited {
+		return AuditRecord{}, false
+	}
+	f.Email = auditText(f.Email)
+	f.LimitReached = recorded == MaxLoginFailuresAudited-1
+	return AuditRecord{Action: AuditLoginFailed, Subject: subject, Data: f}, true
+}
 
 // AuditOrigin is who made an act and from where: the actor's name as on
 // timelines, how they were authenticated ("token:ID", "user:ID", or

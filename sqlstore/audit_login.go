@@ -2,7 +2,9 @@ package sqlstore
 
 import (
 	"context"
+	"math"
 	"strings"
+	"time"
 
 	"github.com/fireline-dev/fireline"
 )
@@ -21,25 +23,62 @@ func userOrigin(ctx context.Context, u *fireline.User) fireline.AuditOrigin {
 	return fireline.AuditOriginOf(u.Actor(), fireline.AddressFromContext(ctx))
 }
 
-// loginFailure audits a refused sign-in by op ("login" or "redeem login
-// link") as typed email (none for a link), never its password or link.
-func loginFailure(op, email, reason string) fireline.AuditRecord {
-	email = fireline.CleanAuditText(strings.ToLower(strings.TrimSpace(email)))
-	subject := "login-link"
-	if op == "login" || email != "" {
+// appendLoginFailure audits a refused sign-in by op ("login" or "redeem
+// login link") as typed email (none for a link), never its password or
+// link, within the hourly limit of fireline.LoginFailureRecord. It
+// returns whether the failure was recorded.
+func appendLoginFailure(ctx context.Context, tx *Tx, op, email, reason string) (bool, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	subject := "login"
+	switch {
+	case email != "":
 		subject = "user:" + email
+	case op != "login":
+		subject = "login-link"
 	}
-	return fireline.AuditRecord{Action: fireline.AuditLoginFailed, Subject: subject,
-		Data: fireline.AuditLoginFailure{Email: email, Reason: reason}}
+	recorded, err := loginFailuresThisHour(ctx, tx)
+	if err != nil {
+		return false, err
+	}
+	rec, ok := fireline.LoginFailureRecord(subject, fireline.AuditLoginFailure{Email: email, Reason: reason}, recorded)
+	if !ok {
+		return false, nil
+	}
+	return true, appendAuditAs(ctx, tx, anonymous(ctx), rec)
+}
+
+// loginFailuresThisHour counts the failed sign-ins recorded since the
+// start of the current hour, after locking the log's head (PostgreSQL)
+// so that replicas count one after another. It reads the entries of the
+// hour through the at index, then the failures among them through the
+// (action, seq) index: at most the limit's worth of rows.
+func loginFailuresThisHour(ctx context.Context, tx *Tx) (int, error) {
+	var seq int64
+	if err := tx.queryRow(ctx, "SELECT seq FROM audit_head WHERE id = 1"+tx.forUpdate()).Scan(&seq); err != nil {
+		return 0, err
+	}
+	var n int
+	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM audit_log WHERE action = ?
+		AND seq >= COALESCE((SELECT MIN(seq) FROM audit_log WHERE at >= ?), ?)`,
+		string(fireline.AuditLoginFailed), micros(tx.now.Truncate(time.Hour)), int64(math.MaxInt64)).Scan(&n)
+	return n, err
 }
 
 // auditLoginFailure records a wrong email or password in a transaction of
 // its own: Login checks passwords outside any. The login throttle bounds
-// how many a client gets to make (docs/adr/0058).
+// how many a client gets to make; the hourly limit, how many all clients
+// together get recorded (docs/adr/0058).
 func (s *UserService) auditLoginFailure(ctx context.Context, email, reason string) error {
-	return s.db.writeTx(ctx, "audit login failure", func(tx *Tx) error {
-		return appendAuditAs(ctx, tx, anonymous(ctx), loginFailure("login", email, reason))
+	recorded := false
+	err := s.db.writeTx(ctx, "audit login failure", func(tx *Tx) (err error) {
+		recorded, err = appendLoginFailure(ctx, tx, "login", email, reason)
+		return err
 	})
+	if err == nil && !recorded {
+		s.db.logger.Warn("failed login not audited: the hourly limit is reached", "limit", fireline.MaxLoginFailuresAudited,
+			"address", fireline.AddressFromContext(ctx))
+	}
+	return err
 }
 
 // passwordAudit is what the log keeps of a password change: whether a

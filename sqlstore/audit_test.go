@@ -4,6 +4,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/fireline-dev/fireline"
 	"github.com/fireline-dev/fireline/firelinetest"
@@ -76,6 +77,29 @@ func TestAuditLogIsAppendOnly(t *testing.T) {
 		x, err := sqlstore.NewAuditService(e.db).ExportAudit(as(admin))
 		if err != nil || len(x.Entries) != 1 || x.Entries[0].Actor != "kai" {
 			t.Fatalf("after tampering: %+v %v", x, err)
+		}
+	})
+}
+
+// TestAuditedLoginFailuresAreBounded: failed logins from anywhere fill at
+// most fireline.MaxLoginFailuresAudited entries an hour, the last of them
+// saying so; the next hour records again.
+func TestAuditedLoginFailuresAreBounded(t *testing.T) {
+	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
+		e := newEnv(t, dsn)
+		max := fireline.MaxLoginFailuresAudited
+		if n, err := e.db.AuditLoginFailures(noContext, max+50); err != nil || n != max {
+			t.Fatalf("recorded %d of %d failures (%v), want %d", n, max+50, err, max)
+		}
+		audit := sqlstore.NewAuditService(e.db)
+		page, err := audit.ListAudit(as(admin), fireline.AuditFilter{Action: "login.failed", Limit: 2})
+		if err != nil || len(page.Entries) != 2 || !strings.Contains(string(page.Entries[0].Data), `"limit_reached":true`) ||
+			strings.Contains(string(page.Entries[1].Data), "limit_reached") || page.Entries[0].Actor != "anonymous" {
+			t.Fatalf("the newest failures: %+v %v", page, err)
+		}
+		e.clock.Advance(time.Hour)
+		if n, err := e.db.AuditLoginFailures(noContext, 1); err != nil || n != 1 {
+			t.Fatalf("the next hour: recorded %d (%v), want 1", n, err)
 		}
 	})
 }

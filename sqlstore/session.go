@@ -97,7 +97,8 @@ func (s *UserService) startSession(ctx context.Context, op string, action fireli
 		if err != nil {
 			if fireline.ErrorCode(err) == fireline.EUnauthorized {
 				failure = err // commit what check wrote, e.g. nothing
-				return appendAuditAs(ctx, tx, anonymous(ctx), loginFailure(op, "", err.Error()))
+				_, err := appendLoginFailure(ctx, tx, op, "", err.Error())
+				return err
 			}
 			return err
 		}
@@ -107,7 +108,8 @@ func (s *UserService) startSession(ctx context.Context, op string, action fireli
 		}
 		if u.Disabled {
 			failure = badLogin()
-			return appendAuditAs(ctx, tx, anonymous(ctx), loginFailure(op, u.Email, "the user is disabled"))
+			_, err := appendLoginFailure(ctx, tx, op, u.Email, "the user is disabled")
+			return err
 		}
 		sess.ExpiresAt = tx.now.Add(fireline.SessionAbsoluteTimeout)
 		if _, err := tx.exec(ctx, "INSERT INTO sessions (secret_hash, user_id, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?)",
