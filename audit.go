@@ -68,11 +68,10 @@ type (
 		From string `json:"from"`
 		To   string `json:"to"`
 	}
-	// AuditLoginFailure is what a failed login typed, but its password.
-	// LimitReached marks the last failure recorded in its hour
-	// (LoginFailureRecord).
+	// AuditLoginFailure is why a sign-in failed; the email typed is its
+	// subject, the password is nowhere. LimitReached marks the last
+	// failure recorded in its hour (LoginFailureRecord).
 	AuditLoginFailure struct {
-		Email        string `json:"email,omitempty"`
 		Reason       string `json:"reason"`
 		LimitReached bool   `json:"limit_reached,omitempty"`
 	}
@@ -82,7 +81,7 @@ type (
 // records in one clock hour (UTC). Failures are made by whoever can reach
 // the login form; the login throttle slows each account, address and
 // device, but many addresses could still write without end. Beyond the
-// limit, failures are only logged and counted (docs/adr/0058).
+// limit, failures are only logged (docs/adr/0058).
 const MaxLoginFailuresAudited = 1000
 
 // LoginFailureRecord decides whether a failed sign-in is recorded, when
@@ -92,7 +91,7 @@ func LoginFailureRecord(subject string, f AuditLoginFailure, recorded int) (Audi
 	if recorded >= MaxLoginFailuresAudited {
 		return AuditRecord{}, false
 	}
-	f.Email = auditText(f.Email)
+	f.Reason = auditText(f.Reason)
 	f.LimitReached = recorded == MaxLoginFailuresAudited-1
 	return AuditRecord{Action: AuditLoginFailed, Subject: subject, Data: f}, true
 }

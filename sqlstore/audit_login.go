@@ -40,7 +40,7 @@ func appendLoginFailure(ctx context.Context, tx *Tx, op, email, reason string) (
 	if err != nil {
 		return false, err
 	}
-	rec, ok := fireline.LoginFailureRecord(subject, fireline.AuditLoginFailure{Email: email, Reason: reason}, recorded)
+	rec, ok := fireline.LoginFailureRecord(subject, fireline.AuditLoginFailure{Reason: reason}, recorded)
 	if !ok {
 		return false, nil
 	}

@@ -88,7 +88,7 @@ func TestAuditedLoginFailuresAreBounded(t *testing.T) {
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		e := newEnv(t, dsn)
 		max := fireline.MaxLoginFailuresAudited
-		if n, err := e.db.AuditLoginFailures(noContext, max+50); err != nil || n != max {
+		if n, err := e.db.AuditLoginFailures(noContext, max+50, "mallory@example.com"); err != nil || n != max {
 			t.Fatalf("recorded %d of %d failures (%v), want %d", n, max+50, err, max)
 		}
 		audit := sqlstore.NewAuditService(e.db)
@@ -98,7 +98,7 @@ func TestAuditedLoginFailuresAreBounded(t *testing.T) {
 			t.Fatalf("the newest failures: %+v %v", page, err)
 		}
 		e.clock.Advance(time.Hour)
-		if n, err := e.db.AuditLoginFailures(noContext, 1); err != nil || n != 1 {
+		if n, err := e.db.AuditLoginFailures(noContext, 1, "mallory@example.com"); err != nil || n != 1 {
 			t.Fatalf("the next hour: recorded %d (%v), want 1", n, err)
 		}
 	})

@@ -65,13 +65,14 @@ var (
 	SummaryTypesSQL = summaryTypesSQL
 )
 
-// AuditLoginFailures records n failed logins as one transaction, as n
-// requests would one after another, and says how many were recorded.
-func (db *DB) AuditLoginFailures(ctx context.Context, n int) (int, error) {
+// AuditLoginFailures records n failed logins as email as one
+// transaction, as n requests would one after another, and says how many
+// were recorded.
+func (db *DB) AuditLoginFailures(ctx context.Context, n int, email string) (int, error) {
 	recorded := 0
 	err := db.writeTx(ctx, "audit login failures", func(tx *Tx) error {
 		for range n {
-			ok, err := appendLoginFailure(ctx, tx, "login", "mallory@example.com", "no such user")
+			ok, err := appendLoginFailure(ctx, tx, "login", email, "no such user")
 			if err != nil {
 				return err
 			}

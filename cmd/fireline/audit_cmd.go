@@ -58,12 +58,20 @@ func printAudit(w io.Writer, tf *timeFormat, page *fireline.AuditPage) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SEQ\tAT\tACTOR\tADDRESS\tACTION\tSUBJECT\tDETAILS")
 	for _, e := range page.Entries {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Seq, tf.format(e.At), e.Actor, dash(e.Address), e.Action, e.Subject, e.Data)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Seq, tf.format(e.At), e.Actor, dash(e.Address), e.Action, e.Subject, details(e.Data))
 	}
 	tw.Flush()
 	if page.Older > 0 {
 		fmt.Fprintf(w, "older entries: --before %d\n", page.Older)
 	}
+}
+
+// details is an entry's details as printed: "-" for none.
+func details(data json.RawMessage) string {
+	if s := string(data); s != "" && s != "null" {
+		return s
+	}
+	return "-"
 }
 
 func dash(s string) string {
