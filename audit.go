@@ -40,6 +40,7 @@ const (
 	AuditMaintenanceGone   AuditAction = "maintenance.deleted"
 	AuditOverrideAdded     AuditAction = "override.created"
 	AuditOverrideGone      AuditAction = "override.deleted"
+	AuditFeedURLIssued     AuditAction = "feed.url_issued"
 )
 
 // AuditActions lists every audited act.
@@ -49,6 +50,7 @@ var AuditActions = []AuditAction{
 	AuditUserDisabled, AuditLoginLinkCreated, AuditTokenCreated, AuditTokenRevoked,
 	AuditIntegrationAdded, AuditIntegrationKey, AuditIntegrationGone, AuditPolicyChanged,
 	AuditMaintenanceAdded, AuditMaintenanceGone, AuditOverrideAdded, AuditOverrideGone,
+	AuditFeedURLIssued,
 }
 
 // AuditRecord is an act to audit before it is sealed: what was done, to

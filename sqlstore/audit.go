@@ -239,3 +239,9 @@ func integrationRecord(action fireline.AuditAction, in *fireline.Integration, ol
 		Name: in.Name, Type: in.Type, Service: in.Service, Source: in.Source, ProbeURL: in.ProbeURL,
 		Signed: in.SigningSecret != "", OldKeyUntil: oldKeyUntil}}
 }
+
+// RecordAudit appends r, made by the actor in ctx, in a transaction of its
+// own: for acts that store nothing else (a calendar feed's URL issued).
+func (s *AuditService) RecordAudit(ctx context.Context, r fireline.AuditRecord) error {
+	return s.db.writeTx(ctx, "record audit", func(tx *Tx) error { return appendAudit(ctx, tx, r) })
+}

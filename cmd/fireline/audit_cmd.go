@@ -46,7 +46,7 @@ func newAuditListCommand(g *globals) *cobra.Command {
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.Actor, "actor", "", "only entries by this actor (a person's id, automation:NAME, system or anonymous)")
-	fl.StringVar(&f.Action, "action", "", "only this act (user.role_changed) or group of acts (login, user, token, integration, policy, maintenance, override)")
+	fl.StringVar(&f.Action, "action", "", "only this act (user.role_changed) or group of acts (login, user, token, integration, policy, maintenance, override, feed)")
 	fl.StringVar(&since, "since", "", "at or after (RFC 3339 or a duration ago, e.g. 24h)")
 	fl.StringVar(&until, "until", "", "before (RFC 3339 or a duration ago)")
 	fl.IntVar(&f.Limit, "limit", 0, "at most this many entries, 1-1000 (default 100)")

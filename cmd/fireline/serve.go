@@ -214,7 +214,7 @@ func startOnDB(ctx context.Context, db *sqlstore.DB, hub *live.Hub, handoff *job
 		Health: db, Logger: logger, Now: cfg.Now, Version: version,
 		Integrations: sqlstore.NewIntegrationService(db, pol), Outbound: pg.guard.Check, Alerts: sqlstore.NewAlertService(db),
 		Intake: intake, Maintenance: sqlstore.NewMaintenanceService(db, pol),
-		OnCall: engine.OnCall{Engine: pg.engine}, Feeds: engine.Feeds{Engine: pg.engine}, Links: pg.engine.Links, Metrics: pg.engine.Metrics.Registry,
+		OnCall: engine.OnCall{Engine: pg.engine}, Feeds: engine.Feeds{Engine: pg.engine, Audit: audit}, Links: pg.engine.Links, Metrics: pg.engine.Metrics.Registry,
 		Status: sqlstore.NewStatusService(db, pol), StatusCache: status, PublicURL: cfg.Paging.PublicURL,
 		Subscribers: sqlstore.NewSubscriberService(db, pol), Audit: audit,
 	})
