@@ -23,19 +23,24 @@ func userOrigin(ctx context.Context, u *fireline.User) fireline.AuditOrigin {
 	return fireline.AuditOriginOf(u.Actor(), fireline.AddressFromContext(ctx))
 }
 
-// appendLoginFailure audits a refused sign-in by op ("login" or "redeem
-// login link") as typed email (none for a link), never its password or
-// link, within the hourly limit of fireline.LoginFailureRecord. It
-// returns whether the failure was recorded.
-func appendLoginFailure(ctx context.Context, tx *Tx, op, email, reason string) (bool, error) {
+// failureSubject is the subject of a refused sign-in by op ("login" or
+// "redeem login link") as typed email (none for a link).
+func failureSubject(op, email string) string {
 	email = strings.ToLower(strings.TrimSpace(email))
-	subject := "login"
 	switch {
 	case email != "":
-		subject = "user:" + email
+		return "user:" + email
 	case op != "login":
-		subject = "login-link"
+		return "login-link"
 	}
+	return "login"
+}
+
+// appendLoginFailure audits a refused proof of identity (a sign-in, or
+// the current password at a password change) by o, never its password
+// or link, within the hourly limit of fireline.LoginFailureRecord. It
+// returns whether the failure was recorded.
+func appendLoginFailure(ctx context.Context, tx *Tx, o fireline.AuditOrigin, subject, reason string) (bool, error) {
 	recorded, err := loginFailuresThisHour(ctx, tx)
 	if err != nil {
 		return false, err
@@ -44,7 +49,7 @@ func appendLoginFailure(ctx context.Context, tx *Tx, op, email, reason string) (
 	if !ok {
 		return false, nil
 	}
-	return true, appendAuditAs(ctx, tx, anonymous(ctx), rec)
+	return true, appendAuditAs(ctx, tx, o, rec)
 }
 
 // loginFailuresThisHour counts the failed sign-ins recorded since the
@@ -64,14 +69,14 @@ func loginFailuresThisHour(ctx context.Context, tx *Tx) (int, error) {
 	return n, err
 }
 
-// auditLoginFailure records a wrong email or password in a transaction of
-// its own: Login checks passwords outside any. The login throttle bounds
-// how many a client gets to make; the hourly limit, how many all clients
-// together get recorded (docs/adr/0058).
-func (s *UserService) auditLoginFailure(ctx context.Context, email, reason string) error {
+// auditLoginFailure records a wrong password by o on subject in a
+// transaction of its own: passwords are checked outside any. The login
+// throttle bounds how many a client gets to make; the hourly limit, how
+// many all clients together get recorded (docs/adr/0058).
+func (s *UserService) auditLoginFailure(ctx context.Context, o fireline.AuditOrigin, subject, reason string) error {
 	recorded := false
 	err := s.db.writeTx(ctx, "audit login failure", func(tx *Tx) (err error) {
-		recorded, err = appendLoginFailure(ctx, tx, "login", email, reason)
+		recorded, err = appendLoginFailure(ctx, tx, o, subject, reason)
 		return err
 	})
 	if err == nil && !recorded {

@@ -72,7 +72,7 @@ func (db *DB) AuditLoginFailures(ctx context.Context, n int, email string) (int,
 	recorded := 0
 	err := db.writeTx(ctx, "audit login failures", func(tx *Tx) error {
 		for range n {
-			ok, err := appendLoginFailure(ctx, tx, "login", email, "no such user")
+			ok, err := appendLoginFailure(ctx, tx, fireline.AuditOrigin{Actor: "anonymous"}, "user:"+email, "no such user")
 			if err != nil {
 				return err
 			}

@@ -46,7 +46,7 @@ func (s *UserService) Login(ctx context.Context, email, password string) (*firel
 			checkPassword(dummyHash(), password)
 			reason = "no such user"
 		}
-		if err := s.auditLoginFailure(ctx, email, reason); err != nil {
+		if err := s.auditLoginFailure(ctx, anonymous(ctx), failureSubject("login", email), reason); err != nil {
 			return nil, err
 		}
 		return nil, badLogin()
@@ -97,7 +97,7 @@ func (s *UserService) startSession(ctx context.Context, op string, action fireli
 		if err != nil {
 			if fireline.ErrorCode(err) == fireline.EUnauthorized {
 				failure = err // commit what check wrote, e.g. nothing
-				_, err := appendLoginFailure(ctx, tx, op, "", err.Error())
+				_, err := appendLoginFailure(ctx, tx, anonymous(ctx), failureSubject(op, ""), err.Error())
 				return err
 			}
 			return err
@@ -108,7 +108,7 @@ func (s *UserService) startSession(ctx context.Context, op string, action fireli
 		}
 		if u.Disabled {
 			failure = badLogin()
-			_, err := appendLoginFailure(ctx, tx, op, u.Email, "the user is disabled")
+			_, err := appendLoginFailure(ctx, tx, anonymous(ctx), failureSubject(op, u.Email), "the user is disabled")
 			return err
 		}
 		sess.ExpiresAt = tx.now.Add(fireline.SessionAbsoluteTimeout)
@@ -230,6 +230,9 @@ func (s *UserService) SetPassword(ctx context.Context, ch fireline.PasswordChang
 				Fields: []fireline.FieldError{{Field: "current_password", Message: "required: type the password you have now"}}}
 		}
 		if !checkPassword(old, ch.Current) {
+			if err := s.auditLoginFailure(ctx, userOrigin(ctx, u), "user:"+u.Email, "wrong current password at a password change"); err != nil {
+				return err
+			}
 			return &fireline.Error{Code: fireline.EUnauthorized, Message: "password not changed",
 				Fields: []fireline.FieldError{{Field: "current_password", Message: "is not your current password"}}}
 		}

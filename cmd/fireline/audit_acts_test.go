@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +13,7 @@ import (
 
 // TestAuditLogCoversAdminActs: each other audited act, through the CLI
 // and the console, appears once with its actor and subject: a password
-// set and a logout, a user's person changed, a login link issued, a user
+// set, a wrong current password at a change, a logout, a user's person changed, a login link issued, a user
 // disabled, a token revoked, an integration's key rotated and the
 // integration deleted, a maintenance window and an on-call override
 // made and removed, and a calendar feed's URL issued.
@@ -21,6 +22,10 @@ func TestAuditLogCoversAdminActs(t *testing.T) {
 		s := startTestServer(t, dsn)
 		email := s.userWithPassword(t, "responder", "casey", "correct horse battery staple")
 		sess := loginSession(t, s, email, "correct horse battery staple")
+		wrong := url.Values{"current_password": {"not my password"}, "password": {"a brand new passphrase"}, "confirm": {"a brand new passphrase"}}
+		if r := s.console(t, "POST", "/account/password", sess, wrong); r.StatusCode != http.StatusBadRequest {
+			t.Fatalf("a wrong current password: %d", r.StatusCode)
+		}
 		if r := s.console(t, "POST", "/logout", sess, nil); r.StatusCode != http.StatusSeeOther {
 			t.Fatalf("logout: %d", r.StatusCode)
 		}
@@ -54,6 +59,7 @@ func TestAuditLogCoversAdminActs(t *testing.T) {
 			actor, subject string
 		}{
 			{fireline.AuditPasswordChanged, "casey", user},
+			{fireline.AuditLoginFailed, "casey", user},
 			{fireline.AuditLogout, "casey", user},
 			{fireline.AuditUserPersonChanged, admin, user},
 			{fireline.AuditUserDisabled, admin, user},
