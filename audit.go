@@ -319,3 +319,22 @@ func AddressFromContext(ctx context.Context) string {
 	a, _ := ctx.Value(addressKey{}).(string)
 	return a
 }
+
+// AuditVerification is the outcome of checking the audit log as stored
+// (VerifyAudit).
+type AuditVerification struct {
+	OK        bool      `json:"ok"`
+	Problem   string    `json:"problem,omitempty"`
+	Entries   int       `json:"entries"`
+	HeadHash  string    `json:"head_hash,omitempty"`
+	CheckedAt time.Time `json:"checked_at"`
+}
+
+// VerifyAudit checks the log read whole (VerifyAuditExport) at now.
+func VerifyAudit(x *AuditExport, now time.Time) *AuditVerification {
+	v := &AuditVerification{OK: true, Entries: len(x.Entries), HeadHash: x.HeadHash, CheckedAt: now}
+	if err := VerifyAuditExport(x); err != nil {
+		v.OK, v.Problem = false, err.Error()
+	}
+	return v
+}

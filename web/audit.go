@@ -62,6 +62,21 @@ func (h *handler) exportAudit(ctx context.Context, _ *struct{}) (*auditExportOut
 	return &auditExportOutput{Body: x}, nil
 }
 
+type auditVerifyOutput struct{ Body *fireline.AuditVerification }
+
+// verifyAudit checks the log as stored, read in one snapshot: the chain
+// must be unbroken from the first entry to the head.
+func (h *handler) verifyAudit(ctx context.Context, _ *struct{}) (*auditVerifyOutput, error) {
+	if h.cfg.Audit == nil {
+		return nil, h.problem(ctx, unconfigured())
+	}
+	x, err := h.cfg.Audit.ExportAudit(ctx)
+	if err != nil {
+		return nil, h.problem(ctx, err)
+	}
+	return &auditVerifyOutput{Body: fireline.VerifyAudit(x, h.now())}, nil
+}
+
 // parseAuditFilter turns the parameters into a filter, checked by
 // AuditFilter.Validate, or an EInvalid error naming every bad one.
 func parseAuditFilter(in *auditInput) (fireline.AuditFilter, error) {
@@ -131,6 +146,11 @@ func (c *Client) ListAudit(ctx context.Context, f fireline.AuditFilter) (*fireli
 		return nil, err
 	}
 	return &fireline.AuditPage{Entries: l.Entries, Older: l.NextBefore}, nil
+}
+
+// VerifyAudit asks the server to check the audit log as stored (admin).
+func (c *Client) VerifyAudit(ctx context.Context) (*fireline.AuditVerification, error) {
+	return call[fireline.AuditVerification](ctx, c, http.MethodGet, "/audit/verify", nil, nil)
 }
 
 // ExportAudit reads the whole audit log with its chain (admin).

@@ -142,6 +142,7 @@ func (h *handler) routes() {
 	// The audit log: admins only (web/audit.go).
 	operation(h, admin, get("/audit", "list-audit", "List the audit log, newest first", "audit"), h.listAudit)
 	operation(h, admin, get("/audit/export", "export-audit", "Export the whole audit log with its hash chain", "audit"), h.exportAudit)
+	operation(h, admin, get("/audit/verify", "verify-audit", "Check the stored audit log in place: numbering, links and hashes up to the head", "audit"), h.verifyAudit)
 
 	h.consoleRoutes(rt)
 

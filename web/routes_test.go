@@ -83,6 +83,7 @@ func TestRouteTable(t *testing.T) {
 		"GET /api/v1/users":                  "admin",
 		"GET /api/v1/audit":                  "admin",
 		"GET /api/v1/audit/export":           "admin",
+		"GET /api/v1/audit/verify":           "admin",
 		"POST /api/v1/users/{id}/role":       "admin",
 		"POST /api/v1/users/{id}/person":     "admin",
 		"POST /api/v1/users/{id}/disable":    "admin",

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -114,11 +115,20 @@ func newAuditExportCommand(g *globals) *cobra.Command {
 }
 
 func newAuditVerifyCommand(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:   "verify FILE",
-		Short: "Check an exported audit log for edits (works offline)",
-		Args:  cobra.ExactArgs(1),
+	var stored bool
+	cmd := &cobra.Command{
+		Use:   "verify FILE | --stored",
+		Short: "Check an exported audit log for edits (works offline), or with --stored the log as stored on the server",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if stored {
+				return cobra.NoArgs(cmd, args)
+			}
+			return cobra.ExactArgs(1)(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if stored {
+				return verifyStoredAudit(cmd.Context(), g)
+			}
 			b, err := os.ReadFile(args[0])
 			if err != nil {
 				return err
@@ -134,4 +144,29 @@ func newAuditVerifyCommand(g *globals) *cobra.Command {
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&stored, "stored", false, "check the audit log in place on the server (GET /api/v1/audit/verify)")
+	return cmd
+}
+
+// verifyStoredAudit asks the server to check the stored audit log; a
+// broken one exits 1.
+func verifyStoredAudit(ctx context.Context, g *globals) error {
+	c, err := g.client()
+	if err != nil {
+		return err
+	}
+	v, err := c.VerifyAudit(ctx)
+	if err != nil {
+		return err
+	}
+	if !v.OK && g.output != "json" {
+		return fmt.Errorf("audit log: TAMPERED: %s", v.Problem)
+	}
+	err = g.print(v, func(w io.Writer) {
+		fmt.Fprintf(w, "audit log: ok: stored, %d entries, chain intact, head %s\n", v.Entries, v.HeadHash)
+	})
+	if err == nil && !v.OK {
+		return exitError{code: 1}
+	}
+	return err
 }

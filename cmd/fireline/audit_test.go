@@ -208,4 +208,22 @@ func checkAuditExport(t *testing.T, s *testServer) {
 	if _, err := s.db.Writer().Exec("UPDATE audit_log SET actor = 'mallory'"); err == nil || !strings.Contains(err.Error(), "append-only") {
 		t.Fatalf("UPDATE audit_log: %v, want refused", err)
 	}
+
+	// In place: intact, then edited by someone with the owner's rights.
+	if out := s.mustCLI(t, adminSecret, "audit", "verify", "--stored"); !strings.HasPrefix(out, "audit log: ok: stored, ") {
+		t.Fatalf("audit verify --stored: %q", out)
+	}
+	tamper := []string{"DROP TRIGGER audit_log_no_update", "UPDATE audit_log SET actor = 'mallory' WHERE seq = 3"}
+	if s.db.Dialect() == "postgres" {
+		tamper[0] = "ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update_delete"
+	}
+	for _, stmt := range tamper {
+		if _, err := s.db.Writer().Exec(stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	want := "fireline: audit log: TAMPERED: entry 3: content does not match its hash (the entry was edited)\n"
+	if r := s.cli(t, adminSecret, "audit", "verify", "--stored"); r.code != 1 || r.stderr != want {
+		t.Fatalf("audit verify --stored after an edit: exit %d %q, want 1 and %q", r.code, r.stderr, want)
+	}
 }
