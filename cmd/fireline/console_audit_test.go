@@ -19,6 +19,9 @@ func TestConsoleAuditLog(t *testing.T) {
 	b := newBrowser(t, s.URL(), 1280, 900)
 	b.loginWithLink(link)
 	b.open("/admin/audit")
+	if *updateScreenshots {
+		b.screenshotView("audit")
+	}
 	if !b.has(`header.top a[href="/admin/audit"][aria-current="page"]`) {
 		t.Fatal("no Audit log link in the admin's navigation")
 	}
