@@ -4,7 +4,8 @@
 // paging walk and what each incident change asks for (PlanWork: job kinds
 // and their arguments, steps to run now), alerts and their grouping, the
 // append-only hash-chained timeline (Incident.Append is the one way it
-// grows), actors and roles, error codes, the rule for text that may be
+// grows), the audit log of sign-ins and administrative acts, chained by
+// the same hash (AuditHead.Append, chain.go), actors and roles, error codes, the rule for text that may be
 // stored (TextProblem), and the service interfaces that the storage, HTTP
 // and CLI layers implement or consume.
 //

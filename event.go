@@ -2,8 +2,6 @@ package fireline
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -60,22 +58,12 @@ type Event struct {
 	Hash     string          `json:"hash"`
 }
 
-// ComputeHash returns the SHA-256 over the event's content and PrevHash.
-// Data is compacted first, so re-indenting an export does not break it.
+// ComputeHash returns the SHA-256 over the event's content and PrevHash
+// (chainHash). Data is compacted first, so re-indenting an export does
+// not break it.
 func (e *Event) ComputeHash() string {
-	var data bytes.Buffer
-	if err := json.Compact(&data, e.Data); err != nil {
-		data.Reset()
-		data.Write(e.Data)
-	}
-	h := sha256.New()
-	for _, part := range []string{e.PrevHash, e.Incident, strconv.FormatInt(e.Seq, 10),
-		e.At.UTC().Format(time.RFC3339Nano), e.Actor, string(e.Type)} {
-		h.Write([]byte(part))
-		h.Write([]byte{0})
-	}
-	h.Write(data.Bytes())
-	return hex.EncodeToString(h.Sum(nil))
+	return chainHash(e.PrevHash, []string{e.Incident, strconv.FormatInt(e.Seq, 10),
+		e.At.UTC().Format(time.RFC3339Nano), e.Actor, string(e.Type)}, e.Data)
 }
 
 // Change is an event before it is stored: a type and its data.
@@ -473,25 +461,17 @@ func Replay(events []*Event) (*Incident, error) {
 
 // VerifyChain checks that events are numbered 1, 2, ... without gaps, that
 // each links to the hash of the one before, and that each hash matches the
-// event's content.
+// event's content (verifyLinks), and that all belong to one incident.
 func VerifyChain(events []*Event) error {
-	prev := ""
 	for i, e := range events {
-		if e.Seq != int64(i+1) {
-			return fmt.Errorf("event %d: sequence number is %d, want %d (an event was removed or reordered)", i+1, e.Seq, i+1)
-		}
 		if i > 0 && e.Incident != events[0].Incident {
 			return fmt.Errorf("event %d: belongs to %s, not %s", e.Seq, e.Incident, events[0].Incident)
 		}
-		if e.PrevHash != prev {
-			return fmt.Errorf("event %d: previous hash does not match event %d (the chain was broken)", e.Seq, e.Seq-1)
-		}
-		if e.ComputeHash() != e.Hash {
-			return fmt.Errorf("event %d: content does not match its hash (the event was edited)", e.Seq)
-		}
-		prev = e.Hash
 	}
-	return nil
+	return verifyLinks("event", len(events), func(i int) chainLink {
+		e := events[i]
+		return chainLink{Seq: e.Seq, PrevHash: e.PrevHash, Hash: e.Hash, Computed: e.ComputeHash()}
+	})
 }
 
 // ExportFormat names the incident export's format and version.

@@ -9,8 +9,19 @@ import (
 
 // Feeds implements fireline.FeedService: calendar feed URLs are signed
 // links (purpose "feed", no expiry) naming a schedule or a person, so
-// nothing per feed is stored (docs/adr/0024-calendar-feeds.md).
-type Feeds struct{ *Engine }
+// nothing per feed is stored (docs/adr/0024-calendar-feeds.md) but the
+// audit log's entry of who was given one, when Audit is set.
+type Feeds struct {
+	*Engine
+	Audit AuditRecorder
+}
+
+// AuditRecorder appends an act to the audit log in a transaction of its
+// own, for acts that store nothing else. sqlstore.AuditService provides
+// it.
+type AuditRecorder interface {
+	RecordAudit(ctx context.Context, r fireline.AuditRecord) error
+}
 
 var _ fireline.FeedService = Feeds{}
 
@@ -18,6 +29,13 @@ var _ fireline.FeedService = Feeds{}
 func (f Feeds) FeedURL(ctx context.Context, r fireline.FeedRef) (string, error) {
 	if err := r.Validate(f.Policy); err != nil {
 		return "", err
+	}
+	if f.Audit != nil {
+		// The link never expires: who was given one is worth knowing.
+		rec := fireline.AuditRecord{Action: fireline.AuditFeedURLIssued, Subject: "feed:" + r.Subject()}
+		if err := f.Audit.RecordAudit(ctx, rec); err != nil {
+			return "", err
+		}
 	}
 	return f.BaseURL + "/feeds/" + f.Links.Sign(fireline.LinkFeed, r.Subject(), time.Time{}) + ".ics", nil
 }

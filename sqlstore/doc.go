@@ -17,7 +17,9 @@
 // unrestricted incidents only), alerts and their intake (a group-commit
 // writer,
 // intake*.go and batcher.go), integrations, tokens, users and sessions,
-// overrides, and the jobs table's side of the work the domain decides:
+// overrides, the audit log (audit.go: the domain seals entries with
+// AuditHead.Append; appendAudit, called in the transaction of every
+// audited act, is the only way they are written), and the jobs table's side of the work the domain decides:
 // in the transaction of every incident change it stores what
 // Policy.PlanWork asks for (cancellations, steps run at once, jobs), so
 // that a committed change always has its work queued (jobs.go). It never

@@ -64,3 +64,23 @@ var (
 	MemberCountsSQL = memberCountsSQL
 	SummaryTypesSQL = summaryTypesSQL
 )
+
+// AuditLoginFailures records n failed logins as email as one
+// transaction, as n requests would one after another, and says how many
+// were recorded.
+func (db *DB) AuditLoginFailures(ctx context.Context, n int, email string) (int, error) {
+	recorded := 0
+	err := db.writeTx(ctx, "audit login failures", func(tx *Tx) error {
+		for range n {
+			ok, err := appendLoginFailure(ctx, tx, fireline.AuditOrigin{Actor: "anonymous"}, "user:"+email, "no such user")
+			if err != nil {
+				return err
+			}
+			if ok {
+				recorded++
+			}
+		}
+		return nil
+	})
+	return recorded, err
+}

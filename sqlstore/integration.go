@@ -65,6 +65,9 @@ func (s *IntegrationService) CreateIntegration(ctx context.Context, in fireline.
 		if err := insertIntegration(ctx, tx, &out.Integration, out.Key); err != nil {
 			return err
 		}
+		if err := appendAudit(ctx, tx, integrationRecord(fireline.AuditIntegrationAdded, &out.Integration, nil)); err != nil {
+			return err
+		}
 		switch in.Type {
 		case fireline.IntegrationProbe:
 			return tx.Enqueue(ctx, fireline.ProbeJob(out.ID, tx.now))
@@ -178,7 +181,7 @@ func (s *IntegrationService) RotateIntegrationKey(ctx context.Context, id string
 		exp := tx.now.Add(grace)
 		in.RotatedAt, in.PreviousKeyExpiresAt = &tx.now, &exp
 		out.Integration = *in
-		return nil
+		return appendAudit(ctx, tx, integrationRecord(fireline.AuditIntegrationKey, in, &exp))
 	})
 	if err != nil {
 		return nil, err
@@ -194,11 +197,14 @@ func (s *IntegrationService) DeleteIntegration(ctx context.Context, id string) e
 	}
 	defer s.db.forgetIntegrationKeys() // after the commit: a deleted key stops working at once
 	return s.db.writeTx(ctx, "delete integration", func(tx *Tx) error {
-		if _, err := findIntegration(ctx, tx, id, true); err != nil {
+		in, err := findIntegration(ctx, tx, id, true)
+		if err != nil {
 			return err
 		}
-		_, err := tx.exec(ctx, "UPDATE integrations SET deleted_at = ? WHERE id = ?", micros(tx.now), id)
-		return err
+		if _, err := tx.exec(ctx, "UPDATE integrations SET deleted_at = ? WHERE id = ?", micros(tx.now), id); err != nil {
+			return err
+		}
+		return appendAudit(ctx, tx, integrationRecord(fireline.AuditIntegrationGone, in, nil))
 	})
 }
 

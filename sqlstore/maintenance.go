@@ -38,7 +38,10 @@ func (s *MaintenanceService) CreateMaintenance(ctx context.Context, in fireline.
 			Reason: v.Reason, CreatedBy: actor.Name(), CreatedAt: tx.now, Public: v.Public}
 		_, err = tx.exec(ctx, `INSERT INTO maintenance_windows (id, service, starts_at, ends_at, reason, created_by, created_at, public)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, w.ID, w.Service, micros(w.StartsAt), micros(w.EndsAt), w.Reason, w.CreatedBy, micros(w.CreatedAt), w.Public)
-		return err
+		if err != nil {
+			return err
+		}
+		return appendAudit(ctx, tx, fireline.AuditRecord{Action: fireline.AuditMaintenanceAdded, Subject: "maintenance:" + w.ID, Data: w})
 	})
 	if err != nil {
 		return nil, err
@@ -102,6 +105,6 @@ func (s *MaintenanceService) DeleteMaintenance(ctx context.Context, id string) e
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fireline.Errorf(fireline.ENotFound, "maintenance window %q not found", id)
 		}
-		return nil
+		return appendAudit(ctx, tx, fireline.AuditRecord{Action: fireline.AuditMaintenanceGone, Subject: "maintenance:" + id})
 	})
 }

@@ -187,7 +187,10 @@ func (s *PagingStore) CreateOverride(ctx context.Context, in fireline.OverrideIn
 		o.CreatedAt = tx.now
 		_, err := tx.exec(ctx, `INSERT INTO oncall_overrides (id, schedule, role, person, starts_at, ends_at, created_by, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, o.ID, o.Schedule, string(o.Role), o.Person, micros(o.From), micros(o.To), o.CreatedBy, micros(o.CreatedAt))
-		return err
+		if err != nil {
+			return err
+		}
+		return appendAudit(ctx, tx, fireline.AuditRecord{Action: fireline.AuditOverrideAdded, Subject: "override:" + o.ID, Data: o})
 	})
 	if err != nil {
 		return nil, err
@@ -208,7 +211,7 @@ func (s *PagingStore) DeleteOverride(ctx context.Context, id string) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fireline.Errorf(fireline.ENotFound, "override %q not found", id)
 		}
-		return nil
+		return appendAudit(ctx, tx, fireline.AuditRecord{Action: fireline.AuditOverrideGone, Subject: "override:" + id})
 	})
 }
 

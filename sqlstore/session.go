@@ -41,12 +41,17 @@ func (s *UserService) Login(ctx context.Context, email, password string) (*firel
 		return nil, err
 	}
 	if u == nil || !checkPassword(hash, password) {
+		reason := "wrong password"
 		if u == nil {
 			checkPassword(dummyHash(), password)
+			reason = "no such user"
+		}
+		if err := s.auditLoginFailure(ctx, anonymous(ctx), failureSubject("login", email), reason); err != nil {
+			return nil, err
 		}
 		return nil, badLogin()
 	}
-	return s.startSession(ctx, "login", func(tx *Tx) (string, error) {
+	return s.startSession(ctx, "login", fireline.AuditLoginSucceeded, func(tx *Tx) (string, error) {
 		// The user may have been disabled or given a new password since.
 		cur, curHash, err := findUser(ctx, tx, u.ID)
 		if err != nil || cur == nil || cur.Disabled || curHash != hash {
@@ -58,7 +63,7 @@ func (s *UserService) Login(ctx context.Context, email, password string) (*firel
 
 // RedeemLoginLink uses a one-time link and starts a session.
 func (s *UserService) RedeemLoginLink(ctx context.Context, secret string) (*fireline.Session, error) {
-	return s.startSession(ctx, "redeem login link", func(tx *Tx) (string, error) {
+	return s.startSession(ctx, "redeem login link", fireline.AuditLoginLinkRedeemed, func(tx *Tx) (string, error) {
 		invalid := fireline.Errorf(fireline.EUnauthorized, "this login link is unknown, used or expired; ask an administrator for a new one")
 		var userID string
 		var expires int64
@@ -82,8 +87,9 @@ func (s *UserService) RedeemLoginLink(ctx context.Context, secret string) (*fire
 
 // startSession runs check in a write transaction to choose the user, then
 // stores a new session for them. A new session is always a new secret:
-// signing in never reuses an existing one.
-func (s *UserService) startSession(ctx context.Context, op string, check func(*Tx) (string, error)) (*fireline.Session, error) {
+// signing in never reuses an existing one. Either way the attempt is
+// audited as action or a failed login, in the same transaction.
+func (s *UserService) startSession(ctx context.Context, op string, action fireline.AuditAction, check func(*Tx) (string, error)) (*fireline.Session, error) {
 	sess := &fireline.Session{Secret: newSessionSecret()}
 	var failure error
 	err := s.db.writeTx(ctx, op, func(tx *Tx) error {
@@ -91,7 +97,8 @@ func (s *UserService) startSession(ctx context.Context, op string, check func(*T
 		if err != nil {
 			if fireline.ErrorCode(err) == fireline.EUnauthorized {
 				failure = err // commit what check wrote, e.g. nothing
-				return nil
+				_, err := appendLoginFailure(ctx, tx, anonymous(ctx), failureSubject(op, ""), err.Error())
+				return err
 			}
 			return err
 		}
@@ -101,7 +108,8 @@ func (s *UserService) startSession(ctx context.Context, op string, check func(*T
 		}
 		if u.Disabled {
 			failure = badLogin()
-			return nil
+			_, err := appendLoginFailure(ctx, tx, anonymous(ctx), failureSubject(op, u.Email), "the user is disabled")
+			return err
 		}
 		sess.ExpiresAt = tx.now.Add(fireline.SessionAbsoluteTimeout)
 		if _, err := tx.exec(ctx, "INSERT INTO sessions (secret_hash, user_id, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?)",
@@ -114,7 +122,7 @@ func (s *UserService) startSession(ctx context.Context, op string, check func(*T
 		loginAt := tx.now
 		u.LastLoginAt = &loginAt
 		sess.User = u
-		return nil
+		return appendAuditAs(ctx, tx, userOrigin(ctx, u), userRecord(action, u, nil))
 	})
 	if err != nil {
 		return nil, err
@@ -174,8 +182,21 @@ func (s *UserService) touchSession(ctx context.Context, secret string) {
 // Logout ends a session.
 func (s *UserService) Logout(ctx context.Context, secret string) error {
 	return s.db.writeTx(ctx, "logout", func(tx *Tx) error {
-		_, err := tx.exec(ctx, "DELETE FROM sessions WHERE secret_hash = ?", fireline.HashToken(secret))
-		return err
+		var userID string
+		err := tx.queryRow(ctx, "SELECT user_id FROM sessions WHERE secret_hash = ?", fireline.HashToken(secret)).Scan(&userID)
+		if err == sql.ErrNoRows {
+			return nil // no session, no act
+		} else if err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, "DELETE FROM sessions WHERE secret_hash = ?", fireline.HashToken(secret)); err != nil {
+			return err
+		}
+		u, err := mustFindUser(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
+		return appendAuditAs(ctx, tx, userOrigin(ctx, u), userRecord(fireline.AuditLogout, u, nil))
 	})
 }
 
@@ -194,9 +215,10 @@ func (s *UserService) SetPassword(ctx context.Context, ch fireline.PasswordChang
 	if err := fireline.CheckPassword(ch.New); err != nil {
 		return err
 	}
+	var u *fireline.User
 	var old string
 	err = s.db.readTx(ctx, "find user", func(tx *Tx) (err error) {
-		_, old, err = findUser(ctx, tx, actor.UserID)
+		u, old, err = findUser(ctx, tx, actor.UserID)
 		return err
 	})
 	if err != nil {
@@ -208,6 +230,9 @@ func (s *UserService) SetPassword(ctx context.Context, ch fireline.PasswordChang
 				Fields: []fireline.FieldError{{Field: "current_password", Message: "required: type the password you have now"}}}
 		}
 		if !checkPassword(old, ch.Current) {
+			if err := s.auditLoginFailure(ctx, userOrigin(ctx, u), "user:"+u.Email, "wrong current password at a password change"); err != nil {
+				return err
+			}
 			return &fireline.Error{Code: fireline.EUnauthorized, Message: "password not changed",
 				Fields: []fireline.FieldError{{Field: "current_password", Message: "is not your current password"}}}
 		}
@@ -221,6 +246,6 @@ func (s *UserService) SetPassword(ctx context.Context, ch fireline.PasswordChang
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fireline.Errorf(fireline.EConflict, "your password was changed, or your account disabled, meanwhile; nothing was saved")
 		}
-		return nil
+		return appendAudit(ctx, tx, userRecord(fireline.AuditPasswordChanged, u, passwordAudit{ByLink: ch.ByLink}))
 	})
 }

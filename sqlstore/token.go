@@ -117,8 +117,10 @@ func revokeToken(ctx context.Context, tx *Tx, id string) error {
 	case revoked.Valid:
 		return fireline.Errorf(fireline.EConflict, "token %q is already revoked", id)
 	}
-	_, err = tx.exec(ctx, "UPDATE tokens SET revoked_at = ? WHERE id = ?", micros(tx.now), id)
-	return err
+	if _, err = tx.exec(ctx, "UPDATE tokens SET revoked_at = ? WHERE id = ?", micros(tx.now), id); err != nil {
+		return err
+	}
+	return appendAudit(ctx, tx, fireline.AuditRecord{Action: fireline.AuditTokenRevoked, Subject: "token:" + id})
 }
 
 // Authenticate returns the actor of an active token. EUnauthorized for an
@@ -210,7 +212,10 @@ func insertToken(ctx context.Context, tx *Tx, tok *fireline.Token, secret string
 		tok.ID, tok.Name, string(tok.Role), tok.PersonID, tok.Automation, tok.CreatedBy,
 		micros(tok.CreatedAt), microsPtr(tok.ExpiresAt), microsPtr(tok.LastUsedAt), microsPtr(tok.RevokedAt),
 		fireline.HashToken(secret))
-	return err
+	if err != nil {
+		return err
+	}
+	return appendAudit(ctx, tx, fireline.AuditRecord{Action: fireline.AuditTokenCreated, Subject: "token:" + tok.ID, Data: tok})
 }
 
 // findTokenByHash returns the token with the secret hash, or nil.

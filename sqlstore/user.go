@@ -56,8 +56,10 @@ func (s *UserService) CreateUser(ctx context.Context, in fireline.UserInput) (*f
 		if err != nil {
 			return err
 		}
-		link, err = insertLoginLink(ctx, tx, u.ID)
-		return err
+		if link, err = insertLoginLink(ctx, tx, u.ID); err != nil {
+			return err
+		}
+		return appendAudit(ctx, tx, userRecord(fireline.AuditUserCreated, u, u))
 	})
 	if err != nil {
 		return nil, fireline.LoginLink{}, err
@@ -108,9 +110,12 @@ func (s *UserService) SetUserRole(ctx context.Context, ref string, role fireline
 		if u, err = mustFindUser(ctx, tx, ref); err != nil {
 			return err
 		}
+		change := fireline.AuditChange{From: string(u.Role), To: string(role)}
 		u.Role = role
-		_, err = tx.exec(ctx, "UPDATE users SET role = ? WHERE id = ?", string(role), u.ID)
-		return err
+		if _, err = tx.exec(ctx, "UPDATE users SET role = ? WHERE id = ?", string(role), u.ID); err != nil {
+			return err
+		}
+		return appendAudit(ctx, tx, userRecord(fireline.AuditUserRoleChanged, u, change))
 	})
 	if err != nil {
 		return nil, err
@@ -134,9 +139,12 @@ func (s *UserService) SetUserPerson(ctx context.Context, ref, person string) (*f
 		if u, err = mustFindUser(ctx, tx, ref); err != nil {
 			return err
 		}
+		change := fireline.AuditChange{From: u.PersonID, To: person}
 		u.PersonID = person
-		_, err = tx.exec(ctx, "UPDATE users SET person_id = ? WHERE id = ?", person, u.ID)
-		return err
+		if _, err = tx.exec(ctx, "UPDATE users SET person_id = ? WHERE id = ?", person, u.ID); err != nil {
+			return err
+		}
+		return appendAudit(ctx, tx, userRecord(fireline.AuditUserPersonChanged, u, change))
 	})
 	if err != nil {
 		return nil, err
@@ -165,8 +173,10 @@ func (s *UserService) DisableUser(ctx context.Context, ref string) (*fireline.Us
 				return err
 			}
 		}
-		_, err = tx.exec(ctx, "DELETE FROM sessions WHERE user_id = ?", u.ID)
-		return err
+		if _, err = tx.exec(ctx, "DELETE FROM sessions WHERE user_id = ?", u.ID); err != nil {
+			return err
+		}
+		return appendAudit(ctx, tx, userRecord(fireline.AuditUserDisabled, u, nil))
 	})
 	if err != nil {
 		return nil, err
@@ -188,8 +198,10 @@ func (s *UserService) CreateLoginLink(ctx context.Context, ref string) (fireline
 		if u.Disabled {
 			return fireline.Errorf(fireline.EConflict, "user %s is disabled", u.Email)
 		}
-		link, err = insertLoginLink(ctx, tx, u.ID)
-		return err
+		if link, err = insertLoginLink(ctx, tx, u.ID); err != nil {
+			return err
+		}
+		return appendAudit(ctx, tx, userRecord(fireline.AuditLoginLinkCreated, u, loginLinkAudit{ExpiresAt: link.ExpiresAt}))
 	})
 	return link, err
 }

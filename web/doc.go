@@ -17,6 +17,10 @@
 // record and kept in a StatusCache that committed changes invalidate;
 // the internal status page and the public updates API (comms.go).
 //
+// And the audit log for admins (audit.go, console_audit.go): its API, its
+// export, its console page; every request carries its peer address into
+// the services (fireline.NewContextWithAddress) for the log's entries.
+//
 // It speaks only the root package's service interfaces (IncidentService,
 // TokenService, Authenticator, HealthChecker, OnCallService, IntakeService,
 // UserService and the rest, wired in web.Config) and never imports

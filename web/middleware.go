@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
 	"runtime/debug"
 	"strings"
@@ -39,7 +40,9 @@ func (h *handler) instrument(next http.Handler) http.Handler {
 		start := h.now()
 		info := &requestInfo{}
 		rec := &recorder{ResponseWriter: w, info: info}
-		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
+		// The peer address goes with every request, for the audit log.
+		ctx := fireline.NewContextWithAddress(context.WithValue(r.Context(), infoKey{}, info), peerAddress(r))
+		r = r.WithContext(ctx)
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {
@@ -70,6 +73,15 @@ func (h *handler) instrument(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(rec, r)
 	})
+}
+
+// peerAddress is the address a request came from, as the audit log
+// records it: the peer's IP (no forwarding header is trusted).
+func peerAddress(r *http.Request) string {
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return r.RemoteAddr
 }
 
 // recorder remembers the status, and replaces the plain-text error body of

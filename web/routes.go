@@ -139,6 +139,11 @@ func (h *handler) routes() {
 	operation(h, admin, post("/users/{id}/disable", "disable-user", "Disable a console user and end their sessions", "users", 0), h.disableUser)
 	operation(h, admin, post("/users/{id}/login-link", "create-login-link", "Issue a one-time login link", "users", http.StatusCreated), h.createLoginLink)
 
+	// The audit log: admins only (web/audit.go).
+	operation(h, admin, get("/audit", "list-audit", "List the audit log, newest first", "audit"), h.listAudit)
+	operation(h, admin, get("/audit/export", "export-audit", "Export the whole audit log with its hash chain", "audit"), h.exportAudit)
+	operation(h, admin, get("/audit/verify", "verify-audit", "Check the stored audit log in place: numbering, links and hashes up to the head", "audit"), h.verifyAudit)
+
 	h.consoleRoutes(rt)
 
 	// Paging: on-call, overrides, readiness, test pages, acknowledge links (web/paging.go).
@@ -212,6 +217,7 @@ func (h *handler) consoleRoutes(rt *router) {
 	rt.console("POST /admin/integrations", admin, h.formCreateIntegration)
 	rt.console("POST /admin/integrations/{id}/rotate", admin, h.formRotateIntegration)
 	rt.console("POST /admin/integrations/{id}/delete", admin, h.formDeleteIntegration)
+	rt.console("GET /admin/audit", admin, h.auditPage)
 }
 
 func get(path, id, summary, tag string) huma.Operation {

@@ -84,6 +84,9 @@ func TestRouteTable(t *testing.T) {
 		"DELETE /api/v1/subscribers/{id}":    "admin",
 		"POST /api/v1/users":                 "admin",
 		"GET /api/v1/users":                  "admin",
+		"GET /api/v1/audit":                  "admin",
+		"GET /api/v1/audit/export":           "admin",
+		"GET /api/v1/audit/verify":           "admin",
 		"POST /api/v1/users/{id}/role":       "admin",
 		"POST /api/v1/users/{id}/person":     "admin",
 		"POST /api/v1/users/{id}/disable":    "admin",
@@ -141,6 +144,7 @@ func TestRouteTable(t *testing.T) {
 		"POST /admin/integrations":                         "admin",
 		"POST /admin/integrations/{id}/rotate":             "admin",
 		"POST /admin/integrations/{id}/delete":             "admin",
+		"GET /admin/audit":                                 "admin",
 		// Communications: public updates, the internal status page (API
 		// and console), the public status page, its feeds and JSON.
 		"GET /api/v1/incidents/{id}/public-updates":                   "viewer",

@@ -75,6 +75,9 @@ type Config struct {
 	// PublicURL is the server's public URL, for the status page's links
 	// when the policy names none; optional: the request's host.
 	PublicURL string
+	// Audit reads the audit log (web/audit.go); optional: without it
+	// its routes answer 503.
+	Audit fireline.AuditService
 	// Limits cap the request rate of each API token, console session and
 	// client address (web/ratelimit.go); the zero value limits nothing.
 	Limits RequestLimits

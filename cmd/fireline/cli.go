@@ -99,8 +99,8 @@ func newRootCommand(env Env) *cobra.Command {
 	root.AddCommand(newIntegrationCommand(g), newAlertCommand(g), newMaintenanceCommand(g), newBenchCommand(g)) // detection
 	root.AddCommand(newOnCallCommand(g), newNotifyCommand(g))                                                   // paging
 	root.AddCommand(newReviewCommand(g), newActionItemCommand(g))                                               // after the incident
-	root.AddCommand(newStatusCommand(g), newSubscriberCommand(g))                                               // communications: internal status, compliance
-	root.AddCommand(newUserCommand(g))                                                                          // web console users
+	root.AddCommand(newStatusCommand(g), newSubscriberCommand(g))                                               // communications: internal status, compliance, customer subscribers
+	root.AddCommand(newUserCommand(g), newAuditCommand(g))                                                      // web console users, the audit log
 	return root
 }
 

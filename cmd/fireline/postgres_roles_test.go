@@ -62,7 +62,7 @@ func TestPostgresRolesKeepTriggers(t *testing.T) {
 	if r := none.cli(t, "", "migrate", "--db", as(owner)); r.code != 0 {
 		t.Fatalf("migrate as the owner: %d %s", r.code, r.stderr)
 	}
-	exec(admin, "REVOKE UPDATE, DELETE, TRUNCATE ON "+schema+".events FROM "+app)
+	exec(admin, "REVOKE UPDATE, DELETE, TRUNCATE ON "+schema+".events, "+schema+".audit_log FROM "+app)
 
 	s := startTestServer(t, as(app))
 	am := s.createIntegration(t, "--type", "alertmanager", "--service", "api-gateway")
@@ -91,6 +91,9 @@ func TestPostgresRolesKeepTriggers(t *testing.T) {
 		"UPDATE events SET actor = 'mallory'":                        "permission denied",
 		"DELETE FROM events":                                         "permission denied",
 		"TRUNCATE events":                                            "permission denied",
+		"ALTER TABLE audit_log DISABLE TRIGGER ALL":                  "must be owner",
+		"UPDATE audit_log SET actor = 'mallory'":                     "permission denied",
+		"DELETE FROM audit_log":                                      "permission denied",
 	} {
 		if _, err := appDB.Exec(stmt); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("as the app role, %s: %v, want %q", stmt, err, want)

@@ -183,6 +183,13 @@ func startOnDB(ctx context.Context, db *sqlstore.DB, hub *live.Hub, handoff *job
 	if err != nil {
 		return nil, err
 	}
+	// A policy other than the one the audit log last recorded is a
+	// change of policy, audited as the server's own act.
+	audit := sqlstore.NewAuditService(db)
+	if err := audit.RecordPolicy(ctx, pol); err != nil {
+		ln.Close()
+		return nil, err
+	}
 	tokens := sqlstore.NewTokenService(db, pol)
 	secret, err := tokens.EnsureAdminToken(ctx, cfg.BootstrapToken)
 	if err != nil {
@@ -213,9 +220,9 @@ func startOnDB(ctx context.Context, db *sqlstore.DB, hub *live.Hub, handoff *job
 		Health: db, Logger: logger, Now: cfg.Now, Version: version,
 		Integrations: sqlstore.NewIntegrationService(db, pol), Outbound: pg.guard.Check, Alerts: sqlstore.NewAlertService(db),
 		Intake: intake, Maintenance: sqlstore.NewMaintenanceService(db, pol),
-		OnCall: engine.OnCall{Engine: pg.engine}, Feeds: engine.Feeds{Engine: pg.engine}, Links: pg.engine.Links, Metrics: pg.engine.Metrics.Registry,
+		OnCall: engine.OnCall{Engine: pg.engine}, Feeds: engine.Feeds{Engine: pg.engine, Audit: audit}, Links: pg.engine.Links, Metrics: pg.engine.Metrics.Registry,
 		Status: sqlstore.NewStatusService(db, pol), StatusCache: status, PublicURL: cfg.Paging.PublicURL,
-		Subscribers: subscribers, SubscriberAdmin: subscribers,
+		Subscribers: subscribers, SubscriberAdmin: subscribers, Audit: audit,
 	})
 	s := &server{db: db, ln: ln, intake: intake, paging: pg, done: make(chan error, 1), logger: logger, http: &http.Server{
 		Handler:           handler,
