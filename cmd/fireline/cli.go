@@ -100,6 +100,7 @@ func newRootCommand(env Env) *cobra.Command {
 	root.AddCommand(newOnCallCommand(g), newNotifyCommand(g))                                                   // paging
 	root.AddCommand(newReviewCommand(g), newActionItemCommand(g))                                               // after the incident
 	root.AddCommand(newStatusCommand(g))                                                                        // communications: internal status, compliance
+	root.AddCommand(newSlackCommand(env))                                                                       // Slack (slack_cmd.go)
 	root.AddCommand(newUserCommand(g))                                                                          // web console users
 	return root
 }

@@ -43,6 +43,8 @@ type serveConfig struct {
 	MaxClockSkew time.Duration
 	// Limits are the request-rate limits (limits_wiring.go).
 	Limits web.RequestLimits
+	// Slack connects a workspace (slack_wiring.go).
+	Slack slackConfig
 }
 
 func newServeCommand(env Env) *cobra.Command {
@@ -76,6 +78,7 @@ func newServeCommand(env Env) *cobra.Command {
 	f.StringVar(&cfg.PolicyPath, "policy", env.Getenv("FIRELINE_POLICY"), "policy file (env FIRELINE_POLICY; default: the embedded guide)")
 	f.StringVar(&cfg.PlaybooksPath, "playbooks", env.Getenv("FIRELINE_PLAYBOOKS"), "directory of playbooks (*.md) (env FIRELINE_PLAYBOOKS; default: the embedded guide's)")
 	addPagingFlags(cmd, env, &cfg.Paging)
+	addSlackFlags(cmd, env, &cfg.Slack)
 	skew, err := time.ParseDuration(envOr(env, "FIRELINE_MAX_CLOCK_SKEW", "2s"))
 	if err != nil {
 		skew = 2 * time.Second
@@ -146,6 +149,10 @@ func startServer(ctx context.Context, cfg serveConfig, logger *slog.Logger, out 
 	if err != nil {
 		return nil, err
 	}
+	if err := cfg.Slack.check(); err != nil {
+		return nil, err
+	}
+	pol.Slack.Connected = cfg.Slack.BotToken != ""                                // before anything plans work
 	if err := withPlaybooks(pol, cfg.PlaybooksPath, cfg.PolicyPath); err != nil { // playbook_cmd.go
 		return nil, err
 	}
@@ -192,6 +199,7 @@ func startOnDB(ctx context.Context, db *sqlstore.DB, hub *live.Hub, handoff *job
 		ln.Close()
 		return nil, err
 	}
+	connectSlack(pg, db, pol, cfg.Slack) // slack_wiring.go
 	intake := newIntake(db, pol, cfg)
 	if err := pg.runIntegrationChecks(ctx, intake, logger); err != nil {
 		ln.Close()
