@@ -202,7 +202,6 @@ func containsStr(list []string, s string) bool {
 	return false
 }
 
-
 // TestSlackCheckCommand: `fireline slack check` passes when the token
 // works with every scope and every person resolves, and names what is
 // wrong otherwise (exit 1): a person no Slack user has the email of, a
