@@ -211,6 +211,9 @@ func (p *Policy) SlackTopic(inc *Incident, statusURL string) string {
 	return truncateRunes(t, MaxSlackTopic)
 }
 
+// PersonName is a directory person's name (their id when unnamed).
+func (p *Policy) PersonName(id string) string { return p.personName(id) }
+
 func (p *Policy) personName(id string) string {
 	if per, ok := p.Person(id); ok && per.Name != "" {
 		return per.Name

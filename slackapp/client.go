@@ -3,6 +3,7 @@ package slackapp
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -24,6 +25,7 @@ type Client struct {
 
 	mu      sync.Mutex
 	botUser string
+	teamURL string
 }
 
 // Options configure a Client; all are optional.
@@ -217,4 +219,61 @@ func (c *Client) UserOf(ctx context.Context, per *fireline.Person) (string, erro
 		return "", nil
 	}
 	return c.LookupUser(ctx, per.Email)
+}
+
+// UserEmail is a workspace member's email (users.info; "" when Slack
+// shows none).
+func (c *Client) UserEmail(ctx context.Context, user string) (string, error) {
+	u, err := c.api.GetUserInfoContext(ctx, user)
+	if err = c.count("users.info", err); err != nil {
+		if code(err) == "user_not_found" {
+			return "", nil
+		}
+		return "", err
+	}
+	return u.Profile.Email, nil
+}
+
+// Message reads one message of a channel (conversations.history at its
+// ts): its text and author.
+func (c *Client) Message(ctx context.Context, channel, ts string) (text, user string, err error) {
+	h, err := c.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{ChannelID: channel, Latest: ts, Oldest: ts, Inclusive: true, Limit: 1})
+	if err = c.count("conversations.history", err); err != nil {
+		return "", "", err
+	}
+	if len(h.Messages) == 0 {
+		return "", "", fmt.Errorf("slack: no message %s in %s", ts, channel)
+	}
+	return h.Messages[0].Text, h.Messages[0].User, nil
+}
+
+// TeamURL is the workspace's URL (auth.test), for permalinks.
+func (c *Client) TeamURL(ctx context.Context) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.teamURL != "" {
+		return c.teamURL, nil
+	}
+	r, err := c.api.AuthTestContext(ctx)
+	if err = c.count("auth.test", err); err != nil {
+		return "", err
+	}
+	c.teamURL, c.botUser = r.URL, r.UserID
+	return c.teamURL, nil
+}
+
+// Permalink is a message's link, as Slack forms them: the workspace's
+// URL, archives, the channel, p and the ts without its dot.
+func (c *Client) Permalink(ctx context.Context, channel, ts string) string {
+	base, err := c.TeamURL(ctx)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSuffix(base, "/") + "/archives/" + channel + "/p" + strings.ReplaceAll(ts, ".", "")
+}
+
+// OpenView opens a modal for the person who triggered it.
+func (c *Client) OpenView(ctx context.Context, trigger string, view slack.ModalViewRequest) error {
+	_, err := c.api.OpenViewContext(ctx, trigger, view)
+	return c.count("views.open", err)
 }

@@ -71,6 +71,9 @@ type Config struct {
 	// PublicURL is the server's public URL, for the status page's links
 	// when the policy names none; optional: the request's host.
 	PublicURL string
+	// Slack serves Slack's requests (slackapp.Inbound); optional: without
+	// it they answer 503.
+	Slack SlackInbound
 	// Limits cap the request rate of each API token, console session and
 	// client address (web/ratelimit.go); the zero value limits nothing.
 	Limits RequestLimits

@@ -17,6 +17,7 @@ import (
 	"github.com/fireline-dev/fireline/jobs"
 	"github.com/fireline-dev/fireline/live"
 	"github.com/fireline-dev/fireline/policy"
+	"github.com/fireline-dev/fireline/slackapp"
 	"github.com/fireline-dev/fireline/sqlstore"
 	"github.com/fireline-dev/fireline/web"
 )
@@ -140,6 +141,7 @@ type server struct {
 	logger *slog.Logger
 	intake *sqlstore.IntakeService // group-commit writer of alert intake
 	paging *paging                 // job runner and paging engine
+	slack  *slackapp.Inbound       // Slack's requests (nil: not connected)
 }
 
 // startServer loads the policy, opens and migrates the database, makes sure
@@ -199,7 +201,7 @@ func startOnDB(ctx context.Context, db *sqlstore.DB, hub *live.Hub, handoff *job
 		ln.Close()
 		return nil, err
 	}
-	connectSlack(pg, db, pol, cfg.Slack) // slack_wiring.go
+	slackClient := connectSlack(pg, db, pol, cfg.Slack) // slack_wiring.go
 	intake := newIntake(db, pol, cfg)
 	if err := pg.runIntegrationChecks(ctx, intake, logger); err != nil {
 		ln.Close()
@@ -209,6 +211,11 @@ func startOnDB(ctx context.Context, db *sqlstore.DB, hub *live.Hub, handoff *job
 	// Console: users and sessions, and live updates from each commit of
 	// every writer (on PostgreSQL, of every replica).
 	incidents, users := sqlstore.NewIncidentService(db, pol), sqlstore.NewUserService(db, pol)
+	publicURL := cfg.Paging.PublicURL
+	if publicURL == "" {
+		publicURL = "http://" + ln.Addr().String()
+	}
+	slackIn := slackInbound(slackClient, db, pol, incidents, users, cfg.Slack, publicURL, logger)
 	handler := web.NewHandler(web.Config{
 		Users: users, Sessions: users, Live: hub, Throttle: sqlstore.NewLoginThrottle(db), LiveRecheck: cfg.LiveRecheck, Limits: cfg.Limits,
 		Policy: pol, Incidents: incidents, Tokens: tokens, Auth: tokens, Reviews: sqlstore.NewReviewService(db, pol),
@@ -217,9 +224,9 @@ func startOnDB(ctx context.Context, db *sqlstore.DB, hub *live.Hub, handoff *job
 		Intake: intake, Maintenance: sqlstore.NewMaintenanceService(db, pol),
 		OnCall: engine.OnCall{Engine: pg.engine}, Feeds: engine.Feeds{Engine: pg.engine}, Links: pg.engine.Links, Metrics: pg.engine.Metrics.Registry,
 		Status: sqlstore.NewStatusService(db, pol), StatusCache: status, PublicURL: cfg.Paging.PublicURL,
-		Subscribers: sqlstore.NewSubscriberService(db, pol),
+		Subscribers: sqlstore.NewSubscriberService(db, pol), Slack: slackHandler(slackIn),
 	})
-	s := &server{db: db, ln: ln, intake: intake, paging: pg, done: make(chan error, 1), logger: logger, http: &http.Server{
+	s := &server{db: db, ln: ln, intake: intake, paging: pg, slack: slackIn, done: make(chan error, 1), logger: logger, http: &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
@@ -250,5 +257,8 @@ func (s *server) Close(ctx context.Context) error {
 		err = serveErr
 	}
 	s.paging.Close()
+	if s.slack != nil {
+		s.slack.Close() // replies still being posted to Slack
+	}
 	return errors.Join(err, s.intake.Close(), s.db.Close())
 }

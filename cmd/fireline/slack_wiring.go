@@ -1,6 +1,8 @@
 package main
 
 import (
+	"log/slog"
+
 	"errors"
 
 	"github.com/spf13/cobra"
@@ -9,6 +11,7 @@ import (
 	"github.com/fireline-dev/fireline/engine"
 	"github.com/fireline-dev/fireline/slackapp"
 	"github.com/fireline-dev/fireline/sqlstore"
+	"github.com/fireline-dev/fireline/web"
 )
 
 // slackConfig connects a Slack workspace (docs/slack.md).
@@ -52,4 +55,24 @@ func connectSlack(pg *paging, db *sqlstore.DB, pol *fireline.Policy, sc slackCon
 	}
 	job.Register(pg.runner)
 	return client
+}
+
+// slackInbound is the handler of Slack's requests, nil when Slack is not
+// connected.
+func slackInbound(client *slackapp.Client, db *sqlstore.DB, pol *fireline.Policy, incidents fireline.IncidentService, users fireline.UserService,
+	sc slackConfig, publicURL string, logger *slog.Logger) *slackapp.Inbound {
+	if client == nil {
+		return nil
+	}
+	return &slackapp.Inbound{Policy: pol, Secret: sc.SigningSecret, Incidents: incidents, Users: users,
+		Channels: sqlstore.NewPagingStore(db, pol), Client: client, PublicURL: publicURL, ResponseURLs: sc.ResponseURLs, Logger: logger}
+}
+
+// slackHandler is in as web's, nil (not a typed nil) when in is, so that
+// an unconnected server answers Slack's routes 503.
+func slackHandler(in *slackapp.Inbound) web.SlackInbound {
+	if in == nil {
+		return nil
+	}
+	return in
 }

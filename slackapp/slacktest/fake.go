@@ -108,6 +108,17 @@ func (s *Server) AddUser(id, email string) {
 	s.st.users[strings.ToLower(email)] = id
 }
 
+// Say posts a message as user in a channel (a person typing in Slack)
+// and returns its ts.
+func (s *Server) Say(channel, user, text, thread string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.byID(channel)
+	m := Message{TS: s.nextTS(), Text: text, User: user, Thread: thread}
+	c.Messages = append(c.Messages, m)
+	return m.TS
+}
+
 // AddChannel adds a channel someone else made (its name is then taken),
 // with members (BotUser: the bot is in it).
 func (s *Server) AddChannel(name string, members ...string) string {

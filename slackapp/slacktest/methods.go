@@ -27,6 +27,34 @@ var methods = map[string]method{
 	"pins.add":               (*Server).pin,
 	"bookmarks.add":          (*Server).bookmark,
 	"views.open":             (*Server).viewsOpen,
+	"users.info":             (*Server).userInfo,
+	"conversations.history":  (*Server).history,
+}
+
+func (s *Server) userInfo(args url.Values) map[string]any {
+	for email, id := range s.st.users {
+		if id == args.Get("user") {
+			return ok("user", map[string]any{"id": id, "profile": map[string]any{"email": email}})
+		}
+	}
+	return fail("user_not_found")
+}
+
+func (s *Server) history(args url.Values) map[string]any {
+	c := s.byID(args.Get("channel"))
+	if c == nil {
+		return fail("channel_not_found")
+	}
+	if !slices.Contains(c.Members, BotUser) {
+		return fail("not_in_channel")
+	}
+	var out []map[string]any
+	for _, m := range c.Messages {
+		if m.TS == args.Get("latest") {
+			out = append(out, map[string]any{"type": "message", "ts": m.TS, "text": m.Text, "user": m.User, "thread_ts": m.Thread})
+		}
+	}
+	return ok("messages", out, "has_more", false)
 }
 
 func (s *Server) lookupByEmail(args url.Values) map[string]any {
