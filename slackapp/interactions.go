@@ -61,7 +61,9 @@ func (in *Inbound) openDeclare(ctx context.Context, trigger string) reply {
 	if trigger == "" {
 		return reply{Text: "Slack sent no trigger_id: declare from the slash command itself."}
 	}
-	text := func(t string) *slack.TextBlockObject { return slack.NewTextBlockObject(slack.PlainTextType, t, false, false) }
+	text := func(t string) *slack.TextBlockObject {
+		return slack.NewTextBlockObject(slack.PlainTextType, t, false, false)
+	}
 	var options []*slack.OptionBlockObject
 	for _, sp := range in.Policy.Severities {
 		desc := sp.Description
