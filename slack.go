@@ -274,3 +274,11 @@ type SlackMessage struct {
 	URL      string
 	Buttons  bool
 }
+
+// Link opens the channel in Slack ("" when there is none yet).
+func (ch *SlackChannel) Link() string {
+	if ch == nil || ch.ID == "" {
+		return ""
+	}
+	return "https://slack.com/app_redirect?channel=" + ch.ID
+}

@@ -154,6 +154,22 @@ func TestSlackChannelLifecycle(t *testing.T) {
 			t.Errorf("announcements %+v", announce.Messages)
 		}
 
+		// The incident page, the internal status page and /metrics.
+		var internal fireline.InternalStatus
+		s.cliJSON(t, adminSecret, &internal, "status", "internal")
+		if len(internal.Open) != 1 || internal.Open[0].Channel != "https://slack.com/app_redirect?channel="+ch.ID {
+			t.Errorf("internal status %+v", internal.Open)
+		}
+		resp := s.console(t, "GET", "/incidents/INC-1", s.session(t, "viewer", "casey"), nil)
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(page), "#"+inc.Slack.Name+"</a>") {
+			t.Errorf("the incident page does not link #%s", inc.Slack.Name)
+		}
+		if m := s.metrics(t); !strings.Contains(m, `fireline_slack_calls_total{method="conversations.create",result="ok"} 1`) {
+			t.Errorf("metrics lack the Slack calls")
+		}
+
 		s.mustCLI(t, adminSecret, "incident", "ack", "INC-1")
 		s.advance(t, 0)
 		ch = s.channelOf(t, s.incident(t, "INC-1"))
