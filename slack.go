@@ -100,10 +100,11 @@ type SlackChannel struct {
 	Topic     string `json:"topic,omitempty"`
 	// Invited are the people invited (directory ids); Users maps them to
 	// Slack user ids.
-	Invited    []string          `json:"invited,omitempty"`
-	Users      map[string]string `json:"users,omitempty"`
-	Bookmarked bool              `json:"bookmarked,omitempty"`
-	Announced  bool              `json:"announced,omitempty"`
+	Invited []string          `json:"invited,omitempty"`
+	Users   map[string]string `json:"users,omitempty"`
+	// Bookmarks is how many of the channel's bookmarks were added.
+	Bookmarks int  `json:"bookmarks,omitempty"`
+	Announced bool `json:"announced,omitempty"`
 	// Mirrored is the last timeline event posted into the channel.
 	Mirrored   int64      `json:"mirrored,omitempty"`
 	ArchivedAt *time.Time `json:"archived_at,omitempty"`

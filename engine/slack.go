@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"time"
 
@@ -86,17 +87,19 @@ func (s *Slack) sync(ctx context.Context, j *jobs.Job) error {
 	if err := s.finish(ctx, j, run, callErr); err != nil {
 		return err
 	}
-	return retryable(callErr)
+	if _, limited := rateLimited(callErr); limited {
+		return nil // rescheduled by finish
+	}
+	return callErr
 }
 
-// retryable is a failed call as the job runner retries it: after Slack's
-// Retry-After when it asked for one.
-func retryable(err error) error {
+// rateLimited reports whether err is Slack asking to wait, and how long.
+func rateLimited(err error) (time.Duration, bool) {
 	var rl interface{ RetryAfter() time.Duration }
 	if errors.As(err, &rl) {
-		return &jobs.RetryError{Err: err, After: rl.RetryAfter()}
+		return rl.RetryAfter(), true
 	}
-	return err
+	return 0, false
 }
 
 // bringUp makes the Slack calls the channel is behind by.
@@ -170,9 +173,12 @@ func (s *Slack) invite(ctx context.Context, run *slackRun, events []*fireline.Ev
 		if !ok {
 			continue
 		}
-		u, err := s.API.UserOf(ctx, per)
-		if err != nil {
-			return err
+		u, known := run.ch.Users[id]
+		if !known {
+			var err error
+			if u, err = s.API.UserOf(ctx, per); err != nil {
+				return err
+			}
 		}
 		people = append(people, id)
 		if u != "" {
@@ -234,22 +240,24 @@ func (s *Slack) summary(ctx context.Context, run *slackRun, _ []*fireline.Event)
 }
 
 // bookmarks adds the incident page, the status page and the playbooks
-// to the channel's bookmarks, once.
+// to the channel's bookmarks, once each: the count of those added is
+// kept, so that a retry after a refusal adds the rest, not all again.
 func (s *Slack) bookmarks(ctx context.Context, run *slackRun, _ []*fireline.Event) error {
-	if run.ch.Bookmarked || s.Engine.BaseURL == "" {
+	if s.Engine.BaseURL == "" {
 		return nil
 	}
 	links := [][2]string{{run.inc.ID + " in Fireline", s.incidentURL(run.inc)}, {"Internal status", s.statusURL()}}
 	for _, pb := range run.inc.Checklist.Playbooks {
 		links = append(links, [2]string{"Playbook: " + pb.Title, s.incidentURL(run.inc) + "#checklist"})
 	}
-	for _, l := range links {
+	for run.ch.Bookmarks < len(links) {
+		l := links[run.ch.Bookmarks]
 		if err := s.API.Bookmark(ctx, run.ch.ID, l[0], l[1]); err != nil {
 			return err
 		}
+		run.ch.Bookmarks++
 	}
-	run.ch.Bookmarked = true
-	return s.save(ctx, run, nil)
+	return nil
 }
 
 // announce tells the announcement channel of the new channel, once;
@@ -358,6 +366,11 @@ func (s *Slack) finish(ctx context.Context, j *jobs.Job, run *slackRun, callErr 
 		if err := tx.(SlackTx).SaveSlack(ctx, run.ch); err != nil {
 			return err
 		}
+		if after, limited := rateLimited(callErr); limited {
+			// Slack asked to slow down: not a failure, so the backoff does
+			// not grow (the client spaces the callers waiting together).
+			return tx.Reschedule(ctx, j, tx.Now().Add(after+rand.N(after/10+time.Millisecond)), callErr.Error(), nil, true)
+		}
 		if callErr != nil {
 			return nil
 		}
@@ -375,9 +388,9 @@ func (s *Slack) finish(ctx context.Context, j *jobs.Job, run *slackRun, callErr 
 // record at the first failure of a streak or the recovery after one.
 // Slack asking to slow down is not a failure: the job waits and goes on.
 func (s *Slack) health(ch *fireline.SlackChannel, err error, now time.Time) *fireline.Change {
-	var rl interface{ RetryAfter() time.Duration }
+	_, limited := rateLimited(err)
 	switch {
-	case err != nil && errors.As(err, &rl):
+	case limited:
 		return nil
 	case err != nil:
 		ch.Failures++

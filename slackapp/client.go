@@ -23,6 +23,12 @@ type Client struct {
 	api   *slack.Client
 	calls *prometheus.CounterVec
 
+	now   func() time.Time
+	slots sync.Mutex
+	// free is, per method, the first instant no caller waiting for Slack
+	// has been given yet (waitFor).
+	free map[string]time.Time
+
 	mu      sync.Mutex
 	botUser string
 	teamURL string
@@ -35,6 +41,8 @@ type Options struct {
 	HTTP   *http.Client
 	// Registry gets fireline_slack_calls_total.
 	Registry prometheus.Registerer
+	// Now is the clock of the waits handed out after a 429 (time.Now).
+	Now func() time.Time
 }
 
 // NewClient returns a client acting with the bot token.
@@ -45,7 +53,10 @@ func NewClient(token string, o Options) *Client {
 	if o.HTTP == nil {
 		o.HTTP = &http.Client{Timeout: 20 * time.Second}
 	}
-	c := &Client{api: slack.New(token, slack.OptionAPIURL(o.APIURL), slack.OptionHTTPClient(o.HTTP)),
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	c := &Client{now: o.Now, free: map[string]time.Time{}, api: slack.New(token, slack.OptionAPIURL(o.APIURL), slack.OptionHTTPClient(o.HTTP)),
 		calls: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "fireline_slack_calls_total",
 			Help: "Slack Web API calls by method and result (ok, ratelimited, or Slack's error code)."}, []string{"method", "result"})}
 	if o.Registry != nil {
@@ -64,7 +75,7 @@ func (c *Client) count(method string, err error) error {
 	case err == nil:
 	case errors.As(err, &rl):
 		result = "ratelimited"
-		err = &RateLimited{After: rl.RetryAfter}
+		err = &RateLimited{After: c.waitFor(method, rl.RetryAfter)}
 	case errors.As(err, &se):
 		result = se.Err
 	default:
@@ -72,6 +83,23 @@ func (c *Client) count(method string, err error) error {
 	}
 	c.calls.WithLabelValues(method, result).Inc()
 	return err
+}
+
+// waitFor is how long a caller Slack refused should wait: Slack's
+// Retry-After after the waits already handed out for the method, so that
+// the callers waiting together come back one Retry-After apart rather
+// than all at once.
+func (c *Client) waitFor(method string, after time.Duration) time.Duration {
+	c.slots.Lock()
+	defer c.slots.Unlock()
+	now := c.now()
+	slot := c.free[method]
+	if slot.Before(now) {
+		slot = now
+	}
+	slot = slot.Add(after)
+	c.free[method] = slot
+	return slot.Sub(now)
 }
 
 // RateLimited is Slack answering 429: try again after After.

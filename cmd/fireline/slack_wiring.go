@@ -50,7 +50,7 @@ func connectSlack(pg *paging, db *sqlstore.DB, pol *fireline.Policy, sc slackCon
 	job := &engine.Slack{Engine: pg.engine, Store: sqlstore.NewPagingStore(db, pol)}
 	var client *slackapp.Client
 	if pol.Slack.Connected {
-		client = slackapp.NewClient(sc.BotToken, slackapp.Options{APIURL: sc.APIURL, Registry: pg.engine.Metrics.Registry})
+		client = slackapp.NewClient(sc.BotToken, slackapp.Options{APIURL: sc.APIURL, Registry: pg.engine.Metrics.Registry, Now: pg.engine.Now})
 		job.API = client
 	}
 	job.Register(pg.runner)

@@ -128,7 +128,8 @@ func (s *Server) AddChannel(name string, members ...string) string {
 }
 
 // Limit lets method be called perSecond times a second; more are
-// answered 429 with Retry-After.
+// answered 429 with Retry-After. Method "*" limits each method that has
+// no limit of its own.
 func (s *Server) Limit(method string, perSecond float64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -287,7 +288,10 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, method string, a
 // rateWait is how long a call of method must wait under its limit (0:
 // it may go now, and counts).
 func (s *Server) rateWait(method string) time.Duration {
-	per := s.st.limit[method]
+	per, own := s.st.limit[method]
+	if !own {
+		per = s.st.limit["*"]
+	}
 	if per <= 0 {
 		return 0
 	}
