@@ -11,8 +11,8 @@ import (
 )
 
 // Scopes are the bot token scopes Fireline needs (docs/slack-manifest.yaml).
-var Scopes = []string{"channels:manage", "channels:read", "groups:write", "groups:read", "chat:write", "pins:write",
-	"bookmarks:write", "users:read", "users:read.email", "im:write", "commands"}
+var Scopes = []string{"channels:manage", "channels:read", "channels:history", "groups:write", "groups:read", "groups:history",
+	"chat:write", "pins:read", "pins:write", "bookmarks:write", "reactions:read", "users:read", "users:read.email", "im:write", "commands"}
 
 // Report is what `fireline slack check` found.
 type Report struct {

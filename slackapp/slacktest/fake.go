@@ -85,8 +85,8 @@ const BotUser = "UBOT"
 // New starts a fake Slack accepting token, with all the scopes Fireline
 // asks for.
 func New(token string) *Server {
-	s := &Server{Token: token, Scopes: []string{"channels:manage", "channels:read", "groups:write", "groups:read", "chat:write",
-		"pins:write", "bookmarks:write", "users:read", "users:read.email", "im:write", "commands", "reactions:read", "channels:history", "groups:history"}}
+	s := &Server{Token: token, Scopes: []string{"channels:manage", "channels:read", "channels:history", "groups:write", "groups:read", "groups:history",
+		"chat:write", "pins:read", "pins:write", "bookmarks:write", "reactions:read", "users:read", "users:read.email", "im:write", "commands"}}
 	s.st = state{users: map[string]string{}, limit: map[string]float64{}, last: map[string]time.Time{}}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
