@@ -34,14 +34,14 @@ type pagingServer struct {
 
 // pagingPolicy writes the default policy with every person reachable by
 // webhook to the sink first, then by email.
-func pagingPolicy(t *testing.T, sinkURL string, gated bool) string {
+func pagingPolicy(t testing.TB, sinkURL string, gated bool) string {
 	t.Helper()
 	return pagingPolicyWith(t, sinkURL, gated, false)
 }
 
 // pagingPolicyWith is pagingPolicy, with the communications section when
 // comms.
-func pagingPolicyWith(t *testing.T, sinkURL string, gated, comms bool) string {
+func pagingPolicyWith(t testing.TB, sinkURL string, gated, comms bool) string {
 	t.Helper()
 	re := regexp.MustCompile(`(?m)^    email: ([a-z]+)@berrys\.ai\n`)
 	people, rest, _ := strings.Cut(string(policy.DefaultYAML()), "\ncontacts:")

@@ -166,3 +166,43 @@ func TestSlackInbound(t *testing.T) {
 		}
 	})
 }
+
+// TestSlackDeclareModal: /incident declare with Slack slow (3 s a call)
+// is answered within Slack's 3 s ("Working on it…"), the reply follows on
+// the response_url once views.open returns, and the modal's submission
+// declares the incident as the person who filled it in.
+func TestSlackDeclareModal(t *testing.T) {
+	s := startSlackServer(t, firelinetest.SQLiteDSN(t))
+	s.command(t, primary, "C0", "help") // the person's Slack user, looked up once
+	s.slack.SetDelay(3 * time.Second)
+	start := time.Now()
+	code, body := s.command(t, primary, "C0", "declare")
+	if took := time.Since(start); code != 200 || took > 3*time.Second || !strings.Contains(body, "Working on it") {
+		t.Fatalf("declare with a slow Slack: %d %s after %s", code, body, took)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(s.slack.Responses()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond) // waits for the server's reply to reach the fake, in real time
+	}
+	if r := s.slack.Responses(); len(r) != 1 || !strings.Contains(r[0], "fill in the form") {
+		t.Fatalf("response_url got %v", r)
+	}
+	if v := s.slack.Views(); len(v) != 1 || !strings.Contains(v[0], "P1 Critical") || !strings.Contains(v[0], "fireline_declare") {
+		t.Fatalf("views opened: %v", v)
+	}
+	s.slack.SetDelay(0)
+	payload, _ := json.Marshal(map[string]any{"type": "view_submission", "user": map[string]any{"id": s.users[primary]},
+		"view": map[string]any{"callback_id": "fireline_declare", "state": map[string]any{"values": map[string]any{
+			"title":       map[string]any{"title": map[string]any{"type": "plain_text_input", "value": "Login failures"}},
+			"severity":    map[string]any{"severity": map[string]any{"type": "static_select", "selected_option": map[string]any{"value": "P2"}}},
+			"description": map[string]any{"description": map[string]any{"type": "plain_text_input", "value": "SSO errors"}},
+		}}}})
+	code, body = s.slackPost(t, "/integrations/slack/interactions", "application/x-www-form-urlencoded", url.Values{"payload": {string(payload)}}.Encode(), slackSecret, time.Now())
+	if code != 200 || !strings.Contains(body, `"clear"`) {
+		t.Fatalf("submission: %d %s", code, body)
+	}
+	inc := s.incident(t, "INC-1")
+	if inc.Title != "Login failures" || inc.Severity != "P2" || inc.DeclaredBy != primary {
+		t.Errorf("declared %+v", inc)
+	}
+}

@@ -29,16 +29,24 @@ type slackServer struct {
 	users map[string]string // person -> Slack user
 }
 
-func startSlackServer(t *testing.T, dsn string) *slackServer {
+func startSlackServer(t testing.TB, dsn string) *slackServer {
+	t.Helper()
+	return startSlackServerWith(t, dsn, false, 0)
+}
+
+// startSlackServerWith is startSlackServer with the job runner running
+// (realtime) and Slack answering every call after delay.
+func startSlackServerWith(t testing.TB, dsn string, realtime bool, delay time.Duration) *slackServer {
 	t.Helper()
 	clock := firelinetest.NewClock(businessHours)
 	fake := slacktest.New(slackToken)
+	fake.Delay = delay
 	fake.Now = clock.Now
 	t.Cleanup(fake.Close)
 	s := &slackServer{slack: fake, users: map[string]string{}}
 	s.pagingServer = &pagingServer{sink: firelinetest.NewWebhookSink(t), smtp: firelinetest.NewSMTPServer(t), dsn: dsn}
 	s.pol = pagingPolicy(t, s.sink.URL, false)
-	s.testServer = s.restartSlack(t, clock)
+	s.testServer = s.restartSlack(t, clock, realtime)
 	for _, per := range s.policy(t).People {
 		id := "U" + strings.ToUpper(per.ID)
 		fake.AddUser(id, per.Email)
@@ -48,12 +56,12 @@ func startSlackServer(t *testing.T, dsn string) *slackServer {
 	return s
 }
 
-func (s *slackServer) restartSlack(t *testing.T, clock *firelinetest.Clock) *testServer {
+func (s *slackServer) restartSlack(t testing.TB, clock *firelinetest.Clock, realtime bool) *testServer {
 	t.Helper()
 	env := map[string]string{"FIRELINE_WEBHOOK_SECRET": firelinetest.WebhookSecret}
 	srv, err := startServer(context.Background(), serveConfig{
 		Addr: "127.0.0.1:0", DB: s.dsn, BootstrapToken: adminSecret, Now: clock.Now, PolicyPath: s.pol,
-		Paging: pagingConfig{NoJobRunner: true, AllowOutbound: "127.0.0.0/8", Getenv: func(k string) string { return env[k] },
+		Paging: pagingConfig{NoJobRunner: !realtime, AllowOutbound: "127.0.0.0/8", Getenv: func(k string) string { return env[k] },
 			SMTP: emailConfig(s.smtp)},
 		Slack: slackConfig{BotToken: slackToken, SigningSecret: slackSecret, APIURL: s.slack.APIURL(), ResponseURLs: s.slack.ResponseURL("")},
 	}, slog.New(slog.NewJSONHandler(io.Discard, nil)), &bytes.Buffer{})
@@ -69,7 +77,7 @@ func (s *slackServer) restartSlack(t *testing.T, clock *firelinetest.Clock) *tes
 	return ts
 }
 
-func (s *slackServer) policy(t *testing.T) *fireline.Policy {
+func (s *slackServer) policy(t testing.TB) *fireline.Policy {
 	t.Helper()
 	pol, err := loadPolicy(s.pol)
 	if err != nil {

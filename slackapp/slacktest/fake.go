@@ -136,6 +136,13 @@ func (s *Server) Limit(method string, perSecond float64) {
 	s.st.limit[method] = perSecond
 }
 
+// SetDelay makes every answer take d from now on.
+func (s *Server) SetDelay(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.Delay = d
+}
+
 // SetDown makes every call fail with 503 (Slack down) until set up again.
 func (s *Server) SetDown(down bool) {
 	s.mu.Lock()
@@ -204,8 +211,11 @@ func (s *Server) now() time.Time {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	if s.Delay > 0 {
-		time.Sleep(s.Delay) // a slow Slack, in real time: what a 3 s deadline is about
+	s.mu.Lock()
+	delay := s.Delay
+	s.mu.Unlock()
+	if delay > 0 {
+		time.Sleep(delay) // a slow Slack, in real time: what a 3 s deadline is about
 	}
 	body, _ := io.ReadAll(r.Body)
 	if id, ok := strings.CutPrefix(r.URL.Path, "/respond/"); ok {
