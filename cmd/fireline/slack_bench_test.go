@@ -52,4 +52,3 @@ func report(b *testing.B, name string, d []time.Duration) {
 	b.ReportMetric(at(0.5), name+"-p50-ms")
 	b.ReportMetric(at(0.99), name+"-p99-ms")
 }
-
