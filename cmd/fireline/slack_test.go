@@ -258,3 +258,31 @@ func TestSlackCheckCommand(t *testing.T) {
 		t.Errorf("a wrong token: exit %d\n%s", r.code, r.stderr)
 	}
 }
+
+// TestSlackRestricted: a restricted incident's channel is private and
+// never announced, and /incident status from a non-member shows nothing
+// of it.
+func TestSlackRestricted(t *testing.T) {
+	s := startSlackServer(t, firelinetest.SQLiteDSN(t))
+	s.mustCLI(t, adminSecret, "incident", "declare", "--title", "Leaked credentials", "--severity", "P1", "--source", "security")
+	s.advance(t, 0)
+	inc := s.incident(t, "INC-1")
+	ch := s.channelOf(t, inc)
+	if !inc.Restricted || !ch.Private {
+		t.Errorf("restricted %v, private channel %v", inc.Restricted, ch.Private)
+	}
+	if announce, _ := s.slack.Channel("incidents"); len(announce.Messages) != 0 {
+		t.Errorf("a restricted incident was announced: %+v", announce.Messages)
+	}
+	var outsider string
+	for _, per := range s.policy(t).People {
+		if !inc.HasMember(per.ID) {
+			outsider = per.ID
+			break
+		}
+	}
+	_, body := s.command(t, outsider, "C0", "INC-1 status")
+	if strings.Contains(body, "Leaked") || !strings.Contains(body, "not found") {
+		t.Errorf("a non-member's /incident INC-1 status: %s", body)
+	}
+}
