@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -38,6 +40,13 @@ func startSlackServer(t testing.TB, dsn string) *slackServer {
 // (realtime) and Slack answering every call after delay.
 func startSlackServerWith(t testing.TB, dsn string, realtime bool, delay time.Duration) *slackServer {
 	t.Helper()
+	return startSlack(t, dsn, realtime, delay, nil)
+}
+
+// startSlack is startSlackServerWith with the policy's YAML changed by
+// edit (when not nil).
+func startSlack(t testing.TB, dsn string, realtime bool, delay time.Duration, edit func(string) string) *slackServer {
+	t.Helper()
 	clock := firelinetest.NewClock(businessHours)
 	fake := slacktest.New(slackToken)
 	fake.Delay = delay
@@ -46,6 +55,13 @@ func startSlackServerWith(t testing.TB, dsn string, realtime bool, delay time.Du
 	s := &slackServer{slack: fake, users: map[string]string{}}
 	s.pagingServer = &pagingServer{sink: firelinetest.NewWebhookSink(t), smtp: firelinetest.NewSMTPServer(t), dsn: dsn}
 	s.pol = pagingPolicy(t, s.sink.URL, false)
+	if edit != nil {
+		b, err := os.ReadFile(s.pol)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.pol = writePolicy(t, edit(string(b)))
+	}
 	s.testServer = s.restartSlack(t, clock, realtime)
 	for _, per := range s.policy(t).People {
 		id := "U" + strings.ToUpper(per.ID)
@@ -285,4 +301,61 @@ func TestSlackRestricted(t *testing.T) {
 	if strings.Contains(body, "Leaked") || !strings.Contains(body, "not found") {
 		t.Errorf("a non-member's /incident INC-1 status: %s", body)
 	}
+}
+
+// TestSlackContactMethod: contact_methods [{type: slack}] pages by direct
+// message with the incident, the step and an Acknowledge button, the
+// attempt on the timeline; a person Slack does not know falls back to
+// their next method.
+func TestSlackContactMethod(t *testing.T) {
+	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
+		s := startSlack(t, dsn, false, 0, func(y string) string {
+			for _, per := range []string{primary, secondary} {
+				y = strings.Replace(y, "    email: "+per+"@berrys.ai\n    contact_methods:\n", "    email: "+per+"@berrys.ai\n    contact_methods:\n      - { type: slack }\n", 1)
+			}
+			return strings.Replace(y, "    email: "+secondary+"@berrys.ai\n", "    email: "+secondary+"@berrys.ai\n    slack_id: UNKNOWN\n", 1)
+		})
+		s.mustCLI(t, adminSecret, "incident", "declare", "--title", "Checkout errors", "--severity", "P1")
+		s.advance(t, 0)
+		var dm *slacktest.Channel
+		for _, c := range s.slack.Channels() {
+			if c.IM && c.Name == s.users[primary] {
+				dm = &c
+			}
+		}
+		if dm == nil || len(dm.Messages) != 1 || !strings.Contains(dm.Messages[0].Text, "INC-1") || !strings.Contains(string(dm.Messages[0].Blocks), "fireline_ack") {
+			t.Fatalf("direct message to %s: %+v", primary, dm)
+		}
+		var slackSent, fellBack bool
+		for _, ev := range s.timeline(t, "INC-1") {
+			var d fireline.PageAttemptData
+			if json.Unmarshal(ev.Data, &d) != nil {
+				continue
+			}
+			if ev.Type == fireline.EventPageSent && d.Method == fireline.MethodSlack && d.Recipient.Person == primary {
+				slackSent = true
+			}
+			if ev.Type == fireline.EventPageSent && d.Method == fireline.MethodWebhook && d.Recipient.Person == secondary {
+				fellBack = true
+			}
+		}
+		if !slackSent {
+			t.Error("no page_sent by slack on the timeline")
+		}
+		s.advance(t, time.Hour)
+		for _, ev := range s.timeline(t, "INC-1") {
+			var d fireline.PageAttemptData
+			if ev.Type == fireline.EventPageSent && json.Unmarshal(ev.Data, &d) == nil && d.Method == fireline.MethodWebhook && d.Recipient.Person == secondary {
+				fellBack = true
+			}
+		}
+		if !fellBack {
+			for _, ev := range s.timeline(t, "INC-1") {
+				if strings.Contains(string(ev.Data), secondary) {
+					t.Logf("%s %s", ev.Type, ev.Data)
+				}
+			}
+			t.Errorf("%s, whom Slack does not know, was not paged by their next method", secondary)
+		}
+	})
 }

@@ -52,6 +52,7 @@ func connectSlack(pg *paging, db *sqlstore.DB, pol *fireline.Policy, sc slackCon
 	if pol.Slack.Connected {
 		client = slackapp.NewClient(sc.BotToken, slackapp.Options{APIURL: sc.APIURL, Registry: pg.engine.Metrics.Registry, Now: pg.engine.Now})
 		job.API = client
+		pg.engine.Channels[fireline.MethodSlack] = &slackapp.DM{Client: client} // contact_methods: [{type: slack}]
 	}
 	job.Register(pg.runner)
 	return client

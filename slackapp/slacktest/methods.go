@@ -187,6 +187,13 @@ func (s *Server) archive(args url.Values) map[string]any {
 
 func (s *Server) open(args url.Values) map[string]any {
 	users := args.Get("users")
+	known := false
+	for _, id := range s.st.users {
+		known = known || id == users
+	}
+	if !known {
+		return fail("user_not_found")
+	}
 	for _, c := range s.st.channels {
 		if c.IM && c.Name == users {
 			return ok("channel", c.json())
