@@ -148,6 +148,12 @@ func (p *Policy) planSlack(inc *Incident, changes []Change, now time.Time) []Job
 	return []Job{SlackSyncJob(inc.Number, now)}
 }
 
+// SlackWork is the Slack work of changes the engine records (an
+// escalation step paging someone, a clock mark): the same as planSlack.
+func (p *Policy) SlackWork(inc *Incident, changes []Change, now time.Time) []Job {
+	return p.planSlack(inc, changes, now)
+}
+
 // SlackSyncJob is the job bringing incident n's channel up to date at at.
 func SlackSyncJob(n int64, at time.Time) Job {
 	return Job{Kind: JobSlackSync, Group: SlackGroup(n), RunAt: at, MaxAttempts: 1000,
