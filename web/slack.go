@@ -26,7 +26,9 @@ func (h *handler) slackRoutes(rt *router) {
 func (h *handler) slack(pick func(SlackInbound) http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if h.cfg.Slack == nil {
-			h.writeError(w, r, fireline.Errorf(fireline.EUnavailable, "Slack is not connected: start the server with FIRELINE_SLACK_BOT_TOKEN and FIRELINE_SLACK_SIGNING_SECRET"))
+			// Unauthenticated, as every signed route without its secret:
+			// no request can be verified.
+			h.writeError(w, r, fireline.Errorf(fireline.EUnauthorized, "Slack is not connected (no FIRELINE_SLACK_SIGNING_SECRET): no request from Slack can be verified"))
 			return
 		}
 		pick(h.cfg.Slack)(w, r)

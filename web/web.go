@@ -72,7 +72,7 @@ type Config struct {
 	// when the policy names none; optional: the request's host.
 	PublicURL string
 	// Slack serves Slack's requests (slackapp.Inbound); optional: without
-	// it they answer 503.
+	// it they answer 401 (nothing can verify them).
 	Slack SlackInbound
 	// Limits cap the request rate of each API token, console session and
 	// client address (web/ratelimit.go); the zero value limits nothing.
