@@ -118,6 +118,8 @@ type Action struct {
 	// checklist step (PLAYBOOK/N) checked or unchecked, Text its note.
 	Playbook string `json:"playbook,omitempty"`
 	StepKey  string `json:"step_key,omitempty"`
+	// Source is where a note came from outside Fireline (a Slack message).
+	Source *NoteSource `json:"source,omitempty"`
 	// Override is the reason a resolve or a stage change to resolution
 	// goes ahead with required steps open (the incident commander's).
 	Override string `json:"override,omitempty"`
@@ -202,7 +204,7 @@ func (inc *Incident) decideAction(p *Policy, a Action, now time.Time) ([]Change,
 	case ActChangeStage:
 		return inc.changeStage(a.Stage, a.Reason)
 	case ActAddNote:
-		return addNote(a.NoteKind, a.Text)
+		return addNote(a.NoteKind, a.Text, a.Source)
 	case ActUpdate:
 		return inc.update(p, a.Update)
 	case ActEscalate:
@@ -349,7 +351,7 @@ func (inc *Incident) changeStage(to Stage, reason string) ([]Change, error) {
 	return []Change{{EventStageChanged, &StageChangedData{From: inc.Stage, To: to, Reason: strings.TrimSpace(reason)}}}, nil
 }
 
-func addNote(kind NoteKind, text string) ([]Change, error) {
+func addNote(kind NoteKind, text string, src *NoteSource) ([]Change, error) {
 	var fe []FieldError
 	if kind == "" {
 		kind = NoteGeneral
@@ -361,7 +363,7 @@ func addNote(kind NoteKind, text string) ([]Change, error) {
 	if len(fe) > 0 {
 		return nil, &Error{Code: EInvalid, Message: "invalid note", Fields: fe}
 	}
-	return []Change{{EventNote, &NoteData{Kind: kind, Text: strings.TrimSpace(text)}}}, nil
+	return []Change{{EventNote, &NoteData{Kind: kind, Text: strings.TrimSpace(text), Source: src}}}, nil
 }
 
 // update keeps only the fields that differ from the current state.

@@ -68,9 +68,14 @@ func (d *DeliverySetup) MethodProblems(m ContactMethod) []DeliveryProblem {
 		return d.emailProblems()
 	case MethodWebhook:
 		return d.webhookProblems(m)
+	case MethodSlack:
+		if !d.has(MethodSlack) {
+			return []DeliveryProblem{{Reason: "sends by Slack, which is not connected", Fix: "set FIRELINE_SLACK_BOT_TOKEN and FIRELINE_SLACK_SIGNING_SECRET"}}
+		}
+		return nil
 	}
 	return []DeliveryProblem{{Reason: fmt.Sprintf("has unknown type %q", m.Type),
-		Fix: "use type email or webhook in the policy's contact_methods"}}
+		Fix: "use type email, webhook or slack in the policy's contact_methods"}}
 }
 
 func (d *DeliverySetup) has(t ContactMethodType) bool {

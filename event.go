@@ -140,6 +140,10 @@ type (
 	NoteData struct {
 		Kind NoteKind `json:"kind"`
 		Text string   `json:"text"`
+		// Source is where a note came from when not Fireline itself
+		// (slack_inbound.go): the message's author, its permalink, and
+		// the thread it replies in.
+		Source *NoteSource `json:"source,omitempty"`
 	}
 	// UpdatedData holds only the fields that changed.
 	UpdatedData struct {
@@ -279,6 +283,8 @@ func newReviewData(t EventType) (any, bool) {
 		return &ActionItemNoticeData{}, true
 	case EventRepeatFlagged:
 		return &RepeatFlaggedData{}, true
+	case EventSlackChannel:
+		return &SlackChannelData{}, true // slack.go
 	}
 	return nil, false
 }
@@ -392,9 +398,10 @@ func (inc *Incident) apply(at time.Time, c Change) {
 		inc.applyReview(at, c)
 	case *ActionItemAddedData, *ActionItemUpdatedData, *RepeatFlaggedData:
 		inc.applyItem(at, c)
-	case *ActionItemNoticeData, *UpdateEmailedData:
-		// Recorded for the timeline: the engine's reminders, escalations
-		// and customer email counts.
+	case *ActionItemNoticeData, *UpdateEmailedData, *SlackChannelData:
+		// Recorded for the timeline: the engine's reminders and
+		// escalations, customer email counts, the Slack channel's life (its
+		// state is kept beside the incident, slack.go).
 	case *UpdateDraftedData, *UpdateApprovedData, *UpdatePublishedData, *UpdateRejectedData, *UpdateDueData:
 		inc.applyComms(at, c) // comms_update.go
 	}

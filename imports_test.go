@@ -29,6 +29,10 @@ func TestImportDirection(t *testing.T) {
 		"firelinetest": {module + "/web", module + "/cmd"},
 		// The invitation is a leaf: the domain's types in, iCalendar out.
 		"invite": {module + "/sqlstore", module + "/web", module + "/cmd", module + "/engine", module + "/notify", module + "/policy"},
+		// Slack: the app speaks the domain and slack-go; its fake, only
+		// the standard library.
+		"slackapp":           {module + "/sqlstore", module + "/web", module + "/cmd", module + "/engine", module + "/policy"},
+		"slackapp/slacktest": {module + "/"},
 	}
 	for dir, bad := range forbidden {
 		for path, imp := range packageImports(t, dir) {

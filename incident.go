@@ -155,6 +155,9 @@ type Incident struct {
 	// Comms is the incident's public updates and their cadence
 	// (comms_update.go). Lists of incidents leave it out.
 	Comms Comms `json:"comms,omitzero"`
+	// Slack is the incident's Slack channel, when it has one (slack.go);
+	// not replayed from the timeline. Lists of incidents leave it out.
+	Slack *SlackChannel `json:"slack,omitempty"`
 
 	PolicyVersion string `json:"policy_version"`
 	EventCount    int64  `json:"event_count"`

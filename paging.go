@@ -1,6 +1,7 @@
 package fireline
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -24,12 +25,16 @@ type ContactMethodType string
 const (
 	MethodEmail   ContactMethodType = "email"
 	MethodWebhook ContactMethodType = "webhook"
+	// MethodSlack is a direct message from the Slack app (slack.go).
+	MethodSlack ContactMethodType = "slack"
 )
 
 // ContactMethod is one way to reach a person, tried in order.
 type ContactMethod struct {
 	Type ContactMethodType `yaml:"type" json:"type"`
-	// To is the address of an email method; the person's email when empty.
+	// To is the address of an email method; the person's email when
+	// empty. For a slack method, the person's Slack user (slack_id, else
+	// their email, which Slack resolves).
 	To string `yaml:"to,omitempty" json:"to,omitempty"`
 	// URL is where a webhook method posts.
 	URL string `yaml:"url,omitempty" json:"url,omitempty"`
@@ -46,6 +51,9 @@ func (per *Person) Methods() []ContactMethod {
 		for i := range out {
 			if out[i].Type == MethodEmail && out[i].To == "" {
 				out[i].To = per.Email
+			}
+			if out[i].Type == MethodSlack && out[i].To == "" {
+				out[i].To = cmp.Or(per.SlackID, per.Email)
 			}
 		}
 		return out
@@ -244,7 +252,7 @@ type (
 func (inc *Incident) RecordPaging(c Change, now time.Time) (bool, error) {
 	switch c.Data.(type) {
 	case *EscalationStepData, *PageAttemptData, *MemberAddedData, *UnansweredData, *ClockData, *ActionItemNoticeData, *UpdateDueData,
-		*UpdateEmailedData:
+		*UpdateEmailedData, *SlackChannelData:
 	default:
 		return false, fmt.Errorf("fireline: %s is not a paging change", c.Type)
 	}

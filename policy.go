@@ -42,6 +42,9 @@ type Policy struct {
 	// components, public update approval and cadence, stakeholder
 	// audiences and update templates (comms.go).
 	Comms CommsPolicy `yaml:"communications,omitempty" json:"communications"`
+	// Slack is the slack section: which incidents get a channel, its
+	// name, the announcement channel (slack.go).
+	Slack SlackPolicy `yaml:"slack,omitempty" json:"slack,omitzero"`
 	// Playbooks are the playbooks loaded beside the policy (fireline
 	// serve --playbooks; the playbook package parses them).
 	Playbooks []*Playbook `yaml:"-" json:"-"`
@@ -146,6 +149,9 @@ type Person struct {
 	Email string   `yaml:"email,omitempty" json:"email,omitempty"`
 	Phone string   `yaml:"phone,omitempty" json:"phone,omitempty"`
 	Teams []string `yaml:"teams,omitempty" json:"teams,omitempty"`
+	// SlackID is the person's Slack user id (U...), for a workspace where
+	// their Slack email is not Email.
+	SlackID string `yaml:"slack_id,omitempty" json:"slack_id,omitempty"`
 	// ContactMethods are tried in order when the person is paged; an
 	// email to Email when none are listed (paging.go).
 	ContactMethods []ContactMethod `yaml:"contact_methods,omitempty" json:"contact_methods,omitempty"`

@@ -101,10 +101,10 @@ func TestCheckDelivery(t *testing.T) {
 			want: []string{"alex's contact method 1 (webhook https://169.254.1.1/x) is blocked by the outbound guard (169.254.1.1 is a link-local address): add 169.254.0.0/16 to --allow-outbound (FIRELINE_ALLOW_OUTBOUND)",
 				"alex's contact method 2 (email alex@berrys.ai) cannot be sent: no SMTP relay is configured: set --smtp-host (FIRELINE_SMTP_HOST)"}},
 		{name: "unknown type, whatever the setup", methods: []fireline.ContactMethod{{Type: "sms", To: "+15550100"}}, setup: nil,
-			want: []string{`alex's contact method 1 (sms +15550100) has unknown type "sms": use type email or webhook in the policy's contact_methods`}},
+			want: []string{`alex's contact method 1 (sms +15550100) has unknown type "sms": use type email, webhook or slack in the policy's contact_methods`}},
 		{name: "a type that differs only in case is unknown", methods: []fireline.ContactMethod{{Type: "Webhook", URL: "https://hooks.example.com/a"}},
 			setup: &fireline.DeliverySetup{Channels: append(bothChannels, "Webhook")},
-			want:  []string{`alex's contact method 1 (Webhook https://hooks.example.com/a) has unknown type "Webhook": use type email or webhook in the policy's contact_methods`}},
+			want:  []string{`alex's contact method 1 (Webhook https://hooks.example.com/a) has unknown type "Webhook": use type email, webhook or slack in the policy's contact_methods`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

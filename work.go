@@ -226,7 +226,8 @@ func (p *Policy) PlanWork(inc *Incident, changes []Change, actor Actor, now time
 			w.Jobs = append(w.Jobs, p.planItems(inc, c, now)...)
 		}
 	}
-	w.add(p.planComms(inc, changes, firstSeq, now)) // comms_cadence.go
+	w.add(p.planComms(inc, changes, firstSeq, now))            // comms_cadence.go
+	w.Jobs = append(w.Jobs, p.planSlack(inc, changes, now)...) // slack.go
 	return w
 }
 

@@ -157,8 +157,12 @@ func (c *checker) contactMethods(path string, per fireline.Person) {
 			if c.required(mp+".url", m.URL) {
 				c.webURL(mp+".url", m.URL)
 			}
+		case fireline.MethodSlack:
+			if m.To == "" && per.SlackID == "" && per.Email == "" {
+				c.add(mp+".to", "required: the person has neither a slack_id nor an email")
+			}
 		default:
-			c.add(mp+".type", "unknown contact method %q: want email or webhook", m.Type)
+			c.add(mp+".type", "unknown contact method %q: want email, webhook or slack", m.Type)
 		}
 	}
 }

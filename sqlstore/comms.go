@@ -16,12 +16,16 @@ const (
 )
 
 // loadParts reads the parts of an incident kept beside its row: its
-// checklist (checklist.go) and its communications.
+// checklist (checklist.go), its communications and its Slack channel
+// (slack.go).
 func loadParts(ctx context.Context, tx *Tx, inc *fireline.Incident) error {
 	if err := loadChecklist(ctx, tx, inc); err != nil {
 		return err
 	}
-	return loadComms(ctx, tx, inc)
+	if err := loadComms(ctx, tx, inc); err != nil {
+		return err
+	}
+	return loadSlack(ctx, tx, inc)
 }
 
 // saveParts writes the parts of an incident that changes changed, in the

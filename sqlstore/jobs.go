@@ -160,6 +160,7 @@ func (tx *Tx) doWork(ctx context.Context, p *fireline.Policy, inc *fireline.Inci
 				return err
 			}
 		}
+		work = append(work, p.SlackWork(inc, changes, tx.now)...) // the pages, mirrored into the channel
 		if err := tx.Enqueue(ctx, work...); err != nil {
 			return err
 		}

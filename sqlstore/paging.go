@@ -78,7 +78,11 @@ func (s *PagingStore) Incident(ctx context.Context, n int64) (*fireline.Incident
 // does stores the whole row, and the members' rows when they changed
 // (docs/adr/0023-escalation-on-the-timeline.md).
 func (tx *PageTx) Record(ctx context.Context, c fireline.Change) error {
-	return tx.recordEngineChange(ctx, tx.inc, c)
+	if err := tx.recordEngineChange(ctx, tx.inc, c); err != nil {
+		return err
+	}
+	// The channel shows what the engine records too (slack.go).
+	return tx.Enqueue(ctx, tx.policy.SlackWork(tx.inc, []fireline.Change{c}, tx.now)...)
 }
 
 // recordEngineChange is PageTx.Record for any incident locked in tx.

@@ -167,7 +167,10 @@ func (s *StatusService) internal(ctx context.Context, tx *Tx, inc *fireline.Inci
 	if err := loadComms(ctx, tx, inc); err != nil {
 		return fireline.InternalIncident{}, err
 	}
-	ii := fireline.InternalIncident{ID: inc.ID, Title: inc.Title, Severity: inc.Severity, Stage: inc.Stage, Status: inc.Status,
+	if err := loadSlack(ctx, tx, inc); err != nil { // slack.go
+		return fireline.InternalIncident{}, err
+	}
+	ii := fireline.InternalIncident{Channel: inc.Slack.Link(), ID: inc.ID, Title: inc.Title, Severity: inc.Severity, Stage: inc.Stage, Status: inc.Status,
 		Services: inc.Services, ETA: inc.ETA, Commander: inc.RoleHolder(fireline.RoleIncidentCommander),
 		Liaison: inc.RoleHolder(fireline.RoleCommunicationsLiaison), DeclaredAt: inc.DeclaredAt, ResolvedAt: inc.ResolvedAt,
 		Restricted: inc.Restricted}

@@ -26,6 +26,11 @@ var publicRoutes = []string{
 	"POST /v2/change/enqueue",
 	"GET /heartbeat/{key}",
 	"POST /heartbeat/{key}",
+	// Slack (web/slack.go): no token, but each request must carry Slack's
+	// v0 signature, made with the app's signing secret within 5 minutes.
+	"POST /integrations/slack/events",
+	"POST /integrations/slack/commands",
+	"POST /integrations/slack/interactions",
 	// Web console sign-in: the forms and what they post to (POST /login
 	// checks the password, POST /login/link redeems a one-time link; GET
 	// /login/link only shows a button, so that link scanners cannot use
@@ -154,6 +159,9 @@ func (h *handler) routes() {
 	h.commsRoutes(rt)
 	h.statusRoutes(rt)
 	h.subscriberRoutes()
+
+	// Slack's events, slash commands and interactions (web/slack.go).
+	h.slackRoutes(rt)
 }
 
 // consoleRoutes declares the web console: server-rendered pages that sign

@@ -78,6 +78,9 @@ type Config struct {
 	// Audit reads the audit log (web/audit.go); optional: without it
 	// its routes answer 503.
 	Audit fireline.AuditService
+	// Slack serves Slack's requests (slackapp.Inbound); optional: without
+	// it they answer 401 (nothing can verify them).
+	Slack SlackInbound
 	// Limits cap the request rate of each API token, console session and
 	// client address (web/ratelimit.go); the zero value limits nothing.
 	Limits RequestLimits

@@ -101,6 +101,7 @@ func newRootCommand(env Env) *cobra.Command {
 	root.AddCommand(newReviewCommand(g), newActionItemCommand(g))                                               // after the incident
 	root.AddCommand(newStatusCommand(g), newSubscriberCommand(g))                                               // communications: internal status, compliance, customer subscribers
 	root.AddCommand(newUserCommand(g), newAuditCommand(g))                                                      // web console users, the audit log
+	root.AddCommand(newSlackCommand(env))                                                                       // Slack (slack_cmd.go)
 	return root
 }
 

@@ -34,7 +34,7 @@ type pagingServer struct {
 
 // pagingPolicy writes the default policy with every person reachable by
 // webhook to the sink first, then by email.
-func pagingPolicy(t *testing.T, sinkURL string, gated bool) string {
+func pagingPolicy(t testing.TB, sinkURL string, gated bool) string {
 	t.Helper()
 	return pagingPolicyWith(t, sinkURL, gated, false)
 }

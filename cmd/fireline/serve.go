@@ -17,6 +17,7 @@ import (
 	"github.com/fireline-dev/fireline/jobs"
 	"github.com/fireline-dev/fireline/live"
 	"github.com/fireline-dev/fireline/policy"
+	"github.com/fireline-dev/fireline/slackapp"
 	"github.com/fireline-dev/fireline/sqlstore"
 	"github.com/fireline-dev/fireline/web"
 )
@@ -46,6 +47,8 @@ type serveConfig struct {
 	MaxClockSkew time.Duration
 	// Limits are the request-rate limits (limits_wiring.go).
 	Limits web.RequestLimits
+	// Slack connects a workspace (slack_wiring.go).
+	Slack slackConfig
 }
 
 func newServeCommand(env Env) *cobra.Command {
@@ -80,6 +83,7 @@ func newServeCommand(env Env) *cobra.Command {
 	f.StringVar(&cfg.PolicyPath, "policy", env.Getenv("FIRELINE_POLICY"), "policy file (env FIRELINE_POLICY; default: the embedded guide)")
 	f.StringVar(&cfg.PlaybooksPath, "playbooks", env.Getenv("FIRELINE_PLAYBOOKS"), "directory of playbooks (*.md) (env FIRELINE_PLAYBOOKS; default: the embedded guide's)")
 	addPagingFlags(cmd, env, &cfg.Paging)
+	addSlackFlags(cmd, env, &cfg.Slack)
 	skew, err := time.ParseDuration(envOr(env, "FIRELINE_MAX_CLOCK_SKEW", "2s"))
 	if err != nil {
 		skew = 2 * time.Second
@@ -142,6 +146,7 @@ type server struct {
 	intake *sqlstore.IntakeService // group-commit writer of alert intake
 	paging *paging                 // job runner and paging engine
 	status *statusListener         // the public status page's own address, if any
+	slack  *slackapp.Inbound       // Slack's requests (nil: not connected)
 }
 
 // startServer loads the policy, opens and migrates the database, makes sure
@@ -151,6 +156,10 @@ func startServer(ctx context.Context, cfg serveConfig, logger *slog.Logger, out 
 	if err != nil {
 		return nil, err
 	}
+	if err := cfg.Slack.check(); err != nil {
+		return nil, err
+	}
+	pol.Slack.Connected = cfg.Slack.BotToken != ""                                // before anything plans work
 	if err := withPlaybooks(pol, cfg.PlaybooksPath, cfg.PolicyPath); err != nil { // playbook_cmd.go
 		return nil, err
 	}
@@ -204,6 +213,7 @@ func startOnDB(ctx context.Context, db *sqlstore.DB, hub *live.Hub, handoff *job
 		ln.Close()
 		return nil, err
 	}
+	slackClient := connectSlack(pg, db, pol, cfg.Slack) // slack_wiring.go
 	intake := newIntake(db, pol, cfg)
 	if err := pg.runIntegrationChecks(ctx, intake, logger); err != nil {
 		ln.Close()
@@ -214,6 +224,11 @@ func startOnDB(ctx context.Context, db *sqlstore.DB, hub *live.Hub, handoff *job
 	// every writer (on PostgreSQL, of every replica).
 	incidents, users := sqlstore.NewIncidentService(db, pol), sqlstore.NewUserService(db, pol)
 	subscribers := sqlstore.NewSubscriberService(db, pol)
+	publicURL := cfg.Paging.PublicURL
+	if publicURL == "" {
+		publicURL = "http://" + ln.Addr().String()
+	}
+	slackIn := slackInbound(slackClient, db, pol, incidents, users, cfg.Slack, publicURL, logger)
 	handler := web.NewHandler(web.Config{
 		Users: users, Sessions: users, Live: hub, Throttle: sqlstore.NewLoginThrottle(db), LiveRecheck: cfg.LiveRecheck, Limits: cfg.Limits,
 		Policy: pol, Incidents: incidents, Tokens: tokens, Auth: tokens, Reviews: sqlstore.NewReviewService(db, pol),
@@ -222,9 +237,9 @@ func startOnDB(ctx context.Context, db *sqlstore.DB, hub *live.Hub, handoff *job
 		Intake: intake, Maintenance: sqlstore.NewMaintenanceService(db, pol),
 		OnCall: engine.OnCall{Engine: pg.engine}, Feeds: engine.Feeds{Engine: pg.engine, Audit: audit}, Links: pg.engine.Links, Metrics: pg.engine.Metrics.Registry,
 		Status: sqlstore.NewStatusService(db, pol), StatusCache: status, PublicURL: cfg.Paging.PublicURL,
-		Subscribers: subscribers, SubscriberAdmin: subscribers, Audit: audit,
+		Subscribers: subscribers, SubscriberAdmin: subscribers, Audit: audit, Slack: slackHandler(slackIn),
 	})
-	s := &server{db: db, ln: ln, intake: intake, paging: pg, done: make(chan error, 1), logger: logger, http: &http.Server{
+	s := &server{db: db, ln: ln, intake: intake, paging: pg, slack: slackIn, done: make(chan error, 1), logger: logger, http: &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
@@ -261,5 +276,8 @@ func (s *server) Close(ctx context.Context) error {
 		err = serveErr
 	}
 	s.paging.Close()
+	if s.slack != nil {
+		s.slack.Close() // replies still being posted to Slack
+	}
 	return errors.Join(err, s.intake.Close(), s.db.Close())
 }
