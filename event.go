@@ -44,6 +44,7 @@ const (
 	EventStepChecked         EventType = "step_checked"
 	EventStepUnchecked       EventType = "step_unchecked"
 	EventChecklistOverridden EventType = "checklist_overridden"
+	// Evidence and the regulatory clock: evidence.go, regulatory.go.
 )
 
 // Event is one entry of an incident's timeline. Events are never updated or
@@ -259,6 +260,14 @@ func newEventData(t EventType) (any, bool) {
 		return &UpdateRejectedData{}, true
 	case EventUpdateDueSoon, EventUpdateOverdue:
 		return &UpdateDueData{}, true
+	case EventEvidenceAdded:
+		return &EvidenceAddedData{}, true
+	case EventEvidenceRead:
+		return &EvidenceReadData{}, true
+	case EventRegulatoryStarted:
+		return &RegulatoryStartedData{}, true
+	case EventRegulatorNotified:
+		return &RegulatorNotifiedData{}, true
 	}
 	return newReviewData(t)
 }
@@ -391,7 +400,9 @@ func (inc *Incident) apply(at time.Time, c Change) {
 		}
 	case *UnansweredData:
 		inc.UnansweredAt = &at
-	case *PageAttemptData, *PageRequestedData, *ClockData:
+	case *ClockData:
+		inc.applyRegulatory(at, c) // the regulatory clock's marks; the others change no state
+	case *PageAttemptData, *PageRequestedData:
 		// Recorded for the timeline; they change no state.
 	case *PlaybookAttachedData, *PlaybookDetachedData, *StepCheckedData:
 		inc.applyChecklist(at, c)
@@ -406,6 +417,12 @@ func (inc *Incident) apply(at time.Time, c Change) {
 		// Recorded for the timeline: the engine's reminders and escalations.
 	case *UpdateDraftedData, *UpdateApprovedData, *UpdatePublishedData, *UpdateRejectedData, *UpdateDueData:
 		inc.applyComms(at, c) // comms_update.go
+	case *EvidenceAddedData:
+		inc.applyEvidence(at, d) // evidence.go
+	case *EvidenceReadData:
+		// Recorded for the timeline: who read which file, when.
+	case *RegulatoryStartedData, *RegulatorNotifiedData:
+		inc.applyRegulatory(at, c) // regulatory.go
 	}
 }
 
@@ -591,6 +608,7 @@ func diffIncidentState(got, want *Incident) string {
 		{"review", got.Review, want.Review}, {"action_items", got.ActionItems, want.ActionItems},
 		{"repeats", got.Repeats, want.Repeats},
 		{"comms", got.Comms, want.Comms},
+		{"security", got.Security, want.Security},
 	}
 	for _, f := range fields {
 		if !same(f.a, f.b) {

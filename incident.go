@@ -155,6 +155,9 @@ type Incident struct {
 	// Comms is the incident's public updates and their cadence
 	// (comms_update.go). Lists of incidents leave it out.
 	Comms Comms `json:"comms,omitzero"`
+	// Security is the evidence preserved and the regulatory clock
+	// (security.go). Lists of incidents leave it out.
+	Security Security `json:"security,omitzero"`
 
 	PolicyVersion string `json:"policy_version"`
 	EventCount    int64  `json:"event_count"`

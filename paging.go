@@ -249,5 +249,6 @@ func (inc *Incident) RecordPaging(c Change, now time.Time) (bool, error) {
 	}
 	escalated, unanswered, members := inc.EscalatedAt, inc.UnansweredAt, len(inc.Members)
 	inc.apply(now, c)
-	return escalated != inc.EscalatedAt || unanswered != inc.UnansweredAt || members != len(inc.Members) || c.Type == EventUpdateOverdue, nil
+	return escalated != inc.EscalatedAt || unanswered != inc.UnansweredAt || members != len(inc.Members) || c.Type == EventUpdateOverdue ||
+		ChangesSecurity([]Change{c}), nil
 }

@@ -133,6 +133,9 @@ type DeliveryJob struct {
 	// Notice is a stakeholder notice (initial or resolution), an email
 	// that threads under the incident's first (comms_cadence.go).
 	Notice string `json:"notice,omitempty"`
+	// Regulatory is the regulatory clock at risk or breached: told
+	// whatever the incident's status, since the clock outlives it.
+	Regulatory bool `json:"regulatory,omitempty"`
 }
 
 // Stale reports whether the page is no longer wanted: its incident is
@@ -141,7 +144,7 @@ func (a DeliveryJob) Stale(inc *Incident) bool {
 	if a.Review {
 		return a.staleReview(inc)
 	}
-	if a.Notice == NoticeResolution {
+	if a.Notice == NoticeResolution || a.Regulatory {
 		return false
 	}
 	return !inc.Status.Open() || (!a.Immediate && !a.Inform && !a.Notify && inc.AcknowledgedAt != nil)
@@ -219,6 +222,8 @@ func (p *Policy) PlanWork(inc *Incident, changes []Change, actor Actor, now time
 			w.Jobs = append(w.Jobs, p.planReview(inc, seq, c, now)...)
 		case itemEvent(c.Type):
 			w.Jobs = append(w.Jobs, p.planItems(inc, c, now)...)
+		case c.Type == EventRegulatoryStarted:
+			w.Jobs = append(w.Jobs, p.planRegulatory(inc, c, now)...) // regulatory.go
 		}
 	}
 	w.add(p.planComms(inc, changes, firstSeq, now)) // comms_cadence.go

@@ -44,6 +44,7 @@ func validate(p *fireline.Policy) []finding {
 	c.playbooks(p.PlaybookRules)
 	c.reviews(p.Reviews)
 	c.comms(p.Comms) // validate_comms.go
+	c.regulatory(p.Regulatory) // validate_security.go
 	return c.found
 }
 

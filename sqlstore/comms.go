@@ -21,6 +21,9 @@ func loadParts(ctx context.Context, tx *Tx, inc *fireline.Incident) error {
 	if err := loadChecklist(ctx, tx, inc); err != nil {
 		return err
 	}
+	if err := loadSecurity(ctx, tx, inc); err != nil { // security.go
+		return err
+	}
 	return loadComms(ctx, tx, inc)
 }
 
@@ -28,6 +31,9 @@ func loadParts(ctx context.Context, tx *Tx, inc *fireline.Incident) error {
 // transaction that records them.
 func saveParts(ctx context.Context, tx *Tx, inc *fireline.Incident, changes []fireline.Change) error {
 	if err := saveChecklist(ctx, tx, inc, changes); err != nil {
+		return err
+	}
+	if err := saveSecurity(ctx, tx, inc, changes); err != nil { // security.go
 		return err
 	}
 	return saveComms(ctx, tx, inc, changes)

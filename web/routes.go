@@ -148,6 +148,9 @@ func (h *handler) routes() {
 	// and the public status page (web/status_public.go).
 	h.commsRoutes(rt)
 	h.statusRoutes(rt)
+
+	// Security incidents: evidence, the regulator told (web/evidence.go).
+	h.securityRoutes(rt)
 }
 
 // consoleRoutes declares the web console: server-rendered pages that sign

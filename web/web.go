@@ -71,6 +71,11 @@ type Config struct {
 	// PublicURL is the server's public URL, for the status page's links
 	// when the policy names none; optional: the request's host.
 	PublicURL string
+	// Evidence keeps security incidents' evidence (web/evidence.go);
+	// optional: without it its routes answer 503. MaxEvidenceBytes caps
+	// one file (fireline.DefaultMaxEvidenceBytes when 0).
+	Evidence         fireline.EvidenceService
+	MaxEvidenceBytes int64
 	// Limits cap the request rate of each API token, console session and
 	// client address (web/ratelimit.go); the zero value limits nothing.
 	Limits RequestLimits

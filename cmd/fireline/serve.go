@@ -43,6 +43,8 @@ type serveConfig struct {
 	MaxClockSkew time.Duration
 	// Limits are the request-rate limits (limits_wiring.go).
 	Limits web.RequestLimits
+	// MaxEvidenceBytes caps one evidence file (0: the default).
+	MaxEvidenceBytes int64
 }
 
 func newServeCommand(env Env) *cobra.Command {
@@ -82,6 +84,7 @@ func newServeCommand(env Env) *cobra.Command {
 	}
 	f.DurationVar(&cfg.MaxClockSkew, "max-clock-skew", skew, "on PostgreSQL, how far this replica's clock may differ from the database's before it claims no due jobs and /readyz fails (env FIRELINE_MAX_CLOCK_SKEW; 0: off)")
 	checkLimits = addLimitFlags(cmd, env, &cfg.Limits)
+	f.Int64Var(&cfg.MaxEvidenceBytes, "evidence-max-bytes", fireline.DefaultMaxEvidenceBytes, "largest evidence file an upload may carry; a larger one is refused with 413")
 	return cmd
 }
 
@@ -210,6 +213,7 @@ func startOnDB(ctx context.Context, db *sqlstore.DB, hub *live.Hub, handoff *job
 		OnCall: engine.OnCall{Engine: pg.engine}, Feeds: engine.Feeds{Engine: pg.engine}, Links: pg.engine.Links, Metrics: pg.engine.Metrics.Registry,
 		Status: sqlstore.NewStatusService(db, pol), StatusCache: status, PublicURL: cfg.Paging.PublicURL,
 		Subscribers: sqlstore.NewSubscriberService(db, pol),
+		Evidence:    sqlstore.NewEvidenceService(db, pol), MaxEvidenceBytes: cfg.MaxEvidenceBytes,
 	})
 	s := &server{db: db, ln: ln, intake: intake, paging: pg, done: make(chan error, 1), logger: logger, http: &http.Server{
 		Handler:           handler,
