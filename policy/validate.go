@@ -43,7 +43,7 @@ func validate(p *fireline.Policy) []finding {
 	c.paging(p) // validate_paging.go
 	c.playbooks(p.PlaybookRules)
 	c.reviews(p.Reviews)
-	c.comms(p.Comms) // validate_comms.go
+	c.comms(p.Comms)           // validate_comms.go
 	c.regulatory(p.Regulatory) // validate_security.go
 	return c.found
 }
