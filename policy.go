@@ -43,8 +43,8 @@ type Policy struct {
 	// audiences and update templates (comms.go).
 	Comms CommsPolicy `yaml:"communications,omitempty" json:"communications"`
 	// Regulatory is the regulatory notification deadline, a clock on the
-	// incidents it applies to (regulatory.go); nil for none.
-	Regulatory *RegulatoryPolicy `yaml:"regulatory,omitempty" json:"regulatory,omitempty"`
+	// incidents it applies to (regulatory.go); the zero value for none.
+	Regulatory RegulatoryPolicy `yaml:"regulatory,omitempty" json:"regulatory,omitzero"`
 	// Playbooks are the playbooks loaded beside the policy (fireline
 	// serve --playbooks; the playbook package parses them).
 	Playbooks []*Playbook `yaml:"-" json:"-"`

@@ -52,6 +52,11 @@ type RegulatoryPolicy struct {
 	Contacts []string `yaml:"contacts,omitempty" json:"contacts,omitempty"`
 }
 
+// IsZero reports whether the policy sets no regulatory deadline.
+func (r RegulatoryPolicy) IsZero() bool {
+	return r.Deadline.Kind == "" && len(r.AppliesTo) == 0 && r.Name == "" && r.From == "" && len(r.Contacts) == 0
+}
+
 // RegulatoryFromDetection is the only start RegulatoryPolicy.From knows.
 const RegulatoryFromDetection = "detection"
 
@@ -110,8 +115,8 @@ type RegulatoryJob struct {
 // policy's regulatory clock on an incident its applies_to matches
 // (labels as for playbooks), once.
 func (inc *Incident) StartRegulatoryClock(p *Policy, labels map[string]string, now time.Time) []Change {
-	r := p.Regulatory
-	if r == nil || inc.Security.Regulatory != nil {
+	r := &p.Regulatory
+	if r.IsZero() || inc.Security.Regulatory != nil {
 		return nil
 	}
 	for i := range r.AppliesTo {
@@ -221,10 +226,8 @@ func (p *Policy) regulatoryNotices(inc *Incident, breach bool, now time.Time, ov
 	if ic := inc.RoleHolder(RoleIncidentCommander); ic != "" {
 		to = []Recipient{{Person: ic}}
 	}
-	if p.Regulatory != nil {
-		for _, c := range p.Regulatory.Contacts {
-			to = append(to, Recipient{Contact: c})
-		}
+	for _, c := range p.Regulatory.Contacts {
+		to = append(to, Recipient{Contact: c})
 	}
 	what, step := "at risk", stepRegulatory
 	if breach {

@@ -9,8 +9,8 @@ import (
 // regulatory checks the regulatory notification deadline: a duration,
 // counted from detection, for the incidents its rules select, telling
 // contacts that exist.
-func (c *checker) regulatory(r *fireline.RegulatoryPolicy) {
-	if r == nil {
+func (c *checker) regulatory(r fireline.RegulatoryPolicy) {
+	if r.IsZero() {
 		return
 	}
 	if r.Deadline.Kind != fireline.DeadlineAfter {
