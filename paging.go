@@ -213,6 +213,10 @@ type (
 		// time ran out (or the recipient has no contact method).
 		GaveUp bool `json:"gave_up,omitempty"`
 		Test   bool `json:"test,omitempty"`
+		// What names a message that is not a page of the walk: a
+		// stakeholder notice, the regulatory clock told (the incident
+		// report lists who was told what).
+		What string `json:"what,omitempty"`
 	}
 	// UnansweredData records that a walk ended, its repeats done, with
 	// nobody acknowledging.

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -101,6 +102,8 @@ type handler struct {
 	// The public status page (web/status_public.go).
 	publicViews *publicViews
 	statusCache *StatusCache
+	// reportDoc is the incident report's print-ready page (web/report.go).
+	reportDoc *template.Template
 }
 
 // NewHandler returns the handler for every route: the JSON API, the OpenAPI
@@ -121,6 +124,7 @@ func NewHandler(cfg Config) http.Handler {
 	h.router = newRouter(h.authorize)
 	h.router.sessionAuth, h.router.limit, h.views = h.authorizeSession, h.limitRoute, mustParseViews(cfg.Policy)
 	h.router.refuse = h.refuse
+	h.reportDoc = mustParseReport(cfg.Policy)
 	h.api = humago.New(h.router, apiConfig(cfg.Version))
 	h.routes()
 	spec, err := json.Marshal(h.api.OpenAPI())

@@ -31,7 +31,38 @@ func securityCommands(g *globals) []*cobra.Command {
 			a.Kind, a.Regulator.Regulator = fireline.ActNotifyRegulator, args[0]
 			return nil
 		})
-	return []*cobra.Command{evidence, regulator}
+	return []*cobra.Command{evidence, regulator, newReportCommand(g)}
+}
+
+func newReportCommand(g *globals) *cobra.Command {
+	var format, file string
+	cmd := &cobra.Command{
+		Use:   "report INC-ID",
+		Short: "The incident report for regulatory compliance: what happened, systems and data affected, timeline, actions, evidence with hashes, who was notified when",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			body, err := c.Report(cmd.Context(), args[0], format)
+			if err != nil {
+				return err
+			}
+			if file == "" {
+				_, err = g.env.Stdout.Write(body)
+				return err
+			}
+			if err := os.WriteFile(file, body, 0o600); err != nil {
+				return err
+			}
+			fmt.Fprintf(g.env.Stderr, "wrote %s\n", file)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "markdown", "markdown, html (print-ready) or json")
+	cmd.Flags().StringVarP(&file, "file", "f", "", "write the report here instead of standard output")
+	return cmd
 }
 
 func newEvidenceAddCommand(g *globals) *cobra.Command {

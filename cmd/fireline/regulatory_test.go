@@ -104,3 +104,63 @@ func TestRegulatoryClock(t *testing.T) {
 		p.mustCLI(t, kai, "incident", "verify", "--stored", late.ID)
 	})
 }
+
+// The incident report renders what happened, the systems affected, the
+// actions, the evidence with its hashes and who was told when (the
+// security team's page, the regulator), as Markdown and as print-ready
+// HTML, from the CLI, the API and the incident page; it is the
+// incident's, so a non-member of a restricted one gets 404.
+func TestIncidentReport(t *testing.T) {
+	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
+		p := startRegulatoryServer(t, dsn)
+		kai, gray := p.newToken(t, "responder", "kai"), p.newToken(t, "responder", "gray")
+		var inc fireline.Incident
+		p.cliJSON(t, kai, &inc, "incident", "declare", "--title", "Customer table exported", "--severity", "P2", "--source", "security",
+			"--service", "auth-service", "--description", "An API key with read access to the customers table was used from an unknown network.")
+		p.advance(t, 0)
+		p.mustCLI(t, kai, "incident", "update", inc.ID, "--impact", "Names and emails of 1,200 customers", "--scope", "customers table, eu-west")
+		p.mustCLI(t, kai, "incident", "note", inc.ID, "Revoked the key and rotated the database credentials", "--kind", "mitigation_step")
+		file := t.TempDir() + "/access.log"
+		os.WriteFile(file, []byte("GET /customers 200 203.0.113.9\n"), 0o600)
+		p.mustCLI(t, kai, "incident", "evidence", "add", inc.ID, file, "--note", "gateway access log")
+		p.mustCLI(t, kai, "incident", "ack", inc.ID)
+		p.mustCLI(t, kai, "incident", "notify-regulator", inc.ID, "ICO", "--reference", "IC-98765")
+		var list struct{ Evidence []fireline.Evidence }
+		p.cliJSON(t, kai, &list, "incident", "evidence", "list", inc.ID)
+
+		md := p.mustCLI(t, kai, "incident", "report", inc.ID)
+		if os.Getenv("SHOW_REPORT") != "" {
+			t.Log(md)
+		}
+		for _, want := range []string{"# Incident report: " + inc.ID, "## What happened", "unknown network", "## Systems and data affected",
+			"Names and emails of 1,200 customers", "customers table, eu-west", "## Actions taken", "Revoked the key",
+			"## Evidence", list.Evidence[0].SHA256, "access.log", "## Who was notified", "Security Team", "ICO", "IC-98765",
+			"## Timeline", "Regulator due"} {
+			if !strings.Contains(md, want) {
+				t.Errorf("the Markdown report lacks %q:\n%s", want, md)
+			}
+		}
+		html := p.mustCLI(t, kai, "incident", "report", inc.ID, "--format", "html")
+		for _, want := range []string{"<!doctype html>", `id="report-evidence"`, list.Evidence[0].SHA256, `id="report-notified"`, "IC-98765", "@media print"} {
+			if !strings.Contains(html, want) {
+				t.Errorf("the HTML report lacks %q", want)
+			}
+		}
+		code, hdr, body := p.request(t, "GET", "/api/v1/incidents/"+inc.ID+"/report?format=html", kai, "")
+		wantStatus(t, "API report", code, body, 200)
+		if !strings.HasPrefix(hdr.Get("Content-Type"), "text/html") || hdr.Get("Content-Security-Policy") == "" {
+			t.Errorf("HTML report headers %v", hdr)
+		}
+		code, _, body = p.request(t, "GET", "/api/v1/incidents/"+inc.ID+"/report?format=pdf", kai, "")
+		wantStatus(t, "bad format", code, body, 400)
+		code, _, body = p.request(t, "GET", "/api/v1/incidents/"+inc.ID+"/report", gray, "")
+		wantStatus(t, "non-member", code, body, 404)
+		cookie := p.session(t, "responder", "kai")
+		if page := readBody(t, p.console(t, "GET", "/incidents/"+inc.ID, cookie, nil)); !strings.Contains(page, `href="/incidents/`+inc.ID+`/report"`) {
+			t.Errorf("the incident page has no link to the report")
+		}
+		if page := readBody(t, p.console(t, "GET", "/incidents/"+inc.ID+"/report", cookie, nil)); !strings.Contains(page, "IC-98765") {
+			t.Errorf("the console's report lacks the regulator")
+		}
+	})
+}
