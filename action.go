@@ -236,6 +236,8 @@ func (inc *Incident) decideAction(p *Policy, a Action, now time.Time) ([]Change,
 		return inc.approveUpdate(p, a.UpdateNumber, a.By, now)
 	case ActRejectUpdate:
 		return inc.rejectUpdate(p, a.UpdateNumber, a.By, a.Reason)
+	case ActAddStep:
+		return inc.addStep(a.Playbook, a.Stage, a.Text, a.By) // playbook_usage.go
 	case ActAddEvidence:
 		return inc.addEvidence(a.Evidence, a.By)
 	case ActReadEvidence:

@@ -250,6 +250,8 @@ func newEventData(t EventType) (any, bool) {
 		return &StepCheckedData{}, true
 	case EventChecklistOverridden:
 		return &ChecklistOverriddenData{}, true
+	case EventStepAdded:
+		return &StepAddedData{}, true
 	case EventUpdateDrafted:
 		return &UpdateDraftedData{}, true
 	case EventUpdateApproved:
@@ -404,7 +406,7 @@ func (inc *Incident) apply(at time.Time, c Change) {
 		inc.applyRegulatory(at, c) // the regulatory clock's marks; the others change no state
 	case *PageAttemptData, *PageRequestedData:
 		// Recorded for the timeline; they change no state.
-	case *PlaybookAttachedData, *PlaybookDetachedData, *StepCheckedData:
+	case *PlaybookAttachedData, *PlaybookDetachedData, *StepCheckedData, *StepAddedData:
 		inc.applyChecklist(at, c)
 	case *ChecklistOverriddenData:
 		// Recorded for the timeline: the move to resolution follows.

@@ -288,6 +288,8 @@ func (p *Policy) eventText(e *Event) (string, bool) {
 			return "Page to " + who + " by " + string(d.Method) + " failed: " + d.Error, false
 		}
 		return "Page sent to " + who + " by " + string(d.Method) + paren(d.What), false
+	case *StepAddedData:
+		return "Added step " + d.Key + " to the checklist: " + d.Text, false
 	case *EvidenceAddedData:
 		return "Evidence preserved: " + d.Name + " (" + strconv.FormatInt(d.Size, 10) + " bytes, SHA-256 " + d.SHA256 + ")" + suffix(": ", d.Note), false
 	case *EvidenceReadData:

@@ -362,6 +362,9 @@ func (c *checker) playbooks(pp fireline.PlaybookPolicy) {
 			}
 		}
 	}
+	if k := pp.ReviewEvery.Kind; k != "" && k != fireline.DeadlineAfter {
+		c.add("playbooks.review_every", "want a duration such as 90d, not %q", pp.ReviewEvery.String())
+	}
 	for i, role := range pp.OverrideRoles {
 		if _, ok := c.p.Role(role); !ok {
 			c.add(at("playbooks.override_roles", i), "unknown role %q", role)

@@ -365,5 +365,5 @@ func (h *handler) declare(w http.ResponseWriter, r *http.Request) {
 func ptr[T any](v T) *T { return &v }
 
 func (h *handler) guidePage(w http.ResponseWriter, r *http.Request) {
-	h.render(w, r, http.StatusOK, "guide", &page{Title: "Response guide", Nav: "guide", Data: fireline.Stages})
+	h.render(w, r, http.StatusOK, "guide", &page{Title: "Response guide", Nav: "guide", Data: h.newGuideData()})
 }

@@ -77,6 +77,9 @@ type Config struct {
 	// one file (fireline.DefaultMaxEvidenceBytes when 0).
 	Evidence         fireline.EvidenceService
 	MaxEvidenceBytes int64
+	// PlaybookUsage reads how playbooks were used (web/playbooks.go);
+	// optional: without it playbook pages answer 503.
+	PlaybookUsage fireline.PlaybookUsageService
 	// Limits cap the request rate of each API token, console session and
 	// client address (web/ratelimit.go); the zero value limits nothing.
 	Limits RequestLimits

@@ -214,6 +214,7 @@ func startOnDB(ctx context.Context, db *sqlstore.DB, hub *live.Hub, handoff *job
 		Status: sqlstore.NewStatusService(db, pol), StatusCache: status, PublicURL: cfg.Paging.PublicURL,
 		Subscribers: sqlstore.NewSubscriberService(db, pol),
 		Evidence:    sqlstore.NewEvidenceService(db, pol), MaxEvidenceBytes: cfg.MaxEvidenceBytes,
+		PlaybookUsage: sqlstore.NewPlaybookUsageService(db, pol),
 	})
 	s := &server{db: db, ln: ln, intake: intake, paging: pg, done: make(chan error, 1), logger: logger, http: &http.Server{
 		Handler:           handler,
