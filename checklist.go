@@ -220,6 +220,7 @@ func AutoCheck(auto string, c Change) bool {
 var AutoEvents = map[EventType]string{
 	EventAcknowledged: "", EventRoleAssigned: "role", EventNote: "note kind",
 	EventSeverityChanged: "", EventEscalated: "", EventMemberAdded: "", EventUpdated: "", EventReviewScheduled: "",
+	EventEvidenceAdded: "", EventRegulatorNotified: "",
 }
 
 // autoChecks checks, as changes applied to the incident, the open steps

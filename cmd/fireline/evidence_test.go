@@ -46,6 +46,11 @@ func TestEvidence(t *testing.T) {
 			t.Errorf("evidence add printed %q, want the SHA-256 %s", out, sha)
 		}
 		refused(t, p.cli(t, kai, "incident", "evidence", "add", inc.ID, file), "already preserves")
+		var shown fireline.Incident
+		p.cliJSON(t, kai, &shown, "incident", "show", inc.ID)
+		if st := shown.Checklist.Step("security-incident/8"); st == nil || !st.Checked || st.Auto != "evidence_added" {
+			t.Errorf("the security playbook's \"Preserve evidence\" step did not check itself: %+v", st)
+		}
 
 		// Not a member: the incident and its evidence do not exist for them.
 		refused(t, p.cli(t, gray, "incident", "evidence", "list", inc.ID), "not found")
