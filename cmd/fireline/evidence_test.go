@@ -140,7 +140,14 @@ func TestEvidenceUploadLimits(t *testing.T) {
 		if !strings.Contains(html, "screenshot.png") || !strings.Contains(html, "preserved evidence screenshot.png") {
 			t.Errorf("incident page lacks the evidence")
 		}
+		dl := s.console(t, "GET", "/incidents/"+inc.ID+"/evidence/screenshot.png", cookie, nil)
+		if dl.StatusCode != http.StatusOK || !strings.HasPrefix(dl.Header.Get("Content-Disposition"), "attachment") || readBody(t, dl) != "\x89PNG fake" {
+			t.Errorf("console download: %d %v", dl.StatusCode, dl.Header)
+		}
 		other := s.session(t, "responder", "gray")
+		if dl := s.console(t, "GET", "/incidents/"+inc.ID+"/evidence/screenshot.png", other, nil); dl.StatusCode != http.StatusNotFound {
+			t.Errorf("non-member console download: %d, want 404", dl.StatusCode)
+		}
 		code, _, _ = s.upload(t, "/incidents/"+inc.ID+"/evidence", "", other, "x.txt", []byte("x"))
 		if code != http.StatusNotFound {
 			t.Errorf("non-member console upload: %d, want 404", code)
