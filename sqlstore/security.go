@@ -18,7 +18,7 @@ const (
 // nothing preserved, no clock).
 func loadSecurity(ctx context.Context, tx *Tx, inc *fireline.Incident) error {
 	var data string
-	err := tx.queryRow(ctx, selectSecuritySQL, inc.Number).Scan(&data)
+	err := tx.queryRowCached(ctx, selectSecuritySQL, inc.Number).Scan(&data)
 	inc.Security = fireline.Security{}
 	if isNoRows(err) {
 		return nil
