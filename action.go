@@ -96,6 +96,7 @@ const (
 	ActDetachPlaybook ActionKind = "detach_playbook"
 	ActCheckStep      ActionKind = "check_step"
 	ActUncheckStep    ActionKind = "uncheck_step"
+	// Evidence and the regulator: evidence.go, regulatory.go.
 )
 
 // Action is one thing done to an incident. Kind decides which other fields
@@ -137,6 +138,10 @@ type Action struct {
 	// adding or updating an action item takes (actionitem.go).
 	Review *ReviewInput     `json:"review,omitempty"`
 	Item   *ActionItemInput `json:"item,omitempty"`
+	// Evidence is the file added or read (evidence.go); Regulator the
+	// regulator told (regulatory.go).
+	Evidence  *EvidenceInput  `json:"evidence,omitempty"`
+	Regulator *RegulatorInput `json:"regulator,omitempty"`
 	// now is the instant Do acts at.
 	now time.Time
 	// Automatic marks what alerts do by themselves (intake resolving an
@@ -164,6 +169,7 @@ func (inc *Incident) Do(p *Policy, a Action, now time.Time) ([]Change, error) {
 	// that tick themselves on what happened are checked.
 	if slices.ContainsFunc(changes, reclassifies) {
 		changes = append(changes, next.AttachMatching(p, nil, now)...)
+		changes = append(changes, next.StartRegulatoryClock(p, nil, now)...)
 	}
 	// A resolved incident the policy wants reviewed opens its review.
 	changes = append(changes, next.openReview(p, now)...)
@@ -233,6 +239,14 @@ func (inc *Incident) decideAction(p *Policy, a Action, now time.Time) ([]Change,
 		return inc.approveUpdate(p, a.UpdateNumber, a.By, now)
 	case ActRejectUpdate:
 		return inc.rejectUpdate(p, a.UpdateNumber, a.By, a.Reason)
+	case ActAddStep:
+		return inc.addStep(a.Playbook, a.Stage, a.Text, a.By) // playbook_usage.go
+	case ActAddEvidence:
+		return inc.addEvidence(a.Evidence, a.By)
+	case ActReadEvidence:
+		return inc.readEvidence(a.Evidence)
+	case ActNotifyRegulator:
+		return inc.notifyRegulator(a.Regulator, a.By)
 	}
 	return nil, Errorf(EInvalid, "unknown action %q", a.Kind)
 }
@@ -242,7 +256,7 @@ func (inc *Incident) decideAction(p *Policy, a Action, now time.Time) ([]Change,
 func afterClosing(k ActionKind) bool {
 	switch k {
 	case ActRequestReview, ActStarEvent, ActReviewOwner, ActScheduleReview, ActEditReview, ActApproveReview,
-		ActAddActionItem, ActUpdateActionItem:
+		ActAddActionItem, ActUpdateActionItem, ActAddEvidence, ActReadEvidence, ActNotifyRegulator:
 		return true
 	}
 	return false

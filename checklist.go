@@ -37,6 +37,9 @@ type ChecklistStep struct {
 	CheckedBy string     `json:"checked_by,omitempty"`
 	CheckedAt *time.Time `json:"checked_at,omitempty"`
 	Note      string     `json:"note,omitempty"`
+	// AddedBy is who added the step on this incident: the playbook
+	// lacked it (playbook_usage.go).
+	AddedBy string `json:"added_by,omitempty"`
 }
 
 // Attached returns the attached playbook id, or nil.
@@ -121,6 +124,10 @@ func (inc *Incident) applyChecklist(at time.Time, c Change) {
 	case *PlaybookDetachedData:
 		cl.Playbooks = slices.DeleteFunc(cl.Playbooks, func(pb AttachedPlaybook) bool { return pb.ID == d.Playbook })
 		cl.Detached = append(cl.Detached, d.Playbook)
+	case *StepAddedData:
+		if pb := cl.Attached(d.Playbook); pb != nil {
+			pb.Steps = append(pb.Steps, ChecklistStep{PlaybookStep: PlaybookStep{Key: d.Key, Stage: d.Stage, Text: d.Text}, AddedBy: d.By})
+		}
 	case *StepCheckedData:
 		if s := cl.Step(d.Step); s != nil {
 			if c.Type == EventStepChecked {
@@ -145,7 +152,7 @@ func (inc *Incident) applyChecklist(at time.Time, c Change) {
 func ChangesChecklist(changes []Change) bool {
 	return slices.ContainsFunc(changes, func(c Change) bool {
 		switch c.Type {
-		case EventPlaybookAttached, EventPlaybookDetached, EventStepChecked, EventStepUnchecked:
+		case EventPlaybookAttached, EventPlaybookDetached, EventStepChecked, EventStepUnchecked, EventStepAdded:
 			return true
 		}
 		return false
@@ -213,6 +220,7 @@ func AutoCheck(auto string, c Change) bool {
 var AutoEvents = map[EventType]string{
 	EventAcknowledged: "", EventRoleAssigned: "role", EventNote: "note kind",
 	EventSeverityChanged: "", EventEscalated: "", EventMemberAdded: "", EventUpdated: "", EventReviewScheduled: "",
+	EventEvidenceAdded: "", EventRegulatorNotified: "",
 }
 
 // autoChecks checks, as changes applied to the incident, the open steps

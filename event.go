@@ -42,6 +42,7 @@ const (
 	EventStepChecked         EventType = "step_checked"
 	EventStepUnchecked       EventType = "step_unchecked"
 	EventChecklistOverridden EventType = "checklist_overridden"
+	// Evidence and the regulatory clock: evidence.go, regulatory.go.
 )
 
 // Event is one entry of an incident's timeline. Events are never updated or
@@ -241,6 +242,8 @@ func newEventData(t EventType) (any, bool) {
 		return &StepCheckedData{}, true
 	case EventChecklistOverridden:
 		return &ChecklistOverriddenData{}, true
+	case EventStepAdded:
+		return &StepAddedData{}, true
 	case EventUpdateDrafted:
 		return &UpdateDraftedData{}, true
 	case EventUpdateApproved:
@@ -253,6 +256,14 @@ func newEventData(t EventType) (any, bool) {
 		return &UpdateDueData{}, true
 	case EventUpdateEmailed:
 		return &UpdateEmailedData{}, true
+	case EventEvidenceAdded:
+		return &EvidenceAddedData{}, true
+	case EventEvidenceRead:
+		return &EvidenceReadData{}, true
+	case EventRegulatoryStarted:
+		return &RegulatoryStartedData{}, true
+	case EventRegulatorNotified:
+		return &RegulatorNotifiedData{}, true
 	}
 	return newReviewData(t)
 }
@@ -387,9 +398,11 @@ func (inc *Incident) apply(at time.Time, c Change) {
 		}
 	case *UnansweredData:
 		inc.UnansweredAt = &at
-	case *PageAttemptData, *PageRequestedData, *ClockData:
+	case *ClockData:
+		inc.applyRegulatory(at, c) // the regulatory clock's marks; the others change no state
+	case *PageAttemptData, *PageRequestedData:
 		// Recorded for the timeline; they change no state.
-	case *PlaybookAttachedData, *PlaybookDetachedData, *StepCheckedData:
+	case *PlaybookAttachedData, *PlaybookDetachedData, *StepCheckedData, *StepAddedData:
 		inc.applyChecklist(at, c)
 	case *ChecklistOverriddenData:
 		// Recorded for the timeline: the move to resolution follows.
@@ -404,6 +417,12 @@ func (inc *Incident) apply(at time.Time, c Change) {
 		// state is kept beside the incident, slack.go).
 	case *UpdateDraftedData, *UpdateApprovedData, *UpdatePublishedData, *UpdateRejectedData, *UpdateDueData:
 		inc.applyComms(at, c) // comms_update.go
+	case *EvidenceAddedData:
+		inc.applyEvidence(at, d) // evidence.go
+	case *EvidenceReadData:
+		// Recorded for the timeline: who read which file, when.
+	case *RegulatoryStartedData, *RegulatorNotifiedData:
+		inc.applyRegulatory(at, c) // regulatory.go
 	}
 }
 
@@ -581,6 +600,7 @@ func diffIncidentState(got, want *Incident) string {
 		{"review", got.Review, want.Review}, {"action_items", got.ActionItems, want.ActionItems},
 		{"repeats", got.Repeats, want.Repeats},
 		{"comms", got.Comms, want.Comms},
+		{"security", got.Security, want.Security},
 	}
 	for _, f := range fields {
 		if !same(f.a, f.b) {

@@ -158,6 +158,9 @@ type Incident struct {
 	// Slack is the incident's Slack channel, when it has one (slack.go);
 	// not replayed from the timeline. Lists of incidents leave it out.
 	Slack *SlackChannel `json:"slack,omitempty"`
+	// Security is the evidence preserved and the regulatory clock
+	// (security.go). Lists of incidents leave it out.
+	Security Security `json:"security,omitzero"`
 
 	PolicyVersion string `json:"policy_version"`
 	EventCount    int64  `json:"event_count"`

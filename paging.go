@@ -221,6 +221,10 @@ type (
 		// time ran out (or the recipient has no contact method).
 		GaveUp bool `json:"gave_up,omitempty"`
 		Test   bool `json:"test,omitempty"`
+		// What names a message that is not a page of the walk: a
+		// stakeholder notice, the regulatory clock told (the incident
+		// report lists who was told what).
+		What string `json:"what,omitempty"`
 	}
 	// UnansweredData records that a walk ended, its repeats done, with
 	// nobody acknowledging.
@@ -258,5 +262,6 @@ func (inc *Incident) RecordPaging(c Change, now time.Time) (bool, error) {
 	}
 	escalated, unanswered, members := inc.EscalatedAt, inc.UnansweredAt, len(inc.Members)
 	inc.apply(now, c)
-	return escalated != inc.EscalatedAt || unanswered != inc.UnansweredAt || members != len(inc.Members) || c.Type == EventUpdateOverdue, nil
+	return escalated != inc.EscalatedAt || unanswered != inc.UnansweredAt || members != len(inc.Members) || c.Type == EventUpdateOverdue ||
+		ChangesSecurity([]Change{c}), nil
 }

@@ -183,6 +183,10 @@ type PlaybookPolicy struct {
 	// OverrideRoles may move an incident to resolution with required
 	// steps open, giving a reason (incident_commander when empty).
 	OverrideRoles []IncidentRole `yaml:"override_roles,omitempty" json:"override_roles,omitempty"`
+	// ReviewEvery is how long a playbook may go without review before
+	// `playbook lint` and the guide page flag it (90d when unset, the
+	// guide's quarterly review; playbook_usage.go).
+	ReviewEvery Deadline `yaml:"review_every,omitempty" json:"review_every,omitzero"`
 }
 
 // RequiredPlaybooks is one rule of PlaybookPolicy.Required.

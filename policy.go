@@ -45,6 +45,9 @@ type Policy struct {
 	// Slack is the slack section: which incidents get a channel, its
 	// name, the announcement channel (slack.go).
 	Slack SlackPolicy `yaml:"slack,omitempty" json:"slack,omitzero"`
+	// Regulatory is the regulatory notification deadline, a clock on the
+	// incidents it applies to (regulatory.go); the zero value for none.
+	Regulatory RegulatoryPolicy `yaml:"regulatory,omitempty" json:"regulatory,omitzero"`
 	// Playbooks are the playbooks loaded beside the policy (fireline
 	// serve --playbooks; the playbook package parses them).
 	Playbooks []*Playbook `yaml:"-" json:"-"`

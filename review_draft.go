@@ -273,8 +273,62 @@ func (p *Policy) eventText(e *Event) (string, bool) {
 		return "Alert #" + strconv.FormatInt(d.Alert, 10) + ": " + d.Summary, false
 	case *UnansweredData:
 		return "Nobody acknowledged: paging stopped", true
+	case *PlaybookAttachedData:
+		return "Playbook attached: " + d.Playbook.Title + paren(d.Matched), false
+	case *MemberAddedData:
+		return name(d.Person) + " joined", false
+	case *UpdatedData:
+		return "Updated" + updatedNames(d), false
+	case *PageAttemptData:
+		who := name(d.Recipient.Person)
+		if d.Recipient.Person == "" {
+			who = d.Recipient.Contact
+		}
+		if e.Type == EventPageFailed {
+			return "Page to " + who + " by " + string(d.Method) + " failed: " + d.Error, false
+		}
+		return "Page sent to " + who + " by " + string(d.Method) + paren(d.What), false
+	case *StepAddedData:
+		return "Added step " + d.Key + " to the checklist: " + d.Text, false
+	case *EvidenceAddedData:
+		return "Evidence preserved: " + d.Name + " (" + strconv.FormatInt(d.Size, 10) + " bytes, SHA-256 " + d.SHA256 + ")" + suffix(": ", d.Note), false
+	case *EvidenceReadData:
+		return "Evidence read by " + name(e.Actor) + ": " + d.Name, false
+	case *RegulatoryStartedData:
+		return "Regulatory clock started: notify the regulator by " + d.Due.Format(time.RFC3339) + paren(d.Name), false
+	case *RegulatorNotifiedData:
+		return "Regulator notified: " + d.Regulator + suffix(", ref. ", d.Reference) + " (recorded by " + name(d.By) + ")", true
+	case *StepCheckedData:
+		verb := "Checked "
+		if e.Type == EventStepUnchecked {
+			verb = "Unchecked "
+		}
+		return verb + d.Step + ": " + d.Text + paren(d.Note), false
 	}
 	return strings.ReplaceAll(string(e.Type), "_", " "), false
+}
+
+// updatedNames lists what an update set: ": impact, scope".
+func updatedNames(d *UpdatedData) string {
+	var names []string
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{{"title", d.Title != nil}, {"description", d.Description != nil}, {"impact", d.Impact != nil}, {"scope", d.Scope != nil},
+		{"services", d.Services != nil}, {"ETA", d.ETA != nil || d.ClearETA}} {
+		if f.set {
+			names = append(names, f.name)
+		}
+	}
+	return suffix(": ", strings.Join(names, ", "))
+}
+
+// paren is " (s)", or "" for no s.
+func paren(s string) string {
+	if s == "" {
+		return ""
+	}
+	return " (" + s + ")"
 }
 
 func suffix(sep, s string) string {

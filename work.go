@@ -138,6 +138,9 @@ type DeliveryJob struct {
 	// moved on when the notice is sent.
 	NoticeSeverity Severity `json:"notice_severity,omitempty"`
 	NoticeStage    Stage    `json:"notice_stage,omitempty"`
+	// Regulatory is the regulatory clock at risk or breached: told
+	// whatever the incident's status, since the clock outlives it.
+	Regulatory bool `json:"regulatory,omitempty"`
 }
 
 // Stale reports whether the page is no longer wanted: its incident is
@@ -146,7 +149,7 @@ func (a DeliveryJob) Stale(inc *Incident) bool {
 	if a.Review {
 		return a.staleReview(inc)
 	}
-	if a.Notice == NoticeResolution {
+	if a.Notice == NoticeResolution || a.Regulatory {
 		return false
 	}
 	return !inc.Status.Open() || (!a.Immediate && !a.Inform && !a.Notify && inc.AcknowledgedAt != nil)
@@ -224,6 +227,8 @@ func (p *Policy) PlanWork(inc *Incident, changes []Change, actor Actor, now time
 			w.Jobs = append(w.Jobs, p.planReview(inc, seq, c, now)...)
 		case itemEvent(c.Type):
 			w.Jobs = append(w.Jobs, p.planItems(inc, c, now)...)
+		case c.Type == EventRegulatoryStarted:
+			w.Jobs = append(w.Jobs, p.planRegulatory(inc, c, now)...) // regulatory.go
 		}
 	}
 	w.add(p.planComms(inc, changes, firstSeq, now))            // comms_cadence.go

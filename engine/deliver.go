@@ -152,6 +152,9 @@ func (e *Engine) decideRetry(j *jobs.Job, a fireline.DeliveryJob, sendErr error,
 // job was cancelled meanwhile: it happened.
 func (e *Engine) record(ctx context.Context, j *jobs.Job, a fireline.DeliveryJob, inc *fireline.Incident, msg *notify.Message, sendErr error, noMethod bool) error {
 	d := &fireline.PageAttemptData{Recipient: a.Recipient, Attempt: j.Attempts}
+	if a.Notice != "" || a.Regulatory {
+		d.What = a.StepName
+	}
 	if msg != nil {
 		d.MessageID = msg.ID
 		d.Method = e.methodsFor(a)[a.Method].Type

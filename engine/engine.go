@@ -70,7 +70,8 @@ func (e *Engine) Register(r *jobs.Runner) {
 	r.Handle(fireline.JobClock, e.clockMark)
 	r.Handle(fireline.JobReviewClock, e.reviewClock) // review.go
 	r.Handle(fireline.JobActionItem, e.actionItem)
-	r.Handle(fireline.JobCommsDue, e.commsDue) // comms.go
+	r.Handle(fireline.JobCommsDue, e.commsDue)          // comms.go
+	r.Handle(fireline.JobRegulatory, e.regulatoryClock) // regulatory.go
 	r.Handle(KindTestPage, e.dropQueuedTest)
 	r.Handle(KindWatchdog, e.watchdog)
 	r.Handle(KindGapReport, e.gapReport)

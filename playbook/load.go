@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/fireline-dev/fireline"
 )
@@ -146,4 +147,19 @@ func Check(files []*File, p *fireline.Policy, policyFile string) Problems {
 	}
 	problems.sort()
 	return problems
+}
+
+// ReviewWarnings are the playbooks whose last review is older than the
+// policy's interval (playbooks.review_every, 90 days by default: the
+// guide's quarterly review), each at its last_reviewed line.
+func ReviewWarnings(files []*File, p *fireline.Policy, now time.Time) Problems {
+	var out Problems
+	for _, f := range files {
+		if overdue, age := p.ReviewOverdue(f.Playbook, now); overdue {
+			out = append(out, Problem{File: f.Name, Line: f.line("last_reviewed"),
+				Message: fmt.Sprintf("warning: last_reviewed %s is %d days ago, more than the policy's %d-day review interval: review the playbook and update last_reviewed",
+					f.Playbook.LastReviewed, age, int(p.PlaybookReviewEvery()/(24*time.Hour)))})
+		}
+	}
+	return out
 }

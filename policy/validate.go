@@ -43,8 +43,9 @@ func validate(p *fireline.Policy) []finding {
 	c.paging(p) // validate_paging.go
 	c.playbooks(p.PlaybookRules)
 	c.reviews(p.Reviews)
-	c.comms(p.Comms) // validate_comms.go
-	c.slack(p.Slack) // validate_slack.go
+	c.comms(p.Comms)           // validate_comms.go
+	c.slack(p.Slack)           // validate_slack.go
+	c.regulatory(p.Regulatory) // validate_security.go
 	return c.found
 }
 
@@ -361,6 +362,9 @@ func (c *checker) playbooks(pp fireline.PlaybookPolicy) {
 				c.add(at(path+".stages", j), "want a stage before resolution (detection, initial_response, investigation, mitigation), not %q", st)
 			}
 		}
+	}
+	if k := pp.ReviewEvery.Kind; k != "" && k != fireline.DeadlineAfter {
+		c.add("playbooks.review_every", "want a duration such as 90d, not %q", pp.ReviewEvery.String())
 	}
 	for i, role := range pp.OverrideRoles {
 		if _, ok := c.p.Role(role); !ok {

@@ -22,6 +22,9 @@ func loadParts(ctx context.Context, tx *Tx, inc *fireline.Incident) error {
 	if err := loadChecklist(ctx, tx, inc); err != nil {
 		return err
 	}
+	if err := loadSecurity(ctx, tx, inc); err != nil { // security.go
+		return err
+	}
 	if err := loadComms(ctx, tx, inc); err != nil {
 		return err
 	}
@@ -32,6 +35,9 @@ func loadParts(ctx context.Context, tx *Tx, inc *fireline.Incident) error {
 // transaction that records them.
 func saveParts(ctx context.Context, tx *Tx, inc *fireline.Incident, changes []fireline.Change) error {
 	if err := saveChecklist(ctx, tx, inc, changes); err != nil {
+		return err
+	}
+	if err := saveSecurity(ctx, tx, inc, changes); err != nil { // security.go
 		return err
 	}
 	return saveComms(ctx, tx, inc, changes)

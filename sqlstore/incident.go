@@ -63,6 +63,7 @@ func declareIncident(ctx context.Context, tx *Tx, p *fireline.Policy, in firelin
 		return nil, err
 	}
 	changes := append([]fireline.Change{change}, inc.AttachMatching(p, labels, tx.now)...)
+	changes = append(changes, inc.StartRegulatoryClock(p, labels, tx.now)...)
 	repeats, err := flagRepeats(ctx, tx, inc, changes) // review.go
 	if err != nil {
 		return nil, err

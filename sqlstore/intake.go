@@ -284,8 +284,11 @@ func (s *IntakeService) trigger(ctx context.Context, b *intakeBatch, integ *fire
 	if err := b.gatherAlert(ctx, inc, integ, row, fireline.EventAlertAttached); err != nil {
 		return fireline.AlertResult{}, err
 	}
-	// An alert joining an incident brings the playbooks its labels match.
-	if attached := inc.AttachMatching(s.policy, a.Labels, tx.now); len(attached) > 0 {
+	// An alert joining an incident brings the playbooks its labels match
+	// (and the regulatory clock, when its rule matches them).
+	attached := inc.AttachMatching(s.policy, a.Labels, tx.now)
+	attached = append(attached, inc.StartRegulatoryClock(s.policy, a.Labels, tx.now)...)
+	if len(attached) > 0 {
 		if err := b.record(ctx, inc, integ, attached...); err != nil {
 			return fireline.AlertResult{}, err
 		}

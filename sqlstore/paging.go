@@ -109,6 +109,9 @@ func (tx *Tx) recordEngineChange(ctx context.Context, inc *fireline.Incident, c 
 	if err := saveComms(ctx, tx, inc, []fireline.Change{c}); err != nil { // comms.go
 		return err
 	}
+	if err := saveSecurity(ctx, tx, inc, []fireline.Change{c}); err != nil { // security.go
+		return err
+	}
 	return syncSets(ctx, tx, inc, members, inc.Services)
 }
 

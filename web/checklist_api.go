@@ -143,6 +143,8 @@ func checklistAction(a fireline.Action) (method, suffix string, q url.Values, bo
 		return http.MethodPost, "/checklist/check", nil, stepBody{Step: a.StepKey, Note: a.Text}, true
 	case fireline.ActUncheckStep:
 		return http.MethodPost, "/checklist/uncheck", nil, stepBody{Step: a.StepKey, Note: a.Text}, true
+	case fireline.ActAddStep:
+		return http.MethodPost, "/checklist/add", nil, addStepBody{Playbook: a.Playbook, Stage: a.Stage, Text: a.Text}, true
 	}
 	return "", "", nil, nil, false
 }

@@ -145,6 +145,9 @@ func (c *Client) Act(ctx context.Context, id string, a fireline.Action) (*fireli
 	if method, suffix, body, ok := reviewAction(a); ok { // review_api.go
 		return call[fireline.Incident](ctx, c, method, incidentPathOf(id, suffix), nil, body)
 	}
+	if suffix, body, ok := securityAction(a); ok { // evidence.go
+		return call[fireline.Incident](ctx, c, http.MethodPost, incidentPathOf(id, suffix), nil, body)
+	}
 	if suffix, body, ok := commsAction(a); ok { // comms.go
 		return call[fireline.Incident](ctx, c, http.MethodPost, incidentPathOf(id, suffix), nil, body)
 	}

@@ -68,6 +68,10 @@ func describeChecklist(v *eventView, data any, p *fireline.Policy) bool {
 		if d.Auto != "" {
 			v.Detail = "Checked by itself: " + humanize(strings.ReplaceAll(d.Auto, ":", " "))
 		}
+	case *fireline.StepAddedData:
+		v.Kind = "checklist"
+		v.Lead = personName(p, d.By)
+		v.What = "added the step " + d.Key + " (" + stageName(d.Stage) + "): " + d.Text
 	case *fireline.ChecklistOverriddenData:
 		v.Kind = "override"
 		v.Lead = personName(p, d.By)

@@ -220,7 +220,10 @@ type incidentData struct {
 	// Checklist is the playbooks' steps by stage (console_checklist.go).
 	Checklist *checklistPanel
 	// Comms is the public updates and their cadence (comms.go).
-	Comms    *commsPanel
+	Comms *commsPanel
+	// Security is the evidence and the regulatory clock (evidence.go);
+	// nil on incidents with neither that the user may not add to.
+	Security *securityPanel
 	Stages   []fireline.Stage
 	ETALocal string // the ETA for a datetime-local input
 }
@@ -265,6 +268,7 @@ func (h *handler) showIncident(w http.ResponseWriter, r *http.Request, status in
 		h.renderError(w, r, err)
 		return
 	}
+	d.Security = h.newSecurityPanel(r, inc)
 	d.Steps, d.Deliveries = pagingView(h.cfg.Policy, events, inc.Status.Open())
 	for _, e := range slices.Backward(events) {
 		if e.Type == fireline.EventChangeEvent {
@@ -361,5 +365,5 @@ func (h *handler) declare(w http.ResponseWriter, r *http.Request) {
 func ptr[T any](v T) *T { return &v }
 
 func (h *handler) guidePage(w http.ResponseWriter, r *http.Request) {
-	h.render(w, r, http.StatusOK, "guide", &page{Title: "Response guide", Nav: "guide", Data: fireline.Stages})
+	h.render(w, r, http.StatusOK, "guide", &page{Title: "Response guide", Nav: "guide", Data: h.newGuideData()})
 }

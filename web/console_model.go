@@ -89,6 +89,11 @@ func clocks(p *fireline.Policy, inc *fireline.Incident, now time.Time) []clockVi
 	if due, _, ok := p.NextUpdateDue(inc); ok {
 		cs = append(cs, newClock("Public update by", due.Add(-p.RemindBefore()), due, nil, now))
 	}
+	// The regulatory notification deadline (regulatory.go), which runs on
+	// after resolution until the regulator is notified.
+	if r := inc.Security.Regulatory; r != nil {
+		cs = append(cs, newClock("Notify regulator by", p.RegulatoryAtRisk(inc.DeclaredAt, r.Due), r.Due, r.NotifiedAt, now))
+	}
 	return cs
 }
 
@@ -141,6 +146,9 @@ func describe(e *fireline.Event, p *fireline.Policy) eventView {
 		return v
 	}
 	if describeComms(&v, data, p) { // comms.go
+		return v
+	}
+	if describeSecurity(&v, data, p) { // evidence.go
 		return v
 	}
 	person := func(id string) string { return personName(p, id) }

@@ -162,6 +162,9 @@ func (h *handler) routes() {
 
 	// Slack's events, slash commands and interactions (web/slack.go).
 	h.slackRoutes(rt)
+
+	// Security incidents: evidence, the regulator told (web/evidence.go).
+	h.securityRoutes(rt)
 }
 
 // consoleRoutes declares the web console: server-rendered pages that sign

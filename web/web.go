@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -81,6 +82,14 @@ type Config struct {
 	// Slack serves Slack's requests (slackapp.Inbound); optional: without
 	// it they answer 401 (nothing can verify them).
 	Slack SlackInbound
+	// Evidence keeps security incidents' evidence (web/evidence.go);
+	// optional: without it its routes answer 503. MaxEvidenceBytes caps
+	// one file (fireline.DefaultMaxEvidenceBytes when 0).
+	Evidence         fireline.EvidenceService
+	MaxEvidenceBytes int64
+	// PlaybookUsage reads how playbooks were used (web/playbooks.go);
+	// optional: without it playbook pages answer 503.
+	PlaybookUsage fireline.PlaybookUsageService
 	// Limits cap the request rate of each API token, console session and
 	// client address (web/ratelimit.go); the zero value limits nothing.
 	Limits RequestLimits
@@ -106,6 +115,8 @@ type handler struct {
 	// The public status page (web/status_public.go).
 	publicViews *publicViews
 	statusCache *StatusCache
+	// reportDoc is the incident report's print-ready page (web/report.go).
+	reportDoc *template.Template
 }
 
 // NewHandler returns the handler for every route: the JSON API, the OpenAPI
@@ -126,6 +137,7 @@ func NewHandler(cfg Config) http.Handler {
 	h.router = newRouter(h.authorize)
 	h.router.sessionAuth, h.router.limit, h.views = h.authorizeSession, h.limitRoute, mustParseViews(cfg.Policy)
 	h.router.refuse = h.refuse
+	h.reportDoc = mustParseReport(cfg.Policy)
 	h.api = humago.New(h.router, apiConfig(cfg.Version))
 	h.routes()
 	spec, err := json.Marshal(h.api.OpenAPI())

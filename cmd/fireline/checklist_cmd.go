@@ -68,6 +68,14 @@ func checklistCommands(g *globals) []*cobra.Command {
 		return checklistAction(g, use, short, kind)
 	}
 	return []*cobra.Command{playbook, newChecklistCommand(g),
+		actionCommand(g, "add-step INC-ID PLAYBOOK TEXT", "Add a step the playbook lacks to the incident's checklist (the playbook's page lists it)", 2,
+			func(c *cobra.Command, a *fireline.Action) {
+				c.Flags().StringVar((*string)(&a.Stage), "stage", "", "the stage it belongs to (default: the incident's current stage)")
+			},
+			func(a *fireline.Action, args []string) error {
+				a.Kind, a.Playbook, a.Text = fireline.ActAddStep, args[0], args[1]
+				return nil
+			}),
 		step("check INC-ID STEP", "Check a step (STEP as the checklist names it: PLAYBOOK/N); who and when go on the timeline", fireline.ActCheckStep),
 		step("uncheck INC-ID STEP", "Uncheck a step", fireline.ActUncheckStep)}
 }

@@ -25,6 +25,7 @@ func newIncidentCommand(g *globals) *cobra.Command {
 	}
 	cmd.AddCommand(checklistCommands(g)...) // checklist_cmd.go
 	cmd.AddCommand(commsCommands(g)...)     // comms_cmd.go
+	cmd.AddCommand(securityCommands(g)...)  // evidence_cmd.go
 	return cmd
 }
 
@@ -205,9 +206,10 @@ func newExportCommand(g *globals) *cobra.Command {
 
 func newVerifyCommand(g *globals) *cobra.Command {
 	var stored bool
+	var evidence string
 	cmd := &cobra.Command{
-		Use:   "verify FILE | --stored INC-ID",
-		Short: "Check an exported incident for edits (works offline), or with --stored the timeline as stored on the server",
+		Use:   "verify FILE [--evidence DIR] | --stored INC-ID",
+		Short: "Check an exported incident for edits (works offline), and with --evidence its preserved files; or with --stored the timeline as stored on the server",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if stored {
@@ -225,10 +227,14 @@ func newVerifyCommand(g *globals) *cobra.Command {
 				return fmt.Errorf("%s: TAMPERED: %v", args[0], err)
 			}
 			fmt.Fprintf(g.env.Stdout, "%s: ok: %s, %d events, chain intact, head %s\n", args[0], x.Incident.ID, len(x.Events), x.Incident.HeadHash)
+			if evidence != "" {
+				return verifyEvidence(g, &x, evidence)
+			}
 			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&stored, "stored", false, "check the incident's timeline in place on the server (GET /api/v1/incidents/{id}/verify)")
+	cmd.Flags().StringVar(&evidence, "evidence", "", "also check the incident's preserved files in this directory (under their names, or their SHA-256) against the hashes on its timeline")
 	return cmd
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -10,12 +11,13 @@ import (
 
 	"github.com/fireline-dev/fireline"
 	"github.com/fireline-dev/fireline/playbook"
+	"github.com/fireline-dev/fireline/web"
 )
 
 func newPlaybookCommand(g *globals) *cobra.Command {
 	env := g.env
 	cmd := &cobra.Command{Use: "playbook", Aliases: []string{"playbooks"}, Short: "Write and check playbooks (Markdown checklists attached to incidents)"}
-	cmd.AddCommand(newPlaybookInitCommand(env), newPlaybookLintCommand(env), newPlaybookListCommand(g))
+	cmd.AddCommand(newPlaybookInitCommand(env), newPlaybookLintCommand(env), newPlaybookListCommand(g), newPlaybookShowCommand(g))
 	return cmd
 }
 
@@ -89,6 +91,11 @@ func newPlaybookLintCommand(env Env) *cobra.Command {
 			for _, f := range files {
 				steps += len(f.Playbook.Steps)
 			}
+			// Warnings do not fail the check: a stale review is the
+			// owner's to do, not a broken file.
+			for _, w := range playbook.ReviewWarnings(files, pol, env.Now()) {
+				fmt.Fprintln(env.Stderr, w.String())
+			}
 			fmt.Fprintf(env.Stdout, "%s: ok (%d playbooks, %d steps)\n", args[0], len(files), steps)
 			return nil
 		},
@@ -124,4 +131,43 @@ func withPlaybooks(pol *fireline.Policy, dir, policyPath string) error {
 	}
 	pol.Playbooks = playbook.Playbooks(files)
 	return nil
+}
+
+// newPlaybookShowCommand shows a playbook's record: the incidents it was
+// used in, the steps they skipped and added.
+func newPlaybookShowCommand(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "show ID",
+		Short: "Show a playbook's record: incidents it was used in, steps skipped and added, whether its review is overdue",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			rec, err := c.PlaybookRecord(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			return g.print(rec, func(w io.Writer) { printPlaybookRecord(w, rec) })
+		},
+	}
+}
+
+func printPlaybookRecord(w io.Writer, rec *web.PlaybookRecord) {
+	pb, u := rec.Playbook, rec.Usage
+	fmt.Fprintf(w, "%s (%s), owner %s, reviewed %s", pb.Title, pb.ID, pb.Owner, pb.LastReviewed)
+	if u.ReviewOverdue {
+		fmt.Fprintf(w, ": REVIEW OVERDUE (%d days)", u.ReviewAgeDays)
+	}
+	fmt.Fprintf(w, "\nused in %d incident(s)\n", len(u.Uses))
+	for _, use := range u.Uses {
+		fmt.Fprintf(w, "%s [%s] %s (%s): %d of %d steps done\n", use.Incident, use.Severity, use.Title, use.Status, use.Done, use.Total)
+		for _, s := range use.Skipped {
+			fmt.Fprintf(w, "  skipped %s\n", s)
+		}
+		for _, s := range use.Added {
+			fmt.Fprintf(w, "  added   %s\n", s)
+		}
+	}
 }

@@ -49,6 +49,8 @@ type serveConfig struct {
 	Limits web.RequestLimits
 	// Slack connects a workspace (slack_wiring.go).
 	Slack slackConfig
+	// MaxEvidenceBytes caps one evidence file (0: the default).
+	MaxEvidenceBytes int64
 }
 
 func newServeCommand(env Env) *cobra.Command {
@@ -90,6 +92,7 @@ func newServeCommand(env Env) *cobra.Command {
 	}
 	f.DurationVar(&cfg.MaxClockSkew, "max-clock-skew", skew, "on PostgreSQL, how far this replica's clock may differ from the database's before it claims no due jobs and /readyz fails (env FIRELINE_MAX_CLOCK_SKEW; 0: off)")
 	checkLimits = addLimitFlags(cmd, env, &cfg.Limits)
+	f.Int64Var(&cfg.MaxEvidenceBytes, "evidence-max-bytes", fireline.DefaultMaxEvidenceBytes, "largest evidence file an upload may carry; a larger one is refused with 413")
 	return cmd
 }
 
@@ -238,6 +241,8 @@ func startOnDB(ctx context.Context, db *sqlstore.DB, hub *live.Hub, handoff *job
 		OnCall: engine.OnCall{Engine: pg.engine}, Feeds: engine.Feeds{Engine: pg.engine, Audit: audit}, Links: pg.engine.Links, Metrics: pg.engine.Metrics.Registry,
 		Status: sqlstore.NewStatusService(db, pol), StatusCache: status, PublicURL: cfg.Paging.PublicURL,
 		Subscribers: subscribers, SubscriberAdmin: subscribers, Audit: audit, Slack: slackHandler(slackIn),
+		Evidence: sqlstore.NewEvidenceService(db, pol), MaxEvidenceBytes: cfg.MaxEvidenceBytes,
+		PlaybookUsage: sqlstore.NewPlaybookUsageService(db, pol),
 	})
 	s := &server{db: db, ln: ln, intake: intake, paging: pg, slack: slackIn, done: make(chan error, 1), logger: logger, http: &http.Server{
 		Handler:           handler,
