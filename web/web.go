@@ -23,6 +23,9 @@ type Config struct {
 	// Reviews reads post-incident reviews and action items; optional:
 	// without it their read routes answer 503.
 	Reviews fireline.ReviewService
+	// Reports reads reports across incidents; optional: without it the
+	// report routes answer 503.
+	Reports fireline.ReportService
 	Tokens  fireline.TokenService
 	Auth    fireline.Authenticator
 	Health  fireline.HealthChecker

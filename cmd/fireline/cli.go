@@ -98,7 +98,7 @@ func newRootCommand(env Env) *cobra.Command {
 		newIncidentCommand(g), newTokenCommand(g))
 	root.AddCommand(newIntegrationCommand(g), newAlertCommand(g), newMaintenanceCommand(g), newBenchCommand(g)) // detection
 	root.AddCommand(newOnCallCommand(g), newNotifyCommand(g))                                                   // paging
-	root.AddCommand(newReviewCommand(g), newActionItemCommand(g))                                               // after the incident
+	root.AddCommand(newReviewCommand(g), newActionItemCommand(g), newReportCommand(g))                          // after the incident
 	root.AddCommand(newStatusCommand(g))                                                                        // communications: internal status, compliance
 	root.AddCommand(newUserCommand(g))                                                                          // web console users
 	return root
