@@ -15,7 +15,13 @@ type reportView struct {
 	Report *fireline.Report
 	Input  reportInput
 	Query  template.URL // the filter as a query string, for the exports
-	Charts []template.HTML
+	Charts []reportChart
+}
+
+// reportChart is a chart and its visible caption.
+type reportChart struct {
+	Caption string
+	SVG     template.HTML
 }
 
 // reportsPage shows the report the query selects (GET, a form of
@@ -40,7 +46,7 @@ func (h *handler) reportsPage(w http.ResponseWriter, r *http.Request) {
 
 // reportCharts draws incidents per period, and the mean times to
 // acknowledge and to resolve per period by severity.
-func reportCharts(rep *fireline.Report) []template.HTML {
+func reportCharts(rep *fireline.Report) []reportChart {
 	xs := make([]string, len(rep.Periods))
 	counts := chartSeries{Name: "incidents", Colour: "#2563eb", Values: make([]float64, len(rep.Periods))}
 	var mtta, mttr []chartSeries
@@ -56,10 +62,13 @@ func reportCharts(rep *fireline.Report) []template.HTML {
 			mttr[j].Values[i] = meanOrNaN(sev.MTTR, sev.Resolved, time.Hour)
 		}
 	}
-	return []template.HTML{
-		barChart("chart-incidents", "Incidents declared per "+rep.Filter.Period, "incidents", xs, counts),
-		lineChart("chart-mtta", "Mean time to acknowledge per "+rep.Filter.Period+", by severity", "minutes", xs, mtta),
-		lineChart("chart-mttr", "Mean time to resolve per "+rep.Filter.Period+", by severity", "hours", xs, mttr),
+	per := rep.Filter.Period
+	titles := []string{"Incidents declared per " + per, "Mean time to acknowledge per " + per + ", by severity",
+		"Mean time to resolve per " + per + ", by severity"}
+	return []reportChart{
+		{titles[0], barChart("chart-incidents", titles[0], "incidents", xs, counts)},
+		{titles[1], lineChart("chart-mtta", titles[1], "minutes", xs, mtta)},
+		{titles[2], lineChart("chart-mttr", titles[2], "hours", xs, mttr)},
 	}
 }
 

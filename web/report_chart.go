@@ -26,7 +26,6 @@ const (
 	chartW, chartH           = 640, 220
 	chartLeft, chartRight    = 56, 12
 	chartTop, chartBottom    = 16, 40
-	chartTicks               = 4
 	chartPlotW               = chartW - chartLeft - chartRight
 	chartPlotH               = chartH - chartTop - chartBottom
 	chartLegendY             = chartH - 6
@@ -44,9 +43,9 @@ func seriesColour(i int) string { return severityColours[min(i, len(severityColo
 
 // lineChart draws series as lines over the x labels, the y axis in unit.
 func lineChart(id, title, unit string, xs []string, series []chartSeries) template.HTML {
-	top := chartMax(series)
+	top, ticks := chartMax(series)
 	var b strings.Builder
-	chartOpen(&b, id, title, unit, xs, series, top)
+	chartOpen(&b, id, title, unit, xs, series, top, ticks)
 	for _, s := range series {
 		var seg []string
 		flush := func() {
@@ -74,9 +73,9 @@ func lineChart(id, title, unit string, xs []string, series []chartSeries) templa
 // barChart draws one series as bars over the x labels.
 func barChart(id, title, unit string, xs []string, s chartSeries) template.HTML {
 	series := []chartSeries{s}
-	top := chartMax(series)
+	top, ticks := chartMax(series)
 	var b strings.Builder
-	chartOpen(&b, id, title, unit, xs, series, top)
+	chartOpen(&b, id, title, unit, xs, series, top, ticks)
 	w := float64(chartPlotW) / float64(max(len(xs), 1))
 	for i, v := range s.Values {
 		if math.IsNaN(v) || v <= 0 {
@@ -93,13 +92,13 @@ func barChart(id, title, unit string, xs []string, s chartSeries) template.HTML 
 
 // chartOpen writes the svg element, its title and description, the grid
 // with the y axis's ticks, the x labels and the legend.
-func chartOpen(b *strings.Builder, id, title, unit string, xs []string, series []chartSeries, top float64) {
+func chartOpen(b *strings.Builder, id, title, unit string, xs []string, series []chartSeries, top float64, ticks int) {
 	fmt.Fprintf(b, `<svg xmlns="http://www.w3.org/2000/svg" id="%s" class="chart" viewBox="0 0 %d %d" role="img" aria-labelledby="%s-title %s-desc" %s>`,
 		id, chartW, chartH, id, id, chartFont)
 	fmt.Fprintf(b, `<title id="%s-title">%s</title><desc id="%s-desc">%s, %d periods from %s; the table below has the figures.</desc>`,
 		id, template.HTMLEscapeString(title), id, template.HTMLEscapeString(unit), len(xs), template.HTMLEscapeString(firstOf(xs)))
-	for t := 0; t <= chartTicks; t++ {
-		v := top * float64(t) / chartTicks
+	for t := 0; t <= ticks; t++ {
+		v := top * float64(t) / float64(ticks)
 		y := chartY(v, top)
 		colour := chartGridColour
 		if t == 0 {
@@ -123,9 +122,10 @@ func chartOpen(b *strings.Builder, id, title, unit string, xs []string, series [
 	}
 }
 
-// chartMax is the y axis's top: the largest value rounded up to a round
-// figure, 1 when there is none.
-func chartMax(series []chartSeries) float64 {
+// chartMax is the y axis's top, the largest value rounded up to a round
+// figure (1 when there is none), and how many ticks divide it into round
+// steps.
+func chartMax(series []chartSeries) (float64, int) {
 	top := 0.0
 	for _, s := range series {
 		for _, v := range s.Values {
@@ -135,15 +135,18 @@ func chartMax(series []chartSeries) float64 {
 		}
 	}
 	if top <= 0 {
-		return 1
+		return 1, 4
 	}
 	step := math.Pow(10, math.Floor(math.Log10(top)))
-	for _, m := range []float64{1, 2, 2.5, 5, 10} {
-		if top <= m*step {
-			return m * step
+	for _, m := range []struct {
+		top   float64
+		ticks int
+	}{{1, 5}, {2, 4}, {2.5, 5}, {5, 5}, {10, 5}} {
+		if top <= m.top*step {
+			return m.top * step, m.ticks
 		}
 	}
-	return 10 * step
+	return 10 * step, 5
 }
 
 func chartX(i, n int) float64 {
