@@ -35,20 +35,26 @@ type ReportFilter struct {
 	Period   string    `json:"period"`
 }
 
-// Validate returns the filter normalised (default the 90 days up to now,
-// by week; instants in UTC; a day period's From at midnight UTC), or
-// EInvalid naming every bad field.
+// Validate returns the filter normalised (default the 90 days up to the
+// end of today, by week; whole days in UTC: From at its midnight, To at
+// the next), or EInvalid naming every bad field.
 func (f ReportFilter) Validate(p *Policy, now time.Time) (ReportFilter, error) {
 	if f.To.IsZero() {
 		f.To = now
 	}
+	// Whole days (UTC), as the store keeps its sums: To ends at the
+	// midnight after it, unless it is one.
+	const day = 24 * time.Hour
+	if f.To = f.To.UTC(); !f.To.Truncate(day).Equal(f.To) {
+		f.To = f.To.Truncate(day).Add(day)
+	}
 	if f.From.IsZero() {
-		f.From = f.To.Add(-90 * 24 * time.Hour)
+		f.From = f.To.Add(-90 * day)
 	}
 	if f.Period == "" {
 		f.Period = PeriodWeek
 	}
-	f.From, f.To = f.From.UTC().Truncate(24*time.Hour), f.To.UTC()
+	f.From = f.From.UTC().Truncate(day)
 	var fe []FieldError
 	if !f.To.After(f.From) {
 		fe = append(fe, FieldError{"to", "must be after from"})

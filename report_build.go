@@ -2,6 +2,7 @@ package fireline
 
 import (
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -97,14 +98,21 @@ func (p *Policy) BuildReport(in ReportInput, now time.Time) *Report {
 	}
 	r.Totals = figures("all", all)
 	for _, sp := range p.Severities {
-		if s := bySev[sp.Level]; s != nil {
+		if s := bySev[sp.Level]; s != nil && s.Incidents != 0 { // kept sums may leave a row at zero
 			r.Severities = append(r.Severities, figures(string(sp.Level), s))
 		}
 	}
 	for i := range in.ByService {
-		r.Services = append(r.Services, figures(in.ByService[i].Service, &in.ByService[i]))
+		if in.ByService[i].Incidents != 0 {
+			r.Services = append(r.Services, figures(in.ByService[i].Service, &in.ByService[i]))
+		}
 	}
-	slices.SortStableFunc(r.Services, func(a, b ReportFigures) int { return int(b.Incidents - a.Incidents) })
+	slices.SortFunc(r.Services, func(a, b ReportFigures) int {
+		if a.Incidents != b.Incidents {
+			return int(b.Incidents - a.Incidents)
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
 	r.Periods = p.reportPeriods(in.Filter, periods)
 	r.Reviews = ReviewFigures{ReportReviews: in.Reviews, OnTimeRate: rate(in.Reviews.OnTime, in.Reviews.OnTime+in.Reviews.Late)}
 	r.Items = itemFigures(in.Items)

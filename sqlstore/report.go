@@ -2,7 +2,9 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -87,6 +89,161 @@ type reportQuery struct {
 	now   int64
 }
 
+// reportDay is a day's length in the stored unit; report_days keys its
+// sums by the day of declaration, declared_at / reportDay (UTC).
+const reportDay = int64(24 * time.Hour / time.Microsecond)
+
+func (q reportQuery) fromDay() int64 { return micros(q.f.From) / reportDay }
+func (q reportQuery) toDay() int64   { return micros(q.f.To) / reportDay } // exclusive: Validate ends To at a midnight
+
+// keptSums are the kept sums' columns, in scanSums' order.
+var keptSums = []string{"incidents", "acked", "ack_sum", "mitigated", "mitigate_sum", "resolved", "resolve_sum", "auto_resolved",
+	"respond_met", "respond_missed", "escalate_met", "escalate_missed", "resolve_met", "resolve_missed"}
+
+// reportDays is the kept sums, those folded in and the changes not yet
+// (PostgreSQL's triggers append changes; SQLite's add up in place and
+// leave report_day_changes empty).
+var reportDays = func() string {
+	cols := "day, severity, restricted, service, " + strings.Join(keptSums, ", ") +
+		", reviews_due, reviews_on_time, reviews_late, items, items_done, items_done_age"
+	return "(SELECT " + cols + " FROM report_days UNION ALL SELECT " + cols + " FROM report_day_changes) d"
+}()
+
+func sumOf(cols []string) string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = "CAST(COALESCE(SUM(d." + c + "), 0) AS BIGINT)"
+	}
+	return strings.Join(out, ", ")
+}
+
+// keptWhere selects the kept sums of the range the actor may count: of
+// every incident (service ”), or of the filter's service, or with
+// byService of each service.
+func (q reportQuery) keptWhere(byService bool) (string, []any) {
+	w := " WHERE d.day >= ? AND d.day < ? AND (d.restricted = FALSE OR ?)"
+	args := []any{q.fromDay(), q.toDay(), q.admin}
+	switch {
+	case q.f.Service != "":
+		w, args = w+" AND d.service = ?", append(args, q.f.Service)
+	case byService:
+		w += " AND d.service <> ''"
+	default:
+		w += " AND d.service = ''"
+	}
+	if q.f.Severity != "" {
+		w, args = w+" AND d.severity = ?", append(args, string(q.f.Severity))
+	}
+	return w, args
+}
+
+// sums reads the kept sums by period and severity, or with bySeverity
+// false by service, and adds the clocks missed by open incidents, which
+// depend on now.
+func (q reportQuery) sums(ctx context.Context, tx *Tx, bySeverity bool) ([]fireline.ReportSums, error) {
+	where, args := q.keptWhere(!bySeverity)
+	stmt := `SELECT -1, d.service, ` + sumOf(keptSums) + ` FROM ` + reportDays + where + ` GROUP BY d.service`
+	if bySeverity {
+		stmt = `SELECT (d.day - ?) / ?, d.severity, ` + sumOf(keptSums) + ` FROM ` + reportDays + where + ` GROUP BY 1, 2`
+		args = append([]any{q.fromDay(), q.f.Step().Microseconds() / reportDay}, args...)
+	}
+	out, err := scanAllSums(ctx, tx, bySeverity, stmt, args)
+	if err != nil {
+		return nil, err
+	}
+	open, err := q.openMisses(ctx, tx, bySeverity)
+	if err != nil {
+		return nil, err
+	}
+	return mergeMisses(out, open), nil
+}
+
+func scanAllSums(ctx context.Context, tx *Tx, bySeverity bool, stmt string, args []any) ([]fireline.ReportSums, error) {
+	rows, err := tx.query(ctx, stmt, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []fireline.ReportSums
+	for rows.Next() {
+		s, err := scanSums(rows, bySeverity)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// openMissSQL counts, per group, the open incidents past a clock they
+// have not met: undecided in the kept sums, missed as of now. It reads
+// only open incidents (incidents_report_open, 00019).
+func (q reportQuery) openMissSQL(bySeverity bool, dialect string) (string, []any) {
+	where, wargs := q.where()
+	from := "FROM incidents i"
+	if dialect == DialectSQLite {
+		// Named, as in counts.go: SQLite's planner, without statistics,
+		// would read every open incident through the status index.
+		from += " INDEXED BY incidents_report_open"
+	}
+	if q.f.Service == "" && !bySeverity {
+		from += " JOIN incident_services s ON s.incident_number = i.number"
+	}
+	missed := func(cond string) string {
+		return "SUM(CASE WHEN " + cond + " + " + tolerance + " < ? THEN 1 ELSE 0 END)"
+	}
+	cols := missed("i.acknowledged_at IS NULL AND i.respond_by") + ", " + missed("i.escalated_at IS NULL AND i.escalate_by") + ", " + missed("i.resolve_by")
+	args := []any{q.now, q.now, q.now}
+	where += " AND i.status IN ('triggered', 'acknowledged')"
+	switch {
+	case bySeverity:
+		args = append([]any{micros(q.f.From), q.f.Step().Microseconds()}, args...)
+		return `SELECT (i.declared_at - ?) / ?, i.severity, ` + cols + ` ` + from + where + ` GROUP BY 1, 2`, append(args, wargs...)
+	case q.f.Service != "":
+		return `SELECT -1, ?, ` + cols + ` ` + from + where, append(append([]any{q.f.Service}, args...), wargs...)
+	}
+	return `SELECT -1, s.service_id, ` + cols + ` ` + from + where + ` GROUP BY s.service_id`, append(args, wargs...)
+}
+
+// openMisses reads openMissSQL's counts: per group, respond, escalate and
+// resolve missed.
+func (q reportQuery) openMisses(ctx context.Context, tx *Tx, bySeverity bool) (map[[2]string][3]int64, error) {
+	stmt, args := q.openMissSQL(bySeverity, tx.db.dialect)
+	rows, err := tx.query(ctx, stmt, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[[2]string][3]int64{}
+	for rows.Next() {
+		var period int64
+		var key string
+		var n [3]sql.NullInt64
+		if err := rows.Scan(&period, &key, &n[0], &n[1], &n[2]); err != nil {
+			return nil, err
+		}
+		out[[2]string{strconv.FormatInt(period, 10), key}] = [3]int64{n[0].Int64, n[1].Int64, n[2].Int64}
+	}
+	return out, rows.Err()
+}
+
+// mergeMisses adds the open incidents' missed clocks to the kept sums of
+// their group, or as a group of their own.
+func mergeMisses(sums []fireline.ReportSums, open map[[2]string][3]int64) []fireline.ReportSums {
+	for k, n := range open {
+		i := slices.IndexFunc(sums, func(s fireline.ReportSums) bool {
+			return strconv.Itoa(s.Period) == k[0] && (string(s.Severity) == k[1] || s.Service == k[1] && s.Service != "")
+		})
+		if i < 0 {
+			continue // no kept sums: an open incident is always counted in them
+		}
+		for j, c := range fireline.ReportClocks {
+			sums[i].Missed[c] += n[j]
+		}
+	}
+	return sums
+}
+
 // where selects the covered incidents (aliased i) and returns its
 // arguments.
 func (q reportQuery) where() (string, []any) {
@@ -108,52 +265,6 @@ func (q reportQuery) where() (string, []any) {
 // says.
 var tolerance = strconv.FormatInt(fireline.ClockTolerance.Microseconds(), 10)
 
-// clockSums are the met and missed counts of one clock that ends at end
-// (the first of its columns that is set) and falls due at due.
-func clockSums(end, due string) string {
-	return `SUM(CASE WHEN COALESCE(` + end + `) <= ` + due + ` + ` + tolerance + ` THEN 1 ELSE 0 END),
-		SUM(CASE WHEN COALESCE(` + end + `, ?) > ` + due + ` + ` + tolerance + ` THEN 1 ELSE 0 END)`
-}
-
-// sumColumns are the sums of a group of incidents, in scanSums' order.
-var sumColumns = `COUNT(*),
-	COUNT(i.acknowledged_at), CAST(COALESCE(SUM(i.acknowledged_at - i.declared_at), 0) AS BIGINT),
-	COUNT(i.mitigated_at), CAST(COALESCE(SUM(i.mitigated_at - i.declared_at), 0) AS BIGINT),
-	COUNT(i.resolved_at), CAST(COALESCE(SUM(i.resolved_at - i.declared_at), 0) AS BIGINT),
-	SUM(CASE WHEN i.resolved_at IS NOT NULL AND i.human_at IS NULL THEN 1 ELSE 0 END),
-	` + clockSums("i.acknowledged_at, i.resolved_at", "i.respond_by") + `,
-	` + clockSums("i.escalated_at, i.resolved_at", "i.escalate_by") + `,
-	` + clockSums("i.resolved_at, NULL", "i.resolve_by")
-
-// sums reads the covered incidents' sums by period and severity, or
-// with bySeverity false by service.
-func (q reportQuery) sums(ctx context.Context, tx *Tx, bySeverity bool) ([]fireline.ReportSums, error) {
-	where, wargs := q.where()
-	args := []any{q.now, q.now, q.now}
-	var stmt string
-	if bySeverity {
-		stmt = `SELECT (i.declared_at - ?) / ?, i.severity, ` + sumColumns + ` FROM incidents i` + where + ` GROUP BY 1, 2`
-		args = append([]any{micros(q.f.From), q.f.Step().Microseconds()}, args...)
-	} else {
-		stmt = `SELECT -1, s.service_id, ` + sumColumns + ` FROM incidents i
-			JOIN incident_services s ON s.incident_number = i.number` + where + ` GROUP BY s.service_id`
-	}
-	rows, err := tx.query(ctx, stmt, append(args, wargs...)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []fireline.ReportSums
-	for rows.Next() {
-		s, err := scanSums(rows, bySeverity)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
-}
-
 func scanSums(rows interface{ Scan(...any) error }, bySeverity bool) (fireline.ReportSums, error) {
 	var s fireline.ReportSums
 	var key string
@@ -174,33 +285,49 @@ func scanSums(rows interface{ Scan(...any) error }, bySeverity bool) (fireline.R
 	return s, err
 }
 
-// reviews counts the covered incidents' reviews by outcome.
+// reviews counts the covered incidents' reviews by outcome: the kept
+// sums hold those approved; an unapproved one past its due date is late
+// as of now (incident_reviews_unapproved, 00019).
 func (q reportQuery) reviews(ctx context.Context, tx *Tx) (fireline.ReportReviews, error) {
-	where, wargs := q.where()
+	kw, kargs := q.keptWhere(false)
 	var r fireline.ReportReviews
-	err := tx.queryRow(ctx, `SELECT COUNT(*),
-		COALESCE(SUM(CASE WHEN r.approved_at <= r.due_at THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN r.approved_at > r.due_at OR (r.approved_at IS NULL AND r.due_at < ?) THEN 1 ELSE 0 END), 0)
-		FROM incident_reviews r JOIN incidents i ON i.number = r.incident_number`+where+` AND r.due_at IS NOT NULL`,
-		append([]any{q.now}, wargs...)...).Scan(&r.Due, &r.OnTime, &r.Late)
+	err := tx.queryRow(ctx, `SELECT `+sumOf([]string{"reviews_due", "reviews_on_time", "reviews_late"})+` FROM `+reportDays+kw, kargs...).
+		Scan(&r.Due, &r.OnTime, &r.Late)
+	if err != nil {
+		return r, err
+	}
+	where, wargs := q.where()
+	var overdue int64
+	// From the unapproved reviews past due, few, to their incidents: a
+	// CROSS JOIN keeps SQLite's planner to that order.
+	from := "FROM incident_reviews r CROSS JOIN incidents i"
+	if tx.db.dialect == DialectSQLite {
+		from = "FROM incident_reviews r INDEXED BY incident_reviews_unapproved CROSS JOIN incidents i"
+	}
+	err = tx.queryRow(ctx, `SELECT COUNT(*) `+from+where+` AND i.number = r.incident_number AND r.approved_at IS NULL AND r.due_at < ?`,
+		append(wargs, q.now)...).Scan(&overdue)
+	r.Late += overdue
 	r.Pending = r.Due - r.OnTime - r.Late
 	return r, err
 }
 
-// items sums the covered incidents' action items.
+// items sums the covered incidents' action items: created and done from
+// the kept sums, the open ones' ages as of now from the open items.
 func (q reportQuery) items(ctx context.Context, tx *Tx) (fireline.ReportItems, error) {
-	where, wargs := q.where()
+	kw, kargs := q.keptWhere(false)
 	var it fireline.ReportItems
 	var doneAge, openAge, oldest int64
-	err := tx.queryRow(ctx, `SELECT COUNT(*),
-		COALESCE(SUM(CASE WHEN a.status = 'done' THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN a.status = 'open' AND a.deadline < ? THEN 1 ELSE 0 END), 0),
-		CAST(COALESCE(SUM(CASE WHEN a.status = 'done' THEN a.closed_at - a.created_at ELSE 0 END), 0) AS BIGINT),
-		CAST(COALESCE(SUM(CASE WHEN a.status = 'open' THEN ? - a.created_at ELSE 0 END), 0) AS BIGINT),
-		CAST(COALESCE(MAX(CASE WHEN a.status = 'open' THEN ? - a.created_at END), 0) AS BIGINT)
-		FROM action_items a JOIN incidents i ON i.number = a.incident_number`+where,
-		append([]any{q.now, q.now, q.now}, wargs...)...).Scan(&it.Created, &it.Done, &it.Overdue, &doneAge, &openAge, &oldest)
-	it.Open = it.Created - it.Done
+	err := tx.queryRow(ctx, `SELECT `+sumOf([]string{"items", "items_done", "items_done_age"})+` FROM `+reportDays+kw, kargs...).
+		Scan(&it.Created, &it.Done, &doneAge)
+	if err != nil {
+		return it, err
+	}
+	where, wargs := q.where()
+	err = tx.queryRow(ctx, `SELECT COUNT(*),
+		COALESCE(SUM(CASE WHEN a.deadline < ? THEN 1 ELSE 0 END), 0),
+		CAST(COALESCE(SUM(? - a.created_at), 0) AS BIGINT), CAST(COALESCE(MAX(? - a.created_at), 0) AS BIGINT)
+		FROM action_items a CROSS JOIN incidents i`+where+` AND i.number = a.incident_number AND a.status = 'open'`,
+		append([]any{q.now, q.now, q.now}, wargs...)...).Scan(&it.Open, &it.Overdue, &openAge, &oldest)
 	it.DoneAgeSum, it.OpenAgeSum, it.OldestOpen = time.Duration(doneAge)*time.Microsecond, time.Duration(openAge)*time.Microsecond, time.Duration(oldest)*time.Microsecond
 	return it, err
 }
@@ -259,4 +386,24 @@ func markReport(ctx context.Context, tx *Tx, n int64, events []*fireline.Event) 
 		}
 	}
 	return nil
+}
+
+// foldReportDays moves the kept sums' changes that PostgreSQL's triggers
+// appended into report_days, as foldCounts does the counts' (SQLite's
+// triggers add up in place).
+func foldReportDays(ctx context.Context, tx *Tx) error {
+	if tx.db.dialect == DialectSQLite {
+		return nil
+	}
+	cols := append(keptSums, "reviews_due", "reviews_on_time", "reviews_late", "items", "items_done", "items_done_age")
+	sums, set := make([]string, len(cols)), make([]string, len(cols))
+	for i, c := range cols {
+		sums[i], set[i] = "SUM("+c+")", c+" = r."+c+" + excluded."+c
+	}
+	_, err := tx.exec(ctx, `WITH moved AS (DELETE FROM report_day_changes RETURNING *)
+		INSERT INTO report_days AS r (day, severity, restricted, service, `+strings.Join(cols, ", ")+`)
+		SELECT day, severity, restricted, service, `+strings.Join(sums, ", ")+` FROM moved
+		GROUP BY day, severity, restricted, service ORDER BY day, severity, restricted, service
+		ON CONFLICT (day, severity, restricted, service) DO UPDATE SET `+strings.Join(set, ", "))
+	return err
 }
