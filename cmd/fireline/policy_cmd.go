@@ -13,7 +13,7 @@ import (
 
 func newPolicyCommand(env Env) *cobra.Command {
 	cmd := &cobra.Command{Use: "policy", Short: "Write and check the policy file (the guide as YAML)"}
-	cmd.AddCommand(newPolicyInitCommand(env), newPolicyCheckCommand(env))
+	cmd.AddCommand(newPolicyInitCommand(env), newPolicyCheckCommand(env), newPolicyDiffCommand(env))
 	return cmd
 }
 
