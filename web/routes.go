@@ -120,6 +120,9 @@ func (h *handler) routes() {
 	// Reports across incidents (web/report_api.go).
 	h.reportRoutes()
 
+	// The guide's own quarterly review (web/guide_review_api.go).
+	h.guideReviewRoutes()
+
 	// The policy and the caller.
 	operation(h, viewer, get("/policy", "get-policy", "Get the policy", "policy"), h.getPolicy)
 	operation(h, viewer, get("/people", "list-people", "List the people in the policy's directory", "policy"), h.listPeople)

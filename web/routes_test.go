@@ -54,6 +54,8 @@ func TestRouteTable(t *testing.T) {
 		"PATCH /api/v1/incidents/{id}/action-items/{item}":    "responder",
 		"GET /api/v1/action-items":                            "viewer",
 		"GET /api/v1/reports":                                 "viewer",
+		"GET /api/v1/guide/review":                            "viewer",
+		"POST /api/v1/guide/review":                           "responder",
 		"GET /api/v1/reports.csv":                             "viewer",
 		"GET /api/v1/policy":                                  "viewer",
 		"GET /api/v1/people":                                  "viewer",

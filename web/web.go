@@ -26,12 +26,14 @@ type Config struct {
 	// Reports reads reports across incidents; optional: without it the
 	// report routes answer 503.
 	Reports fireline.ReportService
-	Tokens  fireline.TokenService
-	Auth    fireline.Authenticator
-	Health  fireline.HealthChecker
-	Logger  *slog.Logger
-	Now     func() time.Time // defaults to time.Now
-	Version string           // binary version, shown in OpenAPI info
+	// GuideReviews records the guide's own reviews; optional.
+	GuideReviews fireline.GuideReviewService
+	Tokens       fireline.TokenService
+	Auth         fireline.Authenticator
+	Health       fireline.HealthChecker
+	Logger       *slog.Logger
+	Now          func() time.Time // defaults to time.Now
+	Version      string           // binary version, shown in OpenAPI info
 	// Detection (web/intake.go); optional: without them intake answers 503.
 	Integrations fireline.IntegrationService
 	Alerts       fireline.AlertService

@@ -319,7 +319,21 @@ CREATE TRIGGER action_items_report_update AFTER UPDATE OF status, closed_at ON a
     FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.closed_at IS DISTINCT FROM NEW.closed_at)
     EXECUTE FUNCTION action_items_report();
 
+-- The guide's own reviews (issue 19 item 5): each one recorded, with the
+-- date the next is due.
+CREATE TABLE guide_reviews (
+    number         BIGINT PRIMARY KEY,
+    at             BIGINT NOT NULL,
+    by_actor       TEXT NOT NULL,
+    note           TEXT NOT NULL,
+    policy_version TEXT NOT NULL,
+    next_due       TEXT NOT NULL
+);
+INSERT INTO counters (name, value) VALUES ('guide_review', 0);
+
 -- +goose Down
+DELETE FROM counters WHERE name = 'guide_review';
+DROP TABLE guide_reviews;
 DROP TRIGGER action_items_report_update ON action_items;
 DROP TRIGGER action_items_report_insert_delete ON action_items;
 DROP TRIGGER incident_reviews_report_update ON incident_reviews;

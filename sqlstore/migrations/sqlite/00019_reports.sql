@@ -427,7 +427,21 @@ INSERT INTO report_days (day, severity, restricted, service, items, items_done, 
 END;
 -- +goose StatementEnd
 
+-- The guide's own reviews (issue 19 item 5): each one recorded, with the
+-- date the next is due.
+CREATE TABLE guide_reviews (
+    number         BIGINT PRIMARY KEY,
+    at             BIGINT NOT NULL,
+    by_actor       TEXT NOT NULL,
+    note           TEXT NOT NULL,
+    policy_version TEXT NOT NULL,
+    next_due       TEXT NOT NULL
+);
+INSERT INTO counters (name, value) VALUES ('guide_review', 0);
+
 -- +goose Down
+DELETE FROM counters WHERE name = 'guide_review';
+DROP TABLE guide_reviews;
 DROP TRIGGER action_items_report_update;
 DROP TRIGGER action_items_report_insert;
 DROP TRIGGER incident_reviews_report_update;
