@@ -118,3 +118,32 @@ func (p *Policy) GuideAgenda(rep *Report, owners []string) *GuideAgenda {
 	}
 	return a
 }
+
+// Guide review notices: reminders this many days before the review is
+// due, and the overdue notice the day after and each week after that.
+var GuideReviewRemindDays = []int{14, 1}
+
+// GuideReviewNotice says which notice the daily check sends on today for
+// a review due on next: "reminder" or "overdue", ok false for none.
+func GuideReviewNotice(next, today Date) (kind string, ok bool) {
+	if next.IsZero() {
+		return "", false
+	}
+	days := int(next.At(0, time.UTC).Sub(today.At(0, time.UTC)) / (24 * time.Hour))
+	switch {
+	case slices.Contains(GuideReviewRemindDays, days):
+		return "reminder", true
+	case days < 0 && (-days-1)%7 == 0:
+		return "overdue", true
+	}
+	return "", false
+}
+
+// NextGuideReviewDue is the date the next review is due: the newest
+// record's, or the policy file's when there is none or it is later.
+func (p *Policy) NextGuideReviewDue(newest *GuideReviewRecord) Date {
+	if newest == nil {
+		return p.Review.NextDue
+	}
+	return p.GuideReviewStatus([]GuideReviewRecord{*newest}, newest.At).NextDue
+}

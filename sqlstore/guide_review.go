@@ -124,3 +124,22 @@ func openItemOwners(ctx context.Context, tx *Tx) ([]string, error) {
 	}
 	return out, rows.Err()
 }
+
+// GuideReviewDue returns the date the guide's next review is due: the
+// newest record's, or the policy file's.
+func (s *GuideReviewService) GuideReviewDue(ctx context.Context) (fireline.Date, error) {
+	var due fireline.Date
+	err := s.db.readTx(ctx, "guide review due", func(tx *Tx) error {
+		history, err := guideReviews(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if len(history) == 0 {
+			due = s.policy.NextGuideReviewDue(nil)
+		} else {
+			due = s.policy.NextGuideReviewDue(&history[0])
+		}
+		return nil
+	})
+	return due, err
+}

@@ -1,12 +1,16 @@
 package main
 
 import (
+	"context"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fireline-dev/fireline"
+	"github.com/fireline-dev/fireline/engine"
 	"github.com/fireline-dev/fireline/firelinetest"
 )
 
@@ -50,6 +54,45 @@ func TestGuideReview(t *testing.T) {
 			if !strings.Contains(string(page), want) {
 				t.Errorf("guide page lacks %q", want)
 			}
+		}
+	})
+}
+
+// TestGuideReviewNotices: the daily check emails the guide's review owner
+// (devon) 14 days and 1 day before the policy's next_due (2027-01-01),
+// then the day after it passes; recording the review moves the next
+// reminders on (none in the following days).
+func TestGuideReviewNotices(t *testing.T) {
+	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
+		p := startPagingServer(t, dsn, businessHours) // Tuesday 1 December 2026
+		// The daily check, as StartPeriodic queues it (without the other
+		// periodic jobs, which would run thousands of times in 40 days).
+		err := p.paging.engine.Store.JobTx(context.Background(), func(tx engine.JobTx) error {
+			return tx.Enqueue(context.Background(), fireline.Job{Kind: engine.KindGuideReview, Key: engine.KindGuideReview, Group: "periodic", RunAt: tx.Now()})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		subjects := func() []string {
+			var out []string
+			for _, m := range p.mailsOf("guide.review", "devon@berrys.ai") {
+				out = append(out, m.Header.Get("Subject"))
+			}
+			return out
+		}
+		p.advance(t, 32*24*time.Hour) // to 2 January 2027
+		want := []string{
+			"The incident response guide's review is due on 2027-01-01",
+			"The incident response guide's review is due on 2027-01-01",
+			"The incident response guide's review is overdue (due 2027-01-01)",
+		}
+		if got := subjects(); !slices.Equal(got, want) {
+			t.Fatalf("notices:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+		p.mustCLI(t, p.newToken(t, "responder", "devon"), "policy", "review", "--note", "done late")
+		p.advance(t, 8*24*time.Hour)
+		if got := subjects(); len(got) != 3 {
+			t.Errorf("after the review was recorded: %d notices, want still 3: %v", len(got), got)
 		}
 	})
 }
