@@ -110,7 +110,7 @@ func (p *Policy) DraftReview(inc *Incident, events []*Event, alerts []Alert) *Re
 func Actors(events []*Event) []string {
 	var out []string
 	for _, e := range events {
-		if e.Actor != "" && !strings.Contains(e.Actor, ":") && e.Actor != "system" && !slices.Contains(out, e.Actor) {
+		if IsPersonActor(e.Actor) && !slices.Contains(out, e.Actor) {
 			out = append(out, e.Actor)
 		}
 	}

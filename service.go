@@ -149,3 +149,11 @@ type ActionItemFilter struct {
 	Incident string           `json:"incident,omitempty"`
 	Service  string           `json:"service,omitempty"`
 }
+
+// ReportService reads reports across incidents (report.go).
+type ReportService interface {
+	// Report returns the report the filter selects (Validate's defaults
+	// applied), counting restricted incidents for admins only. EInvalid
+	// for a bad filter.
+	Report(ctx context.Context, f ReportFilter) (*Report, error)
+}

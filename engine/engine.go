@@ -57,6 +57,9 @@ type Engine struct {
 	Logger  *slog.Logger
 	// Metrics, optional.
 	Metrics *Metrics
+	// GuideReviews, optional, tells when the guide's own review is due
+	// (guide_review.go).
+	GuideReviews GuideReviewStore
 }
 
 // Register installs the engine's handlers on the runner.
@@ -75,7 +78,8 @@ func (e *Engine) Register(r *jobs.Runner) {
 	r.Handle(KindTestPage, e.dropQueuedTest)
 	r.Handle(KindWatchdog, e.watchdog)
 	r.Handle(KindGapReport, e.gapReport)
-	r.Handle(KindStatistics, e.statistics) // statistics.go
+	r.Handle(KindStatistics, e.statistics)   // statistics.go
+	r.Handle(KindGuideReview, e.guideReview) // guide_review.go
 }
 
 // runStep runs steps that fell due, those of them that still run (the

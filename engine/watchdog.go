@@ -167,7 +167,8 @@ func (e *Engine) StartPeriodic(ctx context.Context) error {
 		return tx.Enqueue(ctx,
 			fireline.Job{Kind: KindWatchdog, Key: KindWatchdog, Group: "periodic", RunAt: now.Add(WatchdogEvery)},
 			fireline.Job{Kind: KindGapReport, Key: KindGapReport, Group: "periodic", RunAt: now.Add(GapReportEvery)}, // start-up checked already
-			fireline.Job{Kind: KindStatistics, Key: KindStatistics, Group: "periodic", RunAt: now.Add(StatisticsEvery)})
+			fireline.Job{Kind: KindStatistics, Key: KindStatistics, Group: "periodic", RunAt: now.Add(StatisticsEvery)},
+			fireline.Job{Kind: KindGuideReview, Key: KindGuideReview, Group: "periodic", RunAt: now})
 	})
 }
 

@@ -66,7 +66,7 @@ func (m *Message) Subject() string {
 	if m.Type == TypeReview {
 		return fmt.Sprintf("[%s] %s: %s", m.Severity, m.Incident, m.Step)
 	}
-	if m.Type == TypeCustomer || m.Type == TypeSubscribe {
+	if m.Type == TypeCustomer || m.Type == TypeSubscribe || m.Type == TypeGuideReview {
 		return m.Headline
 	}
 	what := m.Title
@@ -86,7 +86,7 @@ func (m *Message) Subject() string {
 // service, and how to acknowledge.
 func (m *Message) Text() string {
 	var b strings.Builder
-	if m.Type == TypeCustomer || m.Type == TypeSubscribe {
+	if m.Type == TypeCustomer || m.Type == TypeSubscribe || m.Type == TypeGuideReview {
 		b.WriteString(m.Body)
 		if m.Unsubscribe != "" {
 			fmt.Fprintf(&b, "\n\nUnsubscribe: %s\n", m.Unsubscribe)
@@ -144,6 +144,9 @@ const (
 	// TypeSubscribe asks a new subscriber to confirm.
 	TypeCustomer  = "status.update"
 	TypeSubscribe = "status.subscribe"
+	// TypeGuideReview reminds the guide's review owner that its review
+	// is due, or overdue: a headline and a body, like customer email.
+	TypeGuideReview = "guide.review"
 )
 
 // noticeText is a stakeholder notice's body: the incident's summary,

@@ -26,6 +26,9 @@ func (db *DB) WriterPragma(name string) (string, error) {
 // DefaultMaxBatch exposes the group commit's default cap.
 const DefaultMaxBatch = defaultMaxBatch
 
+// IncidentColumns exposes the incident columns the incident updates set.
+var IncidentColumns = incidentColumns
+
 // IncidentIndexed exposes the incident columns intake's lighter update
 // leaves out.
 var IncidentIndexed = incidentIndexed

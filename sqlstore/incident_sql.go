@@ -42,7 +42,7 @@ var updateIncidentSQL = "UPDATE incidents SET " + strings.Join(incidentColumns[1
 // updates an incident on every group commit of its alerts, saves those
 // index writes a commit.
 var incidentIndexed = []string{"severity", "status", "declared_at", "restricted", "title", "description",
-	"respond_by", "escalate_by", "escalated_at", "resolve_by", "unanswered_at"}
+	"respond_by", "escalate_by", "escalated_at", "resolve_by", "unanswered_at", "acknowledged_at", "resolved_at", "services"}
 
 // unindexedColumns are the positions in incidentColumns of the columns an
 // UPDATE that keeps the indexed ones sets.
@@ -68,7 +68,7 @@ var updateIncidentUnindexedSQL = func() string {
 // incidentIndexed's order; equal when none differs.
 type indexedValues [indexedCount]any
 
-const indexedCount = 11
+const indexedCount = 14
 
 func indexedOf(inc *fireline.Incident) indexedValues {
 	var v indexedValues
@@ -103,6 +103,12 @@ func indexedValue(inc *fireline.Incident, c string) any {
 		return micros(inc.ResolveBy)
 	case "unanswered_at":
 		return microsPtr(inc.UnansweredAt)
+	case "acknowledged_at": // incidents_report_open and report_days' triggers (00019)
+		return microsPtr(inc.AcknowledgedAt)
+	case "resolved_at":
+		return microsPtr(inc.ResolvedAt)
+	case "services": // report_days' triggers (00019)
+		return strings.Join(inc.Services, "\x00")
 	}
 	panic("sqlstore: no value for indexed incident column " + c)
 }
@@ -326,6 +332,9 @@ func insertEvent(ctx context.Context, tx *Tx, n int64, events ...*fireline.Event
 		return nil
 	}
 	tx.touch(n)
+	if err := markReport(ctx, tx, n, events); err != nil {
+		return err
+	}
 	e := events[0]
 	if len(events) == 1 {
 		_, err := tx.execCached(ctx, insertEventSQL, n, e.Seq, micros(e.At), e.Actor, string(e.Type), string(e.Data), e.PrevHash, e.Hash)

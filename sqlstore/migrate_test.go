@@ -163,6 +163,9 @@ func TestIncidentIndexesAreKnown(t *testing.T) {
 			if c == "number" || !slices.Contains(words, c) {
 				continue
 			}
+			if !slices.Contains(sqlstore.IncidentColumns, c) {
+				continue // neither update sets it: mitigated_at and human_at are set once, on their own (00019)
+			}
 			seen++
 			if !slices.Contains(sqlstore.IncidentIndexed, c) {
 				t.Errorf("%s %s reads incidents.%s, which the lighter incident update does not know", kind, name, c)

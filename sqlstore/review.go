@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/fireline-dev/fireline"
 )
@@ -19,10 +20,12 @@ type reviewParts struct {
 
 const (
 	selectReviewSQL = "SELECT data FROM incident_reviews WHERE incident_number = ?"
-	upsertReviewSQL = `INSERT INTO incident_reviews (incident_number, data) VALUES (?, ?)
-		ON CONFLICT (incident_number) DO UPDATE SET data = excluded.data`
-	upsertItemSQL = `INSERT INTO action_items (number, incident_number, owner, status, deadline, item) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (number) DO UPDATE SET owner = excluded.owner, status = excluded.status, deadline = excluded.deadline, item = excluded.item`
+	upsertReviewSQL = `INSERT INTO incident_reviews (incident_number, data, due_at, approved_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (incident_number) DO UPDATE SET data = excluded.data, due_at = excluded.due_at, approved_at = excluded.approved_at`
+	upsertItemSQL = `INSERT INTO action_items (number, incident_number, owner, status, deadline, item, created_at, closed_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (number) DO UPDATE SET owner = excluded.owner, status = excluded.status, deadline = excluded.deadline,
+		item = excluded.item, closed_at = excluded.closed_at`
 )
 
 // loadReview reads inc's review, action items and repeat flags into it
@@ -66,7 +69,11 @@ func saveReview(ctx context.Context, tx *Tx, inc *fireline.Incident, changes []f
 	if err != nil {
 		return err
 	}
-	if _, err := tx.exec(ctx, upsertReviewSQL, inc.Number, string(data)); err != nil {
+	var due, approved *time.Time // for reports (00019)
+	if inc.Review != nil {
+		due, approved = inc.Review.Due, inc.Review.ApprovedAt
+	}
+	if _, err := tx.exec(ctx, upsertReviewSQL, inc.Number, string(data), microsPtr(due), microsPtr(approved)); err != nil {
 		return fmt.Errorf("save review of %s: %w", inc.ID, err)
 	}
 	if !items {
@@ -77,7 +84,8 @@ func saveReview(ctx context.Context, tx *Tx, inc *fireline.Incident, changes []f
 		if err != nil {
 			return err
 		}
-		if _, err := tx.exec(ctx, upsertItemSQL, it.Number, inc.Number, it.Owner, string(it.Status), micros(it.Deadline), string(data)); err != nil {
+		if _, err := tx.exec(ctx, upsertItemSQL, it.Number, inc.Number, it.Owner, string(it.Status), micros(it.Deadline), string(data),
+			micros(it.CreatedAt), microsPtr(it.ClosedAt)); err != nil {
 			return fmt.Errorf("save %s: %w", it.ID, err)
 		}
 	}

@@ -60,7 +60,8 @@ func (db *DB) RefreshStatistics(ctx context.Context) ([]string, error) {
 	if db.dialect != DialectPostgres {
 		return nil, nil
 	}
-	if err := db.writeTx(ctx, "fold incident counts", func(tx *Tx) error { return foldCounts(ctx, tx) }); err != nil {
+	fold := func(tx *Tx) error { return firstError(foldCounts(ctx, tx), foldReportDays(ctx, tx)) }
+	if err := db.writeTx(ctx, "fold incident counts and report sums", fold); err != nil {
 		return nil, err
 	}
 	tables, err := db.pgTables(ctx, true)

@@ -365,5 +365,14 @@ func (h *handler) declare(w http.ResponseWriter, r *http.Request) {
 func ptr[T any](v T) *T { return &v }
 
 func (h *handler) guidePage(w http.ResponseWriter, r *http.Request) {
-	h.render(w, r, http.StatusOK, "guide", &page{Title: "Response guide", Nav: "guide", Data: h.newGuideData()})
+	data := h.newGuideData()
+	if h.cfg.GuideReviews != nil {
+		st, err := h.cfg.GuideReviews.GuideReview(r.Context())
+		if err != nil {
+			h.renderError(w, r, err)
+			return
+		}
+		data.Review = st
+	}
+	h.render(w, r, http.StatusOK, "guide", &page{Title: "Response guide", Nav: "guide", Data: data})
 }

@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -151,7 +152,16 @@ func templateFuncs(p *fireline.Policy) template.FuncMap {
 		"took":     func(d time.Duration) string { return fireline.FormatDuration(d.Round(time.Second)) },
 		"age":      func(from, now time.Time) string { return fireline.FormatDuration(now.Sub(from).Truncate(time.Hour)) },
 		"interval": func(iv fireline.Interval) string { return fireline.FormatDuration(time.Duration(iv)) },
-		"person":   func(id string) string { return personName(p, id) },
+		"seconds": func(s float64) string {
+			if s <= 0 {
+				return "—"
+			}
+			return fireline.FormatDuration(time.Duration(s * float64(time.Second)).Round(time.Minute))
+		},
+		"pct":    func(f float64) string { return strconv.FormatFloat(f*100, 'f', 0, 64) + "%" },
+		"add":    func(a, b int64) int64 { return a + b },
+		"days":   func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) },
+		"person": func(id string) string { return personName(p, id) },
 		"roleName": func(id fireline.IncidentRole) string {
 			if r, ok := p.Role(id); ok {
 				return r.Name

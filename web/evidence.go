@@ -284,8 +284,8 @@ func (h *handler) securityRoutes(rt *router) {
 	rt.console("POST /incidents/{id}/evidence", responder, h.formAddEvidence)
 	rt.console("GET /incidents/{id}/evidence/{ref}", viewer, h.getEvidence)
 	rt.console("POST /incidents/{id}/regulator", responder, h.formNotifyRegulator)
-	h.reportRoutes(rt)   // report.go
-	h.playbookRoutes(rt) // playbooks.go
+	h.incidentReportRoutes(rt) // incident_report.go
+	h.playbookRoutes(rt)       // playbooks.go
 }
 
 // securityPanel is the incident page's evidence and regulatory clock.

@@ -65,6 +65,8 @@ func (h *handler) playbookPage(w http.ResponseWriter, r *http.Request) {
 type guideData struct {
 	Stages    []fireline.Stage
 	Playbooks []playbookRow
+	// Review is the guide's own review: its history and agenda.
+	Review *fireline.GuideReviewStatus
 }
 
 type playbookRow struct {

@@ -122,6 +122,12 @@ func (h *handler) routes() {
 	// Post-incident reviews and action items (web/review_api.go).
 	h.reviewRoutes()
 
+	// Reports across incidents (web/report_api.go).
+	h.reportRoutes()
+
+	// The guide's own quarterly review (web/guide_review_api.go).
+	h.guideReviewRoutes()
+
 	// The policy and the caller.
 	operation(h, viewer, get("/policy", "get-policy", "Get the policy", "policy"), h.getPolicy)
 	operation(h, viewer, get("/people", "list-people", "List the people in the policy's directory", "policy"), h.listPeople)
@@ -210,6 +216,7 @@ func (h *handler) consoleRoutes(rt *router) {
 	rt.console("GET /incidents/{id}/review.md", viewer, h.reviewMarkdown)
 	rt.console("GET /incidents/{id}/review/print", viewer, h.reviewPrint)
 	rt.console("GET /action-items", viewer, h.actionItemsPage)
+	rt.console("GET /reports", viewer, h.reportsPage) // web/console_report.go
 	rt.console("POST /incidents/{id}/review", responder, h.formEditReview)
 	rt.console("POST /incidents/{id}/review/schedule", responder, h.formScheduleReview)
 	rt.console("POST /incidents/{id}/review/owner", responder, h.formReviewOwner)

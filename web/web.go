@@ -24,12 +24,17 @@ type Config struct {
 	// Reviews reads post-incident reviews and action items; optional:
 	// without it their read routes answer 503.
 	Reviews fireline.ReviewService
-	Tokens  fireline.TokenService
-	Auth    fireline.Authenticator
-	Health  fireline.HealthChecker
-	Logger  *slog.Logger
-	Now     func() time.Time // defaults to time.Now
-	Version string           // binary version, shown in OpenAPI info
+	// Reports reads reports across incidents; optional: without it the
+	// report routes answer 503.
+	Reports fireline.ReportService
+	// GuideReviews records the guide's own reviews; optional.
+	GuideReviews fireline.GuideReviewService
+	Tokens       fireline.TokenService
+	Auth         fireline.Authenticator
+	Health       fireline.HealthChecker
+	Logger       *slog.Logger
+	Now          func() time.Time // defaults to time.Now
+	Version      string           // binary version, shown in OpenAPI info
 	// Detection (web/intake.go); optional: without them intake answers 503.
 	Integrations fireline.IntegrationService
 	Alerts       fireline.AlertService

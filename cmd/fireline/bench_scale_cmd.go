@@ -43,7 +43,8 @@ func newBenchScaleCommand(g *globals) *cobra.Command {
 			"restricted, titles from a small vocabulary). At each size it starts a server and times, one request\n" +
 			"after another, search (a common and a rare word), /metrics, incident-counts, the dashboard, the closed\n" +
 			"list with limit=10 (the dashboard's recently resolved) and the open list, the timeline's API page and\n" +
-			"the console's incident page, beside GET /api/v1/incidents/{id}, as a viewer who is a member of no\n" +
+			"the console's incident page, the reports page (console, API and CSV: the last 90 days of incidents),\n" +
+			"beside GET /api/v1/incidents/{id}, as a viewer who is a member of no\n" +
 			"restricted incident. It reports p50 and p99 and the p50 as a ratio to the same request at the first size\n" +
 			"and to GET incident at the same size (docs/adr/0054).",
 		Args: cobra.NoArgs,
@@ -121,7 +122,10 @@ func ratio(a, b time.Duration) float64 {
 	return float64(a) / float64(b)
 }
 
-const scaleGetIncident = "GET incident"
+const (
+	scaleGetIncident = "GET incident"
+	scaleReportPage  = "reports page (console)"
+)
 
 // scaleBenchDatabase seeds one database size by size and times the reads
 // at each.
@@ -187,9 +191,10 @@ type scaleSeeder struct {
 }
 
 var (
-	scaleServices = []string{"Checkout", "Search", "Payments", "Login", "API gateway", "Billing", "Notifications", "Reports"}
-	scaleSymptoms = []string{"latency", "errors", "timeouts", "outage", "degraded throughput", "disk full", "certificate expiry", "memory leak"}
-	scaleSeverity = []fireline.Severity{fireline.P1, fireline.P2, fireline.P2, fireline.P3, fireline.P3, fireline.P3, fireline.P3, fireline.P4, fireline.P4, fireline.P4}
+	scaleServices   = []string{"Checkout", "Search", "Payments", "Login", "API gateway", "Billing", "Notifications", "Reports"}
+	scaleServiceIDs = []string{"api-gateway", "agent-orchestrator", "auth-service", "planning-system"}
+	scaleSymptoms   = []string{"latency", "errors", "timeouts", "outage", "degraded throughput", "disk full", "certificate expiry", "memory leak"}
+	scaleSeverity   = []fireline.Severity{fireline.P1, fireline.P2, fireline.P2, fireline.P3, fireline.P3, fireline.P3, fireline.P3, fireline.P4, fireline.P4, fireline.P4}
 )
 
 // scaleCommonWord is in an eighth of the titles; scaleRareWord in one
@@ -262,6 +267,9 @@ func (s *scaleSeeder) seed(n int, open bool) sqlstore.Seed {
 	if n == 500 {
 		in.Description += "; the " + scaleRareWord + " dashboard is red"
 	}
+	if n%4 == 0 { // a quarter name a service, for the report by service
+		in.Services = []string{scaleServiceIDs[n/4%len(scaleServiceIDs)]}
+	}
 	if n%100 == 50 {
 		in.Source = fireline.SourceSecurity
 	}
@@ -298,6 +306,9 @@ func scaleRequests(timeline int) []scaleRequest {
 		{"open list", "/api/v1/incidents?open=true", false},
 		{"API timeline page (" + events + ")", "/api/v1/incidents/INC-1/timeline", false},
 		{"console incident page (" + events + ")", "/incidents/INC-1", true},
+		{scaleReportPage, "/reports", true},
+		{"report (API), P2 on api-gateway", "/api/v1/reports?severity=P2&service=api-gateway", false},
+		{"report CSV (API), by day", "/api/v1/reports.csv?period=day", false},
 	}
 }
 

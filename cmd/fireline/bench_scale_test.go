@@ -19,7 +19,7 @@ func TestBenchScaleRuns(t *testing.T) {
 		if err := runScaleBench(context.Background(), cfg, &out); err != nil {
 			t.Fatalf("bench scale: %v\n%s", err, out.String())
 		}
-		for _, want := range []string{"GET incident", "search, rare word (API)", "dashboard", "console incident page (1k events)"} {
+		for _, want := range []string{"GET incident", "search, rare word (API)", "dashboard", "console incident page (1k events)", scaleReportPage} {
 			if n := strings.Count(out.String(), want); n < 2 {
 				t.Errorf("%q in %d rows:\n%s", want, n, out.String())
 			}

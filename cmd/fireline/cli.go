@@ -94,11 +94,11 @@ func newRootCommand(env Env) *cobra.Command {
 	pf.StringVar(&g.token, "token", "", "API token (env FIRELINE_TOKEN)")
 	pf.StringVarP(&g.output, "output", "o", "table", "output format: table or json")
 	pf.BoolVar(&g.utc, "utc", envBool(env, "FIRELINE_UTC"), "print times in UTC, not the policy's time zone (env FIRELINE_UTC=1)")
-	root.AddCommand(newServeCommand(env), newMigrateCommand(env), newPolicyCommand(env), newPlaybookCommand(g),
+	root.AddCommand(newServeCommand(env), newMigrateCommand(env), newPolicyCommand(env, g), newPlaybookCommand(g),
 		newIncidentCommand(g), newTokenCommand(g))
 	root.AddCommand(newIntegrationCommand(g), newAlertCommand(g), newMaintenanceCommand(g), newBenchCommand(g)) // detection
 	root.AddCommand(newOnCallCommand(g), newNotifyCommand(g))                                                   // paging
-	root.AddCommand(newReviewCommand(g), newActionItemCommand(g))                                               // after the incident
+	root.AddCommand(newReviewCommand(g), newActionItemCommand(g), newReportCommand(g))                          // after the incident
 	root.AddCommand(newStatusCommand(g), newSubscriberCommand(g))                                               // communications: internal status, compliance, customer subscribers
 	root.AddCommand(newUserCommand(g), newAuditCommand(g))                                                      // web console users, the audit log
 	root.AddCommand(newSlackCommand(env))                                                                       // Slack (slack_cmd.go)

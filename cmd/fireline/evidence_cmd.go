@@ -31,10 +31,10 @@ func securityCommands(g *globals) []*cobra.Command {
 			a.Kind, a.Regulator.Regulator = fireline.ActNotifyRegulator, args[0]
 			return nil
 		})
-	return []*cobra.Command{evidence, regulator, newReportCommand(g)}
+	return []*cobra.Command{evidence, regulator, newIncidentReportCommand(g)}
 }
 
-func newReportCommand(g *globals) *cobra.Command {
+func newIncidentReportCommand(g *globals) *cobra.Command {
 	var format, file string
 	cmd := &cobra.Command{
 		Use:   "report INC-ID",
@@ -45,7 +45,7 @@ func newReportCommand(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			body, err := c.Report(cmd.Context(), args[0], format)
+			body, err := c.IncidentReport(cmd.Context(), args[0], format)
 			if err != nil {
 				return err
 			}

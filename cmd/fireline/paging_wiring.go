@@ -109,7 +109,8 @@ func newPaging(ctx context.Context, db *sqlstore.DB, handoff *jobs.Handoff, pol 
 	}
 	metrics := engine.NewMetrics()
 	eng := &engine.Engine{Policy: pol, Store: pagingStore{sqlstore.NewPagingStore(db, pol)}, Channels: channels,
-		Links: fireline.LinkSigner{Key: key}, BaseURL: pc.PublicURL, Now: now, Logger: logger, Metrics: metrics}
+		Links: fireline.LinkSigner{Key: key}, BaseURL: pc.PublicURL, Now: now, Logger: logger, Metrics: metrics,
+		GuideReviews: sqlstore.NewGuideReviewService(db, pol)}
 	runner := jobs.NewRunner(db.Writer(), db.Dialect(), jobs.Options{Now: now, Logger: logger, Owner: pc.RunnerOwner, Lease: pc.JobLease,
 		Reader: db.Reader(), OnFinish: metrics.JobFinished, Handoff: handoff, ClockOK: db.CheckClock})
 	metrics.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "fireline_clock_skew_seconds",

@@ -11,9 +11,9 @@ import (
 	"github.com/fireline-dev/fireline/policy"
 )
 
-func newPolicyCommand(env Env) *cobra.Command {
-	cmd := &cobra.Command{Use: "policy", Short: "Write and check the policy file (the guide as YAML)"}
-	cmd.AddCommand(newPolicyInitCommand(env), newPolicyCheckCommand(env))
+func newPolicyCommand(env Env, g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "policy", Short: "Write, check and compare the policy file (the guide as YAML), and record its review"}
+	cmd.AddCommand(newPolicyInitCommand(env), newPolicyCheckCommand(env), newPolicyDiffCommand(env), newPolicyReviewCommand(g))
 	return cmd
 }
 

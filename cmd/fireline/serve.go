@@ -234,7 +234,7 @@ func startOnDB(ctx context.Context, db *sqlstore.DB, hub *live.Hub, handoff *job
 	slackIn := slackInbound(slackClient, db, pol, incidents, users, cfg.Slack, publicURL, logger)
 	handler := web.NewHandler(web.Config{
 		Users: users, Sessions: users, Live: hub, Throttle: sqlstore.NewLoginThrottle(db), LiveRecheck: cfg.LiveRecheck, Limits: cfg.Limits,
-		Policy: pol, Incidents: incidents, Tokens: tokens, Auth: tokens, Reviews: sqlstore.NewReviewService(db, pol),
+		Policy: pol, Incidents: incidents, Tokens: tokens, Auth: tokens, Reviews: sqlstore.NewReviewService(db, pol), Reports: sqlstore.NewReportService(db, pol), GuideReviews: sqlstore.NewGuideReviewService(db, pol),
 		Health: db, Logger: logger, Now: cfg.Now, Version: version,
 		Integrations: sqlstore.NewIntegrationService(db, pol), Outbound: pg.guard.Check, Alerts: sqlstore.NewAlertService(db),
 		Intake: intake, Maintenance: sqlstore.NewMaintenanceService(db, pol),

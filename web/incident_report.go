@@ -36,7 +36,7 @@ const (
 )
 
 // report builds a visible incident's report.
-func (h *handler) report(r *http.Request, id string) (*fireline.IncidentReport, error) {
+func (h *handler) incidentReport(r *http.Request, id string) (*fireline.IncidentReport, error) {
 	inc, err := h.cfg.Incidents.FindIncident(r.Context(), id)
 	if err != nil {
 		return nil, err
@@ -48,8 +48,8 @@ func (h *handler) report(r *http.Request, id string) (*fireline.IncidentReport, 
 	return h.cfg.Policy.Report(inc, events, h.now()), nil
 }
 
-// renderReport writes the report in format, or says what it is not.
-func (h *handler) renderReport(w http.ResponseWriter, r *http.Request, format string) error {
+// renderIncidentReport writes the report in format, or says what it is not.
+func (h *handler) renderIncidentReport(w http.ResponseWriter, r *http.Request, format string) error {
 	if format == "" {
 		format = ReportMarkdown
 	}
@@ -57,7 +57,7 @@ func (h *handler) renderReport(w http.ResponseWriter, r *http.Request, format st
 		return &fireline.Error{Code: fireline.EInvalid, Message: "invalid report format " + strconv.Quote(format) + ": want markdown, html or json",
 			Fields: []fireline.FieldError{{Field: "format", Message: "want markdown, html or json"}}}
 	}
-	rep, err := h.report(r, r.PathValue("id"))
+	rep, err := h.incidentReport(r, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -85,36 +85,36 @@ func (h *handler) renderReport(w http.ResponseWriter, r *http.Request, format st
 	return nil
 }
 
-// getReport is GET /api/v1/incidents/{id}/report?format=.
-func (h *handler) getReport(w http.ResponseWriter, r *http.Request) {
-	if err := h.renderReport(w, r, r.URL.Query().Get("format")); err != nil {
+// getIncidentReport is GET /api/v1/incidents/{id}/report?format=.
+func (h *handler) getIncidentReport(w http.ResponseWriter, r *http.Request) {
+	if err := h.renderIncidentReport(w, r, r.URL.Query().Get("format")); err != nil {
 		h.writeError(w, r, err)
 	}
 }
 
-// reportPage is the incident page's link: the print-ready report.
-func (h *handler) reportPage(w http.ResponseWriter, r *http.Request) {
-	if err := h.renderReport(w, r, ReportHTML); err != nil {
+// incidentReportPage is the incident page's link: the print-ready report.
+func (h *handler) incidentReportPage(w http.ResponseWriter, r *http.Request) {
+	if err := h.renderIncidentReport(w, r, ReportHTML); err != nil {
 		h.renderError(w, r, err)
 	}
 }
 
-// reportMarkdownPage is the console's Markdown download.
-func (h *handler) reportMarkdownPage(w http.ResponseWriter, r *http.Request) {
-	if err := h.renderReport(w, r, ReportMarkdown); err != nil {
+// incidentReportMarkdownPage is the console's Markdown download.
+func (h *handler) incidentReportMarkdownPage(w http.ResponseWriter, r *http.Request) {
+	if err := h.renderIncidentReport(w, r, ReportMarkdown); err != nil {
 		h.renderError(w, r, err)
 	}
 }
 
-func (h *handler) reportRoutes(rt *router) {
-	h.rawOperation(rt, viewer, get("/incidents/{id}/report", "get-report",
-		"The incident report for regulatory compliance: ?format=markdown (default), html (print-ready) or json", "security"), nil, h.getReport)
-	rt.console("GET /incidents/{id}/report", viewer, h.reportPage)
-	rt.console("GET /incidents/{id}/report.md", viewer, h.reportMarkdownPage)
+func (h *handler) incidentReportRoutes(rt *router) {
+	h.rawOperation(rt, viewer, get("/incidents/{id}/report", "get-incident-report",
+		"The incident report for regulatory compliance: ?format=markdown (default), html (print-ready) or json", "security"), nil, h.getIncidentReport)
+	rt.console("GET /incidents/{id}/report", viewer, h.incidentReportPage)
+	rt.console("GET /incidents/{id}/report.md", viewer, h.incidentReportMarkdownPage)
 }
 
 // Report returns an incident's report in format (markdown, html, json).
-func (c *Client) Report(ctx context.Context, id, format string) ([]byte, error) {
+func (c *Client) IncidentReport(ctx context.Context, id, format string) ([]byte, error) {
 	q := url.Values{"format": {format}}
 	resp, err := c.send(ctx, http.MethodGet, incidentPathOf(id, "/report")+"?"+q.Encode(), "", nil)
 	if err != nil {
