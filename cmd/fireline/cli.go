@@ -101,6 +101,7 @@ func newRootCommand(env Env) *cobra.Command {
 	root.AddCommand(newReviewCommand(g), newActionItemCommand(g))                                               // after the incident
 	root.AddCommand(newStatusCommand(g))                                                                        // communications: internal status, compliance
 	root.AddCommand(newUserCommand(g))                                                                          // web console users
+	root.AddCommand(newSoakCommand(g))                                                                          // the outside scenarios
 	return root
 }
 
