@@ -61,9 +61,10 @@ func (l *intakeLoad) send(s int) {
 		for i := range 1 + (s+seq)%4 {
 			keys = append(keys, fmt.Sprintf("s%02d-%06d-%d", s, seq, i))
 		}
-		code := l.post(keys)
-		if code == 0 {
-			time.Sleep(20 * time.Millisecond) // the server is down: do not spin
+		if code := l.post(keys); code != http.StatusOK {
+			// Down, refusing or over a limit: pause as a sender that
+			// retries would, rather than spin.
+			time.Sleep(20 * time.Millisecond)
 		}
 	}
 }
@@ -186,4 +187,23 @@ func (v setCheck) judge(res *Result, label string) {
 	if v.doubled > 0 {
 		res.fail("%s%d alerts are stored twice", label, v.doubled)
 	}
+}
+
+// waitFor waits until some request answered at or after since got code,
+// and returns when that answer came; the zero time.Time minus one
+// nanosecond's worth (a time before since) when none did within d.
+func (l *intakeLoad) waitFor(code int, since time.Time, d time.Duration) time.Time {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		l.mu.Lock()
+		for _, a := range l.answers {
+			if a.code == code && !a.at.Before(since) {
+				l.mu.Unlock()
+				return a.at
+			}
+		}
+		l.mu.Unlock()
+		time.Sleep(10 * time.Millisecond)
+	}
+	return since.Add(-time.Nanosecond)
 }

@@ -2,7 +2,6 @@ package soak
 
 import "context"
 
-func dbOutage(ctx context.Context, r *run, res *Result)     { res.Skipped = "not built yet" }
 func replicaWalks(ctx context.Context, r *run, res *Result) { res.Skipped = "not built yet" }
 func sinkFaults(ctx context.Context, r *run, res *Result)   { res.Skipped = "not built yet" }
 func canaryHunt(ctx context.Context, r *run, res *Result)   { res.Skipped = "not built yet" }
