@@ -151,3 +151,10 @@ func delivered(tries []attempt) []attempt {
 }
 
 func (rc *receiver) close() { rc.srv.Close() }
+
+// judgeSignatures fails res for every request that did not verify.
+func (rc *receiver) judgeSignatures(res *Result) {
+	for _, b := range rc.unverified() {
+		res.fail("a webhook did not verify: %s", b)
+	}
+}

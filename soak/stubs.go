@@ -2,6 +2,5 @@ package soak
 
 import "context"
 
-func replicaWalks(ctx context.Context, r *run, res *Result) { res.Skipped = "not built yet" }
 func sinkFaults(ctx context.Context, r *run, res *Result)   { res.Skipped = "not built yet" }
 func canaryHunt(ctx context.Context, r *run, res *Result)   { res.Skipped = "not built yet" }

@@ -1,0 +1,123 @@
+package soak
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/fireline-dev/fireline"
+	"github.com/fireline-dev/fireline/web"
+)
+
+// walkCheck is what the database says was paged, beside what the
+// receiver got.
+type walkCheck struct {
+	incidents, steps, unfinished int
+	pages, delivered, raw        int // expected person-pages; of them delivered; 2xx answers in all
+	problems                     []string
+}
+
+// pageKey names one page: incident, step and recipient (its path).
+func pageKey(incident, step, path string) string { return incident + " | " + step + " | " + path }
+
+// checkWalks reads every incident's timeline through the API and checks
+// that each escalation step was recorded once, that each walk reached its
+// end, and that every person each step paged got that page under one
+// message id.
+func checkWalks(ctx context.Context, c *web.Client, tries []attempt) (walkCheck, error) {
+	var v walkCheck
+	ids := map[string]map[string]bool{} // page key -> message ids delivered
+	for _, t := range delivered(tries) {
+		if t.Type != "incident.page" {
+			continue
+		}
+		k := pageKey(t.Incident, t.Step, t.Path)
+		if ids[k] == nil {
+			ids[k] = map[string]bool{}
+		}
+		ids[k][t.ID] = true
+		v.raw++
+	}
+	incidents, err := allIncidents(ctx, c)
+	if err != nil {
+		return v, err
+	}
+	v.incidents = len(incidents)
+	for _, inc := range incidents {
+		events, err := c.Timeline(ctx, inc.ID)
+		if err != nil {
+			return v, err
+		}
+		v.checkIncident(inc.ID, events, ids)
+	}
+	for k, set := range ids {
+		if len(set) > 1 {
+			v.problems = append(v.problems, fmt.Sprintf("%s delivered under %d message ids", k, len(set)))
+		}
+	}
+	return v, nil
+}
+
+// checkIncident checks one incident's escalation steps and their pages.
+func (v *walkCheck) checkIncident(id string, events []*fireline.Event, ids map[string]map[string]bool) {
+	seen := map[int]int{}
+	for _, e := range events {
+		if e.Type != fireline.EventEscalationStep {
+			continue
+		}
+		var d fireline.EscalationStepData
+		if err := json.Unmarshal(e.Data, &d); err != nil {
+			v.problems = append(v.problems, fmt.Sprintf("%s: escalation step data: %v", id, err))
+			continue
+		}
+		seen[d.Step]++
+		v.steps++
+		if seen[d.Step] > 1 {
+			v.problems = append(v.problems, fmt.Sprintf("%s: step %d (%s) recorded %d times", id, d.Step, d.Name, seen[d.Step]))
+		}
+		for _, rc := range d.Recipients {
+			if rc.Person == "" || seen[d.Step] > 1 {
+				continue
+			}
+			v.pages++
+			if len(ids[pageKey(id, d.Name, "/p/"+rc.Person)]) > 0 {
+				v.delivered++
+			} else {
+				v.problems = append(v.problems, fmt.Sprintf("%s: step %d (%s) paged %s, who got nothing", id, d.Step, d.Name, rc.Person))
+			}
+		}
+	}
+	if len(seen) < walkSteps {
+		v.unfinished++
+	}
+}
+
+// allIncidents lists every incident, page by page.
+func allIncidents(ctx context.Context, c *web.Client) ([]*fireline.Incident, error) {
+	var out []*fireline.Incident
+	for cursor := ""; ; {
+		page, err := c.FindIncidents(ctx, fireline.IncidentFilter{Limit: fireline.MaxPageSize, Cursor: cursor})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page.Incidents...)
+		if cursor = page.NextCursor; cursor == "" {
+			return out, nil
+		}
+	}
+}
+
+// judge records the walk check on res.
+func (v walkCheck) judge(res *Result) {
+	res.count("%d incidents, %d steps, %d pages delivered of %d (%d 2xx in all)", v.incidents, v.steps, v.delivered, v.pages, v.raw)
+	if v.unfinished > 0 {
+		res.fail("%d of %d walks did not reach all %d steps", v.unfinished, v.incidents, walkSteps)
+	}
+	for i, p := range v.problems {
+		if i == 10 {
+			res.fail("and %d more", len(v.problems)-10)
+			break
+		}
+		res.fail("%s", p)
+	}
+}
