@@ -2,6 +2,7 @@ package soak
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -66,7 +67,6 @@ func killUnderLoad(ctx context.Context, r *run, f *fixture, res *Result, label s
 		res.fail("%sreading the alerts back: %v", label, err)
 		return
 	}
-	res.count("%s%d kills", label, r.size.intakeKills)
-	v.judge(res, label)
+	v.judge(res, fmt.Sprintf("%s%d kills, ", label, r.size.intakeKills))
 	r.logf("%s%d alerts indeterminate (no answer or not 200); the slowest restart took %s to be ready", label, v.indeterminate, slowest.Round(10*time.Millisecond))
 }
