@@ -49,7 +49,7 @@ func killUnderLoad(ctx context.Context, r *run, f *fixture, res *Result, label s
 	load := startLoad(p.URL, key, senders)
 	var slowest time.Duration
 	for i := range r.size.intakeKills {
-		load.waitAcked(100, r.size.killEvery)
+		load.waitAcked(r.size.ackedPerKill, r.size.killEvery)
 		p.kill()
 		r.logf("%skill %d of %d after %d acknowledged requests", label, i+1, r.size.intakeKills, load.acked.Load())
 		start := time.Now()
@@ -60,7 +60,7 @@ func killUnderLoad(ctx context.Context, r *run, f *fixture, res *Result, label s
 		}
 		slowest = max(slowest, time.Since(start))
 	}
-	load.waitAcked(100, r.size.killEvery)
+	load.waitAcked(r.size.ackedPerKill, r.size.killEvery)
 	load.stop()
 	v, err := load.check(ctx, admin(p), name)
 	if err != nil {

@@ -14,7 +14,8 @@ import (
 // run the README reports.
 type sizes struct {
 	intakeKills    int           // kill -9s under intake load, per database
-	killEvery      time.Duration // load between kills
+	ackedPerKill   int64         // requests acknowledged between two kills
+	killEvery      time.Duration // at most this long between kills
 	outage         time.Duration // how long PostgreSQL stays stopped
 	walks          int           // incidents walked by two replicas
 	replicaKills   int           // kill -9s of a replica during the walks
@@ -22,8 +23,8 @@ type sizes struct {
 }
 
 var (
-	shortSizes = sizes{intakeKills: 2, killEvery: 1500 * time.Millisecond, outage: 3 * time.Second, walks: 6, replicaKills: 3, faultIncidents: 4}
-	fullSizes  = sizes{intakeKills: 6, killEvery: 5 * time.Second, outage: 60 * time.Second, walks: 60, replicaKills: 18, faultIncidents: 20}
+	shortSizes = sizes{intakeKills: 2, ackedPerKill: 100, killEvery: 1500 * time.Millisecond, outage: 3 * time.Second, walks: 6, replicaKills: 3, faultIncidents: 4}
+	fullSizes  = sizes{intakeKills: 6, ackedPerKill: 1500, killEvery: 20 * time.Second, outage: 60 * time.Second, walks: 60, replicaKills: 18, faultIncidents: 20}
 )
 
 // run is the state scenarios share: the configuration, a directory for
