@@ -95,9 +95,16 @@ func (c *cluster) pg(ctx context.Context, name string, args ...string) error {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: c.cred}
 	}
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("%s: %w: %s", name, err, strings.TrimSpace(string(out)))
+		return fmt.Errorf("%s: %w: %s", name, err, lastLine(string(out)))
 	}
 	return nil
+}
+
+// lastLine is the last non-empty line of a program's output: where
+// PostgreSQL's programs say what went wrong.
+func lastLine(out string) string {
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	return lines[len(lines)-1]
 }
 
 // start starts the server and waits until it accepts connections. fsync
