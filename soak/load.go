@@ -177,7 +177,7 @@ func (l *intakeLoad) check(ctx context.Context, c *web.Client, integration strin
 
 // judge records the set check's counts and failures on res.
 func (v setCheck) judge(res *Result, label string) {
-	res.count("%s%d acked, %d stored, %d lost", label, v.acked, v.stored, v.lost)
+	res.count("%s%d alerts acked, %d stored, %d lost", label, v.acked, v.stored, v.lost)
 	if v.lost > 0 {
 		res.fail("%s%d acknowledged alerts are not stored", label, v.lost)
 	}

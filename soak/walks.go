@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/fireline-dev/fireline"
 	"github.com/fireline-dev/fireline/web"
@@ -14,7 +15,10 @@ import (
 type walkCheck struct {
 	incidents, steps, unfinished int
 	pages, delivered, raw        int // expected person-pages; of them delivered; 2xx answers in all
-	problems                     []string
+	// late is the latest a secondary was paged after respond-by, the
+	// step's due time.
+	late     time.Duration
+	problems []string
 }
 
 // pageKey names one page: incident, step and recipient (its path).
@@ -48,7 +52,7 @@ func checkWalks(ctx context.Context, c *web.Client, tries []attempt) (walkCheck,
 		if err != nil {
 			return v, err
 		}
-		v.checkIncident(inc.ID, events, ids)
+		v.checkIncident(inc, events, ids)
 	}
 	for k, set := range ids {
 		if len(set) > 1 {
@@ -59,8 +63,8 @@ func checkWalks(ctx context.Context, c *web.Client, tries []attempt) (walkCheck,
 }
 
 // checkIncident checks one incident's escalation steps and their pages.
-func (v *walkCheck) checkIncident(id string, events []*fireline.Event, ids map[string]map[string]bool) {
-	seen := map[int]int{}
+func (v *walkCheck) checkIncident(inc *fireline.Incident, events []*fireline.Event, ids map[string]map[string]bool) {
+	id, seen := inc.ID, map[int]int{}
 	for _, e := range events {
 		if e.Type != fireline.EventEscalationStep {
 			continue
@@ -72,6 +76,9 @@ func (v *walkCheck) checkIncident(id string, events []*fireline.Event, ids map[s
 		}
 		seen[d.Step]++
 		v.steps++
+		if d.Step == 1 {
+			v.checkDue(id, e.At, inc.RespondBy)
+		}
 		if seen[d.Step] > 1 {
 			v.problems = append(v.problems, fmt.Sprintf("%s: step %d (%s) recorded %d times", id, d.Step, d.Name, seen[d.Step]))
 		}
@@ -92,6 +99,15 @@ func (v *walkCheck) checkIncident(id string, events []*fireline.Event, ids map[s
 	}
 }
 
+// checkDue checks that the secondary was not paged before respond-by,
+// and keeps how late it was.
+func (v *walkCheck) checkDue(id string, at, due time.Time) {
+	if at.Before(due) {
+		v.problems = append(v.problems, fmt.Sprintf("%s: the secondary was paged %s before respond-by", id, due.Sub(at)))
+	}
+	v.late = max(v.late, at.Sub(due))
+}
+
 // allIncidents lists every incident, page by page.
 func allIncidents(ctx context.Context, c *web.Client) ([]*fireline.Incident, error) {
 	var out []*fireline.Incident
@@ -109,7 +125,8 @@ func allIncidents(ctx context.Context, c *web.Client) ([]*fireline.Incident, err
 
 // judge records the walk check on res.
 func (v walkCheck) judge(res *Result) {
-	res.count("%d incidents, %d steps, %d pages delivered of %d (%d 2xx in all)", v.incidents, v.steps, v.delivered, v.pages, v.raw)
+	res.count("%d incidents, %d steps (none early, ≤ %s late), %d pages delivered of %d (%d 2xx in all)",
+		v.incidents, v.steps, v.late.Round(10*time.Millisecond), v.delivered, v.pages, v.raw)
 	if v.unfinished > 0 {
 		res.fail("%d of %d walks did not reach all %d steps", v.unfinished, v.incidents, walkSteps)
 	}
