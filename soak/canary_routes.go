@@ -17,7 +17,8 @@ var consoleGets = []string{
 	"/login", "/healthz", "/readyz",
 }
 
-// consolePosts are the console's form posts; the hunt sends each an
+// consolePosts are the console's form posts to an incident ({number}
+// and {item} are 1, {playbook} a playbook's id); the hunt sends each an
 // empty form, which a viewer, a non-member or nobody must be refused
 // without a word of the incident.
 var consolePosts = []string{
@@ -28,5 +29,6 @@ var consolePosts = []string{
 	"/incidents/{id}/review", "/incidents/{id}/review/schedule", "/incidents/{id}/review/owner",
 	"/incidents/{id}/review/star", "/incidents/{id}/review/approve", "/incidents/{id}/review/request",
 	"/incidents/{id}/action-items", "/incidents/{id}/public-updates",
-	"/incidents/{id}/public-updates/1/approve", "/incidents/{id}/public-updates/1/reject",
+	"/incidents/{id}/public-updates/{number}/approve", "/incidents/{id}/public-updates/{number}/reject",
+	"/incidents/{id}/playbooks/{playbook}/detach", "/incidents/{id}/action-items/{item}",
 }

@@ -186,7 +186,8 @@ func (h *hunter) huntConsole(ctx context.Context, who identity) {
 		return
 	}
 	for _, p := range consolePosts {
-		h.look(ctx, who, "POST", strings.ReplaceAll(p, "{id}", h.incident), "x=1")
+		path := strings.NewReplacer("{id}", h.incident, "{number}", "1", "{item}", "1", "{playbook}", "database-performance").Replace(p)
+		h.look(ctx, who, "POST", path, "x=1")
 	}
 }
 
