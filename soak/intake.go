@@ -68,5 +68,6 @@ func killUnderLoad(ctx context.Context, r *run, f *fixture, res *Result, label s
 		return
 	}
 	v.judge(res, fmt.Sprintf("%s%d kills, ", label, r.size.intakeKills))
+	r.logf("%sthe alerts are in %d incident(s)", label, len(v.incidents))
 	r.logf("%s%d alerts indeterminate (no answer or not 200); the slowest restart took %s to be ready", label, v.indeterminate, slowest.Round(10*time.Millisecond))
 }

@@ -137,12 +137,14 @@ func (l *intakeLoad) codes(from, to time.Time) map[int]int {
 // setCheck is the checker's verdict on what the server stored.
 type setCheck struct {
 	acked, stored, lost, phantom, doubled, indeterminate int
+	unattached                                           int // stored alerts in no incident
+	incidents                                            map[string]bool
 }
 
 // check reads every alert of the integration back and compares it with
 // what was sent and acknowledged.
 func (l *intakeLoad) check(ctx context.Context, c *web.Client, integration string) (setCheck, error) {
-	stored := map[string]int{}
+	stored, incidents, unattached := map[string]int{}, map[string]bool{}, 0
 	for cursor := ""; ; {
 		page, err := c.FindAlerts(ctx, fireline.AlertFilter{Integration: integration, Limit: fireline.MaxPageSize, Cursor: cursor})
 		if err != nil {
@@ -150,6 +152,10 @@ func (l *intakeLoad) check(ctx context.Context, c *web.Client, integration strin
 		}
 		for _, a := range page.Alerts {
 			stored[a.DedupKey]++
+			incidents[a.Incident] = a.Incident != ""
+			if a.Incident == "" {
+				unattached++
+			}
 		}
 		if cursor = page.NextCursor; cursor == "" {
 			break
@@ -157,7 +163,8 @@ func (l *intakeLoad) check(ctx context.Context, c *web.Client, integration strin
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	v := setCheck{acked: len(l.ok), stored: len(stored)}
+	delete(incidents, "")
+	v := setCheck{acked: len(l.ok), stored: len(stored), unattached: unattached, incidents: incidents}
 	for k := range l.ok {
 		if stored[k] == 0 {
 			v.lost++
@@ -186,6 +193,9 @@ func (v setCheck) judge(res *Result, label string) {
 	}
 	if v.doubled > 0 {
 		res.fail("%s%d alerts are stored twice", label, v.doubled)
+	}
+	if v.unattached > 0 {
+		res.fail("%s%d stored alerts belong to no incident", label, v.unattached)
 	}
 }
 
