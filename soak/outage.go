@@ -50,6 +50,8 @@ func outageUnderLoad(ctx context.Context, r *run, f *fixture, pg *cluster, res *
 	}
 	load := startLoad(p.URL, key, senders)
 	load.waitAcked(200, 10*time.Second)
+	// Walks whose next steps fall due while the database is down.
+	declareSpread(ctx, []*proc{p}, 2, 0)
 	if err := pg.stop(ctx); err != nil {
 		load.stop()
 		res.fail("stopping PostgreSQL: %v", err)
@@ -77,6 +79,12 @@ func outageUnderLoad(ctx context.Context, r *run, f *fixture, pg *cluster, res *
 		return
 	}
 	v.judge(res, "")
+	walks, err := awaitWalks(ctx, p, f.rc)
+	if err != nil {
+		res.fail("reading the walks back: %v", err)
+		return
+	}
+	walks.judge(res)
 }
 
 // judgeOutage checks the answers while the database was down, /readyz

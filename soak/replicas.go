@@ -80,7 +80,7 @@ func declareSpread(ctx context.Context, procs []*proc, n int, window time.Durati
 	for i := range n {
 		for try := 0; try < 20; try++ {
 			p := procs[(i+try)%len(procs)]
-			_, err := admin(p).DeclareIncident(ctx, fireline.DeclareInput{Title: fmt.Sprintf("soak walk %d", i), Severity: fireline.P2, Services: []string{"api-gateway"}})
+			_, err := admin(p).DeclareIncident(ctx, fireline.DeclareInput{Title: fmt.Sprintf("%s %d", walkTitle, i), Severity: fireline.P2, Services: []string{"api-gateway"}})
 			if err == nil {
 				ok++
 				break

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/fireline-dev/fireline"
@@ -21,6 +22,10 @@ type walkCheck struct {
 	late     time.Duration
 	problems []string
 }
+
+// walkTitle begins the title of every P2 the soak declares to watch its
+// walk.
+const walkTitle = "soak walk"
 
 // pageKey names one page: incident, step and recipient (its path).
 func pageKey(incident, step, path string) string { return incident + " | " + step + " | " + path }
@@ -49,8 +54,11 @@ func checkWalks(ctx context.Context, c *web.Client, tries []attempt) (walkCheck,
 	if err != nil {
 		return v, err
 	}
-	v.incidents = len(incidents)
 	for _, inc := range incidents {
+		if !strings.HasPrefix(inc.Title, walkTitle) {
+			continue // not a walk the soak declared (the intake load's, say)
+		}
+		v.incidents++
 		events, err := c.Timeline(ctx, inc.ID)
 		if err != nil {
 			return v, err
