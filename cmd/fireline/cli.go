@@ -102,6 +102,7 @@ func newRootCommand(env Env) *cobra.Command {
 	root.AddCommand(newStatusCommand(g), newSubscriberCommand(g))                                               // communications: internal status, compliance, customer subscribers
 	root.AddCommand(newUserCommand(g), newAuditCommand(g))                                                      // web console users, the audit log
 	root.AddCommand(newSlackCommand(env))                                                                       // Slack (slack_cmd.go)
+	root.AddCommand(newSoakCommand(g))                                                                          // the outside scenarios
 	return root
 }
 
