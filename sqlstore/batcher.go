@@ -39,6 +39,8 @@ type batcher struct {
 	// queuedAlerts counts the alerts of the jobs queued and not yet
 	// taken into a batch: a storm defers checkpoints (checkpoint.go).
 	queuedAlerts atomic.Int64
+	// commit runs a batch's transaction: pipelined on PostgreSQL.
+	commit func(ctx context.Context, op string, fn func(*Tx) error) error
 }
 
 // batchJob is one request's work.
@@ -61,7 +63,10 @@ type batchJob struct {
 
 func newBatcher(db *DB, p *fireline.Policy, maxItems int, committed *committedOpen) *batcher {
 	b := &batcher{db: db, policy: p, queue: make(chan *batchJob, 4096), maxItems: maxItems,
-		stop: make(chan struct{}), stopped: make(chan struct{}), committed: committed}
+		stop: make(chan struct{}), stopped: make(chan struct{}), committed: committed, commit: db.commitWrite}
+	if db.dialect == DialectPostgres {
+		b.commit = db.commitPipelined
+	}
 	go b.loop()
 	return b
 }
@@ -199,7 +204,7 @@ func (b *batcher) run(batch []*batchJob) {
 		last.committed = b.committed
 		return last, writeRepeats(context.Background(), tx, repeats)
 	}
-	err := b.db.commitWrite(context.Background(), "intake", func(tx *Tx) error {
+	err := b.commit(context.Background(), "intake", func(tx *Tx) error {
 		ib, err := begin(tx)
 		if err != nil {
 			return err
@@ -220,11 +225,11 @@ func (b *batcher) run(batch []*batchJob) {
 			}
 			ok[i] = true
 		}
-		return ib.flush(context.Background())
+		return ib.flushForCommit(context.Background())
 	})
 	if errors.Is(err, errBatchFailed) {
 		clear(ok)
-		err = b.db.commitWrite(context.Background(), "intake", func(tx *Tx) error {
+		err = b.commit(context.Background(), "intake", func(tx *Tx) error {
 			ib, err := begin(tx)
 			if err != nil {
 				return err

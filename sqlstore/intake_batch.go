@@ -250,9 +250,18 @@ func (b *intakeBatch) group(ctx context.Context, n int64) (*groupRow, error) {
 }
 
 // flush inserts the pending alerts and writes every incident and alert
-// group changed since the last flush: one UPDATE each, however many alerts changed them, after the
-// incident's buffered events.
+// group changed since the last flush: one UPDATE each, however many
+// alerts changed them, after the incident's buffered events.
 func (b *intakeBatch) flush(ctx context.Context) error {
+	if err := b.flushForCommit(ctx); err != nil {
+		return err
+	}
+	return b.tx.sendQueued(ctx)
+}
+
+// flushForCommit is flush as the last thing before the commit: on
+// PostgreSQL its writes go out with COMMIT, in one round trip.
+func (b *intakeBatch) flushForCommit(ctx context.Context) error {
 	if err := b.flushAlerts(ctx); err != nil {
 		return err
 	}

@@ -30,7 +30,8 @@ var (
 )
 
 // flushIncidentPostgres writes incident n's buffered events, its row and
-// its alert_groups row, if changed, in one statement.
+// its alert_groups row, if changed, in one statement, queued to go with
+// the transaction's next round trip (intake_postgres_pipe.go).
 func (b *intakeBatch) flushIncidentPostgres(ctx context.Context, n int64) error {
 	inc := b.incidents[n]
 	events := b.events[n]
@@ -59,12 +60,15 @@ func (b *intakeBatch) flushIncidentPostgres(ctx context.Context, n int64) error 
 		q = incidentFlushPostgresUnindexed
 	}
 	args := append([]any{n, seqs, ats, actors, types, data, prev, hashes, open, lastAlertAt, n, writeGroup}, row...)
-	res, err := b.tx.exec(ctx, q, args...)
+	id := inc.ID
+	err = b.tx.execLater(ctx, q, func(rows int64) error {
+		if rows != 1 {
+			return fmt.Errorf("write %s with %d events: %d rows affected", id, k, rows)
+		}
+		return nil
+	}, args...)
 	if err != nil {
-		return fmt.Errorf("write %s with %d events: %w", inc.ID, k, err)
-	}
-	if rows, err := res.RowsAffected(); err != nil || rows != 1 {
-		return fmt.Errorf("update %s: %d rows affected (%v)", inc.ID, rows, err)
+		return fmt.Errorf("write %s with %d events: %w", id, k, err)
 	}
 	if k > 0 {
 		b.tx.touch(n)

@@ -12,6 +12,8 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/fireline-dev/fireline"
 )
 
@@ -98,8 +100,8 @@ func (b *intakeBatch) prefetchOpen(ctx context.Context, keys map[string][]string
 	}
 	integrations := slices.Sorted(maps.Keys(keys)) // the same lock order on every replica
 	groups = sortedUnique(groups)
+	var stmts []pipedStatement
 	for _, integ := range integrations {
-		list := keys[integ]
 		// One seek of alerts_open_dedup per key, whatever the planner
 		// believes of the table (findOpenAlertSQL says why it names the
 		// integration by its ref). Written as "dedup_key =
@@ -107,57 +109,56 @@ func (b *intakeBatch) prefetchOpen(ctx context.Context, keys map[string][]string
 		// open alert of the integration against the whole list: 0.8 s for
 		// 3,200 keys among 29,000 alerts. Keys are locked in sorted order,
 		// the same on every replica, so two batches cannot deadlock on them.
-		list = slices.Clone(list)
+		list := slices.Clone(keys[integ])
 		slices.Sort(list)
 		list = slices.Compact(list)
 		ref, err := b.tx.db.integrationRef(ctx, b.tx, integ)
 		if err != nil {
 			return err
 		}
-		// The group locks gate the whole statement: an uncorrelated
-		// condition is a one-time filter, evaluated before the lookups.
-		now := micros(b.tx.now)
-		rows, err := b.tx.query(ctx, lookAheadPostgresSQL, groupLockClass, groups, services, now, now, list, ref)
-		groups = nil // taken
-		if err != nil {
+		// The group locks and the maintenance windows go with the first
+		// statement only.
+		now, asked := micros(b.tx.now), services
+		stmts = append(stmts, pipedStatement{query: b.tx.db.rebind(lookAheadPostgresSQL),
+			args: []any{groupLockClass, groups, asked, now, now, list, ref},
+			rows: func(rows pgx.Rows) error { return b.readLookAhead(rows, integ, asked) }})
+		groups, services = nil, []string{}
+	}
+	// One round trip, with the transaction's BEGIN.
+	return b.tx.pipe().send(ctx, stmts...)
+}
+
+// readLookAhead reads the answer to lookAheadPostgresSQL for integ, which
+// asked about the maintenance windows of services.
+func (b *intakeBatch) readLookAhead(rows pgx.Rows, integ string, services []string) error {
+	asked := services
+	for rows.Next() {
+		var (
+			key      string
+			id, next sql.NullInt64
+			status   sql.NullString
+			incident sql.NullInt64
+			maint    string
+		)
+		if err := rows.Scan(&key, &id, &status, &incident, &next, &maint); err != nil {
 			return err
 		}
-		asked := services
-		services = []string{} // answered by the first statement
-		for rows.Next() {
-			var (
-				key      string
-				id, next sql.NullInt64
-				status   sql.NullString
-				incident sql.NullInt64
-				maint    string
-			)
-			if err := rows.Scan(&key, &id, &status, &incident, &next, &maint); err != nil {
-				rows.Close()
+		if len(asked) > 0 {
+			if err := b.knowMaintenance(asked, maint); err != nil {
 				return err
 			}
-			if len(asked) > 0 {
-				if err := b.knowMaintenance(asked, maint); err != nil {
-					rows.Close()
-					return err
-				}
-				asked = nil
-			}
-			var open *openAlert
-			if id.Valid {
-				open = &openAlert{id: id.Int64, status: fireline.AlertStatus(status.String), incident: incident}
-			}
-			b.open[alertKey{integ, key}] = open
-			if next.Valid {
-				b.ids = append(b.ids, next.Int64)
-			}
+			asked = nil
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
+		var open *openAlert
+		if id.Valid {
+			open = &openAlert{id: id.Int64, status: fireline.AlertStatus(status.String), incident: incident}
+		}
+		b.open[alertKey{integ, key}] = open
+		if next.Valid {
+			b.ids = append(b.ids, next.Int64)
 		}
 	}
-	return nil
+	return rows.Err()
 }
 
 // knowMaintenance records which of services a maintenance window covers

@@ -217,8 +217,7 @@ func writeRepeats(ctx context.Context, tx *Tx, r map[int64]pendingRepeat) error 
 		for _, id := range slices.Sorted(maps.Keys(r)) {
 			ids, ns, ts = append(ids, id), append(ns, r[id].count), append(ts, micros(r[id].lastSeen))
 		}
-		_, err := tx.exec(ctx, addRepeatsPostgresSQL, ids, ns, ts)
-		return err
+		return tx.execLater(ctx, addRepeatsPostgresSQL, nil, ids, ns, ts)
 	}
 	for id, p := range r {
 		seen := micros(p.lastSeen)

@@ -125,7 +125,8 @@ const insertAlertsPostgresSQL = "INSERT INTO alerts (" + alertInsertColumns + `)
 		?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::boolean[], ?::boolean[], ?::bigint[],
 		?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[])`
 
-// flushAlertsPostgres inserts the pending alert rows in one statement.
+// flushAlertsPostgres inserts the pending alert rows in one statement,
+// queued for the transaction's next round trip.
 func (b *intakeBatch) flushAlertsPostgres(ctx context.Context) error {
 	n := len(b.pending)
 	var (
@@ -147,7 +148,7 @@ func (b *intakeBatch) flushAlertsPostgres(ctx context.Context) error {
 		restricted[i], suppressed[i], counts[i] = p.restricted, a.Suppressed, a.Count
 		first[i], last[i] = micros(a.FirstSeenAt), micros(a.LastSeenAt)
 	}
-	if _, err := b.tx.exec(ctx, insertAlertsPostgresSQL, ids, integ, service, key, status, summary, source, severity,
+	if err := b.tx.execLater(ctx, insertAlertsPostgresSQL, nil, ids, integ, service, key, status, summary, source, severity,
 		labels, annotations, url, details, incidents, restricted, suppressed, counts, starts, first, last, resolved, refs); err != nil {
 		return err
 	}
