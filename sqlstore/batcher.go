@@ -59,6 +59,9 @@ type batchJob struct {
 	// (PostgreSQL).
 	groups   []int64
 	services []string
+	// alertGroups are those groups by name, for the batch to look up
+	// their open incidents ahead (PostgreSQL).
+	alertGroups []groupKey
 }
 
 func newBatcher(db *DB, p *fireline.Policy, maxItems int, committed *committedOpen) *batcher {
@@ -209,7 +212,7 @@ func (b *batcher) run(batch []*batchJob) {
 		if err != nil {
 			return err
 		}
-		if err := ib.prefetchOpen(context.Background(), batchKeys(batch), batchGroups(batch), batchServices(batch)); err != nil {
+		if err := ib.prefetchOpen(context.Background(), batchKeys(batch), batchGroups(batch), batchServices(batch), batchAlertGroups(batch)); err != nil {
 			return err
 		}
 		for i, j := range batch {
@@ -344,6 +347,22 @@ func batchServices(batch []*batchJob) []string {
 		}
 	}
 	return services
+}
+
+// batchAlertGroups collects the alert groups of a batch's live jobs'
+// triggers, each once.
+func batchAlertGroups(batch []*batchJob) []groupKey {
+	var groups []groupKey
+	for _, j := range batch {
+		if j.ctx.Err() == nil {
+			for _, g := range j.alertGroups {
+				if !slices.Contains(groups, g) {
+					groups = append(groups, g)
+				}
+			}
+		}
+	}
+	return groups
 }
 
 type fatalError struct{ err error }

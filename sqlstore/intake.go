@@ -116,21 +116,23 @@ func (s *IntakeService) ingest(ctx context.Context, integ *fireline.Integration,
 	}
 	keys := make([]string, 0, len(valid))
 	var (
-		groups   []int64
-		services []string
+		groups      []int64
+		services    []string
+		alertGroups []groupKey
 	)
 	for i, a := range valid {
 		if results[i].Outcome != fireline.OutcomeRejected {
 			keys = append(keys, a.DedupKey)
 			if a.Action == fireline.AlertTrigger && s.db.dialect == DialectPostgres {
 				groups = append(groups, groupLockKey(a.class.Service, a.class.GroupKey))
+				alertGroups = append(alertGroups, groupKey{a.class.Service, a.class.GroupKey, integ.Restricted()})
 				if !slices.Contains(services, a.class.Service) {
 					services = append(services, a.class.Service)
 				}
 			}
 		}
 	}
-	err := s.batcher.submit(&batchJob{ctx: ctx, size: max(len(alerts), 1), integration: integ.ID, keys: keys, groups: groups, services: services, run: func(ctx context.Context, b *intakeBatch) error {
+	err := s.batcher.submit(&batchJob{ctx: ctx, size: max(len(alerts), 1), integration: integ.ID, keys: keys, groups: groups, services: services, alertGroups: alertGroups, run: func(ctx context.Context, b *intakeBatch) error {
 		// First, so that a replay changes nothing and holds no lock.
 		if signed != nil {
 			if err := recordSignature(ctx, b.tx, signed); err != nil {

@@ -91,7 +91,7 @@ const prefetchSQLiteSQL = `SELECT a.id, a.status, a.incident_number, a.dedup_key
 // an alert another replica committed while this one waited: the insert of
 // that key fails on the unique index and the batch runs again job by job,
 // where the retry finds it.
-func (b *intakeBatch) prefetchOpen(ctx context.Context, keys map[string][]string, groups []int64, services []string) error {
+func (b *intakeBatch) prefetchOpen(ctx context.Context, keys map[string][]string, groups []int64, services []string, alertGroups []groupKey) error {
 	if b.tx.db.dialect == DialectSQLite {
 		return b.prefetchOpenSQLite(ctx, keys)
 	}
@@ -124,8 +124,9 @@ func (b *intakeBatch) prefetchOpen(ctx context.Context, keys map[string][]string
 			rows: func(rows pgx.Rows) error { return b.readLookAhead(rows, integ, asked) }})
 		groups, services = nil, []string{}
 	}
-	// One round trip, with the transaction's BEGIN.
-	return b.tx.pipe().send(ctx, stmts...)
+	// One round trip, with the transaction's BEGIN, and the open
+	// incidents of the alert groups, after their locks.
+	return b.tx.pipe().send(ctx, append(stmts, b.groupLookups(alertGroups)...)...)
 }
 
 // readLookAhead reads the answer to lookAheadPostgresSQL for integ, which
