@@ -73,20 +73,41 @@ func (s *IntakeService) IntegrationByKey(ctx context.Context, key string) (*fire
 // stored) without failing the others. EUnavailable when the database
 // cannot commit.
 func (s *IntakeService) Ingest(ctx context.Context, integ *fireline.Integration, alerts []fireline.AlertInput) ([]fireline.AlertResult, error) {
-	return s.ingest(ctx, integ, nil, alerts)
+	checked, results := checkEach(alerts)
+	return s.ingest(ctx, integ, nil, checked, results)
 }
 
-// ingest is Ingest, and IngestOnce when signed is not nil (replay.go).
-func (s *IntakeService) ingest(ctx context.Context, integ *fireline.Integration, signed *fireline.SignedRequest, alerts []fireline.AlertInput) ([]fireline.AlertResult, error) {
+// IngestNormalised implements fireline.IntakeService: Ingest, or with
+// signed IngestOnce, of alerts checked already.
+func (s *IntakeService) IngestNormalised(ctx context.Context, integ *fireline.Integration, signed *fireline.SignedRequest, alerts []fireline.NormalisedAlert) ([]fireline.AlertResult, error) {
 	results := make([]fireline.AlertResult, len(alerts))
-	valid := make([]preparedAlert, len(alerts))
+	if signed != nil {
+		return s.ingestOnce(ctx, integ, *signed, alerts, results)
+	}
+	return s.ingest(ctx, integ, nil, alerts, results)
+}
+
+// checkEach normalises each alert: results holds the rejection of each
+// invalid one, whose place in checked stays empty.
+func checkEach(alerts []fireline.AlertInput) ([]fireline.NormalisedAlert, []fireline.AlertResult) {
+	checked, results := make([]fireline.NormalisedAlert, len(alerts)), make([]fireline.AlertResult, len(alerts))
 	for i, a := range alerts {
-		v, err := a.Normalise()
+		n, err := a.Check()
 		if err != nil {
 			results[i] = fireline.AlertResult{Outcome: fireline.OutcomeRejected, DedupKey: a.DedupKey, Err: err}
 			continue
 		}
-		valid[i].AlertInput = v
+		checked[i] = n
+	}
+	return checked, results
+}
+
+// ingest stores alerts but those results rejects already; signed, when
+// not nil, is recorded in the same commit (replay.go).
+func (s *IntakeService) ingest(ctx context.Context, integ *fireline.Integration, signed *fireline.SignedRequest, alerts []fireline.NormalisedAlert, results []fireline.AlertResult) ([]fireline.AlertResult, error) {
+	valid := make([]preparedAlert, len(alerts))
+	for i, a := range alerts {
+		valid[i].AlertInput = a.Alert()
 	}
 	// Repeats of committed open alerts need no commit of their own
 	// (SQLite; intake_repeats.go), unless the request's signature must be
@@ -111,7 +132,7 @@ func (s *IntakeService) ingest(ctx context.Context, integ *fireline.Integration,
 		}
 		var err error
 		if valid[i], err = s.prepare(valid[i].AlertInput, integ); err != nil {
-			results[i] = fireline.AlertResult{Outcome: fireline.OutcomeRejected, DedupKey: alerts[i].DedupKey, Err: err}
+			results[i] = fireline.AlertResult{Outcome: fireline.OutcomeRejected, DedupKey: valid[i].DedupKey, Err: err}
 		}
 	}
 	keys := make([]string, 0, len(valid))
@@ -132,7 +153,7 @@ func (s *IntakeService) ingest(ctx context.Context, integ *fireline.Integration,
 			}
 		}
 	}
-	err := s.batcher.submit(&batchJob{ctx: ctx, size: max(len(alerts), 1), integration: integ.ID, keys: keys, groups: groups, services: services, alertGroups: alertGroups, run: func(ctx context.Context, b *intakeBatch) error {
+	err := s.batcher.submit(&batchJob{ctx: ctx, size: max(len(valid), 1), integration: integ.ID, keys: keys, groups: groups, services: services, alertGroups: alertGroups, run: func(ctx context.Context, b *intakeBatch) error {
 		// First, so that a replay changes nothing and holds no lock.
 		if signed != nil {
 			if err := recordSignature(ctx, b.tx, signed); err != nil {
