@@ -26,6 +26,7 @@ import (
 // on a timer.
 type batcher struct {
 	db       *DB
+	dialect  intakeDialect
 	policy   *fireline.Policy // what the incidents' changes are planned under
 	queue    chan *batchJob
 	maxItems int
@@ -39,8 +40,6 @@ type batcher struct {
 	// queuedAlerts counts the alerts of the jobs queued and not yet
 	// taken into a batch: a storm defers checkpoints (checkpoint.go).
 	queuedAlerts atomic.Int64
-	// commit runs a batch's transaction: pipelined on PostgreSQL.
-	commit func(ctx context.Context, op string, fn func(*Tx) error) error
 }
 
 // batchJob is one request's work.
@@ -64,12 +63,9 @@ type batchJob struct {
 	alertGroups []groupKey
 }
 
-func newBatcher(db *DB, p *fireline.Policy, maxItems int, committed *committedOpen) *batcher {
-	b := &batcher{db: db, policy: p, queue: make(chan *batchJob, 4096), maxItems: maxItems,
-		stop: make(chan struct{}), stopped: make(chan struct{}), committed: committed, commit: db.commitWrite}
-	if db.dialect == DialectPostgres {
-		b.commit = db.commitPipelined
-	}
+func newBatcher(db *DB, d intakeDialect, p *fireline.Policy, maxItems int) *batcher {
+	b := &batcher{db: db, dialect: d, policy: p, queue: make(chan *batchJob, 4096), maxItems: maxItems,
+		stop: make(chan struct{}), stopped: make(chan struct{}), committed: d.committedOpen()}
 	go b.loop()
 	return b
 }
@@ -156,7 +152,7 @@ func (b *batcher) writeLastRepeats() {
 		return
 	}
 	err := b.db.writeTx(context.Background(), "intake", func(tx *Tx) error {
-		return writeRepeats(context.Background(), tx, repeats)
+		return b.dialect.addRepeats(context.Background(), tx, repeats)
 	})
 	if err != nil {
 		b.committed.giveBack(repeats)
@@ -203,16 +199,18 @@ func (b *batcher) run(batch []*batchJob) {
 	repeats := b.committed.takeRepeats()
 	var last *intakeBatch // the batch's memory in the transaction that commits
 	begin := func(tx *Tx) (*intakeBatch, error) {
-		last = newIntakeBatch(tx, b.policy, expect)
-		last.committed = b.committed
-		return last, writeRepeats(context.Background(), tx, repeats)
+		last = newIntakeBatch(tx, b.policy, expect, b.dialect)
+		if len(repeats) == 0 {
+			return last, nil
+		}
+		return last, b.dialect.addRepeats(context.Background(), tx, repeats)
 	}
-	err := b.commit(context.Background(), "intake", func(tx *Tx) error {
+	err := b.dialect.commit(context.Background(), "intake", func(tx *Tx) error {
 		ib, err := begin(tx)
 		if err != nil {
 			return err
 		}
-		if err := ib.prefetchOpen(context.Background(), batchKeys(batch), batchGroups(batch), batchServices(batch), batchAlertGroups(batch)); err != nil {
+		if err := b.dialect.readAhead(context.Background(), ib, aheadOf(batch)); err != nil {
 			return err
 		}
 		for i, j := range batch {
@@ -232,12 +230,12 @@ func (b *batcher) run(batch []*batchJob) {
 	})
 	if errors.Is(err, errBatchFailed) {
 		clear(ok)
-		err = b.commit(context.Background(), "intake", func(tx *Tx) error {
+		err = b.dialect.commit(context.Background(), "intake", func(tx *Tx) error {
 			ib, err := begin(tx)
 			if err != nil {
 				return err
 			}
-			if err := ib.lockGroups(context.Background(), batchGroups(batch)); err != nil {
+			if err := b.dialect.lockGroups(context.Background(), ib, batchGroups(batch)); err != nil {
 				return err
 			}
 			for i, j := range batch {
@@ -308,6 +306,11 @@ func (b *batcher) wake() bool {
 	default:
 		return false
 	}
+}
+
+// aheadOf gathers what a batch's live jobs will ask (batchAhead).
+func aheadOf(batch []*batchJob) batchAhead {
+	return batchAhead{keys: batchKeys(batch), locks: batchGroups(batch), groups: batchAlertGroups(batch), services: batchServices(batch)}
 }
 
 // batchKeys collects the open-alert keys of a batch's jobs, by

@@ -188,6 +188,14 @@ func (tx *Tx) forUpdate() string {
 	return ""
 }
 
+// forUpdateOf is forUpdate for the rows of the named tables of a join.
+func (tx *Tx) forUpdateOf(tables string) string {
+	if s := tx.forUpdate(); s != "" {
+		return s + " OF " + tables
+	}
+	return ""
+}
+
 // writeTx runs fn in a write transaction and commits when fn returns nil.
 // Errors that are not *fireline.Error are classified by dbError.
 func (db *DB) writeTx(ctx context.Context, op string, fn func(*Tx) error) error {

@@ -35,11 +35,7 @@ func NewIntakeService(db *DB, p *fireline.Policy, opts IntakeOptions) *IntakeSer
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = defaultMaxBatch
 	}
-	var committed *committedOpen
-	if db.dialect == DialectSQLite {
-		committed = newCommittedOpen(maxCommittedOpen)
-	}
-	s := &IntakeService{db: db, policy: p, batcher: newBatcher(db, p, opts.MaxBatch, committed)}
+	s := &IntakeService{db: db, policy: p, batcher: newBatcher(db, newIntakeDialect(db), p, opts.MaxBatch)}
 	db.intake.Store(s.batcher)
 	return s
 }
@@ -144,7 +140,8 @@ func (s *IntakeService) ingest(ctx context.Context, integ *fireline.Integration,
 	for i, a := range valid {
 		if results[i].Outcome != fireline.OutcomeRejected {
 			keys = append(keys, a.DedupKey)
-			if a.Action == fireline.AlertTrigger && s.db.dialect == DialectPostgres {
+			// What its triggers may lock and look up ahead (batchAhead).
+			if a.Action == fireline.AlertTrigger {
 				groups = append(groups, groupLockKey(a.class.Service, a.class.GroupKey))
 				alertGroups = append(alertGroups, groupKey{a.class.Service, a.class.GroupKey, integ.Restricted()})
 				if !slices.Contains(services, a.class.Service) {
@@ -234,7 +231,7 @@ const (
 var (
 	// groupIncidentSQL finds the open incident of an alert group whose
 	// last alert came within the window, with its alert_groups row, in one
-	// statement. On PostgreSQL it locks both (groupIncidentLock), the
+	// statement. On PostgreSQL it locks both (forUpdateOf), the
 	// incident first as everywhere else, so that the rows it returns are
 	// the latest: a row changed while the statement waited is read again
 	// and must still match (an incident resolved meanwhile is skipped).
@@ -242,7 +239,6 @@ var (
 		FROM incidents i JOIN alert_groups g ON g.incident_number = i.number
 		WHERE g.service = ? AND g.group_key = ? AND g.last_alert_at >= ? AND i.status IN (?, ?) AND i.restricted = ?
 		ORDER BY g.incident_number DESC LIMIT 1`
-	groupIncidentLock = " FOR UPDATE OF i, g"
 )
 
 // repeat counts a trigger of an open alert: deduplicated. A repeat
@@ -355,10 +351,7 @@ func (s *IntakeService) groupIncident(ctx context.Context, b *intakeBatch, c fir
 		return nil, err
 	}
 	tx := b.tx
-	q := groupIncidentSQL
-	if tx.db.dialect == DialectPostgres {
-		q += groupIncidentLock
-	}
+	q := groupIncidentSQL + tx.forUpdateOf("i, g")
 	g := &groupRow{exists: true}
 	inc, err := scanIncident(withColumns(tx.queryRowCached(ctx, q,
 		c.Service, c.GroupKey, micros(tx.now.Add(-s.policy.Alerts.Window())),

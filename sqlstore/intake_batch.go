@@ -30,10 +30,11 @@ type intakeBatch struct {
 	// open holds the open alerts looked up ahead (PostgreSQL) and kept
 	// current by this batch's writes; nil: known to have none.
 	open map[alertKey]*openAlert
-	// On PostgreSQL, where every statement is a round trip, events wait
-	// here and flush appends each incident's in one statement.
-	buffer bool
+	// events wait here for flush, which writes each incident's with its
+	// row (intakeDialect.writeIncident: on PostgreSQL in one statement).
 	events map[int64][]*fireline.Event
+	// dialect is what the batch does differently on its database.
+	dialect intakeDialect
 	// New alert rows wait in pending, their ids taken ahead, until
 	// flushAlerts inserts them a chunk at a time (insertAlertsSQL); a
 	// repeat, acknowledgement or resolution of one in the meantime changes
@@ -91,9 +92,9 @@ type groupRow struct {
 	exists, dirty     bool
 }
 
-// newIntakeBatch starts a batch of expect alerts in tx, under p.
-func newIntakeBatch(tx *Tx, p *fireline.Policy, expect int) *intakeBatch {
-	b := &intakeBatch{tx: tx, policy: p, buffer: tx.db.dialect == DialectPostgres, expect: expect}
+// newIntakeBatch starts a batch of expect alerts in tx, under p, on d.
+func newIntakeBatch(tx *Tx, p *fireline.Policy, expect int, d intakeDialect) *intakeBatch {
+	b := &intakeBatch{tx: tx, policy: p, expect: expect, dialect: d, committed: d.committedOpen()}
 	b.reset()
 	return b
 }
@@ -114,10 +115,6 @@ func (b *intakeBatch) reset() {
 	b.opened = nil
 	b.repeats = nil
 }
-
-// maxEventsPerInsert keeps a multi-row insert under PostgreSQL's 65535
-// parameters.
-const maxEventsPerInsert = 1000
 
 // lockIncidentSQL reads one incident (intake acts as the system, which
 // sees every incident); forUpdate is appended on PostgreSQL.
@@ -207,11 +204,7 @@ func (b *intakeBatch) appendEvents(ctx context.Context, inc *fireline.Incident, 
 	if err != nil {
 		return err
 	}
-	if b.buffer {
-		b.events[inc.Number] = append(b.events[inc.Number], events...)
-	} else if err := insertEvent(ctx, tx, inc.Number, events...); err != nil {
-		return err
-	}
+	b.events[inc.Number] = append(b.events[inc.Number], events...)
 	b.changed(inc.Number)
 	if err := saveParts(ctx, tx, inc, changes); err != nil { // comms.go
 		return err
@@ -266,7 +259,7 @@ func (b *intakeBatch) flushForCommit(ctx context.Context) error {
 		return err
 	}
 	if len(b.repeats) > 0 {
-		if err := writeRepeats(ctx, b.tx, b.repeats); err != nil {
+		if err := b.dialect.addRepeats(ctx, b.tx, b.repeats); err != nil {
 			return err
 		}
 		b.repeats = nil
@@ -277,28 +270,9 @@ func (b *intakeBatch) flushForCommit(ctx context.Context) error {
 		}
 	}
 	for _, n := range b.dirty {
-		if b.buffer {
-			if err := b.flushIncidentPostgres(ctx, n); err != nil {
-				return err
-			}
-			continue
-		}
-		events := b.events[n]
-		for len(events) > 0 {
-			k := min(len(events), maxEventsPerInsert)
-			if err := insertEvent(ctx, b.tx, n, events[:k]...); err != nil {
-				return err
-			}
-			events = events[k:]
-		}
-		delete(b.events, n)
-		inc := b.incidents[n]
-		now := indexedOf(inc)
-		was, known := b.stored[n]
-		if err := writeIncident(ctx, b.tx, inc, known && was == now); err != nil {
+		if err := b.dialect.writeIncident(ctx, b, n); err != nil {
 			return err
 		}
-		b.stored[n] = now
 	}
 	b.dirty = b.dirty[:0]
 	for n, g := range b.groups {

@@ -34,7 +34,7 @@ func (b *intakeBatch) groupLookups(groups []groupKey) []pipedStatement {
 	for _, k := range groups {
 		args := []any{k.service, k.key, since, string(fireline.StatusTriggered), string(fireline.StatusAcknowledged), k.restricted}
 		var found *fireline.Incident
-		stmts = append(stmts, pipedStatement{query: b.tx.db.rebind(groupIncidentSQL + groupIncidentLock), args: args,
+		stmts = append(stmts, pipedStatement{query: b.tx.db.rebind(groupIncidentSQL + b.tx.forUpdateOf("i, g")), args: args,
 			rows: func(rows pgx.Rows) error {
 				var err error
 				found, err = b.readGroupIncident(rows, k)
