@@ -228,7 +228,10 @@ func (b *batcher) run(batch []*batchJob) {
 		}
 		return ib.flushForCommit(context.Background())
 	})
-	if errors.Is(err, errBatchFailed) {
+	// A unique violation at the commit is a concurrent insert of a key
+	// (on PostgreSQL the batch's writes go with its COMMIT): the careful
+	// pass retries the job that met it.
+	if errors.Is(err, errBatchFailed) || isUniqueViolation(err) {
 		clear(ok)
 		err = b.dialect.commit(context.Background(), "intake", func(tx *Tx) error {
 			ib, err := begin(tx)

@@ -11,10 +11,12 @@ import (
 // commit (docs/adr/0013-intake-throughput.md): the incidents it has locked
 // and changed, the alert groups they collect, and the maintenance and
 // grouping answers it has looked up. Each incident touched is read once,
-// its events are appended as they happen (insertEvent, in order), and its
-// row and its alert_groups row are written once, by flush, before the
-// commit. Anything that reads those rows from the database (a job that
-// is not intake's own, a grouping query) flushes first.
+// its events are sealed as they happen (Incident.Append) and wait here,
+// and its events, row and alert_groups row are written once, by flush,
+// before the commit (intakeDialect.writeIncident). Anything that reads
+// those rows from the database (a job that is not intake's own, a
+// grouping query) flushes first. It is written once for both databases:
+// what differs is its dialect (intake_dialect.go).
 type intakeBatch struct {
 	tx        *Tx
 	policy    *fireline.Policy
@@ -27,7 +29,7 @@ type intakeBatch struct {
 	// them, where known, so that flush can leave those columns alone when
 	// they have not changed (writeIncident).
 	stored map[int64]indexedValues
-	// open holds the open alerts looked up ahead (PostgreSQL) and kept
+	// open holds the open alerts looked up ahead (readAhead) and kept
 	// current by this batch's writes; nil: known to have none.
 	open map[alertKey]*openAlert
 	// events wait here for flush, which writes each incident's with its
@@ -36,7 +38,7 @@ type intakeBatch struct {
 	// dialect is what the batch does differently on its database.
 	dialect intakeDialect
 	// New alert rows wait in pending, their ids taken ahead, until
-	// flushAlerts inserts them a chunk at a time (insertAlertsSQL); a
+	// flushAlerts inserts them (intakeDialect.insertAlerts); a
 	// repeat, acknowledgement or resolution of one in the meantime changes
 	// it in memory.
 	pending []pendingAlert
@@ -53,7 +55,7 @@ type intakeBatch struct {
 	committed *committedOpen
 	opened    map[alertKey]openEntry
 	// repeats counts the repeats of alerts already in the database, for
-	// flush to write (writeRepeats).
+	// flush to write (intakeDialect.addRepeats).
 	repeats map[int64]pendingRepeat
 }
 

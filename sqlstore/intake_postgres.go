@@ -71,14 +71,15 @@ const lookAheadPostgresSQL = `WITH locked AS MATERIALIZED (
 	ORDER BY k.n`
 
 // readAhead looks up, in one statement per integration, the open alerts of
-// the keys a batch is about to process. On PostgreSQL it locks them, and
-// takes an alert id from the sequence for each key that has none, since a
-// trigger of it will make a row (on SQLite, ids cost no round trip); the
-// first query also takes the batch's group locks (lockGroups), before
-// anything else, saving their round trip. Its own snapshot may then miss
-// an alert another replica committed while this one waited: the insert of
-// that key fails on the unique index and the batch runs again job by job,
-// where the retry finds it.
+// the keys a batch is about to process, locks them, and takes an alert id
+// from the sequence for each key that has none, since a trigger of it
+// will make a row; the first statement also takes the batch's group locks
+// (lockGroups), before anything else. Then, per alert group, its open
+// incident (intake_postgres_groups.go). All go in one round trip, with
+// BEGIN. A statement's snapshot may miss an alert another replica
+// committed while this one waited: the insert of that key fails on the
+// unique index and the batch runs again job by job, where the retry
+// finds it.
 func (d *postgresIntake) readAhead(ctx context.Context, b *intakeBatch, a batchAhead) error {
 	keys, groups, services := a.keys, a.locks, a.services
 	if len(keys) == 0 {
