@@ -281,7 +281,7 @@ func (b *intakeBatch) flushForCommit(ctx context.Context) error {
 		if !g.dirty {
 			continue
 		}
-		if _, err := b.tx.execCached(ctx, "UPDATE alert_groups SET open_alerts = ?, last_alert_at = ? WHERE incident_number = ?",
+		if err := b.tx.execLater(ctx, "UPDATE alert_groups SET open_alerts = ?, last_alert_at = ? WHERE incident_number = ?", nil,
 			g.open, g.lastAlertAt, n); err != nil {
 			return err
 		}

@@ -254,78 +254,31 @@ func (d *postgresIntake) addRepeats(ctx context.Context, tx *Tx, r map[int64]pen
 	return tx.execLater(ctx, addRepeatsPostgresSQL, nil, ids, ns, ts)
 }
 
-// incidentFlushPostgresSQL writes what a batch changed of one incident on
-// PostgreSQL in one round trip (docs/adr/0046): its buffered events (one
-// array per column), its alert_groups row when the last argument is true,
-// and its row (the whole row, or only the columns no index holds, as
-// writeIncident does). Data-modifying WITH clauses always run, and each
-// writes a different table.
-func incidentFlushPostgresSQL(unindexed bool) string {
-	update := updateIncidentSQL
-	if unindexed {
-		update = updateIncidentUnindexedSQL
-	}
-	return `WITH appended AS (
-		INSERT INTO events (incident_number, seq, at, actor, type, data, prev_hash, hash)
-		SELECT ?::bigint, * FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[])
-	), grouped AS (
-		UPDATE alert_groups SET open_alerts = ?, last_alert_at = ? WHERE incident_number = ? AND ?::boolean
-	) ` + update
-}
+// maxEventsPerInsert keeps a multi-row insert under PostgreSQL's 65,535
+// parameters.
+const maxEventsPerInsert = 1000
 
-var (
-	incidentFlushPostgres          = incidentFlushPostgresSQL(false)
-	incidentFlushPostgresUnindexed = incidentFlushPostgresSQL(true)
-)
-
-// writeIncident writes incident n's buffered events, its row and
-// its alert_groups row, if changed, in one statement, queued to go with
-// the transaction's next round trip (intake_postgres_pipe.go).
+// writeIncident writes incident n's buffered events, a thousand per
+// statement, and its row, leaving out indexed columns that have not
+// changed (docs/adr/0041), through the helpers every writer uses; flush
+// writes its group row with the others. All are queued for the
+// transaction's next round trip: with pipelining, the one statement per
+// incident of docs/adr/0046 saves nothing more.
 func (d *postgresIntake) writeIncident(ctx context.Context, b *intakeBatch, n int64) error {
-	inc := b.incidents[n]
-	events := b.events[n]
-	k := len(events)
-	seqs, ats := make([]int64, k), make([]int64, k)
-	actors, types, data, prev, hashes := make([]string, k), make([]string, k), make([]string, k), make([]string, k), make([]string, k)
-	for i, e := range events {
-		seqs[i], ats[i], actors[i], types[i] = e.Seq, micros(e.At), e.Actor, string(e.Type)
-		data[i], prev[i], hashes[i] = string(e.Data), e.PrevHash, e.Hash
-	}
-	g := b.groups[n]
-	writeGroup := g != nil && g.dirty
-	var open, lastAlertAt int64
-	if writeGroup {
-		open, lastAlertAt = g.open, g.lastAlertAt
-	}
-	now := indexedOf(inc)
-	was, known := b.stored[n]
-	unindexed := known && was == now
-	row, err := incidentUpdateArgs(inc, unindexed)
-	if err != nil {
-		return err
-	}
-	q := incidentFlushPostgres
-	if unindexed {
-		q = incidentFlushPostgresUnindexed
-	}
-	args := append([]any{n, seqs, ats, actors, types, data, prev, hashes, open, lastAlertAt, n, writeGroup}, row...)
-	id := inc.ID
-	err = b.tx.execLater(ctx, q, func(rows int64) error {
-		if rows != 1 {
-			return fmt.Errorf("write %s with %d events: %d rows affected", id, k, rows)
+	for events := b.events[n]; len(events) > 0; {
+		k := min(len(events), maxEventsPerInsert)
+		if err := insertEvent(ctx, b.tx, n, events[:k]...); err != nil {
+			return err
 		}
-		return nil
-	}, args...)
-	if err != nil {
-		return fmt.Errorf("write %s with %d events: %w", id, k, err)
-	}
-	if k > 0 {
-		b.tx.touch(n)
-	}
-	if writeGroup {
-		g.dirty = false
+		events = events[k:]
 	}
 	delete(b.events, n)
+	inc := b.incidents[n]
+	now := indexedOf(inc)
+	was, known := b.stored[n]
+	if err := writeIncident(ctx, b.tx, inc, known && was == now); err != nil {
+		return err
+	}
 	b.stored[n] = now
 	return nil
 }
