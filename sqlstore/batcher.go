@@ -342,33 +342,30 @@ func batchGroups(batch []*batchJob) []int64 {
 
 // batchServices collects the services of a batch's live jobs' triggers.
 func batchServices(batch []*batchJob) []string {
-	var services []string
-	for _, j := range batch {
-		if j.ctx.Err() == nil {
-			for _, s := range j.services {
-				if !slices.Contains(services, s) {
-					services = append(services, s)
-				}
-			}
-		}
-	}
-	return services
+	return eachOnce(batch, func(j *batchJob) []string { return j.services })
 }
 
 // batchAlertGroups collects the alert groups of a batch's live jobs'
-// triggers, each once.
+// triggers.
 func batchAlertGroups(batch []*batchJob) []groupKey {
-	var groups []groupKey
+	return eachOnce(batch, func(j *batchJob) []groupKey { return j.alertGroups })
+}
+
+// eachOnce collects what of returns for a batch's live jobs, each value
+// once, in the order they first come.
+func eachOnce[T comparable](batch []*batchJob, of func(*batchJob) []T) []T {
+	var all []T
 	for _, j := range batch {
-		if j.ctx.Err() == nil {
-			for _, g := range j.alertGroups {
-				if !slices.Contains(groups, g) {
-					groups = append(groups, g)
-				}
+		if j.ctx.Err() != nil {
+			continue
+		}
+		for _, v := range of(j) {
+			if !slices.Contains(all, v) {
+				all = append(all, v)
 			}
 		}
 	}
-	return groups
+	return all
 }
 
 type fatalError struct{ err error }

@@ -33,7 +33,7 @@ type intakeBatch struct {
 	// current by this batch's writes; nil: known to have none.
 	open map[alertKey]*openAlert
 	// events wait here for flush, which writes each incident's with its
-	// row (intakeDialect.writeIncident: on PostgreSQL in one statement).
+	// row (writeIncident).
 	events map[int64][]*fireline.Event
 	// dialect is what the batch does differently on its database.
 	dialect intakeDialect
@@ -272,7 +272,7 @@ func (b *intakeBatch) flushForCommit(ctx context.Context) error {
 		}
 	}
 	for _, n := range b.dirty {
-		if err := b.dialect.writeIncident(ctx, b, n); err != nil {
+		if err := b.writeIncident(ctx, n); err != nil {
 			return err
 		}
 	}
@@ -287,6 +287,25 @@ func (b *intakeBatch) flushForCommit(ctx context.Context) error {
 		}
 		g.dirty = false
 	}
+	return nil
+}
+
+// writeIncident writes incident n as the batch changed it: its events
+// (intakeDialect.insertEvents), then its row, leaving out indexed columns
+// that have not changed (docs/adr/0041), through writeIncident as every
+// writer does.
+func (b *intakeBatch) writeIncident(ctx context.Context, n int64) error {
+	if err := b.dialect.insertEvents(ctx, b.tx, n, b.events[n]); err != nil {
+		return err
+	}
+	delete(b.events, n)
+	inc := b.incidents[n]
+	now := indexedOf(inc)
+	was, known := b.stored[n]
+	if err := writeIncident(ctx, b.tx, inc, known && was == now); err != nil {
+		return err
+	}
+	b.stored[n] = now
 	return nil
 }
 

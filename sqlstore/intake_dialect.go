@@ -1,6 +1,10 @@
 package sqlstore
 
-import "context"
+import (
+	"context"
+
+	"github.com/fireline-dev/fireline"
+)
 
 // intakeDialect is intake's seam with its database: what a group commit
 // does differently on SQLite (sqliteIntake, intake_sqlite.go) and on
@@ -27,9 +31,9 @@ type intakeDialect interface {
 	insertAlerts(ctx context.Context, b *intakeBatch) error
 	// addRepeats adds up repeat counts of alerts in the database.
 	addRepeats(ctx context.Context, tx *Tx, r map[int64]pendingRepeat) error
-	// writeIncident writes incident n as the batch changed it: its
-	// buffered events, its row, and its alert group's row if changed.
-	writeIncident(ctx context.Context, b *intakeBatch, n int64) error
+	// insertEvents appends incident n's events, sealed by the domain, in
+	// order (flush then writes the incident's row).
+	insertEvents(ctx context.Context, tx *Tx, n int64, events []*fireline.Event) error
 	// committedOpen is the memory of committed open alerts that answers
 	// repeats without a commit (SQLite; nil on PostgreSQL, whose replicas
 	// share the alerts: intake_repeats.go).

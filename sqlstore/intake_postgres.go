@@ -258,27 +258,16 @@ func (d *postgresIntake) addRepeats(ctx context.Context, tx *Tx, r map[int64]pen
 // parameters.
 const maxEventsPerInsert = 1000
 
-// writeIncident writes incident n's buffered events, a thousand per
-// statement, and its row, leaving out indexed columns that have not
-// changed (docs/adr/0041), through the helpers every writer uses; flush
-// writes its group row with the others. All are queued for the
-// transaction's next round trip: with pipelining, the one statement per
-// incident of docs/adr/0046 saves nothing more.
-func (d *postgresIntake) writeIncident(ctx context.Context, b *intakeBatch, n int64) error {
-	for events := b.events[n]; len(events) > 0; {
+// insertEvents inserts the events a thousand per statement, queued for
+// the transaction's next round trip (insertEvent): with pipelining, the
+// one statement per incident of docs/adr/0046 saves nothing more.
+func (d *postgresIntake) insertEvents(ctx context.Context, tx *Tx, n int64, events []*fireline.Event) error {
+	for len(events) > 0 {
 		k := min(len(events), maxEventsPerInsert)
-		if err := insertEvent(ctx, b.tx, n, events[:k]...); err != nil {
+		if err := insertEvent(ctx, tx, n, events[:k]...); err != nil {
 			return err
 		}
 		events = events[k:]
 	}
-	delete(b.events, n)
-	inc := b.incidents[n]
-	now := indexedOf(inc)
-	was, known := b.stored[n]
-	if err := writeIncident(ctx, b.tx, inc, known && was == now); err != nil {
-		return err
-	}
-	b.stored[n] = now
 	return nil
 }

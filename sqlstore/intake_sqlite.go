@@ -9,6 +9,8 @@ package sqlstore
 import (
 	"context"
 	"encoding/json"
+
+	"github.com/fireline-dev/fireline"
 )
 
 // sqliteIntake is intake's seam on SQLite.
@@ -138,23 +140,13 @@ func (d *sqliteIntake) addRepeats(ctx context.Context, tx *Tx, r map[int64]pendi
 	return nil
 }
 
-// writeIncident inserts incident n's buffered events, one prepared
-// statement each, and writes its row, leaving out indexed columns that
-// have not changed (docs/adr/0041); flush writes its group row with the
-// others.
-func (d *sqliteIntake) writeIncident(ctx context.Context, b *intakeBatch, n int64) error {
-	for _, e := range b.events[n] {
-		if err := insertEvent(ctx, b.tx, n, e); err != nil {
+// insertEvents inserts each event with the prepared single-row insert:
+// a multi-row statement would be parsed again each time.
+func (d *sqliteIntake) insertEvents(ctx context.Context, tx *Tx, n int64, events []*fireline.Event) error {
+	for _, e := range events {
+		if err := insertEvent(ctx, tx, n, e); err != nil {
 			return err
 		}
 	}
-	delete(b.events, n)
-	inc := b.incidents[n]
-	now := indexedOf(inc)
-	was, known := b.stored[n]
-	if err := writeIncident(ctx, b.tx, inc, known && was == now); err != nil {
-		return err
-	}
-	b.stored[n] = now
 	return nil
 }
