@@ -346,9 +346,11 @@ func benchDatabase(ctx context.Context, cfg benchConfig, dsn, trivial string) ([
 	return rows, nil
 }
 
-// startBenchServers starts n servers on dsn (the first migrates it) and
-// returns their intake URLs and a function that stops them all.
+// startBenchServers starts n servers (at least one) on dsn, the first
+// migrating it, and returns their intake URLs and a function that stops
+// them all.
 func startBenchServers(ctx context.Context, n int, dsn, polPath, admin string) ([]string, func(), error) {
+	n = max(n, 1)
 	var (
 		urls    []string
 		servers []*server
