@@ -420,6 +420,11 @@ type IntakeService interface {
 	// nothing and fails with EConflict. A request that failed before its
 	// commit recorded nothing, so the sender's retry of it is accepted.
 	IngestOnce(ctx context.Context, in *Integration, req SignedRequest, alerts []AlertInput) ([]AlertResult, error)
+	// IngestNormalised is Ingest, or with signed IngestOnce, for alerts
+	// normalised already (NormaliseAlerts, AlertInput.Check): the
+	// webhooks' path, which refuses a request whole when any of its
+	// alerts is invalid, and so has checked each once.
+	IngestNormalised(ctx context.Context, in *Integration, signed *SignedRequest, alerts []NormalisedAlert) ([]AlertResult, error)
 	// RecordChange puts a change event on the timelines of the open
 	// incidents of the integration's service. It never opens an incident.
 	// EInvalid for a change that ChangeInput.Normalise refuses.

@@ -26,6 +26,7 @@ import (
 // on a timer.
 type batcher struct {
 	db       *DB
+	dialect  intakeDialect
 	policy   *fireline.Policy // what the incidents' changes are planned under
 	queue    chan *batchJob
 	maxItems int
@@ -57,11 +58,14 @@ type batchJob struct {
 	// (PostgreSQL).
 	groups   []int64
 	services []string
+	// alertGroups are those groups by name, for the batch to look up
+	// their open incidents ahead (PostgreSQL).
+	alertGroups []groupKey
 }
 
-func newBatcher(db *DB, p *fireline.Policy, maxItems int, committed *committedOpen) *batcher {
-	b := &batcher{db: db, policy: p, queue: make(chan *batchJob, 4096), maxItems: maxItems,
-		stop: make(chan struct{}), stopped: make(chan struct{}), committed: committed}
+func newBatcher(db *DB, d intakeDialect, p *fireline.Policy, maxItems int) *batcher {
+	b := &batcher{db: db, dialect: d, policy: p, queue: make(chan *batchJob, 4096), maxItems: maxItems,
+		stop: make(chan struct{}), stopped: make(chan struct{}), committed: d.committedOpen()}
 	go b.loop()
 	return b
 }
@@ -148,7 +152,7 @@ func (b *batcher) writeLastRepeats() {
 		return
 	}
 	err := b.db.writeTx(context.Background(), "intake", func(tx *Tx) error {
-		return writeRepeats(context.Background(), tx, repeats)
+		return b.dialect.addRepeats(context.Background(), tx, repeats)
 	})
 	if err != nil {
 		b.committed.giveBack(repeats)
@@ -195,16 +199,18 @@ func (b *batcher) run(batch []*batchJob) {
 	repeats := b.committed.takeRepeats()
 	var last *intakeBatch // the batch's memory in the transaction that commits
 	begin := func(tx *Tx) (*intakeBatch, error) {
-		last = newIntakeBatch(tx, b.policy, expect)
-		last.committed = b.committed
-		return last, writeRepeats(context.Background(), tx, repeats)
+		last = newIntakeBatch(tx, b.policy, expect, b.dialect)
+		if len(repeats) == 0 {
+			return last, nil
+		}
+		return last, b.dialect.addRepeats(context.Background(), tx, repeats)
 	}
-	err := b.db.commitWrite(context.Background(), "intake", func(tx *Tx) error {
+	err := b.dialect.commit(context.Background(), "intake", func(tx *Tx) error {
 		ib, err := begin(tx)
 		if err != nil {
 			return err
 		}
-		if err := ib.prefetchOpen(context.Background(), batchKeys(batch), batchGroups(batch), batchServices(batch)); err != nil {
+		if err := b.dialect.readAhead(context.Background(), ib, aheadOf(batch)); err != nil {
 			return err
 		}
 		for i, j := range batch {
@@ -220,16 +226,19 @@ func (b *batcher) run(batch []*batchJob) {
 			}
 			ok[i] = true
 		}
-		return ib.flush(context.Background())
+		return ib.flushForCommit(context.Background())
 	})
-	if errors.Is(err, errBatchFailed) {
+	// A unique violation at the commit is a concurrent insert of a key
+	// (on PostgreSQL the batch's writes go with its COMMIT): the careful
+	// pass retries the job that met it.
+	if errors.Is(err, errBatchFailed) || isUniqueViolation(err) {
 		clear(ok)
-		err = b.db.commitWrite(context.Background(), "intake", func(tx *Tx) error {
+		err = b.dialect.commit(context.Background(), "intake", func(tx *Tx) error {
 			ib, err := begin(tx)
 			if err != nil {
 				return err
 			}
-			if err := ib.lockGroups(context.Background(), batchGroups(batch)); err != nil {
+			if err := b.dialect.lockGroups(context.Background(), ib, batchGroups(batch)); err != nil {
 				return err
 			}
 			for i, j := range batch {
@@ -302,6 +311,11 @@ func (b *batcher) wake() bool {
 	}
 }
 
+// aheadOf gathers what a batch's live jobs will ask (batchAhead).
+func aheadOf(batch []*batchJob) batchAhead {
+	return batchAhead{keys: batchKeys(batch), locks: batchGroups(batch), groups: batchAlertGroups(batch), services: batchServices(batch)}
+}
+
 // batchKeys collects the open-alert keys of a batch's jobs, by
 // integration.
 func batchKeys(batch []*batchJob) map[string][]string {
@@ -328,17 +342,30 @@ func batchGroups(batch []*batchJob) []int64 {
 
 // batchServices collects the services of a batch's live jobs' triggers.
 func batchServices(batch []*batchJob) []string {
-	var services []string
+	return eachOnce(batch, func(j *batchJob) []string { return j.services })
+}
+
+// batchAlertGroups collects the alert groups of a batch's live jobs'
+// triggers.
+func batchAlertGroups(batch []*batchJob) []groupKey {
+	return eachOnce(batch, func(j *batchJob) []groupKey { return j.alertGroups })
+}
+
+// eachOnce collects what of returns for a batch's live jobs, each value
+// once, in the order they first come.
+func eachOnce[T comparable](batch []*batchJob, of func(*batchJob) []T) []T {
+	var all []T
 	for _, j := range batch {
-		if j.ctx.Err() == nil {
-			for _, s := range j.services {
-				if !slices.Contains(services, s) {
-					services = append(services, s)
-				}
+		if j.ctx.Err() != nil {
+			continue
+		}
+		for _, v := range of(j) {
+			if !slices.Contains(all, v) {
+				all = append(all, v)
 			}
 		}
 	}
-	return services
+	return all
 }
 
 type fatalError struct{ err error }

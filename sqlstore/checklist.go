@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 
@@ -20,19 +21,34 @@ const (
 // actions read it (the resolution gate, matching, steps that tick
 // themselves).
 func loadChecklist(ctx context.Context, tx *Tx, inc *fireline.Incident) error {
-	var data string
-	err := tx.queryRow(ctx, selectChecklistSQL, inc.Number).Scan(&data)
-	if isNoRows(err) {
-		inc.Checklist = fireline.Checklist{}
-		return loadReview(ctx, tx, inc) // review.go
+	data, err := optionalRow(tx.queryRow(ctx, selectChecklistSQL, inc.Number))
+	if err == nil {
+		err = decodeChecklist(inc, data)
 	}
 	if err != nil {
 		return fmt.Errorf("checklist of %s: %w", inc.ID, err)
 	}
-	if err := json.Unmarshal([]byte(data), &inc.Checklist); err != nil {
-		return fmt.Errorf("checklist of %s: %w", inc.ID, err)
-	}
 	return loadReview(ctx, tx, inc) // review.go
+}
+
+// decodeChecklist sets inc's checklist from its row's (NULL: no row).
+func decodeChecklist(inc *fireline.Incident, data sql.NullString) error {
+	inc.Checklist = fireline.Checklist{}
+	if !data.Valid {
+		return nil
+	}
+	return json.Unmarshal([]byte(data.String), &inc.Checklist)
+}
+
+// optionalRow reads the one text column of a row that may not exist
+// (NULL then).
+func optionalRow(row rowScanner) (sql.NullString, error) {
+	var data sql.NullString
+	err := row.Scan(&data)
+	if isNoRows(err) {
+		return sql.NullString{}, nil
+	}
+	return data, err
 }
 
 // saveChecklist writes inc's checklist (and its review, saveReview) when

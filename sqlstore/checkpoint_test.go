@@ -111,7 +111,7 @@ func TestQueuedAlertsAreCounted(t *testing.T) {
 	if err := db.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	b := newBatcher(db, nil, 8000, nil) // its jobs plan no incident
+	b := newBatcher(db, newIntakeDialect(db), nil, 8000) // its jobs plan no incident
 	var wg sync.WaitGroup
 	for i := range 64 {
 		wg.Go(func() {

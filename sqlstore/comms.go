@@ -46,20 +46,23 @@ func saveParts(ctx context.Context, tx *Tx, inc *fireline.Incident, changes []fi
 // loadComms reads inc's public updates and cadence into it (none: nothing
 // happened yet).
 func loadComms(ctx context.Context, tx *Tx, inc *fireline.Incident) error {
-	var data string
-	err := tx.queryRow(ctx, selectCommsSQL, inc.Number).Scan(&data)
-	if isNoRows(err) {
-		inc.Comms = fireline.Comms{}
-		return nil
+	data, err := optionalRow(tx.queryRow(ctx, selectCommsSQL, inc.Number))
+	if err == nil {
+		err = decodeComms(inc, data)
 	}
 	if err != nil {
 		return fmt.Errorf("comms of %s: %w", inc.ID, err)
 	}
-	inc.Comms = fireline.Comms{}
-	if err := json.Unmarshal([]byte(data), &inc.Comms); err != nil {
-		return fmt.Errorf("comms of %s: %w", inc.ID, err)
-	}
 	return nil
+}
+
+// decodeComms sets inc's communications from their row's (NULL: no row).
+func decodeComms(inc *fireline.Incident, data sql.NullString) error {
+	inc.Comms = fireline.Comms{}
+	if !data.Valid {
+		return nil
+	}
+	return json.Unmarshal([]byte(data.String), &inc.Comms)
 }
 
 // saveComms writes inc's communications when changes changed them. An

@@ -139,7 +139,9 @@ func (db *DB) Close() error {
 
 // Tx is one transaction of a use case, with its frozen instant.
 type Tx struct {
-	tx  *sql.Tx
+	// tx runs the statements: a *sql.Tx, or intake's pipelined connection
+	// on PostgreSQL (intake_postgres_pipe.go).
+	tx  txConn
 	db  *DB
 	now time.Time
 	// wakeAt is the earliest run_at this transaction enqueued (jobs.go);
@@ -156,6 +158,13 @@ type Tx struct {
 	// prepared are this transaction's handles on the DB's cached
 	// statements (stmt.go).
 	prepared map[string]*sql.Stmt
+}
+
+// txConn runs a transaction's statements.
+type txConn interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
@@ -175,6 +184,14 @@ func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row 
 func (tx *Tx) forUpdate() string {
 	if tx.db.dialect == DialectPostgres {
 		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// forUpdateOf is forUpdate for the rows of the named tables of a join.
+func (tx *Tx) forUpdateOf(tables string) string {
+	if s := tx.forUpdate(); s != "" {
+		return s + " OF " + tables
 	}
 	return ""
 }

@@ -15,11 +15,13 @@
 // the same way; the board of open items across incidents), the status
 // pages' reads (status.go: the public record, whose every query selects
 // unrestricted incidents only), alerts and their intake (a group-commit
-// writer,
-// intake*.go and batcher.go), integrations, tokens, users and sessions,
-// overrides, the audit log (audit.go: the domain seals entries with
-// AuditHead.Append; appendAudit, called in the transaction of every
-// audited act, is the only way they are written), and the jobs table's side of the work the domain decides:
+// writer, batcher.go, whose batch, intake_batch.go, is written once over
+// intakeDialect, intake_dialect.go, with a SQLite side, intake_sqlite.go,
+// and a pipelined PostgreSQL side, intake_postgres*.go), integrations,
+// tokens, users and sessions, overrides, the audit log (audit.go: the
+// domain seals entries with AuditHead.Append; appendAudit, called in the
+// transaction of every audited act, is the only way they are written),
+// and the jobs table's side of the work the domain decides:
 // in the transaction of every incident change it stores what
 // Policy.PlanWork asks for (cancellations, steps run at once, jobs), so
 // that a committed change always has its work queued (jobs.go). It never

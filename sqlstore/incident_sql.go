@@ -184,12 +184,15 @@ func writeIncident(ctx context.Context, tx *Tx, inc *fireline.Incident, unindexe
 	if unindexed {
 		q = updateIncidentUnindexedSQL
 	}
-	res, err := tx.execCached(ctx, q, args...)
+	id := inc.ID
+	err = tx.execLater(ctx, q, func(n int64) error {
+		if n != 1 {
+			return fmt.Errorf("update %s: %d rows affected", id, n)
+		}
+		return nil
+	}, args...)
 	if err != nil {
-		return fmt.Errorf("update %s: %w", inc.ID, err)
-	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		return fmt.Errorf("update %s: %d rows affected (%v)", inc.ID, n, err)
+		return fmt.Errorf("update %s: %w", id, err)
 	}
 	return nil
 }
@@ -326,7 +329,8 @@ const insertEventSQL = `INSERT INTO events (incident_number, seq, at, actor, typ
 // it after the commit (publish.go): every writer's events appear live.
 //
 // Several events of one incident, in order, go in one statement (intake
-// appends a batch's events so on PostgreSQL, saving round trips).
+// appends a batch's events so on PostgreSQL). On intake's pipelined
+// transaction the statement goes with the next round trip (execLater).
 func insertEvent(ctx context.Context, tx *Tx, n int64, events ...*fireline.Event) error {
 	if len(events) == 0 {
 		return nil
@@ -337,7 +341,7 @@ func insertEvent(ctx context.Context, tx *Tx, n int64, events ...*fireline.Event
 	}
 	e := events[0]
 	if len(events) == 1 {
-		_, err := tx.execCached(ctx, insertEventSQL, n, e.Seq, micros(e.At), e.Actor, string(e.Type), string(e.Data), e.PrevHash, e.Hash)
+		err := tx.execLater(ctx, insertEventSQL, nil, n, e.Seq, micros(e.At), e.Actor, string(e.Type), string(e.Data), e.PrevHash, e.Hash)
 		if err != nil {
 			return fmt.Errorf("append event %d to %s: %w", e.Seq, e.Incident, err)
 		}
@@ -353,7 +357,7 @@ func insertEvent(ctx context.Context, tx *Tx, n int64, events ...*fireline.Event
 		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
 		args = append(args, n, e.Seq, micros(e.At), e.Actor, string(e.Type), string(e.Data), e.PrevHash, e.Hash)
 	}
-	if _, err := tx.exec(ctx, q.String(), args...); err != nil {
+	if err := tx.execLater(ctx, q.String(), nil, args...); err != nil {
 		return fmt.Errorf("append events %d to %d to %s: %w", e.Seq, events[len(events)-1].Seq, e.Incident, err)
 	}
 	return nil

@@ -35,11 +35,7 @@ func NewIntakeService(db *DB, p *fireline.Policy, opts IntakeOptions) *IntakeSer
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = defaultMaxBatch
 	}
-	var committed *committedOpen
-	if db.dialect == DialectSQLite {
-		committed = newCommittedOpen(maxCommittedOpen)
-	}
-	s := &IntakeService{db: db, policy: p, batcher: newBatcher(db, p, opts.MaxBatch, committed)}
+	s := &IntakeService{db: db, policy: p, batcher: newBatcher(db, newIntakeDialect(db), p, opts.MaxBatch)}
 	db.intake.Store(s.batcher)
 	return s
 }
@@ -73,20 +69,41 @@ func (s *IntakeService) IntegrationByKey(ctx context.Context, key string) (*fire
 // stored) without failing the others. EUnavailable when the database
 // cannot commit.
 func (s *IntakeService) Ingest(ctx context.Context, integ *fireline.Integration, alerts []fireline.AlertInput) ([]fireline.AlertResult, error) {
-	return s.ingest(ctx, integ, nil, alerts)
+	checked, results := checkEach(alerts)
+	return s.ingest(ctx, integ, nil, checked, results)
 }
 
-// ingest is Ingest, and IngestOnce when signed is not nil (replay.go).
-func (s *IntakeService) ingest(ctx context.Context, integ *fireline.Integration, signed *fireline.SignedRequest, alerts []fireline.AlertInput) ([]fireline.AlertResult, error) {
+// IngestNormalised implements fireline.IntakeService: Ingest, or with
+// signed IngestOnce, of alerts checked already.
+func (s *IntakeService) IngestNormalised(ctx context.Context, integ *fireline.Integration, signed *fireline.SignedRequest, alerts []fireline.NormalisedAlert) ([]fireline.AlertResult, error) {
 	results := make([]fireline.AlertResult, len(alerts))
-	valid := make([]preparedAlert, len(alerts))
+	if signed != nil {
+		return s.ingestOnce(ctx, integ, *signed, alerts, results)
+	}
+	return s.ingest(ctx, integ, nil, alerts, results)
+}
+
+// checkEach normalises each alert: results holds the rejection of each
+// invalid one, whose place in checked stays empty.
+func checkEach(alerts []fireline.AlertInput) ([]fireline.NormalisedAlert, []fireline.AlertResult) {
+	checked, results := make([]fireline.NormalisedAlert, len(alerts)), make([]fireline.AlertResult, len(alerts))
 	for i, a := range alerts {
-		v, err := a.Normalise()
+		n, err := a.Check()
 		if err != nil {
 			results[i] = fireline.AlertResult{Outcome: fireline.OutcomeRejected, DedupKey: a.DedupKey, Err: err}
 			continue
 		}
-		valid[i].AlertInput = v
+		checked[i] = n
+	}
+	return checked, results
+}
+
+// ingest stores alerts but those results rejects already; signed, when
+// not nil, is recorded in the same commit (replay.go).
+func (s *IntakeService) ingest(ctx context.Context, integ *fireline.Integration, signed *fireline.SignedRequest, alerts []fireline.NormalisedAlert, results []fireline.AlertResult) ([]fireline.AlertResult, error) {
+	valid := make([]preparedAlert, len(alerts))
+	for i, a := range alerts {
+		valid[i].AlertInput = a.Alert()
 	}
 	// Repeats of committed open alerts need no commit of their own
 	// (SQLite; intake_repeats.go), unless the request's signature must be
@@ -111,26 +128,29 @@ func (s *IntakeService) ingest(ctx context.Context, integ *fireline.Integration,
 		}
 		var err error
 		if valid[i], err = s.prepare(valid[i].AlertInput, integ); err != nil {
-			results[i] = fireline.AlertResult{Outcome: fireline.OutcomeRejected, DedupKey: alerts[i].DedupKey, Err: err}
+			results[i] = fireline.AlertResult{Outcome: fireline.OutcomeRejected, DedupKey: valid[i].DedupKey, Err: err}
 		}
 	}
 	keys := make([]string, 0, len(valid))
 	var (
-		groups   []int64
-		services []string
+		groups      []int64
+		services    []string
+		alertGroups []groupKey
 	)
 	for i, a := range valid {
 		if results[i].Outcome != fireline.OutcomeRejected {
 			keys = append(keys, a.DedupKey)
-			if a.Action == fireline.AlertTrigger && s.db.dialect == DialectPostgres {
+			// What its triggers may lock and look up ahead (batchAhead).
+			if a.Action == fireline.AlertTrigger {
 				groups = append(groups, groupLockKey(a.class.Service, a.class.GroupKey))
+				alertGroups = append(alertGroups, groupKey{a.class.Service, a.class.GroupKey, integ.Restricted()})
 				if !slices.Contains(services, a.class.Service) {
 					services = append(services, a.class.Service)
 				}
 			}
 		}
 	}
-	err := s.batcher.submit(&batchJob{ctx: ctx, size: max(len(alerts), 1), integration: integ.ID, keys: keys, groups: groups, services: services, run: func(ctx context.Context, b *intakeBatch) error {
+	err := s.batcher.submit(&batchJob{ctx: ctx, size: max(len(valid), 1), integration: integ.ID, keys: keys, groups: groups, services: services, alertGroups: alertGroups, run: func(ctx context.Context, b *intakeBatch) error {
 		// First, so that a replay changes nothing and holds no lock.
 		if signed != nil {
 			if err := recordSignature(ctx, b.tx, signed); err != nil {
@@ -211,7 +231,7 @@ const (
 var (
 	// groupIncidentSQL finds the open incident of an alert group whose
 	// last alert came within the window, with its alert_groups row, in one
-	// statement. On PostgreSQL it locks both (groupIncidentLock), the
+	// statement. On PostgreSQL it locks both (forUpdateOf), the
 	// incident first as everywhere else, so that the rows it returns are
 	// the latest: a row changed while the statement waited is read again
 	// and must still match (an incident resolved meanwhile is skipped).
@@ -219,7 +239,6 @@ var (
 		FROM incidents i JOIN alert_groups g ON g.incident_number = i.number
 		WHERE g.service = ? AND g.group_key = ? AND g.last_alert_at >= ? AND i.status IN (?, ?) AND i.restricted = ?
 		ORDER BY g.incident_number DESC LIMIT 1`
-	groupIncidentLock = " FOR UPDATE OF i, g"
 )
 
 // repeat counts a trigger of an open alert: deduplicated. A repeat
@@ -335,10 +354,7 @@ func (s *IntakeService) groupIncident(ctx context.Context, b *intakeBatch, c fir
 		return nil, err
 	}
 	tx := b.tx
-	q := groupIncidentSQL
-	if tx.db.dialect == DialectPostgres {
-		q += groupIncidentLock
-	}
+	q := groupIncidentSQL + tx.forUpdateOf("i, g")
 	g := &groupRow{exists: true}
 	inc, err := scanIncident(withColumns(tx.queryRowCached(ctx, q,
 		c.Service, c.GroupKey, micros(tx.now.Add(-s.policy.Alerts.Window())),

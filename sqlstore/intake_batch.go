@@ -11,10 +11,12 @@ import (
 // commit (docs/adr/0013-intake-throughput.md): the incidents it has locked
 // and changed, the alert groups they collect, and the maintenance and
 // grouping answers it has looked up. Each incident touched is read once,
-// its events are appended as they happen (insertEvent, in order), and its
-// row and its alert_groups row are written once, by flush, before the
-// commit. Anything that reads those rows from the database (a job that
-// is not intake's own, a grouping query) flushes first.
+// its events are sealed as they happen (Incident.Append) and wait here,
+// and its events, row and alert_groups row are written once, by flush,
+// before the commit (intakeDialect.writeIncident). Anything that reads
+// those rows from the database (a job that is not intake's own, a
+// grouping query) flushes first. It is written once for both databases:
+// what differs is its dialect (intake_dialect.go).
 type intakeBatch struct {
 	tx        *Tx
 	policy    *fireline.Policy
@@ -27,15 +29,16 @@ type intakeBatch struct {
 	// them, where known, so that flush can leave those columns alone when
 	// they have not changed (writeIncident).
 	stored map[int64]indexedValues
-	// open holds the open alerts looked up ahead (PostgreSQL) and kept
+	// open holds the open alerts looked up ahead (readAhead) and kept
 	// current by this batch's writes; nil: known to have none.
 	open map[alertKey]*openAlert
-	// On PostgreSQL, where every statement is a round trip, events wait
-	// here and flush appends each incident's in one statement.
-	buffer bool
+	// events wait here for flush, which writes each incident's with its
+	// row (writeIncident).
 	events map[int64][]*fireline.Event
+	// dialect is what the batch does differently on its database.
+	dialect intakeDialect
 	// New alert rows wait in pending, their ids taken ahead, until
-	// flushAlerts inserts them a chunk at a time (insertAlertsSQL); a
+	// flushAlerts inserts them (intakeDialect.insertAlerts); a
 	// repeat, acknowledgement or resolution of one in the meantime changes
 	// it in memory.
 	pending []pendingAlert
@@ -52,7 +55,7 @@ type intakeBatch struct {
 	committed *committedOpen
 	opened    map[alertKey]openEntry
 	// repeats counts the repeats of alerts already in the database, for
-	// flush to write (writeRepeats).
+	// flush to write (intakeDialect.addRepeats).
 	repeats map[int64]pendingRepeat
 }
 
@@ -91,9 +94,9 @@ type groupRow struct {
 	exists, dirty     bool
 }
 
-// newIntakeBatch starts a batch of expect alerts in tx, under p.
-func newIntakeBatch(tx *Tx, p *fireline.Policy, expect int) *intakeBatch {
-	b := &intakeBatch{tx: tx, policy: p, buffer: tx.db.dialect == DialectPostgres, expect: expect}
+// newIntakeBatch starts a batch of expect alerts in tx, under p, on d.
+func newIntakeBatch(tx *Tx, p *fireline.Policy, expect int, d intakeDialect) *intakeBatch {
+	b := &intakeBatch{tx: tx, policy: p, expect: expect, dialect: d, committed: d.committedOpen()}
 	b.reset()
 	return b
 }
@@ -114,10 +117,6 @@ func (b *intakeBatch) reset() {
 	b.opened = nil
 	b.repeats = nil
 }
-
-// maxEventsPerInsert keeps a multi-row insert under PostgreSQL's 65535
-// parameters.
-const maxEventsPerInsert = 1000
 
 // lockIncidentSQL reads one incident (intake acts as the system, which
 // sees every incident); forUpdate is appended on PostgreSQL.
@@ -207,11 +206,7 @@ func (b *intakeBatch) appendEvents(ctx context.Context, inc *fireline.Incident, 
 	if err != nil {
 		return err
 	}
-	if b.buffer {
-		b.events[inc.Number] = append(b.events[inc.Number], events...)
-	} else if err := insertEvent(ctx, tx, inc.Number, events...); err != nil {
-		return err
-	}
+	b.events[inc.Number] = append(b.events[inc.Number], events...)
 	b.changed(inc.Number)
 	if err := saveParts(ctx, tx, inc, changes); err != nil { // comms.go
 		return err
@@ -250,14 +245,23 @@ func (b *intakeBatch) group(ctx context.Context, n int64) (*groupRow, error) {
 }
 
 // flush inserts the pending alerts and writes every incident and alert
-// group changed since the last flush: one UPDATE each, however many alerts changed them, after the
-// incident's buffered events.
+// group changed since the last flush: one UPDATE each, however many
+// alerts changed them, after the incident's buffered events.
 func (b *intakeBatch) flush(ctx context.Context) error {
+	if err := b.flushForCommit(ctx); err != nil {
+		return err
+	}
+	return b.tx.sendQueued(ctx)
+}
+
+// flushForCommit is flush as the last thing before the commit: on
+// PostgreSQL its writes go out with COMMIT, in one round trip.
+func (b *intakeBatch) flushForCommit(ctx context.Context) error {
 	if err := b.flushAlerts(ctx); err != nil {
 		return err
 	}
 	if len(b.repeats) > 0 {
-		if err := writeRepeats(ctx, b.tx, b.repeats); err != nil {
+		if err := b.dialect.addRepeats(ctx, b.tx, b.repeats); err != nil {
 			return err
 		}
 		b.repeats = nil
@@ -268,40 +272,40 @@ func (b *intakeBatch) flush(ctx context.Context) error {
 		}
 	}
 	for _, n := range b.dirty {
-		if b.buffer {
-			if err := b.flushIncidentPostgres(ctx, n); err != nil {
-				return err
-			}
-			continue
-		}
-		events := b.events[n]
-		for len(events) > 0 {
-			k := min(len(events), maxEventsPerInsert)
-			if err := insertEvent(ctx, b.tx, n, events[:k]...); err != nil {
-				return err
-			}
-			events = events[k:]
-		}
-		delete(b.events, n)
-		inc := b.incidents[n]
-		now := indexedOf(inc)
-		was, known := b.stored[n]
-		if err := writeIncident(ctx, b.tx, inc, known && was == now); err != nil {
+		if err := b.writeIncident(ctx, n); err != nil {
 			return err
 		}
-		b.stored[n] = now
 	}
 	b.dirty = b.dirty[:0]
 	for n, g := range b.groups {
 		if !g.dirty {
 			continue
 		}
-		if _, err := b.tx.execCached(ctx, "UPDATE alert_groups SET open_alerts = ?, last_alert_at = ? WHERE incident_number = ?",
+		if err := b.tx.execLater(ctx, "UPDATE alert_groups SET open_alerts = ?, last_alert_at = ? WHERE incident_number = ?", nil,
 			g.open, g.lastAlertAt, n); err != nil {
 			return err
 		}
 		g.dirty = false
 	}
+	return nil
+}
+
+// writeIncident writes incident n as the batch changed it: its events
+// (intakeDialect.insertEvents), then its row, leaving out indexed columns
+// that have not changed (docs/adr/0041), through writeIncident as every
+// writer does.
+func (b *intakeBatch) writeIncident(ctx context.Context, n int64) error {
+	if err := b.dialect.insertEvents(ctx, b.tx, n, b.events[n]); err != nil {
+		return err
+	}
+	delete(b.events, n)
+	inc := b.incidents[n]
+	now := indexedOf(inc)
+	was, known := b.stored[n]
+	if err := writeIncident(ctx, b.tx, inc, known && was == now); err != nil {
+		return err
+	}
+	b.stored[n] = now
 	return nil
 }
 

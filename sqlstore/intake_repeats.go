@@ -1,9 +1,6 @@
 package sqlstore
 
 import (
-	"context"
-	"maps"
-	"slices"
 	"sync"
 	"time"
 
@@ -195,38 +192,6 @@ func (c *committedOpen) giveBack(r map[int64]pendingRepeat) {
 	for id, p := range r {
 		c.repeats[id] = c.repeats[id].plus(p.count, p.lastSeen)
 	}
-}
-
-// addRepeatsSQL adds up repeats of an alert; last_seen_at only moves
-// forward (a repeat answered from committedOpen may be written after a
-// later change of the alert). addRepeatsPostgresSQL does it for many.
-const (
-	addRepeatsSQL         = "UPDATE alerts SET count = count + ?, last_seen_at = CASE WHEN last_seen_at < ? THEN ? ELSE last_seen_at END WHERE id = ?"
-	addRepeatsPostgresSQL = `UPDATE alerts a SET count = a.count + v.n, last_seen_at = GREATEST(a.last_seen_at, v.t)
-		FROM unnest(?::bigint[], ?::bigint[], ?::bigint[]) AS v(id, n, t) WHERE a.id = v.id`
-)
-
-// writeRepeats adds up repeats of alerts in the database: one prepared
-// statement per alert on SQLite, one statement for all on PostgreSQL.
-func writeRepeats(ctx context.Context, tx *Tx, r map[int64]pendingRepeat) error {
-	if len(r) == 0 {
-		return nil
-	}
-	if tx.db.dialect == DialectPostgres {
-		ids, ns, ts := make([]int64, 0, len(r)), make([]int64, 0, len(r)), make([]int64, 0, len(r))
-		for _, id := range slices.Sorted(maps.Keys(r)) {
-			ids, ns, ts = append(ids, id), append(ns, r[id].count), append(ts, micros(r[id].lastSeen))
-		}
-		_, err := tx.exec(ctx, addRepeatsPostgresSQL, ids, ns, ts)
-		return err
-	}
-	for id, p := range r {
-		seen := micros(p.lastSeen)
-		if _, err := tx.execCached(ctx, addRepeatsSQL, p.count, seen, seen, id); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // countRepeat adds a repeat of alert id, seen at now, to the batch's.

@@ -91,8 +91,19 @@ func (tx *Tx) touch(n int64) {
 // inside the transaction about to commit, in one statement: PostgreSQL
 // delivers them at commit and drops them on rollback.
 func (tx *Tx) notifyTouched(ctx context.Context) error {
-	if tx.db.dialect != DialectPostgres || (len(tx.touched) == 0 && !tx.notifyJobs) {
+	q := tx.notifySQL()
+	if q == "" {
 		return nil
+	}
+	_, err := tx.exec(ctx, q)
+	return err
+}
+
+// notifySQL is notifyTouched's statement; "" when there is nothing to
+// send (always on SQLite).
+func (tx *Tx) notifySQL() string {
+	if tx.db.dialect != DialectPostgres || (len(tx.touched) == 0 && !tx.notifyJobs) {
+		return ""
 	}
 	parts := make([]string, 0, len(tx.touched)+1)
 	for n := range tx.touched {
@@ -101,8 +112,7 @@ func (tx *Tx) notifyTouched(ctx context.Context) error {
 	if tx.notifyJobs {
 		parts = append(parts, "pg_notify('"+tx.db.jobsChannel+"', '')")
 	}
-	_, err := tx.exec(ctx, "SELECT "+strings.Join(parts, ", "))
-	return err
+	return "SELECT " + strings.Join(parts, ", ")
 }
 
 // publishTouched hands a committed transaction's incidents to the relay.

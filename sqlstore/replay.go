@@ -42,6 +42,12 @@ func replayError() error {
 // concurrent request (on PostgreSQL, another replica's: the insert waits
 // for that transaction) is refused inside it.
 func (s *IntakeService) IngestOnce(ctx context.Context, integ *fireline.Integration, req fireline.SignedRequest, alerts []fireline.AlertInput) ([]fireline.AlertResult, error) {
+	checked, results := checkEach(alerts)
+	return s.ingestOnce(ctx, integ, req, checked, results)
+}
+
+// ingestOnce is IngestOnce of alerts checked already.
+func (s *IntakeService) ingestOnce(ctx context.Context, integ *fireline.Integration, req fireline.SignedRequest, alerts []fireline.NormalisedAlert, results []fireline.AlertResult) ([]fireline.AlertResult, error) {
 	var n int64
 	err := s.db.readTx(ctx, "seen signature", func(tx *Tx) error {
 		return tx.queryRow(ctx, seenSignatureSQL, req.Digest).Scan(&n)
@@ -52,7 +58,7 @@ func (s *IntakeService) IngestOnce(ctx context.Context, integ *fireline.Integrat
 	if n > 0 {
 		return nil, replayError()
 	}
-	return s.ingest(ctx, integ, &req, alerts)
+	return s.ingest(ctx, integ, &req, alerts, results)
 }
 
 // recordSignature sweeps some expired signatures and inserts this one;

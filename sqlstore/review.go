@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -32,18 +33,26 @@ const (
 // (none: no row). Every path that loads an incident to act on it loads
 // them with its checklist (loadChecklist).
 func loadReview(ctx context.Context, tx *Tx, inc *fireline.Incident) error {
-	var data string
-	err := tx.queryRowCached(ctx, selectReviewSQL, inc.Number).Scan(&data)
-	if isNoRows(err) {
-		inc.Review, inc.ActionItems, inc.Repeats = nil, nil, nil
-		return nil
+	data, err := optionalRow(tx.queryRowCached(ctx, selectReviewSQL, inc.Number))
+	if err == nil {
+		err = decodeReview(inc, data)
 	}
 	if err != nil {
 		return fmt.Errorf("review of %s: %w", inc.ID, err)
 	}
+	return nil
+}
+
+// decodeReview sets inc's review, action items and repeat flags from
+// their row's data (NULL: no row).
+func decodeReview(inc *fireline.Incident, data sql.NullString) error {
+	inc.Review, inc.ActionItems, inc.Repeats = nil, nil, nil
+	if !data.Valid {
+		return nil
+	}
 	var parts reviewParts
-	if err := json.Unmarshal([]byte(data), &parts); err != nil {
-		return fmt.Errorf("review of %s: %w", inc.ID, err)
+	if err := json.Unmarshal([]byte(data.String), &parts); err != nil {
+		return err
 	}
 	inc.Review, inc.ActionItems, inc.Repeats = parts.Review, parts.ActionItems, parts.Repeats
 	return nil

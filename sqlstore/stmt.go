@@ -65,7 +65,8 @@ func (db *DB) prepareStatements(ctx context.Context, queries ...string) bool {
 // stmt returns query as a statement of this transaction, or nil when it
 // has not been prepared (always on PostgreSQL).
 func (tx *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
-	if tx.db.dialect != DialectSQLite {
+	sqlTx, ok := tx.tx.(*sql.Tx)
+	if tx.db.dialect != DialectSQLite || !ok {
 		return nil
 	}
 	if s, ok := tx.prepared[query]; ok {
@@ -79,7 +80,7 @@ func (tx *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
 	}
 	// Bound to the transaction's connection, where it is prepared already
 	// (or, after a reconnect, prepared again once).
-	s := tx.tx.StmtContext(ctx, p)
+	s := sqlTx.StmtContext(ctx, p)
 	if tx.prepared == nil {
 		tx.prepared = map[string]*sql.Stmt{}
 	}

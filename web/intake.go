@@ -290,20 +290,12 @@ func (h *handler) ingestFormat(w http.ResponseWriter, r *http.Request, t firelin
 	if err != nil {
 		return nil, err
 	}
-	alerts, err := decode(body)
-	if err == nil {
-		err = normaliseAll(alerts)
-	}
+	checked, err := decodeAndCheck(body, decode)
 	if err != nil {
 		h.intake.rejected(in, t)
 		return nil, ingest.AsFireline(err)
 	}
-	var results []fireline.AlertResult
-	if signed != nil {
-		results, err = h.cfg.Intake.IngestOnce(r.Context(), in, *signed, alerts)
-	} else {
-		results, err = h.cfg.Intake.Ingest(r.Context(), in, alerts)
-	}
+	results, err := h.cfg.Intake.IngestNormalised(r.Context(), in, signed, checked)
 	if err != nil {
 		return nil, h.storeError(r, err)
 	}
@@ -311,24 +303,14 @@ func (h *handler) ingestFormat(w http.ResponseWriter, r *http.Request, t firelin
 	return results, nil
 }
 
-// normaliseAll checks every alert before any is stored, so that a request
-// is stored whole or not at all.
-func normaliseAll(alerts []fireline.AlertInput) error {
-	var fe []fireline.FieldError
-	for i, a := range alerts {
-		if _, err := a.Normalise(); err != nil {
-			var e *fireline.Error
-			if errors.As(err, &e) {
-				for _, f := range e.Fields {
-					fe = append(fe, fireline.FieldError{Field: "alerts[" + strconv.Itoa(i) + "]." + f.Field, Message: f.Message})
-				}
-			}
-		}
+// decodeAndCheck decodes a body and checks every alert it holds before
+// any is stored, so that a request is stored whole or not at all.
+func decodeAndCheck(body []byte, decode func([]byte) ([]fireline.AlertInput, error)) ([]fireline.NormalisedAlert, error) {
+	alerts, err := decode(body)
+	if err != nil {
+		return nil, err
 	}
-	if len(fe) > 0 {
-		return &fireline.Error{Code: fireline.EInvalid, Message: "invalid alerts", Fields: fe}
-	}
-	return nil
+	return fireline.NormaliseAlerts(alerts)
 }
 
 // writeIntakeError answers a failed webhook request with problem+json.

@@ -37,12 +37,13 @@ func (h *handler) pagerDutyEnqueue(w http.ResponseWriter, r *http.Request) {
 	if alert.Action == fireline.AlertTrigger && alert.DedupKey == "" {
 		alert.DedupKey = newDedupKey()
 	}
-	if _, err := alert.Normalise(); err != nil { // one event: its fields need no alerts[0] prefix
+	checked, err := alert.Check() // one event: its fields need no alerts[0] prefix
+	if err != nil {
 		h.intake.rejected(in, fireline.IntegrationPagerDuty)
 		h.writePDError(w, r, err)
 		return
 	}
-	results, err := h.cfg.Intake.Ingest(r.Context(), in, []fireline.AlertInput{alert})
+	results, err := h.cfg.Intake.IngestNormalised(r.Context(), in, nil, []fireline.NormalisedAlert{checked})
 	if err != nil {
 		h.writePDError(w, r, h.storeError(r, err))
 		return

@@ -51,6 +51,9 @@ type benchConfig struct {
 	// scenarios limits the run to these (benchScenarios names them);
 	// empty runs all.
 	scenarios []string
+	// replicas is how many servers share each database, the senders
+	// spread over them (PostgreSQL's scale-out; SQLite has one writer).
+	replicas int
 }
 
 // benchScenarios are the scenario names --scenario takes, in run order.
@@ -79,6 +82,9 @@ func newBenchIngestCommand(g *globals) *cobra.Command {
 			if len(cfg.senders) == 0 || slices.Min(cfg.senders) < 1 {
 				return fmt.Errorf("--senders wants one or more counts of at least 1")
 			}
+			if cfg.replicas < 1 {
+				return fmt.Errorf("--replicas wants at least 1")
+			}
 			if slices.Contains(cfg.scenarios, "half-peak") && !slices.Contains(cfg.scenarios, "distinct") {
 				return fmt.Errorf("scenario half-peak needs distinct (it is paced at half of distinct's rate)")
 			}
@@ -96,6 +102,7 @@ func newBenchIngestCommand(g *globals) *cobra.Command {
 	f.IntSliceVar(&cfg.senders, "senders", []int{32, 128}, "concurrent senders; several counts measure each rate at each")
 	f.DurationVar(&cfg.duration, "duration", 5*time.Second, "how long each scenario runs")
 	f.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (-tagfocus bench=fireline keeps Fireline's server, bench=trivial the ceiling's, bench=sender the senders)")
+	f.IntVar(&cfg.replicas, "replicas", 1, "servers sharing each database, the senders spread over them (PostgreSQL)")
 	f.StringSliceVar(&cfg.scenarios, "scenario", nil, "run only these scenarios ("+strings.Join(benchScenarios, ", ")+"; default all)")
 	return cmd
 }
@@ -269,16 +276,12 @@ func benchDatabase(ctx context.Context, cfg benchConfig, dsn, trivial string) ([
 		dsn = fresh
 	}
 	admin := fireline.TokenPrefix + rand.Text()
-	var srv *server
-	pprof.Do(ctx, pprof.Labels("bench", "fireline"), func(ctx context.Context) {
-		srv, err = startServer(ctx, serveConfig{Addr: "127.0.0.1:0", DB: dsn, PolicyPath: polPath, BootstrapToken: admin},
-			slog.New(slog.DiscardHandler), io.Discard)
-	})
+	urls, stop, err := startBenchServers(ctx, cfg.replicas, dsn, polPath, admin)
 	if err != nil {
 		return nil, err
 	}
-	defer srv.Close(context.Background())
-	ci, err := web.NewClient(srv.URL(), admin).CreateIntegration(ctx, fireline.IntegrationInput{
+	defer stop()
+	ci, err := web.NewClient(strings.TrimSuffix(urls[0], "/integrations/alertmanager"), admin).CreateIntegration(ctx, fireline.IntegrationInput{
 		Type: fireline.IntegrationAlertmanager, Service: "api-gateway", Name: "bench-" + strings.ToLower(rand.Text()[:8])})
 	if err != nil {
 		return nil, err
@@ -287,7 +290,10 @@ func benchDatabase(ctx context.Context, cfg benchConfig, dsn, trivial string) ([
 	if strings.HasPrefix(dsn, "postgres") {
 		name = "postgres"
 	}
-	b := &bencher{cfg: cfg, key: ci.Key, url: srv.URL() + "/integrations/alertmanager", client: benchHTTPClient(slices.Max(cfg.senders))}
+	if cfg.replicas > 1 {
+		name += " x" + strconv.Itoa(cfg.replicas)
+	}
+	b := &bencher{cfg: cfg, key: ci.Key, url: urls[0], urls: urls, client: benchHTTPClient(slices.Max(cfg.senders))}
 	var rows []benchRow
 	var stored int64 // new alerts the database took so far
 	run := func(scenario, url string, senders, perReq int, body func(int64) []byte, pace float64) benchRow {
@@ -340,6 +346,37 @@ func benchDatabase(ctx context.Context, cfg benchConfig, dsn, trivial string) ([
 	return rows, nil
 }
 
+// startBenchServers starts n servers (at least one) on dsn, the first
+// migrating it, and returns their intake URLs and a function that stops
+// them all.
+func startBenchServers(ctx context.Context, n int, dsn, polPath, admin string) ([]string, func(), error) {
+	n = max(n, 1)
+	var (
+		urls    []string
+		servers []*server
+	)
+	stop := func() {
+		for _, s := range servers {
+			s.Close(context.Background())
+		}
+	}
+	for range n {
+		var srv *server
+		var err error
+		pprof.Do(ctx, pprof.Labels("bench", "fireline"), func(ctx context.Context) {
+			srv, err = startServer(ctx, serveConfig{Addr: "127.0.0.1:0", DB: dsn, PolicyPath: polPath, BootstrapToken: admin},
+				slog.New(slog.DiscardHandler), io.Discard)
+		})
+		if err != nil {
+			stop()
+			return nil, nil, err
+		}
+		servers = append(servers, srv)
+		urls = append(urls, srv.URL()+"/integrations/alertmanager")
+	}
+	return urls, stop, nil
+}
+
 // freshSchema makes an empty schema in the PostgreSQL database and returns
 // a DSN that uses it, and a function that drops it.
 func freshSchema(ctx context.Context, dsn string) (string, func(), error) {
@@ -374,9 +411,12 @@ func benchHTTPClient(senders int) *http.Client {
 
 // bencher runs scenarios: N senders in a closed loop, or paced.
 type bencher struct {
-	cfg    benchConfig
-	key    string
-	url    string
+	cfg benchConfig
+	key string
+	url string
+	// urls are the intake URLs of every replica; a sender posting to url
+	// posts to the one its number picks.
+	urls   []string
 	client *http.Client
 	seq    atomic.Int64
 }
@@ -456,7 +496,7 @@ func (b *bencher) run(ctx context.Context, url string, senders, perReq int, body
 					next = next.Add(interval)
 				}
 				t0 := time.Now()
-				if b.post(ctx, url, body(i)) {
+				if b.post(ctx, b.target(url, s), body(i)) {
 					count.Add(int64(perReq))
 				} else {
 					errs.Add(1)
@@ -479,6 +519,15 @@ func (b *bencher) run(ctx context.Context, url string, senders, perReq int, body
 	}
 	return benchRow{alerts: count.Load(), alertsPerSec: float64(count.Load()) / elapsed.Seconds(),
 		p50: pct(0.50), p99: pct(0.99), rssMB: residentMB(), errors: errs.Load(), cpuPerAlert: perAlert(cpu, count.Load())}
+}
+
+// target is where sender s posts what is meant for url: its replica when
+// url is Fireline's.
+func (b *bencher) target(url string, s int) string {
+	if url != b.url || len(b.urls) < 2 {
+		return url
+	}
+	return b.urls[s%len(b.urls)]
 }
 
 func (b *bencher) post(ctx context.Context, url string, body []byte) bool {
