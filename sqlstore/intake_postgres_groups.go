@@ -21,7 +21,9 @@ import (
 var groupPartsPostgresSQL = `SELECT x.number,
 		(SELECT checklist FROM incident_checklists WHERE incident_number = x.number),
 		(SELECT data FROM incident_reviews WHERE incident_number = x.number),
-		(SELECT comms FROM incident_comms WHERE incident_number = x.number)
+		(SELECT comms FROM incident_comms WHERE incident_number = x.number),
+		(SELECT security FROM incident_security WHERE incident_number = x.number),
+		(SELECT state FROM incident_slack WHERE incident_number = x.number)
 	FROM (SELECT i.number FROM incidents i JOIN alert_groups g ON g.incident_number = i.number
 		WHERE g.service = ? AND g.group_key = ? AND g.last_alert_at >= ? AND i.status IN (?, ?) AND i.restricted = ?
 		ORDER BY g.incident_number DESC LIMIT 1) x`
@@ -74,14 +76,15 @@ func (b *intakeBatch) readGroupParts(rows pgx.Rows, inc *fireline.Incident) erro
 		return fmt.Errorf("parts of %s: not found after its lock", inc.ID)
 	}
 	var (
-		n                        int64
-		checklist, review, comms sql.NullString
+		n                                       int64
+		checklist, review, comms, security, slk sql.NullString
 	)
-	if err := rows.Scan(&n, &checklist, &review, &comms); err != nil {
+	if err := rows.Scan(&n, &checklist, &review, &comms, &security, &slk); err != nil {
 		return err
 	}
 	if n != inc.Number {
 		return fmt.Errorf("parts of %s: found %d", inc.ID, n)
 	}
-	return firstError(decodeChecklist(inc, checklist), decodeReview(inc, review), decodeComms(inc, comms))
+	return firstError(decodeChecklist(inc, checklist), decodeReview(inc, review), decodeComms(inc, comms),
+		decodeSecurity(inc, security), decodeSlack(inc, slk))
 }

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 
@@ -19,14 +20,22 @@ const (
 func loadSecurity(ctx context.Context, tx *Tx, inc *fireline.Incident) error {
 	var data string
 	err := tx.queryRowCached(ctx, selectSecuritySQL, inc.Number).Scan(&data)
-	inc.Security = fireline.Security{}
 	if isNoRows(err) {
-		return nil
+		return decodeSecurity(inc, sql.NullString{})
 	}
 	if err != nil {
 		return fmt.Errorf("security of %s: %w", inc.ID, err)
 	}
-	if err := json.Unmarshal([]byte(data), &inc.Security); err != nil {
+	return decodeSecurity(inc, sql.NullString{String: data, Valid: true})
+}
+
+// decodeSecurity sets inc's security from its row's (NULL: no row).
+func decodeSecurity(inc *fireline.Incident, data sql.NullString) error {
+	inc.Security = fireline.Security{}
+	if !data.Valid {
+		return nil
+	}
+	if err := json.Unmarshal([]byte(data.String), &inc.Security); err != nil {
 		return fmt.Errorf("security of %s: %w", inc.ID, err)
 	}
 	return nil

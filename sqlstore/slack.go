@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 
@@ -19,15 +20,23 @@ const (
 func loadSlack(ctx context.Context, tx *Tx, inc *fireline.Incident) error {
 	var data string
 	err := tx.queryRow(ctx, selectSlackSQL, inc.Number).Scan(&data)
-	inc.Slack = nil
 	if isNoRows(err) {
-		return nil
+		return decodeSlack(inc, sql.NullString{})
 	}
 	if err != nil {
 		return fmt.Errorf("slack channel of %s: %w", inc.ID, err)
 	}
+	return decodeSlack(inc, sql.NullString{String: data, Valid: true})
+}
+
+// decodeSlack sets inc's Slack channel from its row's (NULL: no row).
+func decodeSlack(inc *fireline.Incident, data sql.NullString) error {
+	inc.Slack = nil
+	if !data.Valid {
+		return nil
+	}
 	inc.Slack = &fireline.SlackChannel{}
-	if err := json.Unmarshal([]byte(data), inc.Slack); err != nil {
+	if err := json.Unmarshal([]byte(data.String), inc.Slack); err != nil {
 		return fmt.Errorf("slack channel of %s: %w", inc.ID, err)
 	}
 	return nil
