@@ -122,9 +122,15 @@ func (s *SubscriberService) Subscriber(ctx context.Context, id string) (*firelin
 // Confirmed returns up to limit confirmed subscriptions with ids after
 // after, in id order: the fan-out's next batch.
 func (s *SubscriberService) Confirmed(ctx context.Context, after string, limit int) ([]*fireline.Subscriber, error) {
+	return s.subscribersAfter(ctx, " AND confirmed_at IS NOT NULL", after, limit)
+}
+
+// subscribersAfter returns up to limit subscriptions with ids after
+// after that meet the condition and, in id order.
+func (s *SubscriberService) subscribersAfter(ctx context.Context, and, after string, limit int) ([]*fireline.Subscriber, error) {
 	var out []*fireline.Subscriber
-	err := s.db.readTx(ctx, "confirmed subscribers", func(tx *Tx) error {
-		rows, err := tx.query(ctx, selectSubscriberSQL+" WHERE confirmed_at IS NOT NULL AND id > ? ORDER BY id LIMIT ?", after, limit)
+	err := s.db.readTx(ctx, "subscribers", func(tx *Tx) error {
+		rows, err := tx.query(ctx, selectSubscriberSQL+" WHERE id > ?"+and+" ORDER BY id LIMIT ?", after, limit)
 		if err != nil {
 			return err
 		}

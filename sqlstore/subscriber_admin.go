@@ -61,23 +61,7 @@ func importSubscriber(ctx context.Context, tx *Tx, r fireline.SubscribeInput) (b
 // ListSubscribers returns up to limit subscriptions after the id after,
 // confirmed or not, in id order.
 func (s *SubscriberService) ListSubscribers(ctx context.Context, after string, limit int) ([]*fireline.Subscriber, error) {
-	var out []*fireline.Subscriber
-	err := s.db.readTx(ctx, "list subscribers", func(tx *Tx) error {
-		rows, err := tx.query(ctx, selectSubscriberSQL+" WHERE id > ? ORDER BY id LIMIT ?", after, limit)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			sub, _, err := scanSubscriber(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, sub)
-		}
-		return rows.Err()
-	})
-	return out, err
+	return s.subscribersAfter(ctx, "", after, limit)
 }
 
 // RemoveSubscriber removes a subscription by id or by email.
