@@ -15,6 +15,8 @@ var consoleGets = []string{
 	"/api/v2/incidents/unresolved.json", "/api/v2/scheduled-maintenances.json",
 	"/api/v2/scheduled-maintenances/upcoming.json", "/api/v2/scheduled-maintenances/active.json",
 	"/login", "/healthz", "/readyz",
+	"/reports", "/admin/audit", "/incidents/{id}/report", "/incidents/{id}/report.md", "/incidents/{id}/evidence/{ref}",
+	"/playbooks/security-incident", "/playbooks/database-performance",
 }
 
 // consolePosts are the console's form posts to an incident ({number}
@@ -31,4 +33,5 @@ var consolePosts = []string{
 	"/incidents/{id}/action-items", "/incidents/{id}/public-updates",
 	"/incidents/{id}/public-updates/{number}/approve", "/incidents/{id}/public-updates/{number}/reject",
 	"/incidents/{id}/playbooks/{playbook}/detach", "/incidents/{id}/action-items/{item}",
+	"/incidents/{id}/evidence", "/incidents/{id}/regulator", "/incidents/{id}/checklist/add",
 }

@@ -23,6 +23,7 @@ var notHunted = map[string]string{
 	"/status/subscribe/{token}":   "a signed subscription link",
 	"/status/unsubscribe/{token}": "a signed unsubscription link",
 	"/api/v1/openapi.json":        "read to find the API's operations",
+	"/playbooks/{id}":             "hunted by playbook id: /playbooks/security-incident and /playbooks/database-performance",
 }
 
 // TestConsoleListFollowsTheRoutes: every GET route outside /api/v1 that
