@@ -152,13 +152,22 @@ func (b *browser) path() string {
 }
 
 // submit fills the fields (selector to value) and clicks the button.
+//
+// It waits for the fields and the button, then fills and clicks in one
+// script: a live update that replaces the form in between cannot leave
+// the click on a node that is gone.
 func (b *browser) submit(fields map[string]string, button string) {
 	b.t.Helper()
-	var steps []chromedp.Action[chromedp.Void]
+	ready := "document.querySelector(" + jsString(button) + ")"
+	fill := ""
 	for sel, v := range fields {
-		steps = append(steps, chromedp.SetValue(chromedp.CSS(sel), v))
+		ready += " && document.querySelector(" + jsString(sel) + ")"
+		fill += "document.querySelector(" + jsString(sel) + ").value = " + jsString(v) + ";"
 	}
-	b.do(append(steps, chromedp.Click(chromedp.CSS(button)))...)
+	b.until(ready)
+	if _, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool]("(() => {"+fill+"document.querySelector("+jsString(button)+").click(); return true})()")); err != nil {
+		b.t.Fatalf("browser: submit %s: %v", button, err)
+	}
 }
 
 // loginWithLink redeems a one-time login link.
