@@ -229,6 +229,9 @@ func (h *handler) formAddActionItem(w http.ResponseWriter, r *http.Request) {
 	in := &fireline.ActionItemInput{}
 	title, owner, kind, link := f.Get("title"), f.Get("owner"), fireline.ActionItemKind(f.Get("kind")), f.Get("link")
 	in.Title, in.Owner, in.Kind, in.Link = &title, &owner, &kind, &link
+	if pb := f.Get("playbook"); pb != "" {
+		in.Playbook = &pb
+	}
 	if v := f.Get("deadline"); v != "" {
 		t, err := h.parseLocal(v)
 		if err != nil {

@@ -65,6 +65,7 @@ type (
 		Link     *string                   `json:"link,omitempty" doc:"Where it is tracked (an issue)."`
 		Status   fireline.ActionItemStatus `json:"status,omitempty" doc:"open or done (updates only)"`
 		Note     string                    `json:"note,omitempty"`
+		Playbook *string                   `json:"playbook,omitempty" doc:"A runbook item's playbook (adding only): the item closes when the server loads a changed revision of it."`
 	}
 	requestReviewInput struct {
 		ID string `path:"id" example:"INC-42"`
@@ -163,7 +164,7 @@ func (h *handler) approveReview(ctx context.Context, in *approveInput) (*inciden
 }
 
 func (b itemBody) input(n int64) *fireline.ActionItemInput {
-	return &fireline.ActionItemInput{Number: n, Title: b.Title, Owner: b.Owner, Deadline: b.Deadline, Kind: b.Kind, Link: b.Link, Status: b.Status, Note: b.Note}
+	return &fireline.ActionItemInput{Number: n, Title: b.Title, Owner: b.Owner, Deadline: b.Deadline, Kind: b.Kind, Link: b.Link, Status: b.Status, Note: b.Note, Playbook: b.Playbook}
 }
 
 func (h *handler) addActionItem(ctx context.Context, in *addItemInput) (*incidentOutput, error) {
@@ -205,7 +206,7 @@ func reviewAction(a fireline.Action) (method, suffix string, body any, ok bool) 
 	if a.Item != nil {
 		it = *a.Item
 	}
-	item := itemBody{Title: it.Title, Owner: it.Owner, Deadline: it.Deadline, Kind: it.Kind, Link: it.Link, Status: it.Status, Note: it.Note}
+	item := itemBody{Title: it.Title, Owner: it.Owner, Deadline: it.Deadline, Kind: it.Kind, Link: it.Link, Status: it.Status, Note: it.Note, Playbook: it.Playbook}
 	switch a.Kind {
 	case fireline.ActRequestReview:
 		return http.MethodPost, "/review/request", requestReviewBody{Reason: a.Reason}, true

@@ -292,7 +292,7 @@ func newActionItemCommand(g *globals) *cobra.Command {
 
 // itemFlags are the flags of an action item's fields.
 type itemFlags struct {
-	title, owner, deadline, kind, link, note string
+	title, owner, deadline, kind, link, note, playbook string
 }
 
 func (f *itemFlags) register(cmd *cobra.Command) {
@@ -305,6 +305,11 @@ func (f *itemFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.note, "note", "", "a note (closing it, how)")
 }
 
+// registerPlaybook adds --playbook, which only adding takes.
+func (f *itemFlags) registerPlaybook(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.playbook, "playbook", "", "a runbook item's playbook (fireline playbook list): the item closes when the playbook changes")
+}
+
 func (f *itemFlags) input(cmd *cobra.Command) (*fireline.ActionItemInput, error) {
 	in := &fireline.ActionItemInput{Note: f.note}
 	str := func(name, v string) *string {
@@ -314,6 +319,7 @@ func (f *itemFlags) input(cmd *cobra.Command) (*fireline.ActionItemInput, error)
 		return nil
 	}
 	in.Title, in.Owner, in.Link = str("title", f.title), str("owner", f.owner), str("link", f.link)
+	in.Playbook = str("playbook", f.playbook)
 	if k := str("kind", f.kind); k != nil {
 		kind := fireline.ActionItemKind(*k)
 		in.Kind = &kind
@@ -354,6 +360,7 @@ func newActionAddCommand(g *globals) *cobra.Command {
 		},
 	}
 	f.register(cmd)
+	f.registerPlaybook(cmd)
 	for _, name := range []string{"title", "owner", "deadline", "kind"} {
 		cmd.MarkFlagRequired(name)
 	}
