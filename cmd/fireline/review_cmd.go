@@ -417,11 +417,15 @@ func newActionUpdateCommand(g *globals, use, short string, status fireline.Actio
 func newActionListCommand(g *globals) *cobra.Command {
 	var f fireline.ActionItemFilter
 	var all bool
+	var by string
 	cmd := &cobra.Command{
 		Use:   "list",
-		Short: "The board of open action items by owner and age (--overdue: past their deadline only; --all: done ones too)",
+		Short: "The board of open action items by owner and age (--overdue: past their deadline only; --all: done ones too; --by team: counts by team)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkGrouping(by); err != nil { // action_board.go
+				return err
+			}
 			c, err := g.client()
 			if err != nil {
 				return err
@@ -440,6 +444,9 @@ func newActionListCommand(g *globals) *cobra.Command {
 				}
 				return a.CreatedAt.Compare(b.CreatedAt)
 			})
+			if by != "" {
+				return g.print(list, func(w io.Writer) { printBoard(w, list, by) })
+			}
 			return g.print(list, func(w io.Writer) { printItems(w, g.times(cmd.Context(), c), items, list.At) })
 		},
 	}
@@ -449,6 +456,8 @@ func newActionListCommand(g *globals) *cobra.Command {
 	fl.StringVar(&f.Owner, "owner", "", "only this person's items")
 	fl.StringVar(&f.Incident, "incident", "", "only this incident's items")
 	fl.StringVar(&f.Service, "service", "", "only items on this service")
+	fl.StringVar(&f.Team, "team", "", "only items whose owner is in this team of the directory")
+	fl.StringVar(&by, "by", "", "print counts (open, overdue, done) by team, owner or age instead of the items")
 	return cmd
 }
 
