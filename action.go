@@ -233,6 +233,8 @@ func (inc *Incident) decideAction(p *Policy, a Action, now time.Time) ([]Change,
 		return inc.decideReview(p, a)
 	case ActAddActionItem, ActUpdateActionItem:
 		return inc.decideItem(p, a)
+	case ActPlaybookChanged:
+		return inc.playbookChanged(p, a.Playbook, a.By) // actionitem_playbook.go
 	case ActDraftUpdate:
 		return inc.draftUpdate(p, a.PublicUpdate, a.By, now)
 	case ActApproveUpdate:
@@ -256,7 +258,7 @@ func (inc *Incident) decideAction(p *Policy, a Action, now time.Time) ([]Change,
 func afterClosing(k ActionKind) bool {
 	switch k {
 	case ActRequestReview, ActStarEvent, ActReviewOwner, ActScheduleReview, ActEditReview, ActApproveReview,
-		ActAddActionItem, ActUpdateActionItem, ActAddEvidence, ActReadEvidence, ActNotifyRegulator:
+		ActAddActionItem, ActUpdateActionItem, ActAddEvidence, ActReadEvidence, ActNotifyRegulator, ActPlaybookChanged:
 		return true
 	}
 	return false

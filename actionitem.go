@@ -59,6 +59,12 @@ type ActionItem struct {
 	// Restricted items belong to a restricted incident; lists show them
 	// only to its members and admins.
 	Restricted bool `json:"restricted,omitempty"`
+
+	// Playbook is the playbook a runbook item changes, and
+	// PlaybookDigest its revision when the item was added: the item
+	// closes when the server loads another (actionitem_playbook.go).
+	Playbook       string `json:"playbook,omitempty"`
+	PlaybookDigest string `json:"playbook_digest,omitempty"`
 }
 
 // ActionItemID formats an item number as its human id.
@@ -149,6 +155,8 @@ type (
 		Status   ActionItemStatus `json:"status,omitempty"`
 		Note     string           `json:"note,omitempty"`
 		By       string           `json:"by"`
+		// PlaybookDigest is the playbook revision that closed the item.
+		PlaybookDigest *string `json:"playbook_digest,omitempty"`
 	}
 	// ActionItemNoticeData records an item's owner reminded, told it is
 	// overdue, or its escalation (the engine's).
@@ -207,6 +215,8 @@ type ActionItemInput struct {
 	Link     *string          `json:"link,omitempty"`
 	Status   ActionItemStatus `json:"status,omitempty"`
 	Note     string           `json:"note,omitempty"`
+	// Playbook names the playbook a runbook item changes (adding only).
+	Playbook *string `json:"playbook,omitempty"`
 }
 
 // RepeatFlag is an incident's repeat: an earlier incident's open item on
@@ -244,6 +254,9 @@ func (inc *Incident) applyItem(at time.Time, c Change) {
 			}
 			if d.Link != nil {
 				it.Link = *d.Link
+			}
+			if d.PlaybookDigest != nil {
+				it.PlaybookDigest = *d.PlaybookDigest
 			}
 			switch d.Status {
 			case ItemDone:
@@ -292,7 +305,7 @@ func deref[T any](p *T) T {
 }
 
 func (inc *Incident) addActionItem(p *Policy, in ActionItemInput, by string, now time.Time) ([]Change, error) {
-	fe := checkItem(p, nil, in, true)
+	fe := checkItemPlaybook(p, checkItem(p, nil, in, true), in) // actionitem_playbook.go
 	if in.Deadline != nil && !in.Deadline.IsZero() && !in.Deadline.After(now) {
 		fe = append(fe, FieldError{"deadline", "the deadline has passed"})
 	}
@@ -305,6 +318,7 @@ func (inc *Incident) addActionItem(p *Policy, in ActionItemInput, by string, now
 	it := ActionItem{Number: in.Number, ID: ActionItemID(in.Number), Title: strings.TrimSpace(*in.Title), Owner: *in.Owner,
 		Deadline: in.Deadline.UTC().Truncate(time.Second), Kind: *in.Kind, Services: slices.Clone(inc.Services), Status: ItemOpen,
 		Link: strings.TrimSpace(deref(in.Link)), CreatedBy: by, CreatedAt: now.UTC(), Incident: inc.ID, Restricted: inc.Restricted}
+	it.Playbook, it.PlaybookDigest = itemPlaybook(p, in)
 	return []Change{{EventActionItemAdded, &ActionItemAddedData{Item: it}}}, nil
 }
 

@@ -148,6 +148,9 @@ type ActionItemFilter struct {
 	Overdue  bool             `json:"overdue,omitempty"`
 	Incident string           `json:"incident,omitempty"`
 	Service  string           `json:"service,omitempty"`
+	// Team: only items whose owner is in this team of the directory
+	// (NoTeam: in none).
+	Team string `json:"team,omitempty"`
 }
 
 // ReportService reads reports across incidents (report.go).

@@ -103,11 +103,11 @@ func indexedValue(inc *fireline.Incident, c string) any {
 		return micros(inc.ResolveBy)
 	case "unanswered_at":
 		return microsPtr(inc.UnansweredAt)
-	case "acknowledged_at": // incidents_report_open and report_days' triggers (00019)
+	case "acknowledged_at": // incidents_report_open_day (00022) and report_days' triggers (00019)
 		return microsPtr(inc.AcknowledgedAt)
 	case "resolved_at":
 		return microsPtr(inc.ResolvedAt)
-	case "services": // report_days' triggers (00019)
+	case "services": // incidents_report_open_day (00022) and report_days' triggers (00019)
 		return strings.Join(inc.Services, "\x00")
 	}
 	panic("sqlstore: no value for indexed incident column " + c)

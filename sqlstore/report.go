@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 	"strconv"
@@ -171,58 +170,6 @@ func scanAllSums(ctx context.Context, tx *Tx, bySeverity bool, stmt string, args
 			return nil, err
 		}
 		out = append(out, s)
-	}
-	return out, rows.Err()
-}
-
-// openMissSQL counts, per group, the open incidents past a clock they
-// have not met: undecided in the kept sums, missed as of now. It reads
-// only open incidents (incidents_report_open, 00019).
-func (q reportQuery) openMissSQL(bySeverity bool, dialect string) (string, []any) {
-	where, wargs := q.where()
-	from := "FROM incidents i"
-	if dialect == DialectSQLite {
-		// Named, as in counts.go: SQLite's planner, without statistics,
-		// would read every open incident through the status index.
-		from += " INDEXED BY incidents_report_open"
-	}
-	if q.f.Service == "" && !bySeverity {
-		from += " JOIN incident_services s ON s.incident_number = i.number"
-	}
-	missed := func(cond string) string {
-		return "SUM(CASE WHEN " + cond + " + " + tolerance + " < ? THEN 1 ELSE 0 END)"
-	}
-	cols := missed("i.acknowledged_at IS NULL AND i.respond_by") + ", " + missed("i.escalated_at IS NULL AND i.escalate_by") + ", " + missed("i.resolve_by")
-	args := []any{q.now, q.now, q.now}
-	where += " AND i.status IN ('triggered', 'acknowledged')"
-	switch {
-	case bySeverity:
-		args = append([]any{micros(q.f.From), q.f.Step().Microseconds()}, args...)
-		return `SELECT (i.declared_at - ?) / ?, i.severity, ` + cols + ` ` + from + where + ` GROUP BY 1, 2`, append(args, wargs...)
-	case q.f.Service != "":
-		return `SELECT -1, ?, ` + cols + ` ` + from + where, append(append([]any{q.f.Service}, args...), wargs...)
-	}
-	return `SELECT -1, s.service_id, ` + cols + ` ` + from + where + ` GROUP BY s.service_id`, append(args, wargs...)
-}
-
-// openMisses reads openMissSQL's counts: per group, respond, escalate and
-// resolve missed.
-func (q reportQuery) openMisses(ctx context.Context, tx *Tx, bySeverity bool) (map[[2]string][3]int64, error) {
-	stmt, args := q.openMissSQL(bySeverity, tx.db.dialect)
-	rows, err := tx.query(ctx, stmt, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[[2]string][3]int64{}
-	for rows.Next() {
-		var period int64
-		var key string
-		var n [3]sql.NullInt64
-		if err := rows.Scan(&period, &key, &n[0], &n[1], &n[2]); err != nil {
-			return nil, err
-		}
-		out[[2]string{strconv.FormatInt(period, 10), key}] = [3]int64{n[0].Int64, n[1].Int64, n[2].Int64}
 	}
 	return out, rows.Err()
 }

@@ -286,10 +286,16 @@ func (s *ReviewService) ActionItems(ctx context.Context, f fireline.ActionItemFi
 		return nil, &fireline.Error{Code: fireline.EInvalid, Message: "invalid filter",
 			Fields: []fireline.FieldError{{Field: "status", Message: "want open or done, not " + strings.TrimSpace(string(f.Status))}}}
 	}
+	if err := s.policy.CheckTeam(f.Team); err != nil {
+		return nil, err
+	}
 	var out []fireline.ActionItem
 	err = s.db.readTx(ctx, "action items", func(tx *Tx) error {
 		out, err = listItems(ctx, tx, actor, f)
 		return err
 	})
+	if f.Team != "" { // the directory is the policy's, not the database's
+		out = slices.DeleteFunc(out, func(it fireline.ActionItem) bool { return !s.policy.InTeam(&it, f.Team) })
+	}
 	return out, err
 }

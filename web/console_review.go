@@ -1,6 +1,7 @@
 package web
 
 import (
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -107,38 +108,71 @@ func (h *handler) reviewPrint(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, http.StatusOK, "review_print", &page{Title: d.Incident + " post-incident review", Data: d})
 }
 
-// actionItemsPage is the board of open action items by owner and age.
+// actionItemsPage is the board of open action items: a summary by team
+// (open and overdue), then cards by owner, team or age (?group=).
 func (h *handler) actionItemsPage(w http.ResponseWriter, r *http.Request) {
 	if h.cfg.Reviews == nil {
 		h.renderError(w, r, fireline.Errorf(fireline.EUnavailable, "reviews are not served here"))
 		return
 	}
 	q := r.URL.Query()
-	f := fireline.ActionItemFilter{Status: fireline.ItemOpen, Owner: q.Get("owner"), Overdue: q.Get("overdue") == "1"}
+	f := fireline.ActionItemFilter{Status: fireline.ItemOpen, Owner: q.Get("owner"), Overdue: q.Get("overdue") == "1", Team: q.Get("team")}
 	items, err := h.cfg.Reviews.ActionItems(r.Context(), f)
 	if err != nil {
 		h.renderError(w, r, err)
 		return
 	}
-	type owner struct {
-		Owner string
-		Items []fireline.ActionItem
+	group := q.Get("group")
+	if group != "team" && group != "age" {
+		group = "owner"
 	}
-	var board []owner
-	slices.SortStableFunc(items, func(a, b fireline.ActionItem) int {
-		if c := strings.Compare(a.Owner, b.Owner); c != 0 {
-			return c
-		}
-		return a.CreatedAt.Compare(b.CreatedAt)
-	})
-	for _, it := range items {
-		if len(board) == 0 || board[len(board)-1].Owner != it.Owner {
-			board = append(board, owner{Owner: it.Owner})
-		}
-		board[len(board)-1].Items = append(board[len(board)-1].Items, it)
-	}
+	now := h.now()
 	h.render(w, r, http.StatusOK, "action_items", &page{Title: "Action items", Nav: "action-items", Live: "/live/dashboard", Self: "/action-items",
-		Data: map[string]any{"Board": board, "Filter": f, "Now": h.now()}})
+		Data: map[string]any{"Board": h.boardCards(items, group, now), "Summary": h.cfg.Policy.Board(items, now), "Filter": f, "Group": group, "Now": now}})
+}
+
+// boardCard is one card of the board: a group's items.
+type boardCard struct {
+	Key   string
+	Items []fireline.ActionItem
+}
+
+// boardCards groups items into cards by owner (their people's order by
+// id), team (an owner's item on each of their teams' cards) or age
+// bucket, each card's items oldest first.
+func (h *handler) boardCards(items []fireline.ActionItem, group string, now time.Time) []boardCard {
+	slices.SortStableFunc(items, func(a, b fireline.ActionItem) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	keysOf := func(it fireline.ActionItem) []string { return []string{it.Owner} }
+	var order []string
+	switch group {
+	case "team":
+		keysOf = func(it fireline.ActionItem) []string { return h.cfg.Policy.OwnerTeams(it.Owner) }
+		order = append(h.cfg.Policy.Teams(), fireline.NoTeam)
+	case "age":
+		keysOf = func(it fireline.ActionItem) []string { return []string{fireline.AgeBucket(it.CreatedAt, now)} }
+		for _, b := range slices.Backward(fireline.ItemAgeBuckets) {
+			order = append(order, b.Name) // oldest first
+		}
+	}
+	cards := map[string]*boardCard{}
+	for _, it := range items {
+		for _, k := range keysOf(it) {
+			if cards[k] == nil {
+				cards[k] = &boardCard{Key: k}
+			}
+			cards[k].Items = append(cards[k].Items, it)
+		}
+	}
+	if order == nil {
+		order = slices.Sorted(maps.Keys(cards))
+	}
+	var out []boardCard
+	for _, k := range order {
+		if c := cards[k]; c != nil {
+			out = append(out, *c)
+		}
+	}
+	return out
 }
 
 // formReview acts on the review and goes back to the review page; a
@@ -229,6 +263,9 @@ func (h *handler) formAddActionItem(w http.ResponseWriter, r *http.Request) {
 	in := &fireline.ActionItemInput{}
 	title, owner, kind, link := f.Get("title"), f.Get("owner"), fireline.ActionItemKind(f.Get("kind")), f.Get("link")
 	in.Title, in.Owner, in.Kind, in.Link = &title, &owner, &kind, &link
+	if pb := f.Get("playbook"); pb != "" {
+		in.Playbook = &pb
+	}
 	if v := f.Get("deadline"); v != "" {
 		t, err := h.parseLocal(v)
 		if err != nil {

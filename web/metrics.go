@@ -92,6 +92,14 @@ func (h *handler) serveMetrics(w http.ResponseWriter, r *http.Request) {
 		}
 		scrape.MustRegister(complianceGauge(compliance))
 	}
+	if h.cfg.Reports != nil {
+		rep, err := h.reportMetrics(r.Context()) // metrics_report.go
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		scrape.MustRegister(h.reportGauges(rep)...)
+	}
 	actor, _ := fireline.ActorFromContext(r.Context())
 	gatherers := prometheus.Gatherers{h.metrics.gatherer(actor), scrape}
 	if h.cfg.Metrics != nil {

@@ -27,6 +27,8 @@ type ActionItemList struct {
 	// At is the instant the list was read: overdue means past deadline
 	// then.
 	At time.Time `json:"at"`
+	// Summary counts the items listed by team, owner and age.
+	Summary fireline.ActionBoard `json:"summary"`
 }
 
 type actionItemsOutput struct {
@@ -65,6 +67,7 @@ type (
 		Link     *string                   `json:"link,omitempty" doc:"Where it is tracked (an issue)."`
 		Status   fireline.ActionItemStatus `json:"status,omitempty" doc:"open or done (updates only)"`
 		Note     string                    `json:"note,omitempty"`
+		Playbook *string                   `json:"playbook,omitempty" doc:"A runbook item's playbook (adding only): the item closes when the server loads a changed revision of it."`
 	}
 	requestReviewInput struct {
 		ID string `path:"id" example:"INC-42"`
@@ -105,6 +108,7 @@ type (
 		Overdue  bool   `query:"overdue" doc:"Only open items past their deadline."`
 		Incident string `query:"incident" doc:"Only this incident's items."`
 		Service  string `query:"service" doc:"Only items on this service."`
+		Team     string `query:"team" doc:"Only items whose owner is in this team of the directory ('(no team)': in none)."`
 	}
 )
 
@@ -124,11 +128,12 @@ func (h *handler) listActionItems(ctx context.Context, in *actionItemsInput) (*a
 		return nil, h.problem(ctx, fireline.Errorf(fireline.EUnavailable, "reviews are not served here"))
 	}
 	items, err := h.cfg.Reviews.ActionItems(ctx, fireline.ActionItemFilter{Owner: in.Owner, Status: fireline.ActionItemStatus(in.Status),
-		Overdue: in.Overdue, Incident: in.Incident, Service: in.Service})
+		Overdue: in.Overdue, Incident: in.Incident, Service: in.Service, Team: in.Team})
 	if err != nil {
 		return nil, h.problem(ctx, err)
 	}
-	return &actionItemsOutput{Body: ActionItemList{Items: items, At: h.now().UTC()}}, nil
+	now := h.now().UTC()
+	return &actionItemsOutput{Body: ActionItemList{Items: items, At: now, Summary: h.cfg.Policy.Board(items, now)}}, nil
 }
 
 func (h *handler) requestReview(ctx context.Context, in *requestReviewInput) (*incidentOutput, error) {
@@ -163,7 +168,7 @@ func (h *handler) approveReview(ctx context.Context, in *approveInput) (*inciden
 }
 
 func (b itemBody) input(n int64) *fireline.ActionItemInput {
-	return &fireline.ActionItemInput{Number: n, Title: b.Title, Owner: b.Owner, Deadline: b.Deadline, Kind: b.Kind, Link: b.Link, Status: b.Status, Note: b.Note}
+	return &fireline.ActionItemInput{Number: n, Title: b.Title, Owner: b.Owner, Deadline: b.Deadline, Kind: b.Kind, Link: b.Link, Status: b.Status, Note: b.Note, Playbook: b.Playbook}
 }
 
 func (h *handler) addActionItem(ctx context.Context, in *addItemInput) (*incidentOutput, error) {
@@ -191,7 +196,7 @@ func (h *handler) reviewRoutes() {
 	operation(h, responder, post("/incidents/{id}/review/approve", "approve-review", "Approve the review: frozen onto the timeline with its digest (the owner or the incident commander)", "reviews", 0), h.approveReview)
 	operation(h, responder, post("/incidents/{id}/action-items", "add-action-item", "Add an action item", "reviews", 0), h.addActionItem)
 	operation(h, responder, patch("/incidents/{id}/action-items/{item}", "update-action-item", "Update an action item: title, owner, deadline, kind, link, or status (done, open)", "reviews"), h.updateActionItem)
-	operation(h, viewer, get("/action-items", "list-action-items", "List action items of visible incidents by deadline: by owner, status, overdue, incident or service", "reviews"), h.listActionItems)
+	operation(h, viewer, get("/action-items", "list-action-items", "List action items of visible incidents by deadline: by owner, team, status, overdue, incident or service; with their counts by team, owner and age", "reviews"), h.listActionItems)
 }
 
 // reviewAction is the route and body of a review or action item action
@@ -205,7 +210,7 @@ func reviewAction(a fireline.Action) (method, suffix string, body any, ok bool) 
 	if a.Item != nil {
 		it = *a.Item
 	}
-	item := itemBody{Title: it.Title, Owner: it.Owner, Deadline: it.Deadline, Kind: it.Kind, Link: it.Link, Status: it.Status, Note: it.Note}
+	item := itemBody{Title: it.Title, Owner: it.Owner, Deadline: it.Deadline, Kind: it.Kind, Link: it.Link, Status: it.Status, Note: it.Note, Playbook: it.Playbook}
 	switch a.Kind {
 	case fireline.ActRequestReview:
 		return http.MethodPost, "/review/request", requestReviewBody{Reason: a.Reason}, true
@@ -248,6 +253,7 @@ func (c *Client) ActionItems(ctx context.Context, f fireline.ActionItemFilter) (
 	set("status", string(f.Status))
 	set("incident", f.Incident)
 	set("service", f.Service)
+	set("team", f.Team)
 	if f.Overdue {
 		q.Set("overdue", strconv.FormatBool(true))
 	}

@@ -122,6 +122,8 @@ type handler struct {
 	statusCache *StatusCache
 	// reportDoc is the incident report's print-ready page (web/report.go).
 	reportDoc *template.Template
+	// reportCache keeps the report the metrics' gauges show (web/metrics_report.go).
+	reportCache reportCache
 }
 
 // NewHandler returns the handler for every route: the JSON API, the OpenAPI

@@ -292,7 +292,7 @@ func newActionItemCommand(g *globals) *cobra.Command {
 
 // itemFlags are the flags of an action item's fields.
 type itemFlags struct {
-	title, owner, deadline, kind, link, note string
+	title, owner, deadline, kind, link, note, playbook string
 }
 
 func (f *itemFlags) register(cmd *cobra.Command) {
@@ -305,6 +305,11 @@ func (f *itemFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.note, "note", "", "a note (closing it, how)")
 }
 
+// registerPlaybook adds --playbook, which only adding takes.
+func (f *itemFlags) registerPlaybook(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.playbook, "playbook", "", "a runbook item's playbook (fireline playbook list): the item closes when the playbook changes")
+}
+
 func (f *itemFlags) input(cmd *cobra.Command) (*fireline.ActionItemInput, error) {
 	in := &fireline.ActionItemInput{Note: f.note}
 	str := func(name, v string) *string {
@@ -314,6 +319,7 @@ func (f *itemFlags) input(cmd *cobra.Command) (*fireline.ActionItemInput, error)
 		return nil
 	}
 	in.Title, in.Owner, in.Link = str("title", f.title), str("owner", f.owner), str("link", f.link)
+	in.Playbook = str("playbook", f.playbook)
 	if k := str("kind", f.kind); k != nil {
 		kind := fireline.ActionItemKind(*k)
 		in.Kind = &kind
@@ -354,6 +360,7 @@ func newActionAddCommand(g *globals) *cobra.Command {
 		},
 	}
 	f.register(cmd)
+	f.registerPlaybook(cmd)
 	for _, name := range []string{"title", "owner", "deadline", "kind"} {
 		cmd.MarkFlagRequired(name)
 	}
@@ -410,11 +417,15 @@ func newActionUpdateCommand(g *globals, use, short string, status fireline.Actio
 func newActionListCommand(g *globals) *cobra.Command {
 	var f fireline.ActionItemFilter
 	var all bool
+	var by string
 	cmd := &cobra.Command{
 		Use:   "list",
-		Short: "The board of open action items by owner and age (--overdue: past their deadline only; --all: done ones too)",
+		Short: "The board of open action items by owner and age (--overdue: past their deadline only; --all: done ones too; --by team: counts by team)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkGrouping(by); err != nil { // action_board.go
+				return err
+			}
 			c, err := g.client()
 			if err != nil {
 				return err
@@ -433,6 +444,9 @@ func newActionListCommand(g *globals) *cobra.Command {
 				}
 				return a.CreatedAt.Compare(b.CreatedAt)
 			})
+			if by != "" {
+				return g.print(list, func(w io.Writer) { printBoard(w, list, by) })
+			}
 			return g.print(list, func(w io.Writer) { printItems(w, g.times(cmd.Context(), c), items, list.At) })
 		},
 	}
@@ -442,6 +456,8 @@ func newActionListCommand(g *globals) *cobra.Command {
 	fl.StringVar(&f.Owner, "owner", "", "only this person's items")
 	fl.StringVar(&f.Incident, "incident", "", "only this incident's items")
 	fl.StringVar(&f.Service, "service", "", "only items on this service")
+	fl.StringVar(&f.Team, "team", "", "only items whose owner is in this team of the directory")
+	fl.StringVar(&by, "by", "", "print counts (open, overdue, done) by team, owner or age instead of the items")
 	return cmd
 }
 

@@ -203,6 +203,12 @@ func startOnDB(ctx context.Context, db *sqlstore.DB, hub *live.Hub, handoff *job
 		ln.Close()
 		return nil, err
 	}
+	// Runbook items whose playbook changed since they were added close
+	// (the playbooks this server loads are the reload).
+	if _, err := sqlstore.NewReviewService(db, pol).ClosePlaybookItems(ctx); err != nil {
+		ln.Close()
+		return nil, err
+	}
 	tokens := sqlstore.NewTokenService(db, pol)
 	secret, err := tokens.EnsureAdminToken(ctx, cfg.BootstrapToken)
 	if err != nil {
