@@ -138,6 +138,8 @@ type Action struct {
 	// adding or updating an action item takes (actionitem.go).
 	Review *ReviewInput     `json:"review,omitempty"`
 	Item   *ActionItemInput `json:"item,omitempty"`
+	// Issue is what the tracker's actions take (tracker.go).
+	Issue *IssueInput `json:"issue,omitempty"`
 	// Evidence is the file added or read (evidence.go); Regulator the
 	// regulator told (regulatory.go).
 	Evidence  *EvidenceInput  `json:"evidence,omitempty"`
@@ -233,6 +235,8 @@ func (inc *Incident) decideAction(p *Policy, a Action, now time.Time) ([]Change,
 		return inc.decideReview(p, a)
 	case ActAddActionItem, ActUpdateActionItem:
 		return inc.decideItem(p, a)
+	case ActPushActionItem, ActTrackActionItem, ActSyncActionItem:
+		return inc.decideTracker(p, a) // tracker_sync.go
 	case ActDraftUpdate:
 		return inc.draftUpdate(p, a.PublicUpdate, a.By, now)
 	case ActApproveUpdate:
@@ -256,7 +260,7 @@ func (inc *Incident) decideAction(p *Policy, a Action, now time.Time) ([]Change,
 func afterClosing(k ActionKind) bool {
 	switch k {
 	case ActRequestReview, ActStarEvent, ActReviewOwner, ActScheduleReview, ActEditReview, ActApproveReview,
-		ActAddActionItem, ActUpdateActionItem, ActAddEvidence, ActReadEvidence, ActNotifyRegulator:
+		ActAddActionItem, ActUpdateActionItem, ActPushActionItem, ActTrackActionItem, ActSyncActionItem, ActAddEvidence, ActReadEvidence, ActNotifyRegulator:
 		return true
 	}
 	return false

@@ -286,7 +286,8 @@ func newActionItemCommand(g *globals) *cobra.Command {
 	cmd.AddCommand(newActionAddCommand(g), newActionListCommand(g),
 		newActionUpdateCommand(g, "update A-ID", "Change an action item's title, owner, deadline, kind or link", ""),
 		newActionUpdateCommand(g, "done A-ID", "Close an action item as done (--note says how)", fireline.ItemDone),
-		newActionUpdateCommand(g, "reopen A-ID", "Reopen a closed action item", fireline.ItemOpen))
+		newActionUpdateCommand(g, "reopen A-ID", "Reopen a closed action item", fireline.ItemOpen),
+		newActionPushCommand(g))
 	return cmd
 }
 
