@@ -52,12 +52,14 @@ type ActionItem struct {
 	// Link is where the item is tracked (an issue), if anywhere.
 	Link string `json:"link,omitempty"`
 	// Tracked is the tracker's issue the item was pushed as (tracker.go).
-	Tracked   *TrackedIssue `json:"tracked,omitempty"`
-	CreatedBy string        `json:"created_by"`
-	CreatedAt time.Time     `json:"created_at"`
-	ClosedBy  string        `json:"closed_by,omitempty"`
-	ClosedAt  *time.Time    `json:"closed_at,omitempty"`
-	Note      string        `json:"note,omitempty"`
+	Tracked *TrackedIssue `json:"tracked,omitempty"`
+	// Pushing says a push was asked for and its issue is not made yet.
+	Pushing   bool       `json:"pushing,omitempty"`
+	CreatedBy string     `json:"created_by"`
+	CreatedAt time.Time  `json:"created_at"`
+	ClosedBy  string     `json:"closed_by,omitempty"`
+	ClosedAt  *time.Time `json:"closed_at,omitempty"`
+	Note      string     `json:"note,omitempty"`
 	// Restricted items belong to a restricted incident; lists show them
 	// only to its members and admins.
 	Restricted bool `json:"restricted,omitempty"`

@@ -243,11 +243,14 @@ func (inc *Incident) applyTracker(c Change) {
 	var n int64
 	var set func(it *ActionItem)
 	switch d := c.Data.(type) {
+	case *ItemPushRequestedData:
+		n = d.Number
+		set = func(it *ActionItem) { it.Pushing = true }
 	case *ItemTrackedData:
 		n = d.Number
 		set = func(it *ActionItem) {
 			it.Tracked = &TrackedIssue{Repo: d.Repo, Number: d.Issue, URL: d.URL, State: IssueOpen}
-			it.Link = d.URL
+			it.Link, it.Pushing = d.URL, false
 		}
 	case *ItemIssueStateData:
 		n = d.Number

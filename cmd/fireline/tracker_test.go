@@ -285,3 +285,31 @@ func mapsEqual[K comparable, V comparable](a, b map[K]V) bool {
 	}
 	return true
 }
+
+// TestTrackerPushInBrowser: the review page offers to push an open item;
+// clicking it pushes, and the page then links the issue.
+func TestTrackerPushInBrowser(t *testing.T) {
+	needChromium(t)
+	p, gh := startTrackerServer(t, firelinetest.SQLiteDSN(t), fireline.TrackerPushManual, true)
+	_, link := p.newUser(t, "responder", "casey")
+	id := addItem(t, p, p.newToken(t, "responder", "casey"), false)
+	b := newBrowser(t, p.URL(), 1280, 1200)
+	b.loginWithLink(link)
+	b.open("/incidents/" + id + "/review")
+	b.until(`document.getElementById("push-A-1") !== null`)
+	b.submit(nil, "#push-A-1")
+	b.until(`document.getElementById("push-A-1") === null`)
+	p.advance(t, 0)
+	if n := len(gh.Issues(trackerRepo)); n != 1 {
+		t.Fatalf("issues after the click: %d", n)
+	}
+	b.open("/incidents/" + id + "/review")
+	b.until(`document.getElementById("issue-A-1") !== null`)
+	if got := b.text("#issue-A-1"); got != "GitHub issue #1" {
+		t.Errorf("item links %q", got)
+	}
+	b.open("/incidents/" + id)
+	if got := b.text("main"); !strings.Contains(got, "tracked action item A-1 in GitHub issue #1") {
+		t.Errorf("the incident's timeline does not show the tracking:\n%s", got)
+	}
+}
