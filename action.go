@@ -235,7 +235,7 @@ func (inc *Incident) decideAction(p *Policy, a Action, now time.Time) ([]Change,
 		return inc.decideReview(p, a)
 	case ActAddActionItem, ActUpdateActionItem:
 		return inc.decideItem(p, a)
-	case ActPushActionItem, ActTrackActionItem, ActSyncActionItem:
+	case ActPushActionItem, ActTrackActionItem, ActSyncActionItem, ActTrackerFailed:
 		return inc.decideTracker(p, a) // tracker_sync.go
 	case ActDraftUpdate:
 		return inc.draftUpdate(p, a.PublicUpdate, a.By, now)
@@ -260,7 +260,7 @@ func (inc *Incident) decideAction(p *Policy, a Action, now time.Time) ([]Change,
 func afterClosing(k ActionKind) bool {
 	switch k {
 	case ActRequestReview, ActStarEvent, ActReviewOwner, ActScheduleReview, ActEditReview, ActApproveReview,
-		ActAddActionItem, ActUpdateActionItem, ActPushActionItem, ActTrackActionItem, ActSyncActionItem, ActAddEvidence, ActReadEvidence, ActNotifyRegulator:
+		ActAddActionItem, ActUpdateActionItem, ActPushActionItem, ActTrackActionItem, ActSyncActionItem, ActTrackerFailed, ActAddEvidence, ActReadEvidence, ActNotifyRegulator:
 		return true
 	}
 	return false

@@ -411,7 +411,7 @@ func (inc *Incident) apply(at time.Time, c Change) {
 		inc.applyReview(at, c)
 	case *ActionItemAddedData, *ActionItemUpdatedData, *RepeatFlaggedData:
 		inc.applyItem(at, c)
-	case *ItemPushRequestedData, *ItemTrackedData, *ItemIssueStateData:
+	case *ItemPushRequestedData, *ItemTrackedData, *ItemIssueStateData, *ItemTrackerFailedData:
 		inc.applyTracker(c) // tracker.go
 	case *ActionItemNoticeData, *UpdateEmailedData, *SlackChannelData:
 		// Recorded for the timeline: the engine's reminders and

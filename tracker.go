@@ -174,6 +174,7 @@ const (
 	EventItemPushRequested EventType = "action_item_push_requested"
 	EventItemTracked       EventType = "action_item_tracked"
 	EventItemIssueState    EventType = "action_item_issue_state"
+	EventItemTrackerFailed EventType = "action_item_tracker_failed"
 )
 
 // Tracker actions: pushing (people), recording the issue made (the
@@ -183,6 +184,8 @@ const (
 	ActPushActionItem  ActionKind = "push_action_item"
 	ActTrackActionItem ActionKind = "track_action_item"
 	ActSyncActionItem  ActionKind = "sync_action_item"
+	// ActTrackerFailed records a tracker call given up on (the engine).
+	ActTrackerFailed ActionKind = "tracker_failed"
 )
 
 // Tracker event data.
@@ -207,6 +210,13 @@ type (
 		State  string `json:"state"`
 		By     string `json:"by,omitempty"`
 	}
+	// ItemTrackerFailedData records a call to the tracker given up on:
+	// Job is what it was for (push, state, poll), Error why.
+	ItemTrackerFailedData struct {
+		Number int64  `json:"number"`
+		Job    string `json:"job"`
+		Error  string `json:"error"`
+	}
 )
 
 // IssueInput is what the track and sync actions take (Action.Issue).
@@ -220,10 +230,13 @@ type IssueInput struct {
 	// Fireline's own change landing (SyncIssue).
 	Login string `json:"login,omitempty"`
 	Own   bool   `json:"own,omitempty"`
+	// Job and Error say which call failed, and why (ActTrackerFailed).
+	Job   string `json:"job,omitempty"`
+	Error string `json:"error,omitempty"`
 }
 
 func trackerEvent(t EventType) bool {
-	return t == EventItemPushRequested || t == EventItemTracked || t == EventItemIssueState
+	return t == EventItemPushRequested || t == EventItemTracked || t == EventItemIssueState || t == EventItemTrackerFailed
 }
 
 func newTrackerData(t EventType) (any, bool) {
@@ -234,6 +247,8 @@ func newTrackerData(t EventType) (any, bool) {
 		return &ItemTrackedData{}, true
 	case EventItemIssueState:
 		return &ItemIssueStateData{}, true
+	case EventItemTrackerFailed:
+		return &ItemTrackerFailedData{}, true
 	}
 	return nil, false
 }
@@ -246,6 +261,9 @@ func (inc *Incident) applyTracker(c Change) {
 	case *ItemPushRequestedData:
 		n = d.Number
 		set = func(it *ActionItem) { it.Pushing = true }
+	case *ItemTrackerFailedData:
+		n = d.Number
+		set = func(it *ActionItem) { it.Pushing = it.Pushing && d.Job != "push" }
 	case *ItemTrackedData:
 		n = d.Number
 		set = func(it *ActionItem) {

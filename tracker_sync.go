@@ -117,6 +117,11 @@ func (inc *Incident) decideTracker(p *Policy, a Action) ([]Change, error) {
 		return inc.pushItem(p, in.Item, a.By)
 	case ActTrackActionItem:
 		return inc.trackItem(in)
+	case ActTrackerFailed:
+		if inc.ActionItem(in.Item) == nil {
+			return nil, Errorf(ENotFound, "%s has no action item %s", inc.ID, ActionItemID(in.Item))
+		}
+		return []Change{{EventItemTrackerFailed, &ItemTrackerFailedData{Number: in.Item, Job: in.Job, Error: truncateRunes(in.Error, MaxReason)}}}, nil
 	}
 	return inc.syncItem(in)
 }

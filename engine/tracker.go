@@ -3,7 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
-	"fmt"
+	"strings"
 	"time"
 
 	"github.com/fireline-dev/fireline"
@@ -60,10 +60,37 @@ func (t *Tracker) item(ctx context.Context, j *jobs.Job) (*fireline.Incident, *f
 	} else if err != nil {
 		return nil, nil, nil, err
 	}
-	if t.API == nil {
-		return nil, nil, nil, jobs.Permanent(fmt.Errorf("no GitHub token: %s is empty in the server's environment", t.TokenEnv))
+	it := inc.ActionItem(a.Item)
+	if t.API == nil && it != nil {
+		return nil, nil, nil, t.failed(ctx, j, inc.Number, it.Number, &noToken{t.TokenEnv})
 	}
-	return inc, inc.ActionItem(a.Item), tp, nil
+	return inc, it, tp, nil
+}
+
+// noToken is the tracker jobs' failure when the server has no token.
+type noToken struct{ env string }
+
+func (e *noToken) Error() string {
+	return "no GitHub token: " + e.env + " is empty in the server's environment"
+}
+func (e *noToken) Retryable() bool           { return false }
+func (e *noToken) RetryAfter() time.Duration { return 0 }
+
+// failed turns a call's failure into the job's outcome: one not worth
+// retrying, or on the job's last attempt, is recorded on the item's
+// timeline (action_item_tracker_failed, which ends "pushing") and
+// finishes the job; any other is retried by the runner. nil once the
+// job is finished.
+func (t *Tracker) failed(ctx context.Context, j *jobs.Job, n, item int64, err error) error {
+	wait, final := classify(err)
+	if !final && j.Attempts < j.MaxAttempts {
+		if wait > 0 {
+			return &jobs.RetryError{Err: err, After: wait}
+		}
+		return err
+	}
+	in := &fireline.IssueInput{Item: item, Job: strings.TrimPrefix(j.Kind, "tracker."), Error: err.Error()}
+	return t.act(ctx, j, n, fireline.Action{Kind: fireline.ActTrackerFailed, Issue: in})
 }
 
 // push creates the item's issue and records it (action_item_tracked).
@@ -74,7 +101,7 @@ func (t *Tracker) push(ctx context.Context, j *jobs.Job) error {
 	}
 	seen, err := t.API.CreateIssue(ctx, tp.Repo, t.Engine.Policy.IssueFor(inc, it, t.Engine.BaseURL))
 	if err != nil {
-		return retryable(err)
+		return t.failed(ctx, j, inc.Number, it.Number, err)
 	}
 	in := &fireline.IssueInput{Item: it.Number, Repo: tp.Repo, Number: seen.Number, URL: seen.URL}
 	return t.act(ctx, j, inc.Number, fireline.Action{Kind: fireline.ActTrackActionItem, Issue: in})
@@ -89,7 +116,7 @@ func (t *Tracker) state(ctx context.Context, j *jobs.Job) error {
 	}
 	seen, err := t.API.SetState(ctx, it.Tracked.Repo, it.Tracked.Number, fireline.WantedIssueState(it))
 	if err != nil {
-		return retryable(err)
+		return t.failed(ctx, j, inc.Number, it.Number, err)
 	}
 	in := &fireline.IssueInput{Item: it.Number, State: seen.State, Own: true}
 	return t.act(ctx, j, inc.Number, fireline.Action{Kind: fireline.ActSyncActionItem, Issue: in})
@@ -105,7 +132,7 @@ func (t *Tracker) poll(ctx context.Context, j *jobs.Job) error {
 	}
 	seen, err := t.API.GetIssue(ctx, it.Tracked.Repo, it.Tracked.Number)
 	if err != nil {
-		return retryable(err)
+		return t.failed(ctx, j, inc.Number, it.Number, err)
 	}
 	return t.Engine.Store.IncidentTx(ctx, inc.Number, func(tx IncidentTx, inc *fireline.Incident) error {
 		it := inc.ActionItem(it.Number)
@@ -139,23 +166,17 @@ func (t *Tracker) act(ctx context.Context, j *jobs.Job, n int64, a fireline.Acti
 	return err
 }
 
-// retryable turns the tracker's refusal into the runner's terms: a rate
-// limit waits as long as asked, a refusal that will not change (a bad
-// token, an unknown repository) fails the job at once, anything else is
-// retried with backoff.
-func retryable(err error) error {
+// classify reads the tracker's refusal: a rate limit waits as long as
+// asked; a refusal that will not change (a bad token, an unknown
+// repository, a refused issue) is final; anything else (the network,
+// GitHub's own failure) is retried with backoff.
+func classify(err error) (wait time.Duration, final bool) {
 	var te interface {
 		Retryable() bool
 		RetryAfter() time.Duration
 	}
 	if !errors.As(err, &te) {
-		return err
+		return 0, false
 	}
-	if te.RetryAfter() > 0 {
-		return &jobs.RetryError{Err: err, After: te.RetryAfter()}
-	}
-	if !te.Retryable() {
-		return jobs.Permanent(err)
-	}
-	return err
+	return te.RetryAfter(), te.RetryAfter() == 0 && !te.Retryable()
 }

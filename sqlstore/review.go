@@ -64,7 +64,8 @@ func saveReview(ctx context.Context, tx *Tx, inc *fireline.Incident, changes []f
 	review, items := false, false
 	for _, c := range changes {
 		switch c.Data.(type) {
-		case *fireline.ActionItemAddedData, *fireline.ActionItemUpdatedData, *fireline.ItemPushRequestedData, *fireline.ItemTrackedData, *fireline.ItemIssueStateData:
+		case *fireline.ActionItemAddedData, *fireline.ActionItemUpdatedData, *fireline.ItemPushRequestedData, *fireline.ItemTrackedData, *fireline.ItemIssueStateData,
+			*fireline.ItemTrackerFailedData:
 			review, items = true, true
 		case *fireline.ReviewRequestedData, *fireline.ReviewOpenedData, *fireline.ReviewOwnerData, *fireline.ReviewScheduledData,
 			*fireline.EventStarredData, *fireline.ReviewEditedData, *fireline.ReviewApprovedData, *fireline.RepeatFlaggedData:

@@ -300,6 +300,10 @@ func describeReview(v *eventView, data any, p *fireline.Policy) bool {
 		if d.By != "" {
 			v.Detail = "by " + d.By
 		}
+	case *fireline.ItemTrackerFailedData:
+		v.Kind = "override"
+		v.What = "gave up on GitHub for action item " + fireline.ActionItemID(d.Number) + " (" + d.Job + ")"
+		v.Detail = d.Error
 	case *fireline.ActionItemNoticeData:
 		v.Kind = "clock"
 		v.Lead = "Action item " + fireline.ActionItemID(d.Number)

@@ -259,6 +259,20 @@ func TestTrackerRestrictedAndReadiness(t *testing.T) {
 		if code := deliver(t, q, "issues", trackerSecret, []byte(`{}`)); code != http.StatusUnauthorized {
 			t.Errorf("a delivery without the secret set: %d", code)
 		}
+		// Without the token a push is given up on at once, on the timeline.
+		casey := q.newToken(t, "responder", "casey")
+		qid := addItem(t, q, casey, false)
+		q.mustCLI(t, casey, "action", "push", "A-1")
+		q.advance(t, 0)
+		var log struct{ Events []*fireline.Event }
+		q.cliJSON(t, casey, &log, "incident", "log", qid)
+		i := slices.IndexFunc(log.Events, func(e *fireline.Event) bool { return e.Type == fireline.EventItemTrackerFailed })
+		if i < 0 || !strings.Contains(string(log.Events[i].Data), "FIRELINE_GITHUB_TOKEN is empty") {
+			t.Errorf("no failure on the timeline: %v", itemEvents(q.timelineTypes(t, qid)))
+		}
+		if it := trackedItem(t, q, casey, "A-1"); it.Pushing || it.Tracked != nil {
+			t.Errorf("item after the failed push: %+v", it)
+		}
 	})
 }
 
