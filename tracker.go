@@ -21,16 +21,27 @@ const TrackerGitHub = "github"
 
 // Tracker defaults.
 const (
-	DefaultTrackerTokenEnv   = "FIRELINE_GITHUB_TOKEN"
-	DefaultTrackerSecretEnv  = "FIRELINE_GITHUB_WEBHOOK_SECRET"
-	DefaultTrackerAPIURL     = "https://api.github.com"
-	DefaultTrackerPollEvery  = 10 * time.Minute
-	TrackerPushAuto          = "auto"
-	TrackerPushManual        = "manual"
-	TrackerRestrictedAllow   = "allow"
-	TrackerRestrictedRefuse  = "refuse"
-	trackerMaxAttempts       = 25
-	trackerBodyRestrictedTxt = "(restricted)"
+	DefaultTrackerTokenEnv  = "FIRELINE_GITHUB_TOKEN"
+	DefaultTrackerSecretEnv = "FIRELINE_GITHUB_WEBHOOK_SECRET"
+	DefaultTrackerAPIURL    = "https://api.github.com"
+	DefaultTrackerPollEvery = 10 * time.Minute
+)
+
+// The tracker's push and restricted settings.
+const (
+	TrackerPushAuto         = "auto"
+	TrackerPushManual       = "manual"
+	TrackerRestrictedAllow  = "allow"
+	TrackerRestrictedRefuse = "refuse"
+)
+
+const (
+	// trackerMaxAttempts bounds a tracker job's retries: about a day of
+	// backoff capped at 5 minutes, longer with rate limits.
+	trackerMaxAttempts = 25
+	// restrictedTitle stands for a restricted incident's title in an
+	// issue (when the policy allows pushing its items at all).
+	restrictedTitle = "(restricted)"
 )
 
 // TrackerPolicy is action_items.tracker: where items are pushed.

@@ -193,7 +193,7 @@ func (p *Policy) IssueFor(inc *Incident, it *ActionItem, baseURL string) IssueRe
 	}
 	title := inc.Title
 	if inc.Restricted {
-		title = trackerBodyRestrictedTxt
+		title = restrictedTitle
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Action item %s (%s) from incident [%s](%s/incidents/%s): %s\n\n", it.ID, it.Kind, inc.ID, base, inc.ID, title)

@@ -454,7 +454,12 @@ func printItems(w io.Writer, tf *timeFormat, items []fireline.ActionItem, now ti
 		return
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "OWNER\tID\tINCIDENT\tKIND\tDEADLINE\tAGE\tSTATUS\tTITLE")
+	tracked := slices.ContainsFunc(items, func(it fireline.ActionItem) bool { return it.Tracked != nil })
+	fmt.Fprint(tw, "OWNER\tID\tINCIDENT\tKIND\tDEADLINE\tAGE\tSTATUS\tTITLE")
+	if tracked {
+		fmt.Fprint(tw, "\tISSUE")
+	}
+	fmt.Fprintln(tw)
 	for _, it := range items {
 		age, status := "-", string(it.Status)
 		if !now.IsZero() {
@@ -463,7 +468,11 @@ func printItems(w io.Writer, tf *timeFormat, items []fireline.ActionItem, now ti
 				status = "overdue " + fireline.FormatDuration(now.Sub(it.Deadline).Truncate(time.Hour))
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", it.Owner, it.ID, it.Incident, it.Kind, tf.format(it.Deadline), age, status, it.Title)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s", it.Owner, it.ID, it.Incident, it.Kind, tf.format(it.Deadline), age, status, it.Title)
+		if tracked {
+			fmt.Fprint(tw, "\t"+issueColumn(it.Tracked))
+		}
+		fmt.Fprintln(tw)
 	}
 	tw.Flush()
 }

@@ -37,3 +37,12 @@ func newActionPushCommand(g *globals) *cobra.Command {
 		},
 	}
 }
+
+// issueColumn is the board's ISSUE cell: the tracked issue's number and
+// the state last known of it.
+func issueColumn(t *fireline.TrackedIssue) string {
+	if t == nil {
+		return "-"
+	}
+	return fmt.Sprintf("#%d %s", t.Number, t.State)
+}

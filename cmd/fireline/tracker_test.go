@@ -143,6 +143,9 @@ func TestTrackerPushAndWebhook(t *testing.T) {
 		if it.Link != is.HTMLURL || it.Tracked == nil || it.Tracked.Number != 1 || it.Tracked.State != "open" {
 			t.Fatalf("item after the push: %+v", it)
 		}
+		if out := p.mustCLI(t, casey, "action", "list"); !strings.Contains(out, "ISSUE") || !strings.Contains(out, "#1 open") {
+			t.Errorf("action list:\n%s", out)
+		}
 		if res := p.cli(t, casey, "action", "push", "A-1"); res.code == 0 || !strings.Contains(res.stderr, "already tracked") {
 			t.Errorf("a second push: exit %d %s", res.code, res.stderr)
 		}
