@@ -36,8 +36,8 @@ const (
 )
 
 const (
-	// trackerMaxAttempts bounds a tracker job's retries: about a day of
-	// backoff capped at 5 minutes, longer with rate limits.
+	// trackerMaxAttempts bounds a tracker job's retries: about 90 minutes of
+	// backoff (capped at 5 minutes a wait), longer with rate limits.
 	trackerMaxAttempts = 25
 	// restrictedTitle stands for a restricted incident's title in an
 	// issue (when the policy allows pushing its items at all).
