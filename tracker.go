@@ -230,6 +230,10 @@ type (
 	}
 )
 
+// TrackerActor is who records what the tracker said and did
+// ("automation:github" on the timeline): it sees every incident.
+var TrackerActor = Actor{Role: RoleAdmin, Automation: "github"}
+
 // IssueInput is what the track and sync actions take (Action.Issue).
 type IssueInput struct {
 	Item   int64  `json:"item"`

@@ -26,9 +26,6 @@ type TrackerTx interface {
 	Act(ctx context.Context, actor fireline.Actor, a fireline.Action) error
 }
 
-// TrackerActor is who records what the tracker said.
-var TrackerActor = fireline.Actor{Role: fireline.RoleAdmin, Automation: "github"}
-
 // Tracker runs the tracker jobs (fireline.JobTrackerPush, ...): one call
 // to the tracker outside any transaction, then its answer acted on in
 // one, so that a slow tracker never holds an incident's lock.
@@ -138,7 +135,7 @@ func (t *Tracker) poll(ctx context.Context, j *jobs.Job) error {
 		it := inc.ActionItem(it.Number)
 		if len(fireline.SyncIssue(it, seen.State, seen.Login, false)) > 0 {
 			in := &fireline.IssueInput{Item: it.Number, State: seen.State, Login: seen.Login}
-			if err := tx.(TrackerTx).Act(ctx, TrackerActor, fireline.Action{Kind: fireline.ActSyncActionItem, Issue: in}); err != nil {
+			if err := tx.(TrackerTx).Act(ctx, fireline.TrackerActor, fireline.Action{Kind: fireline.ActSyncActionItem, Issue: in}); err != nil {
 				return err
 			}
 			it = inc.ActionItem(it.Number)
@@ -155,7 +152,7 @@ func (t *Tracker) poll(ctx context.Context, j *jobs.Job) error {
 // just finishes it.
 func (t *Tracker) act(ctx context.Context, j *jobs.Job, n int64, a fireline.Action) error {
 	err := t.Engine.Store.IncidentTx(ctx, n, func(tx IncidentTx, _ *fireline.Incident) error {
-		if err := tx.(TrackerTx).Act(ctx, TrackerActor, a); err != nil {
+		if err := tx.(TrackerTx).Act(ctx, fireline.TrackerActor, a); err != nil {
 			return err
 		}
 		return tx.Complete(ctx, j)

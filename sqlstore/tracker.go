@@ -70,7 +70,7 @@ func (s *TrackerService) PushActionItem(ctx context.Context, item string) (*fire
 }
 
 // IssueChanged applies an issue's state seen at the tracker to the item
-// tracked in it, as the tracker (engine.TrackerActor's name). Nothing
+// tracked in it, as the tracker (fireline.TrackerActor). Nothing
 // happens when no item is tracked in it or the state changes nothing.
 func (s *TrackerService) IssueChanged(ctx context.Context, repo string, issue int64, state, login string) error {
 	return s.db.writeTx(ctx, "issue changed", func(tx *Tx) error {
@@ -81,7 +81,7 @@ func (s *TrackerService) IssueChanged(ctx context.Context, repo string, issue in
 		} else if err != nil {
 			return err
 		}
-		inc, err := findIncident(ctx, tx, trackerActor, fireline.IncidentID(incN), incN, true)
+		inc, err := findIncident(ctx, tx, fireline.TrackerActor, fireline.IncidentID(incN), incN, true)
 		if err != nil {
 			return err
 		}
@@ -89,10 +89,7 @@ func (s *TrackerService) IssueChanged(ctx context.Context, repo string, issue in
 			return nil // already known: Fireline's own change, or a repeat
 		}
 		in := &fireline.IssueInput{Item: itemN, State: state, Login: login}
-		_, err = actOnLoaded(ctx, tx, s.policy, trackerActor, inc, fireline.Action{Kind: fireline.ActSyncActionItem, Issue: in})
+		_, err = actOnLoaded(ctx, tx, s.policy, fireline.TrackerActor, inc, fireline.Action{Kind: fireline.ActSyncActionItem, Issue: in})
 		return err
 	})
 }
-
-// trackerActor is who records what the tracker said (engine.TrackerActor).
-var trackerActor = fireline.Actor{Role: fireline.RoleAdmin, Automation: "github"}
