@@ -138,6 +138,8 @@ type Action struct {
 	// adding or updating an action item takes (actionitem.go).
 	Review *ReviewInput     `json:"review,omitempty"`
 	Item   *ActionItemInput `json:"item,omitempty"`
+	// Issue is what the tracker's actions take (tracker.go).
+	Issue *IssueInput `json:"issue,omitempty"`
 	// Evidence is the file added or read (evidence.go); Regulator the
 	// regulator told (regulatory.go).
 	Evidence  *EvidenceInput  `json:"evidence,omitempty"`
@@ -235,6 +237,8 @@ func (inc *Incident) decideAction(p *Policy, a Action, now time.Time) ([]Change,
 		return inc.decideItem(p, a)
 	case ActPlaybookChanged:
 		return inc.playbookChanged(p, a.Playbook, a.By) // actionitem_playbook.go
+	case ActPushActionItem, ActTrackActionItem, ActSyncActionItem, ActTrackerFailed:
+		return inc.decideTracker(p, a) // tracker_sync.go
 	case ActDraftUpdate:
 		return inc.draftUpdate(p, a.PublicUpdate, a.By, now)
 	case ActApproveUpdate:
@@ -258,7 +262,8 @@ func (inc *Incident) decideAction(p *Policy, a Action, now time.Time) ([]Change,
 func afterClosing(k ActionKind) bool {
 	switch k {
 	case ActRequestReview, ActStarEvent, ActReviewOwner, ActScheduleReview, ActEditReview, ActApproveReview,
-		ActAddActionItem, ActUpdateActionItem, ActAddEvidence, ActReadEvidence, ActNotifyRegulator, ActPlaybookChanged:
+		ActAddActionItem, ActUpdateActionItem, ActPushActionItem, ActTrackActionItem, ActSyncActionItem, ActTrackerFailed,
+		ActAddEvidence, ActReadEvidence, ActNotifyRegulator, ActPlaybookChanged:
 		return true
 	}
 	return false

@@ -50,7 +50,11 @@ type ActionItem struct {
 	Services []string         `json:"services,omitempty"`
 	Status   ActionItemStatus `json:"status"`
 	// Link is where the item is tracked (an issue), if anywhere.
-	Link      string     `json:"link,omitempty"`
+	Link string `json:"link,omitempty"`
+	// Tracked is the tracker's issue the item was pushed as (tracker.go).
+	Tracked *TrackedIssue `json:"tracked,omitempty"`
+	// Pushing says a push was asked for and its issue is not made yet.
+	Pushing   bool       `json:"pushing,omitempty"`
 	CreatedBy string     `json:"created_by"`
 	CreatedAt time.Time  `json:"created_at"`
 	ClosedBy  string     `json:"closed_by,omitempty"`
@@ -108,6 +112,9 @@ type ActionItemPolicy struct {
 	// after its deadline (its owner is told at the deadline). Default:
 	// technical:2 after 2d, technical:3 after 1w.
 	Escalate []OverdueStep `yaml:"escalate,omitempty" json:"escalate,omitempty"`
+	// Tracker is where items are pushed and synced back from (tracker.go);
+	// none when nil.
+	Tracker *TrackerPolicy `yaml:"tracker,omitempty" json:"tracker,omitempty"`
 }
 
 // OverdueStep escalates an overdue item: to a chain step (CHAIN:N) or a
@@ -224,7 +231,7 @@ type ActionItemInput struct {
 type RepeatFlag = RepeatFlaggedData
 
 func itemEvent(t EventType) bool {
-	return t == EventActionItemAdded || t == EventActionItemUpdated || t == EventRepeatFlagged
+	return t == EventActionItemAdded || t == EventActionItemUpdated || t == EventRepeatFlagged || trackerEvent(t)
 }
 
 func (inc *Incident) applyItem(at time.Time, c Change) {
@@ -482,7 +489,11 @@ func uniqueRecipients(rs []Recipient) []Recipient {
 
 // planItems is the work action item changes ask for: a new item's job,
 // and a new one when its deadline moves or it is reopened.
-func (p *Policy) planItems(inc *Incident, c Change, now time.Time) []Job {
+func (p *Policy) planItems(inc *Incident, seq int64, c Change, now time.Time) []Job {
+	return append(p.planItemMarks(inc, c, now), p.planTracker(inc, seq, c, now)...) // tracker_sync.go
+}
+
+func (p *Policy) planItemMarks(inc *Incident, c Change, now time.Time) []Job {
 	var n int64
 	switch d := c.Data.(type) {
 	case *ActionItemAddedData:

@@ -42,6 +42,9 @@ type DeliverySetup struct {
 	// Outbound says whether the outbound guard refuses host (a name or an
 	// address): nil when a connection may be made. Optional.
 	Outbound func(host string) *OutboundRefusal
+	// Env reads the server's environment, for the variables the policy
+	// names (the tracker's token). Optional: nil checks none.
+	Env func(name string) string
 }
 
 // OutboundRefusal says the outbound guard refuses a host: the address it

@@ -297,7 +297,7 @@ func newReviewData(t EventType) (any, bool) {
 	case EventSlackChannel:
 		return &SlackChannelData{}, true // slack.go
 	}
-	return nil, false
+	return newTrackerData(t) // tracker.go
 }
 
 // DecodeData returns the event's data as its type's struct (a pointer,
@@ -411,6 +411,8 @@ func (inc *Incident) apply(at time.Time, c Change) {
 		inc.applyReview(at, c)
 	case *ActionItemAddedData, *ActionItemUpdatedData, *RepeatFlaggedData:
 		inc.applyItem(at, c)
+	case *ItemPushRequestedData, *ItemTrackedData, *ItemIssueStateData, *ItemTrackerFailedData:
+		inc.applyTracker(c) // tracker.go
 	case *ActionItemNoticeData, *UpdateEmailedData, *SlackChannelData:
 		// Recorded for the timeline: the engine's reminders and
 		// escalations, customer email counts, the Slack channel's life (its

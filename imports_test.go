@@ -23,7 +23,7 @@ func TestImportDirection(t *testing.T) {
 		"policy":       {module + "/sqlstore", module + "/web", module + "/cmd", module + "/playbook"},
 		"playbook":     {module + "/sqlstore", module + "/web", module + "/cmd", module + "/engine", module + "/policy"},
 		"sqlstore":     {module + "/web", module + "/cmd", module + "/policy", module + "/engine", module + "/notify"},
-		"engine":       {module + "/sqlstore", module + "/web", module + "/cmd", module + "/policy"},
+		"engine":       {module + "/sqlstore", module + "/web", module + "/cmd", module + "/policy", module + "/tracker"},
 		"jobs":         {module + "/"},
 		"web":          {module + "/sqlstore", module + "/engine", module + "/cmd", module + "/policy", module + "/playbook"},
 		"firelinetest": {module + "/web", module + "/cmd"},
@@ -33,6 +33,9 @@ func TestImportDirection(t *testing.T) {
 		// the standard library.
 		"slackapp":           {module + "/sqlstore", module + "/web", module + "/cmd", module + "/engine", module + "/policy"},
 		"slackapp/slacktest": {module + "/"},
+		// The tracker's client: the domain's types in, GitHub's REST API
+		// out; the engine declares what it needs of it (IssueTracker).
+		"tracker/github": {module + "/sqlstore", module + "/web", module + "/cmd", module + "/engine", module + "/notify", module + "/policy"},
 	}
 	for dir, bad := range forbidden {
 		for path, imp := range packageImports(t, dir) {

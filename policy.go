@@ -155,6 +155,9 @@ type Person struct {
 	// SlackID is the person's Slack user id (U...), for a workspace where
 	// their Slack email is not Email.
 	SlackID string `yaml:"slack_id,omitempty" json:"slack_id,omitempty"`
+	// GitHub is the person's GitHub login: action items they own are
+	// assigned to them when pushed to GitHub Issues.
+	GitHub string `yaml:"github,omitempty" json:"github,omitempty"`
 	// ContactMethods are tried in order when the person is paged; an
 	// email to Email when none are listed (paging.go).
 	ContactMethods []ContactMethod `yaml:"contact_methods,omitempty" json:"contact_methods,omitempty"`

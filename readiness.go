@@ -37,6 +37,7 @@ type ReadinessProblem struct {
 // the server can deliver with; nil means every known method type works.
 func (p *Policy) Readiness(from, to time.Time, overrides []Override, setup *DeliverySetup) []ReadinessProblem {
 	out := p.CheckDelivery(setup)
+	out = append(out, p.trackerReadiness(setup)...) // tracker.go
 	for i := range p.Schedules {
 		out = append(out, p.scheduleReadiness(&p.Schedules[i], from, to, overrides, setup)...)
 	}

@@ -226,7 +226,7 @@ func (p *Policy) PlanWork(inc *Incident, changes []Change, actor Actor, now time
 		case reviewEvent(c.Type):
 			w.Jobs = append(w.Jobs, p.planReview(inc, seq, c, now)...)
 		case itemEvent(c.Type):
-			w.Jobs = append(w.Jobs, p.planItems(inc, c, now)...)
+			w.Jobs = append(w.Jobs, p.planItems(inc, seq, c, now)...)
 		case c.Type == EventRegulatoryStarted:
 			w.Jobs = append(w.Jobs, p.planRegulatory(inc, c, now)...) // regulatory.go
 		}

@@ -60,6 +60,9 @@ type Engine struct {
 	// GuideReviews, optional, tells when the guide's own review is due
 	// (guide_review.go).
 	GuideReviews GuideReviewStore
+	// Env, optional, reads the server's environment for the readiness
+	// check of variables the policy names (the tracker's token).
+	Env func(string) string
 }
 
 // Register installs the engine's handlers on the runner.

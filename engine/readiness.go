@@ -54,7 +54,7 @@ func (e *Engine) ReportReadiness(ctx context.Context) ([]fireline.ReadinessProbl
 // checks ask for them, each once per setup, so a setup serves one check
 // and is not safe for concurrent use.
 func (e *Engine) DeliverySetup(ctx context.Context) *fireline.DeliverySetup {
-	d := &fireline.DeliverySetup{}
+	d := &fireline.DeliverySetup{Env: e.Env}
 	var guard *notify.Guard
 	for t, ch := range e.Channels {
 		if ch == nil {

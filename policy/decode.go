@@ -163,6 +163,11 @@ func (d *decoder) value(n ast.Node, v reflect.Value, path string) {
 		d.scalar(n, v, path)
 	case v.Kind() == reflect.Struct:
 		d.mapping(n, v, path)
+	case v.Kind() == reflect.Pointer && v.Type().Elem().Kind() == reflect.Struct:
+		// An optional section (reviews.action_items.tracker): present
+		// when written.
+		v.Set(reflect.New(v.Type().Elem()))
+		d.mapping(n, v.Elem(), path)
 	case v.Kind() == reflect.Slice:
 		d.sequence(n, v, path)
 	default:

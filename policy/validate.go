@@ -233,6 +233,9 @@ func (c *checker) people(list []fireline.Person) {
 		ids[i] = p.ID
 		c.required(at("people", i)+".name", p.Name)
 		c.email(at("people", i)+".email", p.Email)
+		if p.GitHub != "" && !fireline.ValidGitHubLogin(p.GitHub) {
+			c.add(at("people", i)+".github", "want a GitHub login (letters, digits and single hyphens, up to 39), not %q", p.GitHub)
+		}
 	}
 	c.ids("people", ids)
 }
@@ -405,6 +408,11 @@ func (c *checker) reviews(rp fireline.ReviewPolicy) {
 	for i, d := range rp.ActionItems.RemindBefore {
 		if d.Kind != fireline.DeadlineAfter {
 			c.add(at("reviews.action_items.remind_before", i), "want a duration such as 3d, not %s", d)
+		}
+	}
+	if tp := rp.ActionItems.Tracker; tp != nil {
+		for _, fe := range tp.Check("reviews.action_items.tracker") {
+			c.add(fe.Field, "%s", fe.Message)
 		}
 	}
 	for i, st := range rp.ActionItems.Escalate {

@@ -31,6 +31,7 @@ func warnings(p *fireline.Policy, now time.Time) []advice {
 	var out []advice
 	out = append(out, outboundWarnings(p)...)
 	out = append(out, secretNote(p)...)
+	out = append(out, trackerNote(p)...)
 	out = append(out, holidayWarning(p.Calendar, now)...)
 	return out
 }
@@ -130,4 +131,16 @@ func holidayWarning(cal fireline.Calendar, now time.Time) []advice {
 // dateAfter reports whether a is a later day than b.
 func dateAfter(a, b fireline.Date) bool {
 	return time.Date(a.Year, a.Month, a.Day, 0, 0, 0, 0, time.UTC).After(time.Date(b.Year, b.Month, b.Day, 0, 0, 0, 0, time.UTC))
+}
+
+// trackerNote says which variables of the server's environment the
+// action item tracker reads: its token, and its webhook secret.
+func trackerNote(p *fireline.Policy) []advice {
+	tp := p.Reviews.ActionItems.Tracker
+	if tp == nil {
+		return nil
+	}
+	return []advice{{path: "reviews.action_items.tracker", level: Note,
+		msg: fmt.Sprintf("action items are pushed to GitHub %s with the token in %s, and its webhook deliveries are verified with the secret in %s: set both in the server's environment, or pushes fail and webhooks are refused (fireline oncall check on the server shows what is missing)",
+			tp.Repo, tp.Token(), tp.SecretEnv())}}
 }

@@ -32,6 +32,6 @@ var consolePosts = []string{
 	"/incidents/{id}/review/star", "/incidents/{id}/review/approve", "/incidents/{id}/review/request",
 	"/incidents/{id}/action-items", "/incidents/{id}/public-updates",
 	"/incidents/{id}/public-updates/{number}/approve", "/incidents/{id}/public-updates/{number}/reject",
-	"/incidents/{id}/playbooks/{playbook}/detach", "/incidents/{id}/action-items/{item}",
+	"/incidents/{id}/playbooks/{playbook}/detach", "/incidents/{id}/action-items/{item}", "/incidents/{id}/action-items/{item}/push",
 	"/incidents/{id}/evidence", "/incidents/{id}/regulator", "/incidents/{id}/checklist/add",
 }

@@ -145,6 +145,12 @@ func actOn(ctx context.Context, tx *Tx, p *fireline.Policy, actor fireline.Actor
 	if err != nil {
 		return nil, err
 	}
+	return actOnLoaded(ctx, tx, p, actor, inc, a)
+}
+
+// actOnLoaded is actOn for an incident already loaded and locked in tx.
+func actOnLoaded(ctx context.Context, tx *Tx, p *fireline.Policy, actor fireline.Actor, inc *fireline.Incident, a fireline.Action) (*fireline.Incident, error) {
+	var err error
 	members, services := append([]string{}, inc.Members...), append([]string{}, inc.Services...)
 	a.By, a.Admin = actor.Name(), actor.Role == fireline.RoleAdmin
 	if a, err = prepareAction(ctx, tx, p, inc, a); err != nil { // review.go

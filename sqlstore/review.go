@@ -23,10 +23,10 @@ const (
 	selectReviewSQL = "SELECT data FROM incident_reviews WHERE incident_number = ?"
 	upsertReviewSQL = `INSERT INTO incident_reviews (incident_number, data, due_at, approved_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (incident_number) DO UPDATE SET data = excluded.data, due_at = excluded.due_at, approved_at = excluded.approved_at`
-	upsertItemSQL = `INSERT INTO action_items (number, incident_number, owner, status, deadline, item, created_at, closed_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+	upsertItemSQL = `INSERT INTO action_items (number, incident_number, owner, status, deadline, item, created_at, closed_at, tracker_issue)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (number) DO UPDATE SET owner = excluded.owner, status = excluded.status, deadline = excluded.deadline,
-		item = excluded.item, closed_at = excluded.closed_at`
+		item = excluded.item, closed_at = excluded.closed_at, tracker_issue = excluded.tracker_issue`
 )
 
 // loadReview reads inc's review, action items and repeat flags into it
@@ -64,7 +64,8 @@ func saveReview(ctx context.Context, tx *Tx, inc *fireline.Incident, changes []f
 	review, items := false, false
 	for _, c := range changes {
 		switch c.Data.(type) {
-		case *fireline.ActionItemAddedData, *fireline.ActionItemUpdatedData:
+		case *fireline.ActionItemAddedData, *fireline.ActionItemUpdatedData, *fireline.ItemPushRequestedData, *fireline.ItemTrackedData, *fireline.ItemIssueStateData,
+			*fireline.ItemTrackerFailedData:
 			review, items = true, true
 		case *fireline.ReviewRequestedData, *fireline.ReviewOpenedData, *fireline.ReviewOwnerData, *fireline.ReviewScheduledData,
 			*fireline.EventStarredData, *fireline.ReviewEditedData, *fireline.ReviewApprovedData, *fireline.RepeatFlaggedData:
@@ -94,7 +95,7 @@ func saveReview(ctx context.Context, tx *Tx, inc *fireline.Incident, changes []f
 			return err
 		}
 		if _, err := tx.exec(ctx, upsertItemSQL, it.Number, inc.Number, it.Owner, string(it.Status), micros(it.Deadline), string(data),
-			micros(it.CreatedAt), microsPtr(it.ClosedAt)); err != nil {
+			micros(it.CreatedAt), microsPtr(it.ClosedAt), trackerKey(it.Tracked)); err != nil {
 			return fmt.Errorf("save %s: %w", it.ID, err)
 		}
 	}

@@ -142,6 +142,9 @@ func (c *Client) Act(ctx context.Context, id string, a fireline.Action) (*fireli
 	if method, suffix, q, body, ok := checklistAction(a); ok { // checklist_api.go
 		return call[fireline.Incident](ctx, c, method, incidentPathOf(id, suffix), q, body)
 	}
+	if a.Kind == fireline.ActPushActionItem && a.Issue != nil { // tracker.go
+		return c.PushActionItem(ctx, fireline.ActionItemID(a.Issue.Item))
+	}
 	if method, suffix, body, ok := reviewAction(a); ok { // review_api.go
 		return call[fireline.Incident](ctx, c, method, incidentPathOf(id, suffix), nil, body)
 	}

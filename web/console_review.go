@@ -327,6 +327,20 @@ func describeReview(v *eventView, data any, p *fireline.Policy) bool {
 			v.What = "closed action item " + fireline.ActionItemID(d.Number) + " as done"
 		}
 		v.Detail = d.Note
+	case *fireline.ItemPushRequestedData:
+		v.What = "asked for action item " + fireline.ActionItemID(d.Number) + " to be pushed to GitHub"
+	case *fireline.ItemTrackedData:
+		v.What = "tracked action item " + fireline.ActionItemID(d.Number) + " in GitHub issue #" + strconv.FormatInt(d.Issue, 10)
+		v.Detail = d.URL
+	case *fireline.ItemIssueStateData:
+		v.What = "saw GitHub issue #" + strconv.FormatInt(d.Issue, 10) + " of action item " + fireline.ActionItemID(d.Number) + " " + d.State
+		if d.By != "" {
+			v.Detail = "by " + d.By
+		}
+	case *fireline.ItemTrackerFailedData:
+		v.Kind = "override"
+		v.What = "gave up on GitHub for action item " + fireline.ActionItemID(d.Number) + " (" + d.Job + ")"
+		v.Detail = d.Error
 	case *fireline.ActionItemNoticeData:
 		v.Kind = "clock"
 		v.Lead = "Action item " + fireline.ActionItemID(d.Number)

@@ -66,7 +66,7 @@ func TestOpenAPIDocument(t *testing.T) {
 		if op.Role != string(r.Role) || len(op.Security) != 1 || op.Security[0]["bearer"] == nil {
 			t.Errorf("%s %s: role %q, security %v", r.Method, r.Pattern, op.Role, op.Security)
 		}
-		bodyless := strings.HasSuffix(r.Pattern, "/acknowledge") || strings.HasSuffix(r.Pattern, "/approve") || strings.HasSuffix(r.Pattern, "/disable") || strings.HasSuffix(r.Pattern, "/login-link")
+		bodyless := strings.HasSuffix(r.Pattern, "/acknowledge") || strings.HasSuffix(r.Pattern, "/approve") || strings.HasSuffix(r.Pattern, "/disable") || strings.HasSuffix(r.Pattern, "/login-link") || strings.HasSuffix(r.Pattern, "/push")
 		if slices.Contains([]string{"POST", "PATCH"}, r.Method) && !bodyless {
 			// An upload (evidence) documents its multipart form instead.
 			if op.RequestBody == nil || op.RequestBody.Content["application/json"].Schema.Ref == "" && op.RequestBody.Content["multipart/form-data"].Schema.Ref == "" {

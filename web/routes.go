@@ -31,6 +31,9 @@ var publicRoutes = []string{
 	"POST /integrations/slack/events",
 	"POST /integrations/slack/commands",
 	"POST /integrations/slack/interactions",
+	// GitHub's webhook (web/tracker.go): no token, but each delivery must
+	// carry X-Hub-Signature-256 made with the tracker's webhook secret.
+	"POST /hooks/github",
 	// Web console sign-in: the forms and what they post to (POST /login
 	// checks the password, POST /login/link redeems a one-time link; GET
 	// /login/link only shows a button, so that link scanners cannot use
@@ -171,6 +174,9 @@ func (h *handler) routes() {
 
 	// Security incidents: evidence, the regulator told (web/evidence.go).
 	h.securityRoutes(rt)
+
+	// Action items tracked in GitHub Issues (web/tracker.go).
+	h.trackerRoutes(rt)
 }
 
 // consoleRoutes declares the web console: server-rendered pages that sign

@@ -60,6 +60,7 @@ func TestRouteTable(t *testing.T) {
 		"POST /api/v1/incidents/{id}/action-items":            "responder",
 		"PATCH /api/v1/incidents/{id}/action-items/{item}":    "responder",
 		"GET /api/v1/action-items":                            "viewer",
+		"POST /api/v1/action-items/{item}/push":               "responder",
 		"GET /api/v1/reports":                                 "viewer",
 		"GET /api/v1/guide/review":                            "viewer",
 		"POST /api/v1/guide/review":                           "responder",
@@ -83,6 +84,7 @@ func TestRouteTable(t *testing.T) {
 		"POST /integrations/slack/events":         public,
 		"POST /integrations/slack/commands":       public,
 		"POST /integrations/slack/interactions":   public,
+		"POST /hooks/github":                      public,
 		"POST /api/v1/integrations":               "admin",
 		"GET /api/v1/integrations":                "admin",
 		"POST /api/v1/integrations/{id}/rotate":   "admin",
@@ -157,6 +159,7 @@ func TestRouteTable(t *testing.T) {
 		"POST /incidents/{id}/review/request":              "responder",
 		"POST /incidents/{id}/action-items":                "responder",
 		"POST /incidents/{id}/action-items/{item}":         "responder",
+		"POST /incidents/{id}/action-items/{item}/push":    "responder",
 		"GET /admin/users":                                 "admin",
 		"POST /admin/users":                                "admin",
 		"POST /admin/users/{id}/role":                      "admin",
@@ -325,7 +328,7 @@ func TestPublicRoutes(t *testing.T) {
 // signedWebhook reports whether a public route is an inbound webhook that
 // the integration key authenticates.
 func signedWebhook(pattern string) bool {
-	for _, p := range []string{"/integrations/", "/v2/", "/heartbeat/"} {
+	for _, p := range []string{"/integrations/", "/v2/", "/heartbeat/", "/hooks/"} {
 		if strings.HasPrefix(pattern, p) {
 			return true
 		}

@@ -95,6 +95,11 @@ type Config struct {
 	// PlaybookUsage reads how playbooks were used (web/playbooks.go);
 	// optional: without it playbook pages answer 503.
 	PlaybookUsage fireline.PlaybookUsageService
+	// Tracker pushes action items to GitHub Issues and takes its webhook
+	// (web/tracker.go); TrackerSecret verifies the webhook's deliveries.
+	// Optional: without them pushing answers 503 and the webhook 401.
+	Tracker       fireline.TrackerService
+	TrackerSecret string
 	// Limits cap the request rate of each API token, console session and
 	// client address (web/ratelimit.go); the zero value limits nothing.
 	Limits RequestLimits

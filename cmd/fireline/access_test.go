@@ -171,7 +171,7 @@ func metricValue(body, series string) string {
 // isSignedWebhook reports whether a public route is an inbound webhook
 // authenticated by an integration key.
 func isSignedWebhook(pattern string) bool {
-	for _, p := range []string{"/integrations/", "/v2/", "/heartbeat/"} {
+	for _, p := range []string{"/integrations/", "/v2/", "/heartbeat/", "/hooks/"} {
 		if strings.HasPrefix(pattern, p) {
 			return true
 		}

@@ -286,7 +286,8 @@ func newActionItemCommand(g *globals) *cobra.Command {
 	cmd.AddCommand(newActionAddCommand(g), newActionListCommand(g),
 		newActionUpdateCommand(g, "update A-ID", "Change an action item's title, owner, deadline, kind or link", ""),
 		newActionUpdateCommand(g, "done A-ID", "Close an action item as done (--note says how)", fireline.ItemDone),
-		newActionUpdateCommand(g, "reopen A-ID", "Reopen a closed action item", fireline.ItemOpen))
+		newActionUpdateCommand(g, "reopen A-ID", "Reopen a closed action item", fireline.ItemOpen),
+		newActionPushCommand(g))
 	return cmd
 }
 
@@ -469,7 +470,12 @@ func printItems(w io.Writer, tf *timeFormat, items []fireline.ActionItem, now ti
 		return
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "OWNER\tID\tINCIDENT\tKIND\tDEADLINE\tAGE\tSTATUS\tTITLE")
+	tracked := slices.ContainsFunc(items, func(it fireline.ActionItem) bool { return it.Tracked != nil })
+	fmt.Fprint(tw, "OWNER\tID\tINCIDENT\tKIND\tDEADLINE\tAGE\tSTATUS\tTITLE")
+	if tracked {
+		fmt.Fprint(tw, "\tISSUE")
+	}
+	fmt.Fprintln(tw)
 	for _, it := range items {
 		age, status := "-", string(it.Status)
 		if !now.IsZero() {
@@ -478,7 +484,11 @@ func printItems(w io.Writer, tf *timeFormat, items []fireline.ActionItem, now ti
 				status = "overdue " + fireline.FormatDuration(now.Sub(it.Deadline).Truncate(time.Hour))
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", it.Owner, it.ID, it.Incident, it.Kind, tf.format(it.Deadline), age, status, it.Title)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s", it.Owner, it.ID, it.Incident, it.Kind, tf.format(it.Deadline), age, status, it.Title)
+		if tracked {
+			fmt.Fprint(tw, "\t"+issueColumn(it.Tracked))
+		}
+		fmt.Fprintln(tw)
 	}
 	tw.Flush()
 }

@@ -224,6 +224,7 @@ func startOnDB(ctx context.Context, db *sqlstore.DB, hub *live.Hub, handoff *job
 		return nil, err
 	}
 	slackClient := connectSlack(pg, db, pol, cfg.Slack) // slack_wiring.go
+	trackerSecret := connectTracker(pg, pg.engine.Now)  // tracker_wiring.go
 	intake := newIntake(db, pol, cfg)
 	if err := pg.runIntegrationChecks(ctx, intake, logger); err != nil {
 		ln.Close()
@@ -250,6 +251,7 @@ func startOnDB(ctx context.Context, db *sqlstore.DB, hub *live.Hub, handoff *job
 		Subscribers: subscribers, SubscriberAdmin: subscribers, Audit: audit, Slack: slackHandler(slackIn),
 		Evidence: sqlstore.NewEvidenceService(db, pol), MaxEvidenceBytes: cfg.MaxEvidenceBytes,
 		PlaybookUsage: sqlstore.NewPlaybookUsageService(db, pol),
+		Tracker:       sqlstore.NewTrackerService(db, pol), TrackerSecret: trackerSecret,
 	})
 	s := &server{db: db, ln: ln, intake: intake, paging: pg, slack: slackIn, done: make(chan error, 1), logger: logger, http: &http.Server{
 		Handler:           handler,
