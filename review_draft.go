@@ -96,7 +96,7 @@ func (p *Policy) DraftReview(inc *Incident, events []*Event, alerts []Alert) *Re
 	}
 	d.Participants = d.Review.Participants
 	if d.Participants == nil {
-		d.Participants = p.DefaultParticipants(inc, Actors(events))
+		d.Participants = slices.DeleteFunc(p.DefaultParticipants(inc, Actors(events)), func(id string) bool { return slices.Contains(d.Review.Dropped, id) })
 	}
 	d.Times = p.responseTimes(inc, events, alerts)
 	d.Timeline = p.keyEvents(inc, events)

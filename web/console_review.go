@@ -26,6 +26,8 @@ type reviewData struct {
 	MeetingDate string // the schedule form's value, in the calendar's zone
 	Doc         fireline.ReviewDoc
 	BaseVersion int
+	// Publish is the public postmortem's card (console_review_more.go).
+	Publish publishCard
 }
 
 func (h *handler) reviewPage(w http.ResponseWriter, r *http.Request) {
@@ -67,6 +69,7 @@ func (h *handler) showReview(w http.ResponseWriter, r *http.Request, status int,
 		d.CanApprove = rv.Status == fireline.ReviewOpen && (u.PersonID == rv.Owner || inc.RoleHolder(fireline.RoleIncidentCommander) == u.PersonID || u.Role == fireline.RoleAdmin)
 		d.CanRequest = !rv.Opened() && rv.RequestedBy == "" && !h.cfg.Policy.ReviewWanted(inc)
 	}
+	d.Publish = h.publishCard(r, inc, draft.Review) // console_review_more.go
 	if m := draft.Review.Meeting; m != nil {
 		d.MeetingDate = m.Start.In(calendarLocation(h.cfg.Policy)).Format("2006-01-02T15:04")
 	}
@@ -164,7 +167,8 @@ func (h *handler) formEditReview(w http.ResponseWriter, r *http.Request) {
 	r.ParseForm()
 	f := r.PostForm
 	doc := fireline.ReviewDoc{Summary: f.Get("summary"), Impact: f.Get("impact"), TechnicalFailures: f.Get("technical_failures"),
-		ProcessFailures: f.Get("process_failures"), WentWell: f.Get("went_well"), Improve: f.Get("improve")}
+		ProcessFailures: f.Get("process_failures"), WentWell: f.Get("went_well"), Improve: f.Get("improve"),
+		PublicSummary: f.Get("public_summary")}
 	whys, becauses, evidence := f["why"], f["because"], f["evidence"]
 	for i := range whys {
 		w := fireline.Why{Why: whys[i]}
@@ -198,6 +202,7 @@ func (h *handler) formScheduleReview(w http.ResponseWriter, r *http.Request) {
 	for _, p := range strings.Fields(strings.ReplaceAll(r.PostForm.Get("participants"), ",", " ")) {
 		in.Participants = append(in.Participants, p)
 	}
+	in.Drop = strings.Fields(strings.ReplaceAll(r.PostForm.Get("drop"), ",", " "))
 	h.formReview(w, r, "meeting", fireline.Action{Kind: fireline.ActScheduleReview, Review: in})
 }
 
@@ -272,6 +277,11 @@ func describeReview(v *eventView, data any, p *fireline.Policy) bool {
 			people = append(people, name(id))
 		}
 		v.Detail = "Invited " + strings.Join(people, ", ")
+		for i, id := range d.Cancelled {
+			v.Detail += map[bool]string{true: "; cancelled for ", false: ", "}[i == 0] + name(id)
+		}
+	case *fireline.ReviewUnscheduledData, *fireline.ReviewPublishedData:
+		describeReviewMore(v, d, name, at) // console_review_more.go
 	case *fireline.EventStarredData:
 		v.What = "starred event " + strconv.FormatInt(d.Seq, 10) + " as a key event"
 		if !d.Starred {
