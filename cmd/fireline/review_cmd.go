@@ -69,7 +69,7 @@ func printReview(w io.Writer, tf *timeFormat, r *web.ReviewView) {
 	if rv.Status == fireline.ReviewApproved {
 		fmt.Fprintf(w, "approved by %s at %s, digest %s\n", rv.ApprovedBy, tf.optional(rv.ApprovedAt), rv.Digest)
 	}
-	printReviewMore(w, tf, rv) // review_publish_cmd.go
+	printReviewMore(w, tf, r) // review_publish_cmd.go
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TIME\tFROM\tTO\tTOOK\tTARGET\tMET")

@@ -3,10 +3,12 @@ package main
 import (
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/fireline-dev/fireline"
+	"github.com/fireline-dev/fireline/web"
 )
 
 // `fireline review unschedule` and `fireline review publish`: the
@@ -46,12 +48,18 @@ func newReviewPublishCommand(g *globals) *cobra.Command {
 	return cmd
 }
 
-// printReviewMore prints a cancelled meeting and the public postmortem.
-func printReviewMore(w io.Writer, tf *timeFormat, rv fireline.Review) {
+// printReviewMore prints a cancelled meeting, the public postmortem and
+// the communication cadence's compliance.
+func printReviewMore(w io.Writer, tf *timeFormat, r *web.ReviewView) {
+	rv := r.Review
 	if c := rv.Cancelled; c != nil && rv.Meeting == nil {
 		fmt.Fprintf(w, "meeting of %s cancelled (sequence %d)\n", tf.format(c.Start), c.Sequence)
 	}
 	if p := rv.Published; p != nil {
 		fmt.Fprintf(w, "postmortem published by %s at %s\n", p.By, tf.format(p.At))
+	}
+	if c := r.Comms; c != nil {
+		fmt.Fprintf(w, "public updates: %d deadlines, %d sent, %d on time, %d late, %d missed; longest gap %s\n",
+			c.Expected, c.Sent, c.OnTime, c.Late, c.Missed, fireline.FormatDuration(c.LongestGap.Round(time.Minute)))
 	}
 }

@@ -44,6 +44,15 @@ func TestPublicPostmortem(t *testing.T) {
 		if strings.Contains(history(), "/postmortem") {
 			t.Fatal("the history links a postmortem before any was published")
 		}
+		// The draft judges the public updates against the cadence.
+		var r web.ReviewView
+		p.cliJSON(t, casey, &r, "review", "show", "INC-1")
+		if c := r.Comms; c == nil || c.Sent != 1 || c.Expected < 1 || !strings.Contains(r.Markdown, "## Communication cadence") {
+			t.Errorf("comms compliance %+v in\n%s", c, r.Markdown)
+		}
+		if out := p.mustCLI(t, casey, "review", "show", "INC-1"); !strings.Contains(out, "public updates: ") {
+			t.Errorf("review show:\n%s", out)
+		}
 		p.mustCLI(t, casey, "review", "approve", "INC-1")
 		viewer := p.newToken(t, "viewer", "finley")
 		if res := p.cli(t, viewer, "review", "publish", "INC-1"); res.code == 0 {
