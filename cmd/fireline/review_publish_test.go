@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -71,19 +72,19 @@ func TestPublicPostmortem(t *testing.T) {
 			t.Fatalf("the history links no postmortem:\n%s", history())
 		}
 		code, _, body := p.request(t, http.MethodGet, link, "", "")
-		page := string(body)
+		pm := string(body)
 		if code != http.StatusOK {
 			t.Fatalf("postmortem page: %d %s", code, body)
 		}
 		for _, want := range []string{"The API gateway returned errors for two hours after a deploy.", "About half of API requests failed.",
 			"Alert on an empty upstream pool", "Make deploy 4711&#39;s config change safe"} {
-			if !strings.Contains(page, want) {
-				t.Errorf("the postmortem lacks %q:\n%s", want, page)
+			if !strings.Contains(pm, want) {
+				t.Errorf("the postmortem lacks %q:\n%s", want, pm)
 			}
 		}
 		for _, never := range []string{"Alex", "alex", "Casey", "casey", "rolled back fast", "on-call handbook"} {
-			if strings.Contains(page, never) {
-				t.Errorf("the public postmortem shows %q:\n%s", never, page)
+			if strings.Contains(pm, never) {
+				t.Errorf("the public postmortem shows %q:\n%s", never, pm)
 			}
 		}
 		if types := p.timelineTypes(t, "INC-1"); types[fireline.EventReviewPublished] != 1 {
@@ -99,7 +100,22 @@ func TestPublicPostmortem(t *testing.T) {
 			t.Errorf("the history after the restricted incident:\n%s", h)
 		}
 
-		p.mustCLI(t, casey, "review", "publish", "INC-1", "--unpublish")
+		// The console's approval card: the postmortem's link, the
+		// cadence card, a refused summary shown on the page, taking it down.
+		sess := p.session(t, "responder", "casey")
+		page := readBody(t, p.console(t, http.MethodGet, "/incidents/INC-1/review", sess, nil))
+		for _, want := range []string{`id="postmortem-link"`, link, `id="publish-review"`, `id="unpublish-review"`, `id="comms-cadence"`} {
+			if !strings.Contains(page, want) {
+				t.Errorf("the review page lacks %q", want)
+			}
+		}
+		if resp := p.console(t, http.MethodPost, "/incidents/INC-1/review/publish", sess, url.Values{"public_summary": {"Casey caused it."}}); resp.StatusCode != http.StatusBadRequest ||
+			!strings.Contains(readBody(t, resp), "a public postmortem names nobody") {
+			t.Errorf("a summary naming Casey from the console: %d", resp.StatusCode)
+		}
+		if resp := p.console(t, http.MethodPost, "/incidents/INC-1/review/publish", sess, url.Values{"unpublish": {"1"}}); resp.StatusCode != http.StatusSeeOther {
+			t.Errorf("taking it down from the console: %d %s", resp.StatusCode, readBody(t, resp))
+		}
 		if code, _, _ := p.request(t, http.MethodGet, link, "", ""); code != http.StatusNotFound {
 			t.Errorf("the postmortem taken down: %d", code)
 		}
