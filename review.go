@@ -711,7 +711,7 @@ func (p *Policy) planReview(inc *Incident, seq int64, c Change, now time.Time) [
 				StepName: "post-incident review meeting " + what + " (" + d.Start.Format(time.RFC3339) + ")",
 				Until:    now.Add(p.Delivery.Retry())}, now))
 		}
-		jobs = append(jobs, p.planCancels(inc, seq, ReviewMeeting{Start: d.Start, End: d.End, Sequence: d.Sequence}, d.Cancelled, now)...)
+		jobs = append(jobs, p.planCancels(inc, seq, ReviewMeeting{Start: d.Start, End: d.End, Sequence: d.Sequence, ScheduledBy: d.By}, d.Cancelled, now)...)
 		remind := d.Start.Add(-p.Reviews.reminder())
 		if !remind.After(now) {
 			return jobs
@@ -724,7 +724,7 @@ func (p *Policy) planReview(inc *Incident, seq int64, c Change, now time.Time) [
 		}
 		return jobs
 	case *ReviewUnscheduledData:
-		return p.planCancels(inc, seq, ReviewMeeting{Start: d.Start, End: d.End, Sequence: d.Sequence}, d.Participants, now)
+		return p.planCancels(inc, seq, ReviewMeeting{Start: d.Start, End: d.End, Sequence: d.Sequence, ScheduledBy: d.By}, d.Participants, now)
 	}
 	return nil
 }

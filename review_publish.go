@@ -51,8 +51,8 @@ func (r *Review) applyPublished(at time.Time, d *ReviewPublishedData) {
 
 // publishReview decides a publication: refused (409) before approval,
 // for a restricted incident and for one the public page does not show
-// (no published update); only by those who may approve; the summary must
-// name nobody of the directory.
+// (no published update), then (403) for anyone who may not approve; the
+// summary must name nobody of the directory.
 func (inc *Incident) publishReview(p *Policy, in ReviewInput, by string, admin bool) ([]Change, error) {
 	r := inc.Review
 	if err := inc.canPublish(by, admin); err != nil {
@@ -83,14 +83,14 @@ func (inc *Incident) canPublish(by string, admin bool) error {
 	switch {
 	case !r.Opened():
 		return Errorf(EConflict, "%s has no review to publish", inc.ID)
-	case by != r.Owner && !inc.holds(RoleIncidentCommander, by) && !admin:
-		return Errorf(EForbidden, "only the review's owner (%s), the incident commander or an admin may publish the postmortem of %s", orNobody(r.Owner), inc.ID)
 	case r.Status != ReviewApproved:
 		return Errorf(EConflict, "the review of %s is not approved: a postmortem is published only after approval", inc.ID)
 	case inc.Restricted:
 		return Errorf(EConflict, "%s is restricted: its postmortem never goes public", inc.ID)
 	case len(inc.Comms.Published()) == 0:
 		return Errorf(EConflict, "%s is not on the public status page (no public update was published): it has no public postmortem", inc.ID)
+	case by != r.Owner && !inc.holds(RoleIncidentCommander, by) && !admin:
+		return Errorf(EForbidden, "only the review's owner (%s), the incident commander or an admin may publish the postmortem of %s", orNobody(r.Owner), inc.ID)
 	}
 	return nil
 }

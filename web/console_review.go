@@ -148,7 +148,8 @@ func (h *handler) actionItemsPage(w http.ResponseWriter, r *http.Request) {
 // refused form shows there with its error.
 func (h *handler) formReview(w http.ResponseWriter, r *http.Request, form string, a fireline.Action) {
 	id := r.PathValue("id")
-	if _, err := h.cfg.Incidents.Act(r.Context(), id, a); err != nil {
+	inc, err := h.cfg.Incidents.Act(r.Context(), id, a)
+	if err != nil {
 		if code := fireline.ErrorCode(err); code != fireline.EInvalid && code != fireline.EConflict && code != fireline.EForbidden && code != fireline.ENotFound {
 			h.renderError(w, r, err)
 			return
@@ -160,6 +161,7 @@ func (h *handler) formReview(w http.ResponseWriter, r *http.Request, form string
 		h.showReview(w, r, statusFor(err), newFormError(form, err, r))
 		return
 	}
+	h.changed(inc) // a published postmortem shows at once
 	seeOther(w, r, "/incidents/"+url.PathEscape(id)+"/review#"+form)
 }
 
