@@ -37,9 +37,6 @@ type CommsCompliance struct {
 	Intervals []Obligation `json:"intervals,omitempty"`
 }
 
-// Kept reports whether every deadline was met on time.
-func (c *CommsCompliance) Kept() bool { return c.Late == 0 && c.Missed == 0 }
-
 // CommsCompliance judges the incident's public updates against the
 // cadence; nil when communications recorded nothing for it (no deadline,
 // no update: an incident off the public page's business).
