@@ -231,7 +231,8 @@ func (inc *Incident) decideAction(p *Policy, a Action, now time.Time) ([]Change,
 		return inc.detachPlaybook(p, a.Playbook, a.Reason)
 	case ActCheckStep, ActUncheckStep:
 		return inc.checkStep(a.StepKey, a.Text, a.By, a.Kind == ActCheckStep)
-	case ActRequestReview, ActStarEvent, ActReviewOwner, ActScheduleReview, ActEditReview, ActApproveReview:
+	case ActRequestReview, ActStarEvent, ActReviewOwner, ActScheduleReview, ActEditReview, ActApproveReview,
+		ActUnscheduleReview, ActPublishReview:
 		return inc.decideReview(p, a)
 	case ActAddActionItem, ActUpdateActionItem:
 		return inc.decideItem(p, a)
@@ -262,6 +263,7 @@ func (inc *Incident) decideAction(p *Policy, a Action, now time.Time) ([]Change,
 func afterClosing(k ActionKind) bool {
 	switch k {
 	case ActRequestReview, ActStarEvent, ActReviewOwner, ActScheduleReview, ActEditReview, ActApproveReview,
+		ActUnscheduleReview, ActPublishReview,
 		ActAddActionItem, ActUpdateActionItem, ActPushActionItem, ActTrackActionItem, ActSyncActionItem, ActTrackerFailed,
 		ActAddEvidence, ActReadEvidence, ActNotifyRegulator, ActPlaybookChanged:
 		return true

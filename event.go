@@ -286,6 +286,10 @@ func newReviewData(t EventType) (any, bool) {
 		return &ReviewEditedData{}, true
 	case EventReviewApproved:
 		return &ReviewApprovedData{}, true
+	case EventReviewUnscheduled:
+		return &ReviewUnscheduledData{}, true // review_calendar.go
+	case EventReviewPublished:
+		return &ReviewPublishedData{}, true // review_publish.go
 	case EventActionItemAdded:
 		return &ActionItemAddedData{}, true
 	case EventActionItemUpdated:
@@ -407,7 +411,7 @@ func (inc *Incident) apply(at time.Time, c Change) {
 	case *ChecklistOverriddenData:
 		// Recorded for the timeline: the move to resolution follows.
 	case *ReviewRequestedData, *ReviewOpenedData, *ReviewOwnerData, *ReviewScheduledData, *EventStarredData,
-		*ReviewEditedData, *ReviewApprovedData:
+		*ReviewEditedData, *ReviewApprovedData, *ReviewUnscheduledData, *ReviewPublishedData:
 		inc.applyReview(at, c)
 	case *ActionItemAddedData, *ActionItemUpdatedData, *RepeatFlaggedData:
 		inc.applyItem(at, c)

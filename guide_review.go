@@ -50,6 +50,8 @@ type GuideAgenda struct {
 	OverdueItems    int64           `json:"overdue_action_items"`
 	ReviewsLate     int64           `json:"reviews_late"`
 	GoneOwners      []string        `json:"owners_not_in_directory"`
+	// Playbooks are those the quarter's incidents used (guide_playbooks.go).
+	Playbooks []AgendaPlaybook `json:"playbooks_used"`
 }
 
 // GuideReviewService records and reads the guide's reviews.

@@ -114,7 +114,15 @@ type Review struct {
 	// Participants are those the meeting was last scheduled with.
 	Participants []string       `json:"participants,omitempty"`
 	Meeting      *ReviewMeeting `json:"meeting,omitempty"`
-	Doc          ReviewDoc      `json:"doc,omitzero"`
+	// Dropped are people left out of the meeting although invited by
+	// default, until named again (review_calendar.go).
+	Dropped []string `json:"dropped,omitempty"`
+	// Cancelled is the meeting as last cancelled (its CANCEL's sequence).
+	Cancelled *ReviewMeeting `json:"cancelled,omitempty"`
+	// Published is the public postmortem on the status page, if any
+	// (review_publish.go).
+	Published *ReviewPublication `json:"published,omitempty"`
+	Doc       ReviewDoc          `json:"doc,omitzero"`
 	// Version counts the document's edits; each is a review_edited
 	// event carrying the whole document.
 	Version    int        `json:"version,omitempty"`
@@ -153,6 +161,9 @@ type ReviewDoc struct {
 	ProcessFailures   string `json:"process_failures,omitempty"`
 	WentWell          string `json:"went_well,omitempty"`
 	Improve           string `json:"improve,omitempty"`
+	// PublicSummary is what a public postmortem says (review_publish.go):
+	// default the summary and impact.
+	PublicSummary string `json:"public_summary,omitempty"`
 }
 
 // Why is one link of the 5 Whys chain: the question, its answer, and
@@ -171,6 +182,7 @@ const (
 
 func (r Review) clone() *Review {
 	r.Participants = slices.Clone(r.Participants)
+	r.Dropped = slices.Clone(r.Dropped)
 	r.Starred = slices.Clone(r.Starred)
 	r.Doc.Whys = slices.Clone(r.Doc.Whys)
 	if r.Meeting != nil {
@@ -204,6 +216,10 @@ type (
 		Sequence     int       `json:"sequence"`
 		Participants []string  `json:"participants"`
 		By           string    `json:"by"`
+		// Excluded are the people kept out although invited by default;
+		// Cancelled those of the last invitation left out, sent a CANCEL.
+		Excluded  []string `json:"excluded,omitempty"`
+		Cancelled []string `json:"cancelled,omitempty"`
 	}
 	// EventStarredData stars (or unstars) a timeline event as a key one.
 	EventStarredData struct {
@@ -256,6 +272,14 @@ type ReviewInput struct {
 	Start        *time.Time `json:"start,omitempty"`
 	End          *time.Time `json:"end,omitempty"`
 	Participants []string   `json:"participants,omitempty"`
+	// Drop leaves people out of the meeting, default participants too;
+	// those invited before are sent a CANCEL.
+	Drop []string `json:"drop,omitempty"`
+	// PublicSummary is what a public postmortem says (default the
+	// document's public summary, else its summary and impact); Unpublish
+	// takes the postmortem down.
+	PublicSummary *string `json:"public_summary,omitempty"`
+	Unpublish     bool    `json:"unpublish,omitempty"`
 	// Owner is the review's new owner.
 	Owner string `json:"owner,omitempty"`
 	// Seq is the event starred, or unstarred with Unstar.
@@ -277,7 +301,7 @@ type ReviewInput struct {
 func reviewEvent(t EventType) bool {
 	switch t {
 	case EventReviewRequested, EventReviewOpened, EventReviewOwner, EventReviewScheduled, EventStarred,
-		EventReviewEdited, EventReviewApproved:
+		EventReviewEdited, EventReviewApproved, EventReviewUnscheduled, EventReviewPublished:
 		return true
 	}
 	return false
@@ -300,7 +324,7 @@ func (inc *Incident) applyReview(at time.Time, c Change) {
 	case *ReviewOwnerData:
 		r.Owner = d.Owner
 	case *ReviewScheduledData:
-		r.Participants = slices.Clone(d.Participants)
+		r.Participants, r.Dropped = slices.Clone(d.Participants), slices.Clone(d.Excluded)
 		r.Meeting = &ReviewMeeting{Start: d.Start.UTC(), End: d.End.UTC(), Sequence: d.Sequence, ScheduledBy: d.By}
 	case *EventStarredData:
 		r.Starred = slices.DeleteFunc(r.Starred, func(s int64) bool { return s == d.Seq })
@@ -316,6 +340,10 @@ func (inc *Incident) applyReview(at time.Time, c Change) {
 		r.Doc.Whys = slices.Clone(d.Doc.Whys)
 	case *ReviewApprovedData:
 		r.Status, r.ApprovedBy, r.ApprovedAt, r.Digest = ReviewApproved, d.By, &at, d.Digest
+	case *ReviewUnscheduledData:
+		r.applyUnscheduled(d) // review_calendar.go
+	case *ReviewPublishedData:
+		r.applyPublished(at, d) // review_publish.go
 	}
 	inc.Review = r
 }
@@ -363,6 +391,8 @@ func (inc *Incident) decideReview(p *Policy, a Action) ([]Change, error) {
 		return inc.requestReview(p, a.By, a.Reason)
 	case ActStarEvent:
 		return inc.starEvent(in.Seq, !in.Unstar, a.By)
+	case ActPublishReview:
+		return inc.publishReview(p, in, a.By, a.Admin) // review_publish.go
 	}
 	if !inc.Review.Opened() {
 		return nil, Errorf(EConflict, "%s has no review: one opens when an incident the policy wants reviewed is resolved", inc.ID)
@@ -375,6 +405,8 @@ func (inc *Incident) decideReview(p *Policy, a Action) ([]Change, error) {
 		return inc.reviewOwner(p, in.Owner)
 	case ActScheduleReview:
 		return inc.scheduleReview(p, in, a.By)
+	case ActUnscheduleReview:
+		return inc.unscheduleReview(a.By) // review_calendar.go
 	case ActEditReview:
 		return inc.editReview(in, a.By)
 	case ActApproveReview:
@@ -463,15 +495,8 @@ func (inc *Incident) scheduleReview(p *Policy, in ReviewInput, by string) ([]Cha
 	if in.Start == nil || in.Start.IsZero() {
 		fe = append(fe, FieldError{"start", "when the meeting starts is required"})
 	}
-	participants := p.DefaultParticipants(inc, in.Actors)
-	for _, id := range in.Participants {
-		if _, ok := p.Person(id); !ok {
-			fe = append(fe, FieldError{"participants", "no person " + quote(id) + " in the policy's directory"})
-		} else if !slices.Contains(participants, id) {
-			participants = append(participants, id)
-		}
-	}
-	if len(fe) > 0 {
+	participants, excluded, cancelled, pfe := p.meetingParticipants(inc, in) // review_calendar.go
+	if fe = append(fe, pfe...); len(fe) > 0 {
 		return nil, &Error{Code: EInvalid, Message: "invalid review meeting", Fields: fe}
 	}
 	start := in.Start.UTC().Truncate(time.Second)
@@ -485,14 +510,11 @@ func (inc *Incident) scheduleReview(p *Policy, in ReviewInput, by string) ([]Cha
 	if len(participants) == 0 {
 		return nil, &Error{Code: EInvalid, Message: "invalid review meeting", Fields: []FieldError{{"participants", "nobody to invite: name the participants"}}}
 	}
-	seq := 0
-	if m := inc.Review.Meeting; m != nil {
-		if m.Start.Equal(start) && m.End.Equal(end) && slices.Equal(inc.Review.Participants, participants) {
-			return nil, Errorf(EConflict, "the review of %s is already scheduled then, with them", inc.ID)
-		}
-		seq = m.Sequence + 1
+	if m := inc.Review.Meeting; m != nil && m.Start.Equal(start) && m.End.Equal(end) && slices.Equal(inc.Review.Participants, participants) {
+		return nil, Errorf(EConflict, "the review of %s is already scheduled then, with them", inc.ID)
 	}
-	return []Change{{EventReviewScheduled, &ReviewScheduledData{Start: start, End: end, Sequence: seq, Participants: participants, By: by}}}, nil
+	return []Change{{EventReviewScheduled, &ReviewScheduledData{Start: start, End: end, Sequence: inc.Review.nextSequence(), Participants: participants,
+		By: by, Excluded: excluded, Cancelled: cancelled}}}, nil
 }
 
 func (inc *Incident) editReview(in ReviewInput, by string) ([]Change, error) {
@@ -515,7 +537,7 @@ func (inc *Incident) editReview(in ReviewInput, by string) ([]Change, error) {
 
 func docEqual(a, b ReviewDoc) bool {
 	return a.Summary == b.Summary && a.Impact == b.Impact && a.TechnicalFailures == b.TechnicalFailures &&
-		a.ProcessFailures == b.ProcessFailures && a.WentWell == b.WentWell && a.Improve == b.Improve &&
+		a.ProcessFailures == b.ProcessFailures && a.WentWell == b.WentWell && a.Improve == b.Improve && a.PublicSummary == b.PublicSummary &&
 		slices.EqualFunc(a.Whys, b.Whys, func(x, y Why) bool {
 			return x.Why == y.Why && x.Because == y.Because && slices.Equal(x.Evidence, y.Evidence)
 		})
@@ -531,7 +553,8 @@ func (d ReviewDoc) Validate() (ReviewDoc, error) {
 		in, out *string
 	}{{"summary", &d.Summary, &out.Summary}, {"impact", &d.Impact, &out.Impact},
 		{"technical_failures", &d.TechnicalFailures, &out.TechnicalFailures}, {"process_failures", &d.ProcessFailures, &out.ProcessFailures},
-		{"went_well", &d.WentWell, &out.WentWell}, {"improve", &d.Improve, &out.Improve}} {
+		{"went_well", &d.WentWell, &out.WentWell}, {"improve", &d.Improve, &out.Improve},
+		{"public_summary", &d.PublicSummary, &out.PublicSummary}} {
 		*f.out = strings.TrimSpace(*f.in)
 		fe = checkText(fe, f.name, *f.out, 0, MaxText)
 	}
@@ -688,6 +711,7 @@ func (p *Policy) planReview(inc *Incident, seq int64, c Change, now time.Time) [
 				StepName: "post-incident review meeting " + what + " (" + d.Start.Format(time.RFC3339) + ")",
 				Until:    now.Add(p.Delivery.Retry())}, now))
 		}
+		jobs = append(jobs, p.planCancels(inc, seq, ReviewMeeting{Start: d.Start, End: d.End, Sequence: d.Sequence, ScheduledBy: d.By}, d.Cancelled, now)...)
 		remind := d.Start.Add(-p.Reviews.reminder())
 		if !remind.After(now) {
 			return jobs
@@ -699,6 +723,8 @@ func (p *Policy) planReview(inc *Incident, seq int64, c Change, now time.Time) [
 				Until:    d.Start}, remind))
 		}
 		return jobs
+	case *ReviewUnscheduledData:
+		return p.planCancels(inc, seq, ReviewMeeting{Start: d.Start, End: d.End, Sequence: d.Sequence, ScheduledBy: d.By}, d.Participants, now)
 	}
 	return nil
 }

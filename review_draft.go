@@ -34,6 +34,8 @@ type ReviewDraft struct {
 	Participants []string `json:"participants"`
 	// Hints point out phrasing that names a person as a cause.
 	Hints []BlamelessHint `json:"hints"`
+	// Comms is how the public updates kept the cadence (review_comms.go).
+	Comms *CommsCompliance `json:"comms,omitempty"`
 }
 
 // ResponseTime is one computed time of the response: from, to, how long,
@@ -96,11 +98,12 @@ func (p *Policy) DraftReview(inc *Incident, events []*Event, alerts []Alert) *Re
 	}
 	d.Participants = d.Review.Participants
 	if d.Participants == nil {
-		d.Participants = p.DefaultParticipants(inc, Actors(events))
+		d.Participants = slices.DeleteFunc(p.DefaultParticipants(inc, Actors(events)), func(id string) bool { return slices.Contains(d.Review.Dropped, id) })
 	}
 	d.Times = p.responseTimes(inc, events, alerts)
 	d.Timeline = p.keyEvents(inc, events)
 	d.Steps = stepOutcomes(inc)
+	d.Comms = p.CommsCompliance(inc)
 	d.Hints = BlamelessHints(p, d.Doc)
 	return d
 }

@@ -78,7 +78,9 @@ func (p *Policy) Markdown(d *ReviewDraft) string {
 		w("| %s | %s | %s | %s | %s | %s |\n", t.Label, from, to, took, orDash(t.Target), met)
 	}
 
-	w("\n## Timeline\n\n")
+	w("\n")
+	commsMarkdown(w, d.Comms, at) // review_comms.go
+	w("## Timeline\n\n")
 	for _, e := range d.Timeline {
 		star := ""
 		if e.Starred {

@@ -23,6 +23,8 @@ type PublicIncident struct {
 	DeclaredAt time.Time
 	ResolvedAt *time.Time
 	Updates    []PublicUpdate // published, oldest first
+	// Postmortem is the review's public postmortem, once published.
+	Postmortem *ReviewPublication
 }
 
 // OutageSpan is an unrestricted incident's effect on public services, for
@@ -142,6 +144,7 @@ type IncidentView struct {
 	ResolvedAt   *time.Time
 	Components   []string
 	Updates      []UpdateView // newest first
+	Postmortem   *ReviewPublication
 }
 
 // UpdateView is a published update.
@@ -245,7 +248,8 @@ func stateFromUpdates(updates []PublicUpdate, svc string, def ComponentState) Co
 }
 
 func incidentView(inc PublicIncident) IncidentView {
-	iv := IncidentView{Number: inc.Number, Impact: Impact(inc.Severity), StartedAt: inc.DeclaredAt, UpdatedAt: inc.DeclaredAt}
+	iv := IncidentView{Number: inc.Number, Impact: Impact(inc.Severity), StartedAt: inc.DeclaredAt, UpdatedAt: inc.DeclaredAt,
+		Postmortem: inc.Postmortem}
 	seen := map[string]bool{}
 	for _, u := range inc.Updates {
 		iv.Name, iv.Status = u.Name, u.Status

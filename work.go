@@ -130,6 +130,9 @@ type DeliveryJob struct {
 	Meeting int       `json:"meeting,omitempty"`
 	Item    int64     `json:"item,omitempty"`
 	Due     time.Time `json:"due,omitzero"`
+	// Cancel makes an invitation the meeting's CANCEL, as cancelled
+	// (review_calendar.go).
+	Cancel *ReviewMeeting `json:"cancel,omitempty"`
 	// Notice is a stakeholder notice (initial or resolution), an email
 	// that threads under the incident's first (comms_cadence.go).
 	Notice string `json:"notice,omitempty"`
@@ -159,6 +162,9 @@ func (a DeliveryJob) Stale(inc *Incident) bool {
 // item is no longer wanted: its meeting was rescheduled, its item closed
 // or given another deadline.
 func (a DeliveryJob) staleReview(inc *Incident) bool {
+	if a.Cancel != nil {
+		return a.staleCancel(inc)
+	}
 	if a.Meeting > 0 && (inc.Review == nil || inc.Review.Meeting == nil || inc.Review.Meeting.Sequence+1 != a.Meeting) {
 		return true
 	}

@@ -87,7 +87,10 @@ func (e *Engine) renderReview(a fireline.DeliveryJob, inc *fireline.Incident, m 
 		msg.Title = inc.Title
 	}
 	msg.URL = e.BaseURL + "/incidents/" + inc.ID + "/review"
-	if a.Invite && inc.Review != nil && inc.Review.Meeting != nil && m.Type == fireline.MethodEmail {
+	switch {
+	case a.Cancel != nil && m.Type == fireline.MethodEmail:
+		msg.Calendar, msg.CalendarMethod = invite.Cancel(e.cancelRequest(inc, msg, a)), "CANCEL" // review_cancel.go
+	case a.Invite && inc.Review != nil && inc.Review.Meeting != nil && m.Type == fireline.MethodEmail:
 		msg.Calendar = invite.Build(e.inviteRequest(inc, msg))
 	}
 	return msg
@@ -98,18 +101,26 @@ func (e *Engine) inviteRequest(inc *fireline.Incident, msg *notify.Message) invi
 	if r.Title == "" {
 		r.Title = "(restricted)"
 	}
-	person := func(id string) fireline.Person {
-		if p, ok := e.Policy.Person(id); ok {
-			return *p
-		}
-		return fireline.Person{ID: id, Name: id}
-	}
-	r.Organizer = person(inc.Review.Owner)
-	if inc.Review.Owner == "" {
-		r.Organizer = person(inc.Review.Meeting.ScheduledBy)
-	}
+	r.Organizer = e.organizer(inc, inc.Review.Meeting.ScheduledBy)
 	for _, id := range inc.Review.Participants {
-		r.Attendees = append(r.Attendees, person(id))
+		r.Attendees = append(r.Attendees, e.person(id))
 	}
 	return r
+}
+
+// organizer is the meeting's organizer: the review's owner, else whoever
+// scheduled it.
+func (e *Engine) organizer(inc *fireline.Incident, scheduledBy string) fireline.Person {
+	if inc.Review.Owner == "" {
+		return e.person(scheduledBy)
+	}
+	return e.person(inc.Review.Owner)
+}
+
+// person is a person of the directory, or one named by id alone.
+func (e *Engine) person(id string) fireline.Person {
+	if p, ok := e.Policy.Person(id); ok {
+		return *p
+	}
+	return fireline.Person{ID: id, Name: id}
 }

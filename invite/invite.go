@@ -1,7 +1,8 @@
 // Package invite writes the post-incident review meeting's invitation as
 // an iCalendar request (RFC 5545 and iTIP, RFC 5546: METHOD:REQUEST, an
 // ORGANIZER, ATTENDEEs asked to RSVP, a UID stable per review and a
-// SEQUENCE bumped each time it is rescheduled), with golang-ical.
+// SEQUENCE bumped each time it is rescheduled), and its cancellation
+// (cancel.go: METHOD:CANCEL), with golang-ical.
 //
 // It imports the fireline domain and golang-ical; the engine attaches its
 // text to the invitation email (notify/email).
@@ -45,8 +46,14 @@ func UID(incident, link string) string {
 
 // Build writes the request as iCalendar text.
 func Build(r Request) string {
+	return build(r, ics.MethodRequest, ics.ObjectStatusConfirmed)
+}
+
+// build writes the meeting as a message of method (REQUEST or CANCEL)
+// with status (CONFIRMED or CANCELLED).
+func build(r Request, method ics.Method, status ics.ObjectStatus) string {
 	cal := ics.NewCalendarFor("Fireline")
-	cal.SetMethod(ics.MethodRequest)
+	cal.SetMethod(method)
 	ev := cal.AddEvent(UID(r.Incident, r.Link))
 	ev.SetDtStampTime(r.Stamp.UTC())
 	ev.SetSequence(r.Meeting.Sequence)
@@ -56,8 +63,15 @@ func Build(r Request) string {
 	ev.SetDescription(fmt.Sprintf("Review of %s (%s). The review document: %s\nFocus on learning, not blame.", r.Incident, r.Title, r.Link))
 	ev.SetURL(r.Link)
 	ev.SetLocation(r.Link)
-	ev.SetStatus(ics.ObjectStatusConfirmed)
+	ev.SetStatus(status)
 	ev.SetOrganizer("mailto:"+r.Organizer.Email, ics.WithCN(r.Organizer.Name))
+	if method == ics.MethodCancel {
+		ev.SetSummary(fmt.Sprintf("Cancelled: post-incident review: %s %s", r.Incident, r.Title))
+		for _, a := range r.Attendees {
+			ev.AddAttendee("mailto:"+a.Email, ics.WithCN(a.Name), ics.CalendarUserTypeIndividual, ics.ParticipationRoleReqParticipant)
+		}
+		return cal.Serialize()
+	}
 	for _, a := range r.Attendees {
 		ev.AddAttendee("mailto:"+a.Email, ics.WithCN(a.Name), ics.CalendarUserTypeIndividual,
 			ics.ParticipationRoleReqParticipant, ics.ParticipationStatusNeedsAction, &ics.KeyValues{Key: string(ics.ParameterRsvp), Value: []string{"TRUE"}})

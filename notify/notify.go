@@ -41,6 +41,9 @@ type Message struct {
 	// Calendar is an iCalendar request sent with the message (a review
 	// meeting's invitation; email only).
 	Calendar string `json:"-"`
+	// CalendarMethod is the iTIP method of Calendar: REQUEST when empty,
+	// CANCEL for a cancellation.
+	CalendarMethod string `json:"-"`
 	// Notice is a stakeholder notice's kind (initial or resolution), with
 	// the incident's impact and ETA as far as the recipient may see them;
 	// InReplyTo is the id of the message it follows (the initial notice),

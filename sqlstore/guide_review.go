@@ -78,7 +78,9 @@ func (s *GuideReviewService) GuideReview(ctx context.Context) (*fireline.GuideRe
 			return err
 		}
 		st.Agenda = s.policy.GuideAgenda(s.policy.BuildReport(in, tx.now), owners)
-		return nil
+		used, err := agendaPlaybookIncidents(ctx, tx, actor, f.From, f.To) // guide_playbooks.go
+		st.Agenda.Playbooks = s.policy.PlaybooksUsed(used)
+		return err
 	})
 	return st, err
 }

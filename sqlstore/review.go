@@ -68,7 +68,8 @@ func saveReview(ctx context.Context, tx *Tx, inc *fireline.Incident, changes []f
 			*fireline.ItemTrackerFailedData:
 			review, items = true, true
 		case *fireline.ReviewRequestedData, *fireline.ReviewOpenedData, *fireline.ReviewOwnerData, *fireline.ReviewScheduledData,
-			*fireline.EventStarredData, *fireline.ReviewEditedData, *fireline.ReviewApprovedData, *fireline.RepeatFlaggedData:
+			*fireline.EventStarredData, *fireline.ReviewEditedData, *fireline.ReviewApprovedData, *fireline.RepeatFlaggedData,
+			*fireline.ReviewUnscheduledData, *fireline.ReviewPublishedData:
 			review = true
 		}
 	}
@@ -299,4 +300,25 @@ func (s *ReviewService) ActionItems(ctx context.Context, f fireline.ActionItemFi
 		out = slices.DeleteFunc(out, func(it fireline.ActionItem) bool { return !s.policy.InTeam(&it, f.Team) })
 	}
 	return out, err
+}
+
+// publicPostmortem sets a public incident's postmortem from its review
+// row's data, if one was published (the public record's query selects
+// unrestricted incidents only).
+func publicPostmortem(inc *fireline.PublicIncident, data sql.NullString) error {
+	if !data.Valid {
+		return nil
+	}
+	var parts struct {
+		Review *struct {
+			Published *fireline.ReviewPublication `json:"published"`
+		} `json:"review"`
+	}
+	if err := json.Unmarshal([]byte(data.String), &parts); err != nil {
+		return err
+	}
+	if parts.Review != nil {
+		inc.Postmortem = parts.Review.Published
+	}
+	return nil
 }

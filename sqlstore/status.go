@@ -49,8 +49,9 @@ func (s *StatusService) PublicRecord(ctx context.Context, since time.Time) (*fir
 }
 
 func (s *StatusService) publicIncidents(ctx context.Context, tx *Tx, since time.Time, rec *fireline.PublicRecord) error {
-	rows, err := tx.query(ctx, `SELECT i.number, i.severity, i.services, i.declared_at, i.resolved_at, c.comms
+	rows, err := tx.query(ctx, `SELECT i.number, i.severity, i.services, i.declared_at, i.resolved_at, c.comms, r.data
 		FROM incident_comms c JOIN incidents i ON i.number = c.incident_number
+		LEFT JOIN incident_reviews r ON r.incident_number = i.number
 		WHERE c.published_at IS NOT NULL AND i.restricted = FALSE AND (i.resolved_at IS NULL OR i.resolved_at >= ?)
 		ORDER BY i.declared_at DESC, i.number DESC`, micros(since))
 	if err != nil {
@@ -62,8 +63,12 @@ func (s *StatusService) publicIncidents(ctx context.Context, tx *Tx, since time.
 		var services, comms string
 		var declared int64
 		var resolved sql.NullInt64
-		if err := rows.Scan(&inc.Number, &inc.Severity, &services, &declared, &resolved, &comms); err != nil {
+		var review sql.NullString
+		if err := rows.Scan(&inc.Number, &inc.Severity, &services, &declared, &resolved, &comms, &review); err != nil {
 			return err
+		}
+		if err := publicPostmortem(&inc, review); err != nil {
+			return fmt.Errorf("incident %d: %w", inc.Number, err)
 		}
 		var all []string
 		var c fireline.Comms

@@ -27,6 +27,8 @@ type reviewData struct {
 	MeetingDate string // the schedule form's value, in the calendar's zone
 	Doc         fireline.ReviewDoc
 	BaseVersion int
+	// Publish is the public postmortem's card (console_review_more.go).
+	Publish publishCard
 }
 
 func (h *handler) reviewPage(w http.ResponseWriter, r *http.Request) {
@@ -68,6 +70,7 @@ func (h *handler) showReview(w http.ResponseWriter, r *http.Request, status int,
 		d.CanApprove = rv.Status == fireline.ReviewOpen && (u.PersonID == rv.Owner || inc.RoleHolder(fireline.RoleIncidentCommander) == u.PersonID || u.Role == fireline.RoleAdmin)
 		d.CanRequest = !rv.Opened() && rv.RequestedBy == "" && !h.cfg.Policy.ReviewWanted(inc)
 	}
+	d.Publish = h.publishCard(r, inc, draft.Review) // console_review_more.go
 	if m := draft.Review.Meeting; m != nil {
 		d.MeetingDate = m.Start.In(calendarLocation(h.cfg.Policy)).Format("2006-01-02T15:04")
 	}
@@ -179,7 +182,8 @@ func (h *handler) boardCards(items []fireline.ActionItem, group string, now time
 // refused form shows there with its error.
 func (h *handler) formReview(w http.ResponseWriter, r *http.Request, form string, a fireline.Action) {
 	id := r.PathValue("id")
-	if _, err := h.cfg.Incidents.Act(r.Context(), id, a); err != nil {
+	inc, err := h.cfg.Incidents.Act(r.Context(), id, a)
+	if err != nil {
 		if code := fireline.ErrorCode(err); code != fireline.EInvalid && code != fireline.EConflict && code != fireline.EForbidden && code != fireline.ENotFound {
 			h.renderError(w, r, err)
 			return
@@ -191,6 +195,7 @@ func (h *handler) formReview(w http.ResponseWriter, r *http.Request, form string
 		h.showReview(w, r, statusFor(err), newFormError(form, err, r))
 		return
 	}
+	h.changed(inc) // a published postmortem shows at once
 	seeOther(w, r, "/incidents/"+url.PathEscape(id)+"/review#"+form)
 }
 
@@ -198,7 +203,8 @@ func (h *handler) formEditReview(w http.ResponseWriter, r *http.Request) {
 	r.ParseForm()
 	f := r.PostForm
 	doc := fireline.ReviewDoc{Summary: f.Get("summary"), Impact: f.Get("impact"), TechnicalFailures: f.Get("technical_failures"),
-		ProcessFailures: f.Get("process_failures"), WentWell: f.Get("went_well"), Improve: f.Get("improve")}
+		ProcessFailures: f.Get("process_failures"), WentWell: f.Get("went_well"), Improve: f.Get("improve"),
+		PublicSummary: f.Get("public_summary")}
 	whys, becauses, evidence := f["why"], f["because"], f["evidence"]
 	for i := range whys {
 		w := fireline.Why{Why: whys[i]}
@@ -232,6 +238,7 @@ func (h *handler) formScheduleReview(w http.ResponseWriter, r *http.Request) {
 	for _, p := range strings.Fields(strings.ReplaceAll(r.PostForm.Get("participants"), ",", " ")) {
 		in.Participants = append(in.Participants, p)
 	}
+	in.Drop = strings.Fields(strings.ReplaceAll(r.PostForm.Get("drop"), ",", " "))
 	h.formReview(w, r, "meeting", fireline.Action{Kind: fireline.ActScheduleReview, Review: in})
 }
 
@@ -309,6 +316,11 @@ func describeReview(v *eventView, data any, p *fireline.Policy) bool {
 			people = append(people, name(id))
 		}
 		v.Detail = "Invited " + strings.Join(people, ", ")
+		for i, id := range d.Cancelled {
+			v.Detail += map[bool]string{true: "; cancelled for ", false: ", "}[i == 0] + name(id)
+		}
+	case *fireline.ReviewUnscheduledData, *fireline.ReviewPublishedData:
+		describeReviewMore(v, d, name, at) // console_review_more.go
 	case *fireline.EventStarredData:
 		v.What = "starred event " + strconv.FormatInt(d.Seq, 10) + " as a key event"
 		if !d.Starred {

@@ -47,6 +47,7 @@ type (
 		Start        *time.Time `json:"start" doc:"When the meeting starts (RFC 3339)."`
 		End          *time.Time `json:"end,omitempty" doc:"When it ends; default the policy's meeting length later."`
 		Participants []string   `json:"participants,omitempty" doc:"People to invite beyond the default: the owner, the role holders and everyone who acted on the timeline."`
+		Drop         []string   `json:"drop,omitempty" doc:"People to leave out, default participants too; those invited before are sent an iCalendar CANCEL."`
 	}
 	starBody struct {
 		Seq    int64 `json:"seq" doc:"The timeline event's sequence number."`
@@ -149,7 +150,7 @@ func (h *handler) setReviewOwner(ctx context.Context, in *reviewOwnerInput) (*in
 func (h *handler) scheduleReview(ctx context.Context, in *scheduleInput) (*incidentOutput, error) {
 	b, err := in.decode()
 	return h.act(ctx, in.ID, fireline.Action{Kind: fireline.ActScheduleReview,
-		Review: &fireline.ReviewInput{Start: b.Start, End: b.End, Participants: b.Participants}}, err)
+		Review: &fireline.ReviewInput{Start: b.Start, End: b.End, Participants: b.Participants, Drop: b.Drop}}, err)
 }
 
 func (h *handler) starEvent(ctx context.Context, in *starInput) (*incidentOutput, error) {
@@ -194,6 +195,7 @@ func (h *handler) reviewRoutes() {
 	operation(h, responder, post("/incidents/{id}/review/star", "star-event", "Star (or unstar) a timeline event as a key event of the review", "reviews", 0), h.starEvent)
 	operation(h, responder, put("/incidents/{id}/review", "edit-review", "Edit the review document (a new version; refused if edited since base_version)", "reviews"), h.editReview)
 	operation(h, responder, post("/incidents/{id}/review/approve", "approve-review", "Approve the review: frozen onto the timeline with its digest (the owner or the incident commander)", "reviews", 0), h.approveReview)
+	h.reviewMoreRoutes() // review_publish_api.go
 	operation(h, responder, post("/incidents/{id}/action-items", "add-action-item", "Add an action item", "reviews", 0), h.addActionItem)
 	operation(h, responder, patch("/incidents/{id}/action-items/{item}", "update-action-item", "Update an action item: title, owner, deadline, kind, link, or status (done, open)", "reviews"), h.updateActionItem)
 	operation(h, viewer, get("/action-items", "list-action-items", "List action items of visible incidents by deadline: by owner, team, status, overdue, incident or service; with their counts by team, owner and age", "reviews"), h.listActionItems)
@@ -217,7 +219,7 @@ func reviewAction(a fireline.Action) (method, suffix string, body any, ok bool) 
 	case fireline.ActReviewOwner:
 		return http.MethodPost, "/review/owner", reviewOwnerBody{Owner: r.Owner}, true
 	case fireline.ActScheduleReview:
-		return http.MethodPost, "/review/schedule", scheduleBody{Start: r.Start, End: r.End, Participants: r.Participants}, true
+		return http.MethodPost, "/review/schedule", scheduleBody{Start: r.Start, End: r.End, Participants: r.Participants, Drop: r.Drop}, true
 	case fireline.ActStarEvent:
 		return http.MethodPost, "/review/star", starBody{Seq: r.Seq, Unstar: r.Unstar}, true
 	case fireline.ActEditReview:
@@ -228,6 +230,8 @@ func reviewAction(a fireline.Action) (method, suffix string, body any, ok bool) 
 		return http.MethodPut, "/review", editReviewBody{Doc: doc, BaseVersion: r.BaseVersion}, true
 	case fireline.ActApproveReview:
 		return http.MethodPost, "/review/approve", approveBody{BaseVersion: r.BaseVersion}, true
+	case fireline.ActUnscheduleReview, fireline.ActPublishReview:
+		return reviewMoreAction(a.Kind, r) // review_publish_api.go
 	case fireline.ActAddActionItem:
 		return http.MethodPost, "/action-items", item, true
 	case fireline.ActUpdateActionItem:

@@ -59,6 +59,7 @@ var publicRoutes = []string{
 	"GET /status",
 	"GET /status/history",
 	"GET /status/incidents/{id}",
+	"GET /status/incidents/{id}/postmortem",
 	"GET /history.atom",
 	"GET /history.rss",
 	"GET /api/v2/summary.json",
@@ -229,6 +230,8 @@ func (h *handler) consoleRoutes(rt *router) {
 	rt.console("POST /incidents/{id}/review/star", responder, h.formStarEvent)
 	rt.console("POST /incidents/{id}/review/approve", responder, h.formApproveReview)
 	rt.console("POST /incidents/{id}/review/request", responder, h.formRequestReview)
+	rt.console("POST /incidents/{id}/review/unschedule", responder, h.formUnscheduleReview)
+	rt.console("POST /incidents/{id}/review/publish", responder, h.formPublishReview)
 	rt.console("POST /incidents/{id}/action-items", responder, h.formAddActionItem)
 	rt.console("POST /incidents/{id}/action-items/{item}", responder, h.formUpdateActionItem)
 

@@ -57,6 +57,8 @@ func TestRouteTable(t *testing.T) {
 		"POST /api/v1/incidents/{id}/review/star":             "responder",
 		"PUT /api/v1/incidents/{id}/review":                   "responder",
 		"POST /api/v1/incidents/{id}/review/approve":          "responder",
+		"POST /api/v1/incidents/{id}/review/unschedule":       "responder",
+		"POST /api/v1/incidents/{id}/review/publish":          "responder",
 		"POST /api/v1/incidents/{id}/action-items":            "responder",
 		"PATCH /api/v1/incidents/{id}/action-items/{item}":    "responder",
 		"GET /api/v1/action-items":                            "viewer",
@@ -157,6 +159,8 @@ func TestRouteTable(t *testing.T) {
 		"POST /incidents/{id}/review/star":                 "responder",
 		"POST /incidents/{id}/review/approve":              "responder",
 		"POST /incidents/{id}/review/request":              "responder",
+		"POST /incidents/{id}/review/unschedule":           "responder",
+		"POST /incidents/{id}/review/publish":              "responder",
 		"POST /incidents/{id}/action-items":                "responder",
 		"POST /incidents/{id}/action-items/{item}":         "responder",
 		"POST /incidents/{id}/action-items/{item}/push":    "responder",
@@ -186,6 +190,7 @@ func TestRouteTable(t *testing.T) {
 		"GET /status":                                      public,
 		"GET /status/history":                              public,
 		"GET /status/incidents/{id}":                       public,
+		"GET /status/incidents/{id}/postmortem":            public,
 		"GET /history.atom":                                public,
 		"GET /history.rss":                                 public,
 		"GET /api/v2/summary.json":                         public,
@@ -313,8 +318,8 @@ func TestPublicRoutes(t *testing.T) {
 			}
 			continue
 		}
-		if r.Pattern == "/status/incidents/{id}" { // no such public incident
-			if w := e.do(t, r.Method, "/status/incidents/abcdefghijkl", "", ""); w.Code != http.StatusNotFound {
+		if strings.HasPrefix(r.Pattern, "/status/incidents/{id}") { // no such public incident
+			if w := e.do(t, r.Method, strings.ReplaceAll(r.Pattern, "{id}", "abcdefghijkl"), "", ""); w.Code != http.StatusNotFound {
 				t.Errorf("%s %s without a token: %d %s", r.Method, r.Pattern, w.Code, w.Body)
 			}
 			continue

@@ -39,6 +39,7 @@ func (h *handler) statusRoutes(rt *router) {
 	rt.public("GET /status", h.statusPage)
 	rt.public("GET /status/history", h.statusHistory)
 	rt.public("GET /status/incidents/{id}", h.statusIncident)
+	rt.public("GET /status/incidents/{id}/postmortem", h.statusPostmortem) // status_postmortem.go
 	rt.public("GET /history.atom", h.statusFeed("atom"))
 	rt.public("GET /history.rss", h.statusFeed("rss"))
 	for _, p := range statusPaths {
@@ -135,6 +136,7 @@ func mustParsePublicViews(p *fireline.Policy) *publicViews {
 		return *t
 	}
 	funcs["statusWord"] = statusWord
+	funcs["paragraphs"] = paragraphs // status_postmortem.go
 	funcs["pct"] = func(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) }
 	funcs["day"] = func(t time.Time) string { return t.Format("Mon 2 Jan 2006") }
 	funcs["downFor"] = func(d time.Duration) string {
@@ -143,7 +145,7 @@ func mustParsePublicViews(p *fireline.Policy) *publicViews {
 		}
 		return fireline.FormatDuration(d.Round(time.Minute)) + " down"
 	}
-	for _, name := range []string{"status", "incident", "history", "message"} {
+	for _, name := range []string{"status", "incident", "history", "message", "postmortem"} {
 		t := template.New("layout.html").Funcs(funcs)
 		v.pages[name] = template.Must(t.ParseFS(publicTemplateFiles, "templates/public/layout.html", "templates/public/"+name+".html"))
 	}

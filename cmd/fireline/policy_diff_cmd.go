@@ -112,6 +112,9 @@ func printGuideReview(w io.Writer, st *fireline.GuideReviewStatus) {
 		if len(a.GoneOwners) > 0 {
 			fmt.Fprintf(w, "  open action items owned by people no longer in the directory: %s\n", strings.Join(a.GoneOwners, ", "))
 		}
+		for _, pb := range a.Playbooks {
+			fmt.Fprintf(w, "  playbook %s: %d incidents; steps done %d, skipped %d, open %d, added %d\n", pb.Playbook, pb.Incidents, pb.Done, pb.Skipped, pb.Open, pb.Added)
+		}
 	}
 	for _, r := range st.History {
 		fmt.Fprintf(w, "\n%s by %s (policy %s, next due %s): %s", r.At.Format(time.RFC3339), r.By, r.PolicyVersion, r.NextDue, r.Note)

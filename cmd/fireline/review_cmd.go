@@ -28,7 +28,7 @@ func newReviewCommand(g *globals) *cobra.Command {
 				a.Kind, a.Review = fireline.ActReviewOwner, &fireline.ReviewInput{Owner: args[0]}
 				return nil
 			}),
-		newReviewStarCommand(g), newReviewApproveCommand(g))
+		newReviewStarCommand(g), newReviewApproveCommand(g), newReviewUnscheduleCommand(g), newReviewPublishCommand(g)) // review_publish_cmd.go
 	return cmd
 }
 
@@ -69,6 +69,7 @@ func printReview(w io.Writer, tf *timeFormat, r *web.ReviewView) {
 	if rv.Status == fireline.ReviewApproved {
 		fmt.Fprintf(w, "approved by %s at %s, digest %s\n", rv.ApprovedBy, tf.optional(rv.ApprovedAt), rv.Digest)
 	}
+	printReviewMore(w, tf, r) // review_publish_cmd.go
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TIME\tFROM\tTO\tTOOK\tTARGET\tMET")
@@ -112,7 +113,7 @@ func orHyphen(s string) string {
 
 func newReviewScheduleCommand(g *globals) *cobra.Command {
 	var at, end string
-	var people []string
+	var people, drop []string
 	cmd := &cobra.Command{
 		Use:   "schedule INC-ID --at TIME",
 		Short: "Schedule (or reschedule) the review meeting: an iCalendar invitation by email to the participants, reminders before it",
@@ -122,7 +123,7 @@ func newReviewScheduleCommand(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			in := &fireline.ReviewInput{Start: &start, Participants: people}
+			in := &fireline.ReviewInput{Start: &start, Participants: people, Drop: drop}
 			if end != "" {
 				t, err := parseInstantFlag("end", end)
 				if err != nil {
@@ -136,6 +137,7 @@ func newReviewScheduleCommand(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&at, "at", "", "when the meeting starts (RFC 3339, such as 2026-12-08T15:00:00-05:00)")
 	cmd.Flags().StringVar(&end, "end", "", "when it ends (default: the policy's meeting length later)")
 	cmd.Flags().StringSliceVar(&people, "participant", nil, "a person to invite beyond the owner, the role holders and everyone who acted (repeatable)")
+	cmd.Flags().StringSliceVar(&drop, "drop", nil, "a person to leave out, invited by default or before: sent an iCalendar CANCEL if invited (repeatable)")
 	cmd.MarkFlagRequired("at")
 	return cmd
 }
@@ -157,7 +159,7 @@ func actAndPrintReview(cmd *cobra.Command, g *globals, id string, a fireline.Act
 }
 
 func newReviewEditCommand(g *globals) *cobra.Command {
-	var summary, impact, technical, process, wentWell, improve string
+	var summary, impact, technical, process, wentWell, improve, public string
 	var whys []string
 	cmd := &cobra.Command{
 		Use:   "edit INC-ID",
@@ -186,6 +188,7 @@ func newReviewEditCommand(g *globals) *cobra.Command {
 			set("process", &doc.ProcessFailures, process)
 			set("went-well", &doc.WentWell, wentWell)
 			set("improve", &doc.Improve, improve)
+			set("public-summary", &doc.PublicSummary, public)
 			if cmd.Flags().Changed("why") {
 				doc.Whys = nil
 				for _, s := range whys {
@@ -213,6 +216,7 @@ func newReviewEditCommand(g *globals) *cobra.Command {
 	fl.StringVar(&process, "process", "", "process failures")
 	fl.StringVar(&wentWell, "went-well", "", "what went well")
 	fl.StringVar(&improve, "improve", "", "what to improve")
+	fl.StringVar(&public, "public-summary", "", "what a public postmortem says (default: the summary and impact); names nobody")
 	fl.StringArrayVar(&whys, "why", nil, `a link of the 5 Whys: "WHY | BECAUSE | EVIDENCE, EVIDENCE" (repeatable, in order)`)
 	return cmd
 }

@@ -105,7 +105,11 @@ func (s *Sender) Send(ctx context.Context, m *notify.Message, method fireline.Co
 	msg.SetBodyString(mail.TypeTextPlain, m.Text())
 	if m.Calendar != "" {
 		// An invitation: calendars read the text/calendar alternative.
-		msg.AddAlternativeString(mail.ContentType("text/calendar; method=REQUEST"), m.Calendar)
+		method := "REQUEST"
+		if m.CalendarMethod != "" {
+			method = m.CalendarMethod
+		}
+		msg.AddAlternativeString(mail.ContentType("text/calendar; method="+method), m.Calendar)
 	}
 	c, err := s.client()
 	if err != nil {
