@@ -23,9 +23,13 @@ type IngestConfig struct {
 	// Scenarios limits the run to these (IngestScenarios names them);
 	// empty runs all.
 	Scenarios []string
-	// Replicas is how many servers share each database, the senders
-	// spread over them (PostgreSQL's scale-out; SQLite has one writer).
-	Replicas int
+	// Replicas are how many servers share each database, the senders
+	// spread over them (PostgreSQL's scale-out; SQLite has one writer):
+	// each database is measured with each count in turn, in one run.
+	Replicas []int
+	// Groups spreads the alerts over this many alert groups, so that they
+	// land in as many incidents; 1 sends every alert to one.
+	Groups int
 	// Start starts each server.
 	Start StartFunc
 }
@@ -43,8 +47,11 @@ func (cfg IngestConfig) Check() error {
 	if len(cfg.Senders) == 0 || slices.Min(cfg.Senders) < 1 {
 		return fmt.Errorf("--senders wants one or more counts of at least 1")
 	}
-	if cfg.Replicas < 1 {
+	if len(cfg.Replicas) == 0 || slices.Min(cfg.Replicas) < 1 {
 		return fmt.Errorf("--replicas wants at least 1")
+	}
+	if cfg.Groups < 1 {
+		return fmt.Errorf("--groups wants at least 1")
 	}
 	if slices.Contains(cfg.Scenarios, "half-peak") && !slices.Contains(cfg.Scenarios, "distinct") {
 		return fmt.Errorf("scenario half-peak needs distinct (it is paced at half of distinct's rate)")
@@ -96,17 +103,27 @@ func Ingest(ctx context.Context, cfg IngestConfig, out io.Writer) error {
 	defer closeTrivial()
 	var rows []ingestRow
 	for _, dsn := range cfg.DSNs {
-		r, err := ingestDatabase(ctx, cfg, dsn, trivial)
-		if err != nil {
-			return err
+		for _, n := range cfg.Replicas {
+			r, err := ingestDatabase(ctx, cfg, dsn, n, trivial)
+			if err != nil {
+				return err
+			}
+			rows = append(rows, r...)
 		}
-		rows = append(rows, r...)
 	}
-	fmt.Fprintf(out, "fireline bench ingest: senders %s, %s per scenario, GOMAXPROCS %d, %s\n\n", strings.Trim(fmt.Sprint(cfg.Senders), "[]"), cfg.Duration, runtime.GOMAXPROCS(0), runtime.Version())
+	groups := ""
+	if cfg.Groups > 1 {
+		groups = fmt.Sprintf("alerts over %d alert groups, ", cfg.Groups)
+	}
+	fmt.Fprintf(out, "fireline bench ingest: senders %s, %s per scenario, %sGOMAXPROCS %d, %s\n\n", strings.Trim(fmt.Sprint(cfg.Senders), "[]"), cfg.Duration, groups, runtime.GOMAXPROCS(0), runtime.Version())
 	if err := printIngestRows(out, rows); err != nil {
 		return err
 	}
-	return printPeaks(out, peaks(rows))
+	p := peaks(rows)
+	if err := printPeaks(out, p); err != nil {
+		return err
+	}
+	return printReplicaRatios(out, p)
 }
 
 func printIngestRows(out io.Writer, rows []ingestRow) error {

@@ -15,21 +15,27 @@ import (
 	"github.com/fireline-dev/fireline/web"
 )
 
-// ingestPolicy is the default policy with intake's rate limits off.
-func ingestPolicy() string {
-	return strings.Replace(string(policy.DefaultYAML()), "rate_limit: { per_second: 200, burst: 1000 }", "rate_limit: { per_second: 0, burst: 0 }", 1)
+// ingestPolicy is the default policy with intake's rate limits off and,
+// with several alert groups, alerts grouped by alertname, so that each
+// group has an incident of its own.
+func ingestPolicy(groups int) string {
+	y := strings.Replace(string(policy.DefaultYAML()), "rate_limit: { per_second: 200, burst: 1000 }", "rate_limit: { per_second: 0, burst: 0 }", 1)
+	if groups > 1 {
+		y = strings.Replace(y, "\n  group_by: []\n", "\n  group_by: [alertname]\n", 1)
+	}
+	return y
 }
 
-// ingestDatabase starts the servers on dsn (rate limits off) and runs the
-// scenarios against them and the trivial handler.
-func ingestDatabase(ctx context.Context, cfg IngestConfig, dsn, trivial string) ([]ingestRow, error) {
+// ingestDatabase starts replicas servers on dsn (rate limits off) and runs
+// the scenarios against them and the trivial handler.
+func ingestDatabase(ctx context.Context, cfg IngestConfig, dsn string, replicas int, trivial string) ([]ingestRow, error) {
 	dir, err := os.MkdirTemp("", "fireline-bench-policy-")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
 	polPath := filepath.Join(dir, "fireline.yaml")
-	if err := os.WriteFile(polPath, []byte(ingestPolicy()), 0o600); err != nil {
+	if err := os.WriteFile(polPath, []byte(ingestPolicy(cfg.Groups)), 0o600); err != nil {
 		return nil, err
 	}
 	name := "sqlite"
@@ -41,11 +47,11 @@ func ingestDatabase(ctx context.Context, cfg IngestConfig, dsn, trivial string) 
 		defer drop()
 		dsn, name = fresh, "postgres"
 	}
-	if cfg.Replicas > 1 {
-		name += " x" + strconv.Itoa(cfg.Replicas)
+	if replicas > 1 {
+		name += " x" + strconv.Itoa(replicas)
 	}
 	admin := fireline.TokenPrefix + rand.Text()
-	urls, stop, err := startServers(ctx, cfg.Start, cfg.Replicas, ServerConfig{DB: dsn, PolicyPath: polPath, BootstrapToken: admin})
+	urls, stop, err := startServers(ctx, cfg.Start, replicas, ServerConfig{DB: dsn, PolicyPath: polPath, BootstrapToken: admin})
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"text/tabwriter"
 )
 
@@ -70,6 +71,33 @@ func printPeaks(out io.Writer, peaks []peak) error {
 	for _, p := range peaks {
 		fmt.Fprintf(tw, "%s\t%s\t%.0f/s with %d senders\t%.0f%% of %.0f/s with %d\t\n", p.db, p.scenario, p.rate, p.senders,
 			100*p.rate/p.trivialRate, p.trivialRate, p.trivialSenders)
+	}
+	return tw.Flush()
+}
+
+// printReplicaRatios compares, for each scenario, the peak of several
+// replicas on a database with one replica's on the same database in the
+// same run ("postgres x2" against "postgres").
+func printReplicaRatios(out io.Writer, peaks []peak) error {
+	var lines []string
+	for _, p := range peaks {
+		base, _, ok := strings.Cut(p.db, " x")
+		if !ok {
+			continue
+		}
+		i := slices.IndexFunc(peaks, func(q peak) bool { return q.db == base && q.scenario == p.scenario })
+		if i < 0 || peaks[i].rate == 0 {
+			continue
+		}
+		lines = append(lines, fmt.Sprintf("%s\t%s\t%.2fx %s's %.0f/s\t", p.db, p.scenario, p.rate/peaks[i].rate, base, peaks[i].rate))
+	}
+	if len(lines) == 0 {
+		return nil
+	}
+	fmt.Fprintln(out, "\nreplicas: each scenario's peak against one replica's on the same database in this run")
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', tabwriter.AlignRight)
+	for _, l := range lines {
+		fmt.Fprintln(tw, l)
 	}
 	return tw.Flush()
 }

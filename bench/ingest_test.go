@@ -57,7 +57,7 @@ func TestProcessCPUCounts(t *testing.T) {
 // TestIngestCheck: a configuration the bench cannot run is refused
 // before anything starts, naming the flag.
 func TestIngestCheck(t *testing.T) {
-	ok := IngestConfig{Senders: []int{32}, Replicas: 1}
+	ok := IngestConfig{Senders: []int{32}, Replicas: []int{1}, Groups: 1}
 	for _, tc := range []struct {
 		name string
 		edit func(*IngestConfig)
@@ -66,7 +66,7 @@ func TestIngestCheck(t *testing.T) {
 		{"unknown scenario", func(c *IngestConfig) { c.Scenarios = []string{"storm"} }, `unknown scenario "storm"`},
 		{"no senders", func(c *IngestConfig) { c.Senders = nil }, "--senders"},
 		{"zero senders", func(c *IngestConfig) { c.Senders = []int{32, 0} }, "--senders"},
-		{"no replica", func(c *IngestConfig) { c.Replicas = 0 }, "--replicas"},
+		{"no replica", func(c *IngestConfig) { c.Replicas = []int{1, 0} }, "--replicas"},
 		{"half-peak alone", func(c *IngestConfig) { c.Scenarios = []string{"half-peak"} }, "needs distinct"},
 	} {
 		cfg := ok

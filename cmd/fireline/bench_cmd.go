@@ -35,7 +35,10 @@ func newBenchIngestCommand(g *globals) *cobra.Command {
 			"again. The trivial handler is the machine's ceiling for the same HTTP work; it is measured\n" +
 			"again just before each scenario, which is reported as a share of that measurement (other\n" +
 			"work on the machine comes and goes). The closing lines compare peaks: each scenario's highest\n" +
-			"rate over the sender counts against the trivial handler's highest (docs/adr/0039).",
+			"rate over the sender counts against the trivial handler's highest (docs/adr/0039).\n\n" +
+			"--groups N spreads the alerts over N alert groups (alertnames), each an incident of its own;\n" +
+			"--replicas 1,2 measures each database with one server, then two sharing it, and compares their\n" +
+			"peaks (docs/adr/0068).",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := cfg.Check(); err != nil {
@@ -56,7 +59,8 @@ func newBenchIngestCommand(g *globals) *cobra.Command {
 	f.IntSliceVar(&cfg.Senders, "senders", []int{32, 128}, "concurrent senders; several counts measure each rate at each")
 	f.DurationVar(&cfg.Duration, "duration", 5*time.Second, "how long each scenario runs")
 	f.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (-tagfocus bench=fireline keeps Fireline's server, bench=trivial the ceiling's, bench=sender the senders)")
-	f.IntVar(&cfg.Replicas, "replicas", 1, "servers sharing each database, the senders spread over them (PostgreSQL)")
+	f.IntSliceVar(&cfg.Replicas, "replicas", []int{1}, "servers sharing each database, the senders spread over them (PostgreSQL); several counts measure each database with each in turn")
+	f.IntVar(&cfg.Groups, "groups", 1, "alert groups the alerts are spread over, each its own incident (1: every alert joins one incident)")
 	f.StringSliceVar(&cfg.Scenarios, "scenario", nil, "run only these scenarios ("+strings.Join(bench.IngestScenarios, ", ")+"; default all)")
 	return cmd
 }

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/fireline-dev/fireline/firelinetest"
+	"github.com/fireline-dev/fireline/sqlstore"
 )
 
 // The benches live in package bench; these run them through the CLI, as
@@ -75,4 +77,36 @@ func TestBenchScaleRuns(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestBenchGroupsOpenIncidentEach: `bench ingest --groups 4` spreads the
+// alerts over four alert groups, and each is an incident of its own.
+func TestBenchGroupsOpenIncidentEach(t *testing.T) {
+	dsn := firelinetest.SQLiteDSN(t)
+	out := benchCLI(t, "ingest", "--db", dsn, "--groups", "4", "--senders", "2", "--duration", "200ms", "--scenario", "distinct")
+	if !strings.Contains(out, "alerts over 4 alert groups") {
+		t.Errorf("the header does not name the groups:\n%s", out)
+	}
+	db, err := sqlstore.Open(context.Background(), dsn, sqlstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var incidents, groups int
+	err = db.Writer().QueryRow("SELECT COUNT(*), COUNT(DISTINCT g.group_key) FROM incidents i JOIN alert_groups g ON g.incident_number = i.number").Scan(&incidents, &groups)
+	if err != nil || incidents != 4 || groups != 4 {
+		t.Errorf("%d incidents in %d alert groups, want 4 in 4 (err %v)\n%s", incidents, groups, err, out)
+	}
+}
+
+// TestBenchReplicasInOneRun: `--replicas 1,2` measures the database with
+// one server, then two, and compares their peaks in the same run.
+func TestBenchReplicasInOneRun(t *testing.T) {
+	dsn := firelinetest.PostgresDSN(t)
+	out := benchCLI(t, "ingest", "--db", dsn, "--replicas", "1,2", "--groups", "4", "--senders", "4", "--duration", "200ms", "--scenario", "distinct")
+	for _, want := range []string{`postgres +distinct alerts`, `postgres x2 +distinct alerts`, `(?m)^replicas: `, `x2 +distinct alerts +[0-9.]+x postgres's`} {
+		if !regexp.MustCompile(want).MatchString(out) {
+			t.Errorf("no %q in:\n%s", want, out)
+		}
+	}
 }
