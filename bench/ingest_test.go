@@ -1,23 +1,18 @@
-package main
+package bench
 
 import (
-	"context"
-	"fmt"
 	"reflect"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/fireline-dev/fireline/firelinetest"
 )
 
 // The peaks compare each closed-loop scenario's best rate over the sender
 // counts with the best the trivial handler reached in any measurement of
 // the same database's run, never across databases, and leave the paced
 // and sustained rows out.
-func TestBenchPeaks(t *testing.T) {
-	rows := []benchRow{
+func TestPeaks(t *testing.T) {
+	rows := []ingestRow{
 		{db: "sqlite", scenario: trivialScenario, senders: 32, alertsPerSec: 30000},
 		{db: "sqlite", scenario: distinctScenario, senders: 32, alertsPerSec: 9000, trivialPerSec: 31000},
 		{db: "sqlite", scenario: duplicateScenario, senders: 32, alertsPerSec: 28000, trivialPerSec: 30500},
@@ -28,15 +23,15 @@ func TestBenchPeaks(t *testing.T) {
 		{db: "postgres", scenario: trivialScenario, senders: 32, alertsPerSec: 20000},
 		{db: "postgres", scenario: distinctScenario, senders: 32, alertsPerSec: 4000, trivialPerSec: 21000},
 	}
-	want := []benchPeak{
+	want := []peak{
 		// 34,000 was measured before the paced row, which has no peak of
 		// its own but whose trivial measurement counts.
 		{db: "sqlite", scenario: distinctScenario, rate: 16500, senders: 128, trivialRate: 34000, trivialSenders: 128},
 		{db: "sqlite", scenario: duplicateScenario, rate: 28000, senders: 32, trivialRate: 34000, trivialSenders: 128},
 		{db: "postgres", scenario: distinctScenario, rate: 4000, senders: 32, trivialRate: 21000, trivialSenders: 32},
 	}
-	if got := benchPeaks(rows); !reflect.DeepEqual(got, want) {
-		t.Errorf("benchPeaks:\n got %+v\nwant %+v", got, want)
+	if got := peaks(rows); !reflect.DeepEqual(got, want) {
+		t.Errorf("peaks:\n got %+v\nwant %+v", got, want)
 	}
 }
 
@@ -59,40 +54,28 @@ func TestProcessCPUCounts(t *testing.T) {
 	_ = x
 }
 
-// TestBenchCountsStoredAlerts: each Fireline row says how many new alerts
-// the database had taken before it (hashed keys make later rows insert
-// into a larger index, docs/adr/0042); the duplicates scenario adds only
-// the alerts its first round creates.
-func TestBenchCountsStoredAlerts(t *testing.T) {
-	var out strings.Builder
-	cfg := benchConfig{dsns: []string{firelinetest.SQLiteDSN(t)}, senders: []int{2}, duration: 150 * time.Millisecond,
-		scenarios: []string{"distinct", "duplicate", "batch"}}
-	if err := runBench(context.Background(), cfg, &out); err != nil {
-		t.Fatal(err)
-	}
-	rows := map[string][]string{}
-	for _, line := range strings.Split(out.String(), "\n") {
-		for _, sc := range []string{trivialScenario, distinctScenario, duplicateScenario, batchScenario} {
-			if _, rest, ok := strings.Cut(line, sc); ok && rows[sc] == nil {
-				rows[sc] = strings.Fields(rest) // senders, stored before, alerts, ...
-			}
+// TestIngestCheck: a configuration the bench cannot run is refused
+// before anything starts, naming the flag.
+func TestIngestCheck(t *testing.T) {
+	ok := IngestConfig{Senders: []int{32}, Replicas: []int{1}, Groups: 1}
+	for _, tc := range []struct {
+		name string
+		edit func(*IngestConfig)
+		want string
+	}{
+		{"unknown scenario", func(c *IngestConfig) { c.Scenarios = []string{"storm"} }, `unknown scenario "storm"`},
+		{"no senders", func(c *IngestConfig) { c.Senders = nil }, "--senders"},
+		{"zero senders", func(c *IngestConfig) { c.Senders = []int{32, 0} }, "--senders"},
+		{"no replica", func(c *IngestConfig) { c.Replicas = []int{1, 0} }, "--replicas"},
+		{"half-peak alone", func(c *IngestConfig) { c.Scenarios = []string{"half-peak"} }, "needs distinct"},
+	} {
+		cfg := ok
+		tc.edit(&cfg)
+		if err := cfg.Check(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
 		}
 	}
-	distinct, dup, batch := rows[distinctScenario], rows[duplicateScenario], rows[batchScenario]
-	if len(distinct) < 3 || len(dup) < 3 || len(batch) < 3 || rows[trivialScenario][1] != "-" {
-		t.Fatalf("rows: %q\n%s", rows, out.String())
+	if err := ok.Check(); err != nil {
+		t.Errorf("a good configuration: %v", err)
 	}
-	firstRound := min(atoi(t, dup[2]), duplicateKeys) // a slow machine may not finish one round
-	if distinct[1] != "0" || dup[1] != distinct[2] || batch[1] != fmt.Sprint(atoi(t, distinct[2])+firstRound) || distinct[2] == "0" {
-		t.Errorf("stored before: distinct %s, duplicates %s, batches %s; distinct stored %s\n%s", distinct[1], dup[1], batch[1], distinct[2], out.String())
-	}
-}
-
-func atoi(t *testing.T, s string) int64 {
-	t.Helper()
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
 }
