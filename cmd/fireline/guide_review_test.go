@@ -96,3 +96,34 @@ func TestGuideReviewNotices(t *testing.T) {
 		}
 	})
 }
+
+// TestGuideReviewNoticesInSlack: where Slack is connected, the guide's
+// review owner (devon) is also told by a direct message, as the guide
+// asks ("email, Slack where connected"), on the same days as the emails.
+func TestGuideReviewNoticesInSlack(t *testing.T) {
+	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
+		s := startSlackServer(t, dsn) // Tuesday 1 December 2026
+		err := s.paging.engine.Store.JobTx(context.Background(), func(tx engine.JobTx) error {
+			return tx.Enqueue(context.Background(), fireline.Job{Kind: engine.KindGuideReview, Key: engine.KindGuideReview, Group: "periodic", RunAt: tx.Now()})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.advance(t, 32*24*time.Hour) // to 2 January 2027
+		dm, ok := s.slack.Channel(s.users["devon"])
+		if !ok {
+			t.Fatalf("no direct message to devon (%s); channels: %+v", s.users["devon"], s.slack.Channels())
+		}
+		var got []string
+		for _, m := range dm.Messages {
+			got = append(got, m.Text)
+		}
+		if len(got) != 3 || !strings.Contains(got[0], "review is due on 2027-01-01") || !strings.Contains(got[2], "overdue (due 2027-01-01)") ||
+			!strings.Contains(got[2], "/guide#guide-review") {
+			t.Fatalf("direct messages to devon:\n%s", strings.Join(got, "\n---\n"))
+		}
+		if n := len(s.mailsOf("guide.review", "devon@berrys.ai")); n != 3 {
+			t.Errorf("%d emails beside the direct messages, want 3", n)
+		}
+	})
+}
