@@ -58,3 +58,17 @@ func memoryMB() (rss, peak float64) {
 	}
 	return rss, peak
 }
+
+// eachDatabase runs a bench on each database in turn, its rows in order;
+// the first failure ends it.
+func eachDatabase[R any](dsns []string, run func(dsn string) ([]R, error)) ([]R, error) {
+	var rows []R
+	for _, dsn := range dsns {
+		r, err := run(dsn)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, r...)
+	}
+	return rows, nil
+}

@@ -40,13 +40,9 @@ type PageConfig struct {
 // Page runs the paging bench on each database, printing progress lines
 // and then its table to out.
 func Page(ctx context.Context, cfg PageConfig, out io.Writer) error {
-	var rows []pageRow
-	for _, dsn := range cfg.DSNs {
-		r, err := pageDatabase(ctx, cfg, dsn, out)
-		if err != nil {
-			return err
-		}
-		rows = append(rows, r...)
+	rows, err := eachDatabase(cfg.DSNs, func(dsn string) ([]pageRow, error) { return pageDatabase(ctx, cfg, dsn, out) })
+	if err != nil {
+		return err
 	}
 	fmt.Fprintf(out, "\nfireline bench page: GOMAXPROCS %d, %s; targets p50 < 5 ms and p99 < 20 ms idle, p99 < 50 ms under load, due steps p99 < 100 ms late\n\n",
 		runtime.GOMAXPROCS(0), runtime.Version())

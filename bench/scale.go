@@ -39,13 +39,9 @@ func (cfg ScaleConfig) Check() error {
 // Scale seeds each database size by size and times the reads at each,
 // printing progress lines and then its table to out.
 func Scale(ctx context.Context, cfg ScaleConfig, out io.Writer) error {
-	var rows []scaleRow
-	for _, dsn := range cfg.DSNs {
-		r, err := scaleDatabase(ctx, cfg, dsn, out)
-		if err != nil {
-			return err
-		}
-		rows = append(rows, r...)
+	rows, err := eachDatabase(cfg.DSNs, func(dsn string) ([]scaleRow, error) { return scaleDatabase(ctx, cfg, dsn, out) })
+	if err != nil {
+		return err
 	}
 	printScaleRows(out, rows)
 	return nil
