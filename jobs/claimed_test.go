@@ -2,6 +2,7 @@ package jobs_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -69,14 +70,12 @@ func TestEnqueueClaimedHandOver(t *testing.T) {
 		}
 		// The handler has run; its outcome is recorded just after. Until
 		// then the job is running, and a minute on its lease has expired.
-		for wait := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-			if state, _ := e.state(t, "committed"); state != "running" {
-				break
+		firelinetest.Eventually(t, 10*time.Second, func() error {
+			if state, _ := e.state(t, "committed"); state == "running" {
+				return errors.New("the committed job's outcome was never recorded")
 			}
-			if time.Now().After(wait) {
-				t.Fatal("the committed job's outcome was never recorded")
-			}
-		}
+			return nil
+		})
 		if n := mustRunDue(t, r, time.Now().Add(time.Minute)); n != 0 {
 			t.Fatalf("RunDue found %d more jobs to run", n)
 		}
@@ -105,14 +104,10 @@ func TestEnqueueClaimedHandOver(t *testing.T) {
 // waitClaiming waits until Run has started, so Start hands jobs over.
 func waitClaiming(t *testing.T, r *jobs.Runner) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		if _, _, ok := r.Claiming(); ok {
-			return
+	firelinetest.Eventually(t, 5*time.Second, func() error {
+		if _, _, ok := r.Claiming(); !ok {
+			return errors.New("the runner did not start")
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("the runner did not start")
-		}
-		time.Sleep(time.Millisecond)
-	}
+		return nil
+	})
 }

@@ -621,20 +621,16 @@ func TestAlertDoesNotJoinAnIncidentResolvedMeanwhile(t *testing.T) {
 		}
 		done <- r
 	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	firelinetest.Eventually(t, 10*time.Second, func() error {
 		var waiting int
 		if err := db.QueryRow(`SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database() AND query LIKE '%FOR UPDATE%'`).Scan(&waiting); err != nil {
 			t.Fatal(err)
 		}
-		if waiting > 0 {
-			break
+		if waiting == 0 {
+			return errors.New("intake never waited for the incident's lock")
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("intake never waited for the incident's lock")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return nil
+	})
 	if err := other.Commit(); err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,9 @@ package sqlstore_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -112,7 +114,8 @@ func TestPublishAcrossReplicas(t *testing.T) {
 		t.Fatal(err)
 	}
 	heard := listen(t, dsn, sqlstore.ChangesChannelFor(schema))
-	time.Sleep(300 * time.Millisecond) // let B's listener connect
+	r := raw(t, dsn)
+	waitListening(t, r, sqlstore.ChangesChannelFor(schema), 2) // A's and B's
 	inc, err := a.incidents.DeclareIncident(as(alex), fireline.DeclareInput{Title: "t", Severity: "P3"})
 	if err != nil {
 		t.Fatal(err)
@@ -131,7 +134,6 @@ func TestPublishAcrossReplicas(t *testing.T) {
 
 	// Cut every listener of this schema's channel: each reconnects and
 	// says "refresh".
-	r := raw(t, dsn)
 	var cut int
 	if err := r.QueryRow(`SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
 		WHERE query = $1 AND datname = current_database() AND application_name <> 'fireline-test-listener'`,
@@ -141,7 +143,7 @@ func TestPublishAcrossReplicas(t *testing.T) {
 	if c := gotB.next(t, "after the cut"); !c.Refresh {
 		t.Fatalf("after the listener's connection was cut: %+v, want a refresh", c)
 	}
-	time.Sleep(300 * time.Millisecond)
+	waitListening(t, r, sqlstore.ChangesChannelFor(schema), 2) // A's is back too
 	if _, err := a.incidents.Act(as(alex), inc.ID, fireline.Action{Kind: fireline.ActAcknowledge}); err != nil {
 		t.Fatal(err)
 	}
@@ -155,6 +157,25 @@ func TestPublishAcrossReplicas(t *testing.T) {
 		}
 		break
 	}
+}
+
+// waitListening waits until n of the replicas' connections (not the
+// test's own listener) have run LISTEN on channel: until then a commit's
+// notification may reach fewer replicas than the test expects.
+func waitListening(t *testing.T, db *sql.DB, channel string, n int) {
+	t.Helper()
+	firelinetest.Eventually(t, 10*time.Second, func() error {
+		var got int
+		if err := db.QueryRow(`SELECT count(*) FROM pg_stat_activity
+			WHERE query = $1 AND datname = current_database() AND application_name <> 'fireline-test-listener'`,
+			`LISTEN "`+channel+`"`).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != n {
+			return fmt.Errorf("%d replicas listen on %s, want %d", got, channel, n)
+		}
+		return nil
+	})
 }
 
 // listen LISTENs on channel on a connection of its own and returns a

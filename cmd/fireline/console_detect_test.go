@@ -3,6 +3,9 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -149,8 +152,8 @@ func TestLiveAcrossReplicas(t *testing.T) {
 	a.cliJSON(t, kai, &inc, "incident", "declare", "--title", "replicated", "--severity", "P3")
 	cookie := a.session(t, "viewer", "jordan") // sessions live in the shared database
 
-	events := openStream(t, b, "/live/incidents/"+inc.ID, cookie)
-	time.Sleep(200 * time.Millisecond) // B's listener is up since its start; let the stream subscribe
+	events := openStream(t, b, "/live/incidents/"+inc.ID, cookie) // subscribed once it answers
+	waitReplicasListening(t, a, 2)
 	var noted fireline.Incident
 	a.cliJSON(t, kai, &noted, "incident", "note", inc.ID, "seen on the other replica")
 	deadline := time.After(10 * time.Second)
@@ -167,6 +170,31 @@ func TestLiveAcrossReplicas(t *testing.T) {
 			t.Fatalf("the note through A (seq %d) did not reach B's stream", noted.EventCount)
 		}
 	}
+}
+
+// waitReplicasListening waits until n replicas on s's PostgreSQL schema
+// listen for each other's commits: each starts its listener in the
+// background, and a note committed before B listens never reaches B.
+func waitReplicasListening(t *testing.T, s *testServer, n int) {
+	t.Helper()
+	var schema string
+	if err := s.db.Reader().QueryRow("SELECT current_schema()").Scan(&schema); err != nil {
+		t.Fatal(err)
+	}
+	// The channel's name as sqlstore's changesChannelFor makes it.
+	sum := sha256.Sum256([]byte(schema))
+	listen := `LISTEN "fireline_changes_` + hex.EncodeToString(sum[:6]) + `"`
+	firelinetest.Eventually(t, 10*time.Second, func() error {
+		var got int
+		if err := s.db.Reader().QueryRow("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND query = $1",
+			listen).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != n {
+			return fmt.Errorf("%d replicas ran %s, want %d", got, listen, n)
+		}
+		return nil
+	})
 }
 
 // openStream opens a server-sent event stream and returns its data lines.
@@ -240,7 +268,11 @@ func TestLiveStreamsFollowAccess(t *testing.T) {
 		// intervals; what they passed on while jordan was a member is
 		// drained), a note on the restricted incident reaches neither,
 		// and the next change, of another incident, reaches both.
-		time.Sleep(time.Second) // ten intervals, so that a loaded machine does not fail it
+		// The one sleep kept: a recheck shows nothing on the stream and runs
+		// on the server's wall-clock ticker, not the test's clock, so there
+		// is nothing to poll. Ten intervals, so that a loaded machine does
+		// not fail it.
+		time.Sleep(time.Second)
 		for _, events := range []<-chan string{dashboard, other} {
 			for len(events) > 0 {
 				<-events

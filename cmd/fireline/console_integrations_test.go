@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -56,14 +57,18 @@ func TestConsoleIntegrations(t *testing.T) {
 	b.until(`document.querySelector(".error") && document.querySelector(".error").innerText.includes("10.0.0.5 is a private address; the outbound guard refuses it unless the server runs with --allow-outbound 10.0.0.0/8")`)
 	b.submit(map[string]string{"#i-type": "probe", "#i-service": "web-dashboard", "#i-url": "http://127.0.0.1:9/health", "#i-interval": "30s"}, "#add-integration")
 	b.until(`document.querySelector("#created") && document.querySelector("#created").innerText.includes("every 30s")`)
-	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(b.mainText(), "127.0.0.1:9: connect: connection refused") {
-		if time.Now().After(deadline) {
-			t.Fatalf("the probe's failed check is not shown:\n%s", b.mainText())
+	// The probe checks in the background; reload the page until it shows.
+	reload := false
+	firelinetest.EventuallyEvery(t, 20*time.Second, 100*time.Millisecond, func() error {
+		if reload {
+			b.open("/admin/integrations")
 		}
-		time.Sleep(100 * time.Millisecond)
-		b.open("/admin/integrations")
-	}
+		reload = true
+		if page := b.mainText(); !strings.Contains(page, "127.0.0.1:9: connect: connection refused") {
+			return fmt.Errorf("the probe's failed check is not shown:\n%s", page)
+		}
+		return nil
+	})
 	if !b.has(".check-failing") {
 		t.Error("no failing badge for the refused probe")
 	}

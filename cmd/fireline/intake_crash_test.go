@@ -85,9 +85,12 @@ func TestKillDuringAlertStorm(t *testing.T) {
 				}
 			})
 		}
-		for acked.Load() < 300 {
-			time.Sleep(time.Millisecond)
-		}
+		firelinetest.EventuallyEvery(t, time.Minute, time.Millisecond, func() error {
+			if n := acked.Load(); n < 300 {
+				return fmt.Errorf("%d requests answered before the kill, want 300", n)
+			}
+			return nil
+		})
 		if err := srv.Process.Signal(syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -68,7 +69,20 @@ func TestPageStartedFromItsCommit(t *testing.T) {
 				t.Fatal("the open incident was not paged")
 			}
 		}
-		time.Sleep(300 * time.Millisecond) // INC-1's claimed page, had it been sent, was sent first
+		// Had INC-1 a page, it would have been claimed first; once none of
+		// INC-1's jobs due now is pending or running, any such page has
+		// reached the sink.
+		firelinetest.Eventually(t, 10*time.Second, func() error {
+			var n int
+			if err := srv.db.Reader().QueryRow(fmt.Sprintf(`SELECT COUNT(*) FROM jobs WHERE group_key = 'incident:1'
+				AND (state = 'running' OR (state = 'pending' AND run_at <= %d))`, clock.Now().UnixMicro())).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if n > 0 {
+				return fmt.Errorf("%d of INC-1's jobs due now are pending or running", n)
+			}
+			return nil
+		})
 		for _, h := range sink.Hooks() {
 			if h.Data["incident"] == "INC-1" {
 				t.Fatalf("a page went out for the incident resolved in its opening commit: %v", h.Data)

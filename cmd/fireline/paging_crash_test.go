@@ -68,20 +68,16 @@ func TestKillDuringDelivery(t *testing.T) {
 	sink.Respond(nil)
 
 	start()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	firelinetest.EventuallyEvery(t, 30*time.Second, 50*time.Millisecond, func() error {
 		got := map[string]bool{}
 		for _, h := range sink.Hooks() {
 			got[fmt.Sprint(h.Data["incident"])] = true
 		}
-		if len(got) >= n {
-			break
+		if len(got) < n {
+			return fmt.Errorf("after the restart, pages arrived for %v, want %v", got, ids)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after the restart, pages arrived for %v, want %v", got, ids)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return nil
+	})
 	byPage := map[string]map[string]bool{}
 	for _, h := range sink.Hooks() {
 		k := fmt.Sprintf("%v|%v|%s", h.Data["incident"], h.Data["step"], h.Path)

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -180,10 +181,12 @@ func TestSlackDeclareModal(t *testing.T) {
 	if took := time.Since(start); code != 200 || took > 3*time.Second || !strings.Contains(body, "Working on it") {
 		t.Fatalf("declare with a slow Slack: %d %s after %s", code, body, took)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for len(s.slack.Responses()) == 0 && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond) // waits for the server's reply to reach the fake, in real time
-	}
+	firelinetest.Eventually(t, 10*time.Second, func() error { // the server's reply reaches the fake in real time
+		if len(s.slack.Responses()) == 0 {
+			return errors.New("nothing on the response_url")
+		}
+		return nil
+	})
 	if r := s.slack.Responses(); len(r) != 1 || !strings.Contains(r[0], "fill in the form") {
 		t.Fatalf("response_url got %v", r)
 	}
