@@ -16,6 +16,7 @@ import (
 // never runs; and one handed to a runner that is not running goes back to
 // pending for any runner.
 func TestEnqueueClaimedHandOver(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		e := open(t, dsn)
 		e.clock = nil

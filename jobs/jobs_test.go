@@ -86,6 +86,7 @@ func mustRunDue(t *testing.T, r *jobs.Runner, at time.Time) int {
 }
 
 func TestContract(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		t.Run("transactional enqueue and unique keys", func(t *testing.T) {
 			e := open(t, dsn)
@@ -220,6 +221,7 @@ func TestContract(t *testing.T) {
 // TestClaimsAreExclusive runs many jobs with several runners at once on
 // one database: each job runs exactly once.
 func TestClaimsAreExclusive(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		e := open(t, dsn)
 		const n = 300

@@ -15,6 +15,7 @@ import (
 // from several connections, each get one entry, numbered without gaps
 // and chained; the export verifies.
 func TestAuditLogChainsConcurrentActs(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		e := newEnv(t, dsn)
 		var wg sync.WaitGroup
@@ -51,6 +52,7 @@ func TestAuditLogChainsConcurrentActs(t *testing.T) {
 // TestAuditLogIsAppendOnly: the database refuses to update, delete or
 // overwrite an entry, whoever asks.
 func TestAuditLogIsAppendOnly(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		e := newEnv(t, dsn)
 		if _, _, err := e.tokens.CreateToken(as(admin), fireline.TokenInput{Role: fireline.RoleViewer, PersonID: "alex"}); err != nil {
@@ -85,6 +87,7 @@ func TestAuditLogIsAppendOnly(t *testing.T) {
 // most fireline.MaxLoginFailuresAudited entries an hour, the last of them
 // saying so; the next hour records again.
 func TestAuditedLoginFailuresAreBounded(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		e := newEnv(t, dsn)
 		max := fireline.MaxLoginFailuresAudited

@@ -19,6 +19,7 @@ const walFrame = 24 + 4096
 // until walCheckpointFrames, and SQLite's own checkpoint still bounds
 // the WAL there (docs/adr/0045).
 func TestCheckpointsWaitForTheStormToPass(t *testing.T) {
+	t.Parallel()
 	const pagesPerCommit = 50
 	// write commits n transactions of pagesPerCommit pages each and
 	// returns the WAL file's size in frames: its high-water mark, since
@@ -103,6 +104,7 @@ func TestCheckpointsWaitForTheStormToPass(t *testing.T) {
 // defers checkpoints, goes back to zero once every job has been taken,
 // whether it committed, was cancelled while queued, or met a shutdown.
 func TestQueuedAlertsAreCounted(t *testing.T) {
+	t.Parallel()
 	db, err := Open(context.Background(), firelinetest.SQLiteDSN(t), Options{})
 	if err != nil {
 		t.Fatal(err)

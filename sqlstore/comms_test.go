@@ -16,6 +16,7 @@ import (
 // the public record; a restricted incident and anything unpublished never
 // do; maintenance windows reach it only when public.
 func TestPublicUpdatesStored(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		e := newEnv(t, dsn)
 		p := policy.Default()

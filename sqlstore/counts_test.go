@@ -20,6 +20,7 @@ import (
 // breached as time passes, and on PostgreSQL after the periodic job folds
 // the changes in.
 func TestCountsKeptAsIncidentsChange(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		e := newEnv(t, dsn)
 		check := func(step string) {
@@ -127,6 +128,7 @@ func referenceCounts(t *testing.T, e *env, a fireline.Actor) []fireline.Incident
 // migration 00011 searches and counts them after it: the full-text index
 // is built from them and the counts are counted from them once.
 func TestUpgradeIndexesWhatWasThere(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		ctx := context.Background()
 		clock := firelinetest.NewClock(start)

@@ -12,6 +12,7 @@ import (
 )
 
 func TestDeclare(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		e := newEnv(t, dsn)
 		inc := e.declare(t, alex, fireline.DeclareInput{Title: "  API down ", Severity: fireline.P1,
@@ -49,6 +50,7 @@ func TestDeclare(t *testing.T) {
 }
 
 func TestConcurrentDeclare(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		e := newEnv(t, dsn)
 		const n = 20
@@ -79,6 +81,7 @@ func TestConcurrentDeclare(t *testing.T) {
 }
 
 func TestConcurrentActs(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		e := newEnv(t, dsn)
 		id := e.declare(t, alex, fireline.DeclareInput{}).ID
@@ -101,6 +104,7 @@ func TestConcurrentActs(t *testing.T) {
 }
 
 func TestLifecycle(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		e := newEnv(t, dsn)
 		id := e.declare(t, alex, fireline.DeclareInput{Severity: fireline.P2, Services: []string{"api-gateway"}}).ID
@@ -171,6 +175,7 @@ func checkTimeline(t *testing.T, e *env, id string, inc *fireline.Incident) {
 }
 
 func TestInvalidActionChangesNothing(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		e := newEnv(t, dsn)
 		id := e.declare(t, alex, fireline.DeclareInput{}).ID
@@ -201,6 +206,7 @@ func TestInvalidActionChangesNothing(t *testing.T) {
 }
 
 func TestNoActor(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, firelinetest.SQLiteDSN(t))
 	_, err := e.incidents.DeclareIncident(noContext, fireline.DeclareInput{Title: "x", Severity: fireline.P1})
 	wantCode(t, err, fireline.EUnauthorized)
@@ -220,6 +226,7 @@ func TestNoActor(t *testing.T) {
 }
 
 func TestRestrictedVisibility(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		e := newEnv(t, dsn)
 		open := e.declare(t, alex, fireline.DeclareInput{Severity: fireline.P3})

@@ -103,6 +103,7 @@ func checkAllIncidents(t *testing.T, e *intakeEnv) []*fireline.Incident {
 // and resolutions, committed in shared batches that keep incidents in
 // memory: every timeline still replays to its incident's row.
 func TestBatchAcrossIncidentsReplays(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		e := newIntakeEnv(t, dsn, fireline.IntegrationGeneric)
 		kinds := []string{"api", "auth", "db"}
@@ -169,6 +170,7 @@ func TestBatchAcrossIncidentsReplays(t *testing.T) {
 // runs again job by job: that job's request gets the error and stores
 // nothing, the others commit, and every timeline replays.
 func TestBatchJobFailsAlone(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		e := newIntakeEnvWith(t, dsn, fireline.IntegrationGeneric, sqlstore.Options{
 			Planner: func(p *fireline.Policy, inc *fireline.Incident, changes []fireline.Change, actor fireline.Actor, now time.Time) (fireline.Work, error) {
@@ -213,6 +215,7 @@ func TestBatchJobFailsAlone(t *testing.T) {
 // TestConcurrentDuplicatesOneAlert: the same alert sent by many senders at
 // once is one open alert, counted once per send, and one timeline event.
 func TestConcurrentDuplicatesOneAlert(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		e := newIntakeEnv(t, dsn, fireline.IntegrationGeneric)
 		var requests [][]fireline.AlertInput
@@ -246,6 +249,7 @@ func TestConcurrentDuplicatesOneAlert(t *testing.T) {
 // deleted integration's key stops at once, and another replica's deletion
 // is noticed within the cache's lifetime.
 func TestIntegrationKeyCache(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		e := newIntakeEnv(t, dsn, fireline.IntegrationGeneric)
 		integrations := sqlstore.NewIntegrationService(e.db, policy.Default())
@@ -354,6 +358,7 @@ func BenchmarkIntake(b *testing.B) {
 // resolution of it in the same request must land on the row all the same,
 // and ids must stay unique across batches.
 func TestNewAlertLivesWithinOneBatch(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		e := newIntakeEnv(t, dsn, fireline.IntegrationGeneric)
 		first, err := e.intake.Ingest(noContext, e.integ, []fireline.AlertInput{alertFor("api", "old", fireline.AlertTrigger)})
@@ -422,6 +427,7 @@ func TestNewAlertLivesWithinOneBatch(t *testing.T) {
 // database receive the first alerts of the same brand-new alert groups at
 // the same moment; each group must get one incident, not one per replica.
 func TestReplicasOpenOneIncidentPerGroup(t *testing.T) {
+	t.Parallel()
 	dsn := firelinetest.PostgresDSN(t)
 	a := newIntakeEnv(t, dsn, fireline.IntegrationGeneric)
 	p := policy.Default()
@@ -476,6 +482,7 @@ func TestReplicasOpenOneIncidentPerGroup(t *testing.T) {
 // the integration, after the attach), so that it pages as a P1; a less
 // severe one changes nothing.
 func TestMoreSevereAlertRaisesIncident(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		e := newIntakeEnv(t, dsn, fireline.IntegrationGeneric)
 		if _, err := e.intake.Ingest(noContext, e.integ, []fireline.AlertInput{trigger("warn")}); err != nil {
@@ -534,6 +541,7 @@ func TestMoreSevereAlertRaisesIncident(t *testing.T) {
 // integration with the whole key list (0.8 s for 3,200 keys); the plan is
 // checked here as a generic plan on a nearly empty table.
 func TestLookAheadSeeksTheDedupIndex(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		e := newIntakeEnv(t, dsn, fireline.IntegrationGeneric)
 		var batch []fireline.AlertInput
@@ -596,6 +604,10 @@ func TestLookAheadSeeksTheDedupIndex(t *testing.T) {
 // resolved by someone else between intake's grouping query and its lock on
 // the incident is not joined: the alert opens a new incident. Before the
 // fix the alert was attached to the resolved incident and paged no one.
+//
+// Not parallel: it sees intake wait for the lock in pg_stat_activity,
+// which shows every schema's sessions, so another test's wait would pass
+// for this one's.
 func TestAlertDoesNotJoinAnIncidentResolvedMeanwhile(t *testing.T) {
 	dsn := firelinetest.PostgresDSN(t)
 	e := newIntakeEnv(t, dsn, fireline.IntegrationGeneric)

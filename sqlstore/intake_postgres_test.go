@@ -19,6 +19,7 @@ import (
 // open alert counted once per send, in one incident whose timeline
 // verifies.
 func TestReplicasStoreEachKeyOnce(t *testing.T) {
+	t.Parallel()
 	dsn := firelinetest.PostgresDSN(t)
 	a := newIntakeEnv(t, dsn, fireline.IntegrationGeneric)
 	b := sqlstore.NewIntakeService(openDB(t, dsn, a.clock, sqlstore.Options{Planner: noWork}), policy.Default(), sqlstore.IntakeOptions{})

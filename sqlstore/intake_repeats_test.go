@@ -33,6 +33,7 @@ func findAlerts(t *testing.T, e *intakeEnv, key string) []*fireline.Alert {
 // answered from what intake has committed (docs/adr/0038), are all counted
 // by the time anyone lists the alert, with the last one's time.
 func TestRepeatsAreCountedBeforeTheyAreRead(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		e := newIntakeEnv(t, dsn, fireline.IntegrationGeneric)
 		first, err := e.intake.Ingest(noContext, e.integ, []fireline.AlertInput{trigger("disk-full")})
@@ -62,6 +63,7 @@ func TestRepeatsAreCountedBeforeTheyAreRead(t *testing.T) {
 // trigger of the same key opens a new alert, however recently the old one
 // was repeated; and a resolution racing repeats never leaves two open.
 func TestTriggerAfterResolutionIsNotARepeat(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		e := newIntakeEnv(t, dsn, fireline.IntegrationGeneric)
 		resolve := func(key string) fireline.AlertInput {
@@ -132,6 +134,7 @@ func TestTriggerAfterResolutionIsNotARepeat(t *testing.T) {
 // TestRepeatsAnsweredBeforeStopAreKept: repeats answered just before intake
 // stops are counted in the database when it has stopped.
 func TestRepeatsAnsweredBeforeStopAreKept(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		e := newIntakeEnv(t, dsn, fireline.IntegrationGeneric)
 		if _, err := e.intake.Ingest(noContext, e.integ, []fireline.AlertInput{trigger("cpu-hot")}); err != nil {

@@ -15,6 +15,7 @@ import (
 // within the batch, restricted, suppressed, or plain, with and without
 // details.
 func TestNewAlertRowsKeepEveryColumn(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		e := newIntakeEnv(t, dsn, fireline.IntegrationGeneric)
 		resolve := func(key string) fireline.AlertInput {

@@ -56,6 +56,7 @@ func trigger(key string) fireline.AlertInput {
 // free to another integration; and no row can carry a ref other than its
 // integration's, which would slip past the index (docs/adr/0042).
 func TestDedupIsEnforcedByTheDatabase(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		e := newIntakeEnv(t, dsn, fireline.IntegrationGeneric)
 		if _, err := e.intake.Ingest(noContext, e.integ, []fireline.AlertInput{trigger("k1")}); err != nil {
@@ -116,6 +117,7 @@ func TestDedupIsEnforcedByTheDatabase(t *testing.T) {
 // after its commit with its own result; duplicates in flight together
 // still make one alert.
 func TestGroupCommit(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		e := newIntakeEnv(t, dsn, fireline.IntegrationGeneric)
 		var wg sync.WaitGroup
@@ -184,6 +186,7 @@ func TestGroupCommit(t *testing.T) {
 // TestInvalidAlertFailsAlone: in a batch, an invalid alert is rejected and
 // stores nothing, and the others commit.
 func TestInvalidAlertFailsAlone(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		e := newIntakeEnv(t, dsn, fireline.IntegrationGeneric)
 		bad := trigger("bad")
@@ -201,6 +204,7 @@ func TestInvalidAlertFailsAlone(t *testing.T) {
 // TestIntakeClose: after Close, intake answers EUnavailable instead of
 // hanging, and work in flight finished first.
 func TestIntakeClose(t *testing.T) {
+	t.Parallel()
 	e := newIntakeEnv(t, firelinetest.SQLiteDSN(t), fireline.IntegrationGeneric)
 	if _, err := e.intake.Ingest(noContext, e.integ, []fireline.AlertInput{trigger("a")}); err != nil {
 		t.Fatal(err)
@@ -218,6 +222,7 @@ func TestIntakeClose(t *testing.T) {
 // commit does not spill pages to the WAL mid-transaction and write them
 // again at its end (docs/adr/0044).
 func TestWriterCacheHoldsAFullGroupCommit(t *testing.T) {
+	t.Parallel()
 	db := openDB(t, firelinetest.SQLiteDSN(t), firelinetest.NewClock(start), sqlstore.Options{Planner: noWork})
 	if err := db.Migrate(noContext); err != nil {
 		t.Fatal(err)
@@ -247,6 +252,7 @@ func TestWriterCacheHoldsAFullGroupCommit(t *testing.T) {
 // (docs/adr/0045): sequential requests of 100 new alerts, scattered keys
 // (about a frame each), keep the WAL file near that size.
 func TestIntakeCheckpoints(t *testing.T) {
+	t.Parallel()
 	dsn := firelinetest.SQLiteDSN(t)
 	e := newIntakeEnv(t, dsn, fireline.IntegrationGeneric)
 	for i := range 50 {
@@ -274,6 +280,7 @@ func TestIntakeCheckpoints(t *testing.T) {
 // from its creation; one without (created before checks were jobs) gets
 // it at start, once however often the server starts.
 func TestScheduleHeartbeats(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		e := newIntakeEnv(t, dsn, fireline.IntegrationHeartbeat)
 		pending := func() int {

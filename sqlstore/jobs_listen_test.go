@@ -14,6 +14,7 @@ import (
 // wakes the listeners of its own schema (another replica's), not those of
 // a deployment in another schema of the same database.
 func TestJobsWakeOnlyTheirSchema(t *testing.T) {
+	t.Parallel()
 	dsnA, dsnB := firelinetest.PostgresDSN(t), firelinetest.PostgresDSN(t)
 	a, b := newEnv(t, dsnA), newEnv(t, dsnB)
 	replica := openDB(t, dsnA, a.clock, sqlstore.Options{Planner: noWork}) // a second replica of deployment A

@@ -9,6 +9,7 @@ import (
 )
 
 func TestFindIncidentsFilters(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		e := newEnv(t, dsn)
 		seed := []fireline.DeclareInput{
@@ -119,6 +120,7 @@ func equal(a, b []int64) bool {
 // TestFindIncidentsTextFoldsEveryLetter: text search ignores case beyond
 // ASCII too ("STÖRUNG" finds "Störung"; SQLite's own LOWER would not).
 func TestFindIncidentsTextFoldsEveryLetter(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		e := newEnv(t, dsn)
 		e.declare(t, alex, fireline.DeclareInput{Title: "Störung im Zahlungsverkehr", Severity: fireline.P2})

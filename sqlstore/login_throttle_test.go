@@ -15,6 +15,7 @@ import (
 // the other's write; blocks are seen by both; clearing forgets; a key left
 // alone for a day is forgotten.
 func TestLoginFailuresAreCountedByEveryReplica(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		e := newEnv(t, dsn)
 		a, b := sqlstore.NewLoginThrottle(e.db), sqlstore.NewLoginThrottle(openDB(t, dsn, e.clock, sqlstore.Options{Planner: noWork}))

@@ -14,6 +14,7 @@ import (
 )
 
 func TestMigrate(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		ctx := context.Background()
 		clock := firelinetest.NewClock(start)
@@ -68,6 +69,7 @@ func writerTempStore(t *testing.T, db *sqlstore.DB, when string) {
 }
 
 func TestEventsAreAppendOnly(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		e := newEnv(t, dsn)
 		e.declare(t, alex, fireline.DeclareInput{})
@@ -93,6 +95,7 @@ func TestEventsAreAppendOnly(t *testing.T) {
 // the old row without its DELETE trigger, and an upsert on either
 // database) is refused like an UPDATE.
 func TestEventsRefuseOverwrite(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		e := newEnv(t, dsn)
 		e.declare(t, alex, fireline.DeclareInput{})
@@ -118,6 +121,7 @@ func TestEventsRefuseOverwrite(t *testing.T) {
 }
 
 func TestUnreachablePostgres(t *testing.T) {
+	t.Parallel()
 	_, err := sqlstore.Open(context.Background(), "postgres://fireline@127.0.0.1:1/none?sslmode=disable&connect_timeout=2", sqlstore.Options{Logger: quiet})
 	wantCode(t, err, fireline.EUnavailable)
 }
@@ -129,6 +133,7 @@ func TestUnreachablePostgres(t *testing.T) {
 // index on another column would otherwise be left stale by it, a trigger
 // not run.
 func TestIncidentIndexesAreKnown(t *testing.T) {
+	t.Parallel()
 	dsn := firelinetest.SQLiteDSN(t)
 	db := openDB(t, dsn, firelinetest.NewClock(start), sqlstore.Options{Planner: noWork})
 	if err := db.Migrate(context.Background()); err != nil {
@@ -186,6 +191,7 @@ func TestIncidentIndexesAreKnown(t *testing.T) {
 // the same key stays free to another integration, and integrations made
 // afterwards get refs of their own.
 func TestAlertRefsAfterUpgrade(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		ctx := context.Background()
 		db := openDB(t, dsn, firelinetest.NewClock(start), sqlstore.Options{Planner: noWork})

@@ -36,6 +36,7 @@ const seedRowsSQL = `INSERT INTO incidents (number, title, severity, source, ser
 // count through the index of restricted incidents, and the incident
 // page's summary through the summary index. Plans, not times.
 func TestListsStopAtTheirPage(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		e := newEnv(t, dsn)
 		ctx := context.Background()

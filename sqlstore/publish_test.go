@@ -49,6 +49,7 @@ func (c changes) none(t *testing.T, what string) {
 // the paging store), once per commit with the incident as committed, and
 // that refused and rolled-back changes are not.
 func TestEveryWriterPublishes(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		got := make(changes, 16)
 		e := newEnvWith(t, dsn, sqlstore.Options{Planner: noWork, Publisher: got})
@@ -104,6 +105,7 @@ func TestEveryWriterPublishes(t *testing.T) {
 // each; when a replica's listener loses its connection it reconnects and
 // publishes a full refresh, then hears commits again.
 func TestPublishAcrossReplicas(t *testing.T) {
+	t.Parallel()
 	dsn := firelinetest.PostgresDSN(t)
 	gotA, gotB := make(changes, 16), make(changes, 16)
 	a := newEnvWith(t, dsn, sqlstore.Options{Planner: noWork, Publisher: gotA})

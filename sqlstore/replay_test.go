@@ -16,6 +16,7 @@ import (
 // (on PostgreSQL through two intakes, as two replicas) store their alerts
 // once; the others are refused EConflict.
 func TestIngestOnceAcceptsOneCopy(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		e := newIntakeEnv(t, dsn, fireline.IntegrationGrafana)
 		intakes := []*sqlstore.IntakeService{e.intake}
@@ -59,6 +60,7 @@ func TestIngestOnceAcceptsOneCopy(t *testing.T) {
 // TestSeenSignaturesAreSwept: a signature is forgotten a minute after it
 // stops verifying, by the next signed request.
 func TestSeenSignaturesAreSwept(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		e := newIntakeEnv(t, dsn, fireline.IntegrationGrafana)
 		signed := func(mac string) error {

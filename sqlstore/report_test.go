@@ -18,6 +18,7 @@ import (
 // the rows, on both databases, for an admin and for a viewer; PostgreSQL's
 // changes fold in without changing them.
 func TestReportSumsKeptAndBackfilled(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		ctx := context.Background()
 		clock := firelinetest.NewClock(start)

@@ -16,6 +16,7 @@ import (
 // old one, a page at a time, and never a restricted incident the reader
 // may not see.
 func TestSearchIndexFollowsEdits(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		e := newEnv(t, dsn)
 		e.declare(t, alex, fireline.DeclareInput{Title: "Checkout latency", Description: `said "slow" at 99%`})        // 1

@@ -18,6 +18,7 @@ import (
 // own; a restricted incident's pages are not found by a non-member; a bad
 // limit is refused.
 func TestTimelinePages(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		e := newEnv(t, dsn)
 		inc := e.declare(t, alex, fireline.DeclareInput{Source: fireline.SourceSecurity}) // restricted; alex a member

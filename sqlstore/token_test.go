@@ -11,6 +11,7 @@ import (
 )
 
 func TestTokens(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		e := newEnv(t, dsn)
 		expires := start.Add(48 * time.Hour)
@@ -107,6 +108,7 @@ func checkRevoke(t *testing.T, e *env) {
 }
 
 func TestEnsureAdminToken(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		e := newEnv(t, dsn)
 		ctx := context.Background()

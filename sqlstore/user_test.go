@@ -23,6 +23,7 @@ func code(t *testing.T, err error, want string) {
 }
 
 func TestUsersAndLoginLinks(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		e := newEnv(t, dsn)
 		us := newUsers(t, e)
@@ -81,6 +82,7 @@ func TestUsersAndLoginLinks(t *testing.T) {
 }
 
 func TestSessions(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		e := newEnv(t, dsn)
 		us := newUsers(t, e)

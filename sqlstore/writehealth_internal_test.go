@@ -14,6 +14,7 @@ import (
 // database; other failures (a constraint, a lost connection) say nothing,
 // and leave readiness alone.
 func TestStorageFailure(t *testing.T) {
+	t.Parallel()
 	db, err := sql.Open("sqlite", filepath.Join(t.TempDir(), "full.db"))
 	if err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 // protected route answers 401 without a token or with a bad one, and 403
 // to a token whose role is below the route's.
 func TestRouteRoleMatrix(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		s := startTestServer(t, dsn)
 		tokens := map[fireline.Role]string{
@@ -87,6 +88,7 @@ func fillPattern(p string) string {
 // TestRestrictedIncidents checks that a restricted incident does not exist
 // for a non-member on any surface, and appears once they are added.
 func TestRestrictedIncidents(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		s := startTestServer(t, dsn)
 		kai := s.newToken(t, "responder", "kai")    // declares it: a member

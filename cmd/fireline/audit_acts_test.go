@@ -18,6 +18,7 @@ import (
 // integration deleted, a maintenance window and an on-call override
 // made and removed, and a calendar feed's URL issued.
 func TestAuditLogCoversAdminActs(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		s := startTestServer(t, dsn)
 		email := s.userWithPassword(t, "responder", "casey", "correct horse battery staple")

@@ -23,6 +23,7 @@ import (
 // secret; only admins read it (API, CLI, console); the export verifies
 // and a tampered line is detected; the database refuses an UPDATE.
 func TestAuditLog(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		s := startWithChangedPolicy(t, dsn)
 		const pw = "correct horse battery staple"

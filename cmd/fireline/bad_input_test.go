@@ -75,6 +75,7 @@ func mustJSON(t *testing.T, v any) string {
 // labels or annotations, or in a change event, is stored as U+FFFD through
 // every webhook door, on both databases; the alert is not lost.
 func TestNULInAlertTextIsReplaced(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		s := startTestServer(t, dsn)
 		am := s.createIntegration(t, "--type", "alertmanager", "--service", "api-gateway")
@@ -133,6 +134,7 @@ func TestNULInAlertTextIsReplaced(t *testing.T) {
 // UTF-8 anywhere in a payload too. Two different invalid keys are no
 // longer stored as one. Nothing is stored.
 func TestBadDedupKeysAreRefused(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		s := startTestServer(t, dsn)
 		am := s.createIntegration(t, "--type", "alertmanager", "--service", "api-gateway")
@@ -187,6 +189,7 @@ func TestBadDedupKeysAreRefused(t *testing.T) {
 // parameter, a path or a console form is answered 400 naming the field on
 // both databases, and nothing changes.
 func TestBadTextAtTheAPI(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		s := startTestServer(t, dsn)
 		code, _, body := s.request(t, "POST", "/api/v1/incidents", adminSecret, `{"title":"Checkout slow","severity":"P3"}`)

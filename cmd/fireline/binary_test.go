@@ -19,6 +19,7 @@ import (
 // first-start token and a request, then sends SIGTERM and expects a clean,
 // logged shutdown with exit code 0.
 func TestBinaryServeAndSIGTERM(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}

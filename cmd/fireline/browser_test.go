@@ -34,6 +34,11 @@ func needChromium(t *testing.T) {
 // cookies and storage, as a fresh profile has), so two browsers are two
 // people. Every browser of a test run is a context of one shared headless
 // chromium, started by the first and ended by TestMain.
+//
+// Tests that open a browser do not call t.Parallel: chromium is heavy on
+// this project's two-core machines, and pages waited on under the load of
+// parallel tests failed now and then. Go runs them one at a time, before
+// the package's parallel tests start.
 type browser struct {
 	t    *testing.T
 	ctx  context.Context

@@ -13,6 +13,7 @@ import (
 // database (a PostgreSQL URL may carry a password), though both are still
 // read from there when the command runs; a flag given wins over them.
 func TestHelpShowsNoSecrets(t *testing.T) {
+	t.Parallel()
 	const token, password = "fl_NOTSHOWNTOKEN", "hunter2-not-shown"
 	dbFile := filepath.Join(t.TempDir(), "from-env.db")
 	vars := map[string]string{"FIRELINE_TOKEN": token, "FIRELINE_DB": "postgres://fireline:" + password + "@db.example:5432/fireline"}

@@ -18,6 +18,7 @@ import (
 // process, only when a time is printed, falling back to UTC in silence
 // when the server will not say.
 func TestCLITimesInPolicyZone(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		s := startTestServer(t, dsn)
 		alex := s.newToken(t, "responder", "alex")

@@ -22,6 +22,7 @@ import (
 // and /metrics, and claims no due jobs; once its clock is right again it
 // claims as before.
 func TestSkewedReplicaClaimsNothing(t *testing.T) {
+	t.Parallel()
 	dsn := firelinetest.PostgresDSN(t)
 	var fast atomic.Int64 // the skewed replica's offset, nanoseconds
 	fast.Store(int64(2 * time.Hour))

@@ -41,6 +41,7 @@ func (p *pagingServer) obligations(t *testing.T, token, id string) []fireline.Ob
 // hour on; missed again, the incident resolves with it missed; compliance
 // is in the API and /metrics.
 func TestPublicUpdateCadenceBusinessHours(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		p := startCommsServer(t, dsn, businessHours)
 		casey, jordan := p.newToken(t, "responder", "casey"), p.newToken(t, "responder", "jordan")
@@ -125,6 +126,7 @@ var nightTime = time.Date(2026, 12, 5, 8, 0, 0, 0, time.UTC)
 // its hourly update missed: the CTO (P1's chain already reaches the
 // Director, its last step but one) is told.
 func TestPublicUpdateCadenceNight(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		p := startCommsServer(t, dsn, nightTime)
 		casey := p.newToken(t, "responder", "casey")
@@ -171,6 +173,7 @@ func TestPublicUpdateCadenceNight(t *testing.T) {
 // (In-Reply-To and References), through real SMTP; a P3 tells nobody; a
 // restricted incident's notice keeps its title from contacts.
 func TestStakeholderNotices(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		p := startCommsServer(t, dsn, businessHours)
 		casey := p.newToken(t, "responder", "casey")
@@ -240,6 +243,7 @@ func TestStakeholderNotices(t *testing.T) {
 // Message-ID; lowered to a P3, the audience that was told hears of it;
 // changes of a P3 tell nobody.
 func TestStakeholderNoticesOnChange(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		p := startCommsServer(t, dsn, businessHours)
 		casey := p.newToken(t, "responder", "casey")

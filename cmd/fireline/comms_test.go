@@ -82,6 +82,7 @@ func (s *publicScenario) get(t *testing.T, path string) []byte {
 // role by the policy (403 naming the roles); approval publishes; every
 // step is on the timeline; a restricted incident gets no public update.
 func TestPublicUpdateApproval(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		s := startCommsServer(t, dsn, businessHours)
 		alex, jordan, viewer := s.newToken(t, "responder", "alex"), s.newToken(t, "responder", "jordan"), s.newToken(t, "viewer", "blake")
@@ -163,6 +164,7 @@ func (s *pagingServer) verify(t *testing.T, token, id string) bool {
 // (written out below by hand); ids are 12 characters of a-z0-9, the same
 // wherever they appear.
 func TestStatuspageJSON(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		s := startPublicScenario(t, dsn, businessHours)
 		var comps struct {
@@ -289,6 +291,7 @@ func jsonDiff(path string, want, got any) []string {
 // a permalink and an RFC 1123 pubDate), one entry per published update,
 // with ids that stay the same as the history grows.
 func TestStatusFeeds(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		s := startPublicScenario(t, dsn, businessHours)
 		atom1 := parseAtom(t, s.get(t, "/history.atom"))
@@ -399,6 +402,7 @@ func parseAtom(t *testing.T, b []byte) atomDoc {
 // private maintenance and no draft reaches any public document; the
 // cache is dropped by each commit that could change the page.
 func TestPublicPagesCanary(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		s := startPublicScenario(t, dsn, businessHours)
 		s.mustCLI(t, s.alex, "incident", "public-update", s.id, "--status", "monitoring", "--text", "CANARY-DRAFT-aa01 not approved")

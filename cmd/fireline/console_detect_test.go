@@ -144,6 +144,7 @@ func TestConsoleAlertsPagesOnCall(t *testing.T) {
 // added through server A reaches a live stream opened on server B, and so
 // does a page the engine of A sends.
 func TestLiveAcrossReplicas(t *testing.T) {
+	t.Parallel()
 	dsn := firelinetest.PostgresDSN(t)
 	a := startTestServer(t, dsn)
 	b := startTestServer(t, dsn)
@@ -247,6 +248,9 @@ func streamEnds(t *testing.T, events <-chan string, what string) {
 // (logout, user disabled), the server ends the stream within the recheck
 // interval instead of telling them about changes until they reload; a
 // stream whose user keeps access stays open and keeps delivering.
+//
+// Not parallel: it counts on the server's wall-clock rechecks running
+// within a second, which other tests' load could delay.
 func TestLiveStreamsFollowAccess(t *testing.T) {
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		s := startTestServer(t, dsn) // LiveRecheck 100 ms
@@ -312,6 +316,7 @@ func TestLiveStreamsFollowAccess(t *testing.T) {
 // the CLI and the API; it applies at the user's next request, so their
 // view of a restricted incident follows.
 func TestSetUserPerson(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		s := startTestServer(t, dsn)
 		kai := s.newToken(t, "responder", "kai")
@@ -371,6 +376,7 @@ func TestSetUserPerson(t *testing.T) {
 // and a browser that signed in to the account before keeps its own count,
 // so an attacker guessing at an account does not lock its owner out.
 func TestLoginThrottling(t *testing.T) {
+	t.Parallel()
 	s := startTestServer(t, firelinetest.SQLiteDSN(t))
 	const pw = "correct horse battery staple"
 	email := s.userWithPassword(t, "viewer", "alex", pw)

@@ -24,6 +24,7 @@ func body(t *testing.T, s *testServer, path, cookie string) string {
 // TestConsoleListAndGuide pages through the incident list with a filter,
 // searches it, and reads the guide rendered from the policy.
 func TestConsoleListAndGuide(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		s := startTestServer(t, dsn)
 		tok := s.newToken(t, "responder", "alex")

@@ -17,6 +17,7 @@ import (
 // one-time login link (a forgotten password), is not asked for it: the
 // link proved who they are, for that session only.
 func TestPasswordChangeAsksForTheCurrentOne(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		s := startTestServer(t, dsn)
 		const pw, next, third = "correct horse battery staple", "a brand new passphrase", "the third passphrase here"

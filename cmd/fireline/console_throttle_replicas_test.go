@@ -11,6 +11,7 @@ import (
 // throttle the account on the other too (docs/adr/0034): guessing through
 // two servers behind a balancer gets no more tries than through one.
 func TestLoginThrottlingAcrossReplicas(t *testing.T) {
+	t.Parallel()
 	dsn := firelinetest.PostgresDSN(t)
 	a := startTestServer(t, dsn)
 	b := startTestServer(t, dsn)

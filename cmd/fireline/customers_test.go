@@ -67,6 +67,7 @@ func (p *pagingServer) subscribe(t *testing.T, email string, confirm bool, compo
 // of 50 a second, nothing for a P3, nothing internal in the mail, and an
 // unsubscribe by the one-click POST a mail client sends.
 func TestCustomerEmail(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		p := startCommsServer(t, dsn, businessHours)
 		casey, jordan := p.newToken(t, "responder", "casey"), p.newToken(t, "responder", "jordan")

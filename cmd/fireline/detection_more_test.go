@@ -26,6 +26,7 @@ import (
 // pointed at the test server: trigger, acknowledge, resolve, a generated
 // dedup key, a dropped follow-up, and a change event on the timeline.
 func TestPagerDutyClient(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		s := startTestServer(t, dsn)
 		pd := s.createIntegration(t, "--type", "pagerduty", "--service", "agent-orchestrator")
@@ -106,6 +107,7 @@ func TestPagerDutyClient(t *testing.T) {
 // without incidents; a security tool's alerts open restricted incidents
 // whose alerts non-members cannot list; Grafana's HMAC is verified.
 func TestMaintenanceGenericGrafana(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		s := startTestServer(t, dsn)
 		viewer := s.newToken(t, "viewer", "jordan")
@@ -216,6 +218,7 @@ func startPolicyServer(t *testing.T, dsn, old, new string) *testServer {
 // value works until its grace ends; an integration over its rate limit
 // gets 429 with Retry-After.
 func TestHeartbeatsRotationRateLimit(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		s := startPolicyServer(t, dsn, "rate_limit: { per_second: 200, burst: 1000 }", "rate_limit: { per_second: 1, burst: 3 }")
 		ctx := context.Background()

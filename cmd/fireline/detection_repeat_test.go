@@ -16,6 +16,7 @@ import (
 // recently the old one was repeated (on SQLite repeats are answered from
 // intake's memory of committed alerts, docs/adr/0038).
 func TestRefiringAfterResolution(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		s := startTestServer(t, dsn)
 		am := s.createIntegration(t, "--type", "alertmanager", "--service", "api-gateway")

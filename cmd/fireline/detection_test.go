@@ -74,6 +74,7 @@ func wantStatus(t *testing.T, what string, code int, body []byte, want int) {
 // storm, deduplicates by fingerprint, records resolutions, auto-resolves
 // P3 and leaves P1 for people.
 func TestAlertmanagerIntake(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		s := startTestServer(t, dsn)
 		am := s.createIntegration(t, "--type", "alertmanager", "--service", "api-gateway")
@@ -183,6 +184,7 @@ func TestAlertmanagerIntake(t *testing.T) {
 // Alertmanager: TestLargeAlertmanagerGroup), and nothing stored by any of
 // them.
 func TestIntakeStatusCodes(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		s := startTestServer(t, dsn)
 		am := s.createIntegration(t, "--type", "alertmanager", "--service", "api-gateway")
@@ -247,6 +249,7 @@ func (s *testServer) metrics(t *testing.T) string {
 // TestIntakeUnavailable: with the database gone, intake answers 503 so
 // that senders retry, never 2xx.
 func TestIntakeUnavailable(t *testing.T) {
+	t.Parallel()
 	s := startTestServer(t, firelinetest.SQLiteDSN(t))
 	am := s.createIntegration(t, "--type", "alertmanager", "--service", "api-gateway")
 	body := amMessage(t, "firing", amAlert("firing", "web-1", "warning", s.clock.Now()))

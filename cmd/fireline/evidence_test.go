@@ -22,6 +22,7 @@ import (
 // the export's hashes check the downloaded files: a changed or missing
 // file is caught.
 func TestEvidence(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		p := startPagingServer(t, dsn, businessHours)
 		kai, gray := p.newToken(t, "responder", "kai"), p.newToken(t, "responder", "gray")
@@ -108,6 +109,7 @@ func TestEvidence(t *testing.T) {
 // names the limit, and nothing is recorded; the console's upload
 // preserves a file for a member and refuses a non-member with 404.
 func TestEvidenceUploadLimits(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		s := startTestServerWith(t, dsn, func(c *serveConfig) { c.MaxEvidenceBytes = 1024 })
 		kai := s.newToken(t, "responder", "kai")

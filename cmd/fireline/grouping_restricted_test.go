@@ -17,6 +17,7 @@ import (
 // restricted incident (it would vanish for the on-call responders). Each
 // opens or joins an incident of its own kind.
 func TestGroupingNeverCrossesRestriction(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		s := startTestServer(t, dsn)
 		mon := s.createIntegration(t, "--type", "generic", "--service", "api-gateway", "--name", "monitoring")

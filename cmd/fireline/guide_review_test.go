@@ -20,6 +20,7 @@ import (
 // open action items) show in the CLI, the API and the console's guide
 // page; anyone else is refused, and an empty note is refused naming it.
 func TestGuideReview(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		p := startPagingServer(t, dsn, businessHours)
 		_, casey := reviewedIncident(t, p)
@@ -63,6 +64,7 @@ func TestGuideReview(t *testing.T) {
 // then the day after it passes; recording the review moves the next
 // reminders on (none in the following days).
 func TestGuideReviewNotices(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		p := startPagingServer(t, dsn, businessHours) // Tuesday 1 December 2026
 		// The daily check, as StartPeriodic queues it (without the other

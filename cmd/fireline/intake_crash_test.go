@@ -30,6 +30,7 @@ import (
 // indeterminate: sent again, as Alertmanager would, each alert comes back
 // "deduplicated" if it had been stored and "created" if not.
 func TestKillDuringAlertStorm(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}

@@ -47,6 +47,7 @@ func largeGroup(t testing.TB, first, n int, at time.Time) string {
 // group) is stored whole and answered after its commit; only a body past
 // the route's limit is refused, with 413, and stores nothing.
 func TestLargeAlertmanagerGroup(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		s := startTestServer(t, dsn)
 		am := s.createIntegration(t, "--type", "alertmanager", "--service", "api-gateway")

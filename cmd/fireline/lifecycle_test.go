@@ -16,6 +16,7 @@ import (
 // through the CLI against a real server, checking clocks, refusals and the
 // exported timeline.
 func TestIncidentLifecycle(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		s := startTestServer(t, dsn)
 		alex := s.newToken(t, "responder", "alex")

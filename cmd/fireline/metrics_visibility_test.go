@@ -31,6 +31,7 @@ func (s *testServer) intakeSeries(t *testing.T, token string) string {
 // responder's scrape shows, neither the alert counters nor the webhook
 // routes' request counts; an admin's scrape counts them in the same series.
 func TestAlertCountersHideSecurityAlerts(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		s := startTestServer(t, dsn)
 		viewer, responder := s.newToken(t, "viewer", "jordan"), s.newToken(t, "responder", "alex")

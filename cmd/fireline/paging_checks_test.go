@@ -87,6 +87,7 @@ func mustContainLines(t *testing.T, what, out string, lines ...string) {
 // configured but the guard still closed, the guard's refusal names the
 // range to allow.
 func TestPagingConfigProblems(t *testing.T) {
+	t.Parallel()
 	sink := firelinetest.NewWebhookSink(t)
 	hook := sink.URL + "/p/alex"
 	logs := &lockedBuffer{}
@@ -169,6 +170,7 @@ func TestPagingConfigProblems(t *testing.T) {
 // or mail server makes it exit 1 with the error, and the other methods
 // are still tried.
 func TestNotifyTest(t *testing.T) {
+	t.Parallel()
 	p := startPagingServer(t, firelinetest.SQLiteDSN(t), businessHours)
 	if out := p.mustCLI(t, adminSecret, "oncall", "check"); !strings.HasPrefix(out, "Ready: every contact method can be delivered") {
 		t.Fatalf("oncall check of a configured server: %s", out)

@@ -21,6 +21,7 @@ import (
 // the same request opens and resolves (its only alert resolved; P2 resolves
 // itself under this policy) must not page; one that stays open must.
 func TestPageStartedFromItsCommit(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		sink := firelinetest.NewWebhookSink(t)
 		pol := pagingPolicy(t, sink.URL, false)

@@ -21,6 +21,7 @@ import (
 // pages are in flight; after a restart every incident's page arrives at
 // least once, and any repeat carries the same message id.
 func TestKillDuringDelivery(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}

@@ -24,6 +24,7 @@ import (
 // does not cancel that duty, and `incident escalate --to` pages for real,
 // meeting the clock only at or above the required level.
 func TestEscalationStepMeetsEscalateBy(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		p := startPagingServer(t, dsn, businessHours)
 		tok := p.newToken(t, "responder", "casey")
@@ -100,6 +101,7 @@ func TestEscalationStepMeetsEscalateBy(t *testing.T) {
 // title and they can open it; pages to team contacts, which are not
 // members, carry its id and links, never its title or description.
 func TestRestrictedPagesCarryOnlyALink(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		p := startPagingServer(t, dsn, businessHours)
 		tok := p.newToken(t, "responder", "casey")
@@ -163,6 +165,7 @@ func TestRestrictedPagesCarryOnlyALink(t *testing.T) {
 // feed parses back with an iCalendar library; a forged URL is a 404.
 // `oncall swap` makes the two overrides of a swap.
 func TestCalendarFeeds(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		p := startPagingServer(t, dsn, businessHours)
 		tok := p.newToken(t, "responder", "casey")

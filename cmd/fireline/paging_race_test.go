@@ -17,6 +17,7 @@ import (
 // escalation audience (the Engineering Lead, by escalate-by) runs, as a
 // notification.
 func TestAckRacesDueStep(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		p := startPagingServer(t, dsn, businessHours)
 		tok := p.newToken(t, "responder", "casey")
@@ -76,6 +77,7 @@ func TestAckRacesDueStep(t *testing.T) {
 // whose walk ended unanswered is not paged again, however long it stays
 // open.
 func TestWatchdog(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		p := startPagingServer(t, dsn, businessHours)
 		tok := p.newToken(t, "responder", "casey")

@@ -22,6 +22,7 @@ import (
 // at the sinks every (incident, step, recipient) carries one message id
 // (raw repeats, if any, only with that id).
 func TestTwoReplicasPageEachStepOnce(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("100 incidents on two replicas")
 	}

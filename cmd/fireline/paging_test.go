@@ -211,6 +211,7 @@ func (p *pagingServer) timelineTypes(t *testing.T, id string) map[fireline.Event
 const primary, secondary = "blake", "alex"
 
 func TestPagingWalk(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		p := startPagingServer(t, dsn, businessHours)
 		tok := p.newToken(t, "responder", "casey")
@@ -275,6 +276,7 @@ func TestPagingWalk(t *testing.T) {
 }
 
 func TestPagingStopsAndRestarts(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		p := startPagingServer(t, dsn, businessHours)
 		tok := p.newToken(t, "responder", "casey")
@@ -340,6 +342,7 @@ func TestPagingStopsAndRestarts(t *testing.T) {
 }
 
 func TestPagingBusinessHours(t *testing.T) {
+	t.Parallel()
 	saturday := time.Date(2026, 12, 5, 15, 0, 0, 0, time.UTC) // 10:00 in New York
 	monday := time.Date(2026, 12, 7, 14, 0, 0, 0, time.UTC)   // 09:00 in New York
 	tests := []struct {
@@ -408,6 +411,7 @@ func primaryAt(t time.Time) string {
 }
 
 func TestAckLink(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		p := startPagingServer(t, dsn, businessHours)
 		tok := p.newToken(t, "responder", "casey")
@@ -468,6 +472,7 @@ func lastOfType(events []*fireline.Event, typ fireline.EventType) *fireline.Even
 }
 
 func TestPageRetryAndFallback(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		p := startPagingServer(t, dsn, businessHours)
 		tok := p.newToken(t, "responder", "casey")
@@ -518,6 +523,7 @@ func TestPageRetryAndFallback(t *testing.T) {
 }
 
 func TestOnCallOverridesAndCheck(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		p := startPagingServer(t, dsn, businessHours)
 		tok := p.newToken(t, "responder", "casey")

@@ -19,6 +19,7 @@ import (
 // page more. A new alert on it starts the walk again; a repeat of a known
 // one does not.
 func TestUnansweredP1(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		p := startPagingServer(t, dsn, businessHours)
 		am := p.createIntegration(t, "--type", "generic", "--service", "api-gateway")
@@ -94,6 +95,7 @@ func TestUnansweredP1(t *testing.T) {
 // page opens it and they can act on it; the security team's contact is
 // told; and a person given a role by someone else is told, with the link.
 func TestPagedPrimaryWorksRestrictedIncident(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		p := startPagingServer(t, dsn, businessHours)
 		kai := p.newToken(t, "responder", "kai")
@@ -151,6 +153,7 @@ func TestPagedPrimaryWorksRestrictedIncident(t *testing.T) {
 // is given up on, on the timeline, and `incident page` sends it again
 // once the endpoint is fixed.
 func TestPagesKeepTrying(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		p := startPagingServer(t, dsn, businessHours)
 		tok := p.newToken(t, "responder", "casey")

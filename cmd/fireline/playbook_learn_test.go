@@ -19,6 +19,7 @@ import (
 // guide page and `playbook lint` flag a playbook whose last review is
 // older than the policy's interval.
 func TestPlaybooksLearn(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		pol := writePolicy(t, withoutComms(t, withoutGate(t, string(policy.DefaultYAML())))+"\nplaybooks:\n  review_every: 30d\n")
 		s := startTestServerWith(t, dsn, func(c *serveConfig) { c.PolicyPath = pol })
@@ -74,6 +75,7 @@ func TestPlaybooksLearn(t *testing.T) {
 // playbook lint warns, at the file's last_reviewed line, about a
 // playbook not reviewed within the policy's interval, and still passes.
 func TestPlaybookLintReviewAge(t *testing.T) {
+	t.Parallel()
 	s := &testServer{}
 	dir := t.TempDir()
 	s.mustCLI(t, "", "playbook", "init", dir)

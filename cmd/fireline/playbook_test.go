@@ -29,6 +29,7 @@ func attached(inc fireline.Incident) string {
 // playbook, a security-sourced incident gets the security playbook, and
 // both get the workflow.
 func TestPlaybooksAttachedByMatch(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		s := startGatedTestServer(t, dsn)
 		am := s.createIntegration(t, "--type", "alertmanager", "--service", "api-gateway")
@@ -80,6 +81,7 @@ func TestPlaybooksAttachedByMatch(t *testing.T) {
 // reason; a viewer cannot check; a restricted incident's checklist is not
 // shown to non-members.
 func TestChecklistAudited(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		s := startGatedTestServer(t, dsn)
 		alex, casey := s.newToken(t, "responder", "alex"), s.newToken(t, "responder", "casey")
@@ -216,6 +218,7 @@ func TestChecklistAudited(t *testing.T) {
 // broken file as file:line with a non-zero exit, and serve refuses
 // playbooks that do not fit the policy.
 func TestPlaybookInitAndLint(t *testing.T) {
+	t.Parallel()
 	var s testServer
 	dir := filepath.Join(t.TempDir(), "playbooks")
 	out := s.mustCLI(t, "", "playbook", "init", dir)

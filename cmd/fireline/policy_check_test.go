@@ -15,6 +15,7 @@ import (
 // warning: and still exits 0; the holiday warning comes only within 90
 // days of the list's end, by the clock the command is given.
 func TestPolicyCheckWarnings(t *testing.T) {
+	t.Parallel()
 	file := filepath.Join(t.TempDir(), "fireline.yaml")
 	run := func(now time.Time, args ...string) cliResult {
 		var stdout, stderr bytes.Buffer

@@ -18,6 +18,7 @@ import (
 // joined and one whose teams changed; with no change it says so; a
 // broken file fails as policy check does.
 func TestPolicyDiff(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	oldFile, newFile := filepath.Join(dir, "old.yaml"), filepath.Join(dir, "new.yaml")
 	run := func(args ...string) cliResult {

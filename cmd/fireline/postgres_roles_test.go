@@ -17,6 +17,7 @@ import (
 // in full, yet cannot turn the timeline's append-only triggers off,
 // drop them, skip them with session_replication_role, nor update events.
 func TestPostgresRolesKeepTriggers(t *testing.T) {
+	t.Parallel()
 	base := os.Getenv(firelinetest.PostgresEnv)
 	if base == "" {
 		t.Skip(firelinetest.PostgresEnv + " is not set")

@@ -17,6 +17,7 @@ import (
 // allow it, and nothing is stored; once --allow-outbound allows the
 // range, the same probe is saved.
 func TestProbeRefusedWhenSaved(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		s := startTestServer(t, dsn)
 		const private = "probe_url: 10.0.0.5 is a private address; the outbound guard refuses it unless the server runs with --allow-outbound 10.0.0.0/8 (FIRELINE_ALLOW_OUTBOUND)"

@@ -26,6 +26,7 @@ import (
 // resolves it. The outbound guard refuses a check of an address no
 // longer allowed, and says so; a deleted probe stops checking.
 func TestHealthProbe(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		var status atomic.Int32
 		status.Store(http.StatusOK)

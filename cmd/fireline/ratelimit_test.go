@@ -35,6 +35,7 @@ func startLimitedServer(t *testing.T, dsn string) *testServer {
 // health, readiness and signed webhooks are never limited; /metrics
 // counts the refusals by scope.
 func TestAPIRateLimits(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		s := startLimitedServer(t, dsn)
 		hot, calm := s.newToken(t, "viewer", "jordan"), s.newToken(t, "viewer", "alex") // the admin's 1st and 2nd of 5
@@ -125,6 +126,7 @@ func checkTooMany(t *testing.T, hdr http.Header, body []byte, detail string) {
 // refusal is a page with Retry-After; the address is the backstop for
 // requests without a credential, and, once spent, for everyone behind it.
 func TestConsoleRateLimits(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		s := startLimitedServer(t, dsn)
 		hot, calm := s.session(t, "viewer", "jordan"), s.session(t, "viewer", "alex")
@@ -192,6 +194,7 @@ func readBody(t *testing.T, resp *http.Response) string {
 // environment, and refuses a bad value, naming what set it, before
 // opening anything.
 func TestRateLimitSettings(t *testing.T) {
+	t.Parallel()
 	s := &testServer{}
 	for _, c := range []struct {
 		vars map[string]string

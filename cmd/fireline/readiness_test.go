@@ -22,6 +22,7 @@ func bigAlert(key string) string {
 // alert, or, with no traffic, readiness's own one-row write, tried at most
 // every 10 s.
 func TestReadyzWhenWritesFail(t *testing.T) {
+	t.Parallel()
 	s := startTestServer(t, firelinetest.SQLiteDSN(t))
 	gen := s.createIntegration(t, "--type", "generic", "--service", "api-gateway")
 	ready := func(want int) string {

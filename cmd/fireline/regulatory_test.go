@@ -58,6 +58,7 @@ func clockEvents(t *testing.T, p *pagingServer, token, id string) []string {
 // incident was resolved meanwhile; recording the regulator notified stops
 // it. Other incidents get none.
 func TestRegulatoryClock(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		p := startRegulatoryServer(t, dsn)
 		kai := p.newToken(t, "responder", "kai")
@@ -111,6 +112,7 @@ func TestRegulatoryClock(t *testing.T) {
 // HTML, from the CLI, the API and the incident page; it is the
 // incident's, so a non-member of a restricted one gets 404.
 func TestIncidentReport(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		p := startRegulatoryServer(t, dsn)
 		kai, gray := p.newToken(t, "responder", "kai"), p.newToken(t, "responder", "gray")

@@ -71,6 +71,7 @@ func (s *testServer) incidentStatus(t testing.TB, id string) fireline.Status {
 // resolve the alert that fired again, nor does a replayed "firing" (with
 // its signature's hex in upper case) count as a new message.
 func TestSignedRequestReplayRefused(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		s := startTestServer(t, dsn)
 		gf := s.createIntegration(t, "--type", "grafana", "--service", "api-gateway", "--sign", "--timestamp-header", grafanaTimestampHeader)
@@ -119,6 +120,7 @@ func TestSignedRequestReplayRefused(t *testing.T) {
 // its signature, so the sender's retry of the very same request is
 // accepted; once that is committed, a third copy is a replay.
 func TestSignedRetryAfterFailedCommit(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		s := startTestServer(t, dsn)
 		gf := s.createIntegration(t, "--type", "grafana", "--service", "api-gateway", "--sign", "--timestamp-header", grafanaTimestampHeader)

@@ -56,6 +56,7 @@ func reportIncidents(t *testing.T, p *pagingServer) (casey string) {
 // alert noise; a restricted incident is counted for admins only; bad
 // filters are refused naming the field.
 func TestReports(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		p := startPagingServer(t, dsn, businessHours)
 		reportIncidents(t, p)

@@ -44,6 +44,7 @@ func reviewedIncident(t *testing.T, p *pagingServer) (alex, casey string) {
 // RSVP, a UID stable per review, SEQUENCE bumped on reschedule, the
 // review's link); a viewer cannot edit.
 func TestReviewScheduled(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		p := startPagingServer(t, dsn, businessHours)
 		_, casey := reviewedIncident(t, p)
@@ -216,6 +217,7 @@ func checkInvite(t *testing.T, to, text string, seq int, start string) *ics.VEve
 // board lists it as overdue; closing it stops the rest; a new incident on
 // its service is flagged as a repeat.
 func TestActionItemsEscalate(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		p := startPagingServer(t, dsn, businessHours)
 		_, casey := reviewedIncident(t, p)
@@ -288,6 +290,7 @@ func TestActionItemsEscalate(t *testing.T) {
 // and action items do not exist for non-members; members and admins see
 // them.
 func TestRestrictedReviewStaysWithMembers(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		p := startPagingServer(t, dsn, businessHours)
 		kai, alex := p.newToken(t, "responder", "kai"), p.newToken(t, "responder", "alex")

@@ -37,6 +37,7 @@ func (s *testServer) seed(t *testing.T, seeds ...sqlstore.Seed) []*fireline.Inci
 // both; once the viewer is made a member, the canary is theirs to find and
 // count.
 func TestSearchAndCountsHideRestricted(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		s := startTestServer(t, dsn)
 		incs := s.seed(t,
@@ -119,6 +120,7 @@ func TestSearchAndCountsHideRestricted(t *testing.T) {
 // filtered. Recently resolved lists the newest resolved even when every
 // newer incident is open.
 func TestDashboardBound(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		s := startTestServer(t, dsn)
 		var seeds []sqlstore.Seed
@@ -197,6 +199,7 @@ func incidentLinks(html string) []string {
 // its periodic work; 10 minutes on, it runs (analyzing on PostgreSQL what
 // changed much) and queues itself again (docs/adr/0054).
 func TestStatisticsJobRuns(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		s := startTestServer(t, dsn)
 		pending := func() []int64 {

@@ -49,6 +49,7 @@ func asAdmin() context.Context {
 // incident page shows the newest 100 with a plain link that loads 100
 // older (no script needed), and says so when no older event is left.
 func TestLongTimelinePages(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		s := startTestServer(t, dsn)
 		id := s.longTimeline(t, 2500)

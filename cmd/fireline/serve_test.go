@@ -20,6 +20,7 @@ import (
 // first start prints a one-time admin token that works; the second start
 // prints none.
 func TestFirstStartPrintsAdminToken(t *testing.T) {
+	t.Parallel()
 	dsn := firelinetest.SQLiteDSN(t)
 	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	start := func() (*server, string) {
@@ -51,6 +52,7 @@ func TestFirstStartPrintsAdminToken(t *testing.T) {
 // TestHealthAndErrors checks the unauthenticated health routes and that bad
 // input gets a problem+json 4xx and changes nothing.
 func TestHealthAndErrors(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		s := startTestServer(t, dsn)
 		for _, p := range []string{"/healthz", "/readyz", "/api/v1/openapi.json"} {
@@ -83,6 +85,7 @@ func TestHealthAndErrors(t *testing.T) {
 // TestPolicyCommands writes the default policy, checks it, breaks it and
 // sees file:line errors, and serves with the edited file.
 func TestPolicyCommands(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	file := filepath.Join(dir, "fireline.yaml")
 	s := &testServer{}

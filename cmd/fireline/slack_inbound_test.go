@@ -81,6 +81,7 @@ func (s *slackServer) timeline(t testing.TB, id string) []*fireline.Event {
 // I'll be incident commander buttons act as who pressed them; the Events
 // API's URL check is answered.
 func TestSlackInbound(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		s := startSlackServer(t, dsn)
 		s.mustCLI(t, adminSecret, "incident", "declare", "--title", "Checkout errors", "--severity", "P1")
@@ -172,6 +173,8 @@ func TestSlackInbound(t *testing.T) {
 // is answered within Slack's 3 s ("Working on it…"), the reply follows on
 // the response_url once views.open returns, and the modal's submission
 // declares the incident as the person who filled it in.
+//
+// Not parallel: it times the answer against Slack's 3 s in wall time.
 func TestSlackDeclareModal(t *testing.T) {
 	s := startSlackServer(t, firelinetest.SQLiteDSN(t))
 	s.command(t, primary, "C0", "help") // the person's Slack user, looked up once

@@ -17,6 +17,7 @@ import (
 // has exactly one channel with its pinned summary and its announcement:
 // nothing lost, nothing twice.
 func TestSlackUnderRateLimit(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		s := startSlackServer(t, dsn)
 		s.slack.Limit("*", 1)
@@ -76,6 +77,7 @@ func TestSlackUnderRateLimit(t *testing.T) {
 // at once, the incident's timeline and page say Slack is failing, and
 // when Slack is back the channel catches up (one channel, recovered).
 func TestSlackOutage(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		s := startSlackServer(t, dsn)
 		s.slack.SetDown(true)

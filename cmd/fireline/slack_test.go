@@ -139,6 +139,7 @@ func (s *slackServer) channelOf(t *testing.T, inc fireline.Incident) slacktest.C
 // posts the resolution notice and the channel is archived the policy's
 // delay later. The incident, through the API, links the channel.
 func TestSlackChannelLifecycle(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		s := startSlackServer(t, dsn)
 		am := s.createIntegration(t, "--type", "alertmanager", "--service", "api-gateway")
@@ -247,6 +248,7 @@ func containsStr(list []string, s string) bool {
 // wrong otherwise (exit 1): a person no Slack user has the email of, a
 // token Slack refuses.
 func TestSlackCheckCommand(t *testing.T) {
+	t.Parallel()
 	fake := slacktest.New(slackToken)
 	defer fake.Close()
 	pol, err := loadPolicy("")
@@ -279,6 +281,7 @@ func TestSlackCheckCommand(t *testing.T) {
 // never announced, and /incident status from a non-member shows nothing
 // of it.
 func TestSlackRestricted(t *testing.T) {
+	t.Parallel()
 	s := startSlackServer(t, firelinetest.SQLiteDSN(t))
 	s.mustCLI(t, adminSecret, "incident", "declare", "--title", "Leaked credentials", "--severity", "P1", "--source", "security")
 	s.advance(t, 0)
@@ -308,6 +311,7 @@ func TestSlackRestricted(t *testing.T) {
 // attempt on the timeline; a person Slack does not know falls back to
 // their next method.
 func TestSlackContactMethod(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		s := startSlack(t, dsn, false, 0, func(y string) string {
 			for _, per := range []string{primary, secondary} {

@@ -11,6 +11,7 @@ import (
 // that is not a scenario runs nothing, says which names there are, and
 // exits non-zero; help lists every scenario.
 func TestSoakRefusesAnUnknownScenario(t *testing.T) {
+	t.Parallel()
 	var out, errOut bytes.Buffer
 	code := Main(context.Background(), []string{"soak", "--only", "canary,kill-everything"}, Env{Stdout: &out, Stderr: &errOut})
 	if code == 0 || !strings.Contains(errOut.String(), `unknown scenario "kill-everything"`) || !strings.Contains(errOut.String(), "kill-intake") || out.Len() != 0 {

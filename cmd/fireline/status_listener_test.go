@@ -19,6 +19,7 @@ import (
 // Statuspage JSON answer there, while the console, the API, the internal
 // status page and intake are not found (also by a path that climbs out).
 func TestStatusAddr(t *testing.T) {
+	t.Parallel()
 	y := strings.Replace(string(policy.DefaultYAML()), "    name: Berrys.ai Status\n", "    name: Berrys.ai Status\n    logo: https://berrys.ai/logo.png\n", 1)
 	pol := filepath.Join(t.TempDir(), "policy.yaml")
 	if err := os.WriteFile(pol, []byte(y), 0o600); err != nil {

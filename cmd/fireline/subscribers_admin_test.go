@@ -18,6 +18,7 @@ import (
 // References), the timeline counts the customers emailed, and resolving
 // drafts the follow-up that reaches them once approved.
 func TestImportedSubscribers(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		p := startCommsServer(t, dsn, businessHours)
 		casey, jordan := p.newToken(t, "responder", "casey"), p.newToken(t, "responder", "jordan")

@@ -16,6 +16,7 @@ import (
 // ok, or what is broken after someone with database access edited an
 // event behind the append-only triggers; the route obeys visibility.
 func TestVerifyStoredTimeline(t *testing.T) {
+	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		s := startTestServer(t, dsn)
 		viewer := s.newToken(t, "viewer", "jordan")
