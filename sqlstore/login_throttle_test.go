@@ -14,8 +14,11 @@ import (
 // through two database handles (two replicas) all count, none is lost to
 // the other's write; blocks are seen by both; clearing forgets; a key left
 // alone for a day is forgotten.
+//
+// Not parallel: 40 failures at once through two replicas open up to 40
+// connections, and beside other tests the shared PostgreSQL refused some
+// ("too many clients", max_connections 100).
 func TestLoginFailuresAreCountedByEveryReplica(t *testing.T) {
-	t.Parallel()
 	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
 		e := newEnv(t, dsn)
 		a, b := sqlstore.NewLoginThrottle(e.db), sqlstore.NewLoginThrottle(openDB(t, dsn, e.clock, sqlstore.Options{Planner: noWork}))
