@@ -200,9 +200,18 @@ func (p *Policy) IssueFor(inc *Incident, it *ActionItem, baseURL string) IssueRe
 	fmt.Fprintf(&b, "- Owner: %s\n- Deadline: %s\n", owner, it.Deadline.UTC().Format(time.RFC3339))
 	fmt.Fprintf(&b, "- Review: %s/incidents/%s/review\n\n", base, inc.ID)
 	b.WriteString("Closing this issue closes the action item in Fireline, and closing the item there closes this issue.\n")
+	b.WriteString("\n" + IssueMarker(inc, it, baseURL) + "\n")
 	var labels []string
 	if tp := p.Reviews.ActionItems.Tracker; tp != nil {
 		labels = slices.Clone(tp.Labels)
 	}
 	return IssueRequest{Title: it.Title, Body: b.String(), Labels: labels, Assignees: assignees}
+}
+
+// IssueMarker is the hidden line an item's issue carries (an HTML
+// comment, not rendered): a push retried after GitHub created the issue
+// but its answer was lost finds the issue by it instead of creating a
+// second one, GitHub having no idempotency key.
+func IssueMarker(inc *Incident, it *ActionItem, baseURL string) string {
+	return "<!-- fireline-item: " + strings.TrimRight(baseURL, "/") + "/incidents/" + inc.ID + "#" + it.ID + " -->"
 }

@@ -14,6 +14,7 @@ import (
 // tracker/github's Client provides it.
 type IssueTracker interface {
 	CreateIssue(ctx context.Context, repo string, in fireline.IssueRequest) (fireline.IssueSeen, error)
+	FindIssue(ctx context.Context, repo, marker string, since time.Time) (fireline.IssueSeen, bool, error)
 	GetIssue(ctx context.Context, repo string, n int64) (fireline.IssueSeen, error)
 	SetState(ctx context.Context, repo string, n int64, state string) (fireline.IssueSeen, error)
 }
@@ -96,12 +97,26 @@ func (t *Tracker) push(ctx context.Context, j *jobs.Job) error {
 	if err != nil || it == nil || it.Tracked != nil {
 		return err
 	}
-	seen, err := t.API.CreateIssue(ctx, tp.Repo, t.Engine.Policy.IssueFor(inc, it, t.Engine.BaseURL))
+	seen, err := t.createOnce(ctx, j, inc, it, tp)
 	if err != nil {
 		return t.failed(ctx, j, inc.Number, it.Number, err)
 	}
 	in := &fireline.IssueInput{Item: it.Number, Repo: tp.Repo, Number: seen.Number, URL: seen.URL}
 	return t.act(ctx, j, inc.Number, fireline.Action{Kind: fireline.ActTrackActionItem, Issue: in})
+}
+
+// createOnce creates the item's issue. A retry first looks for one an
+// earlier attempt created (GitHub may create it and the answer be lost:
+// a timeout, a crash before the commit), by the marker its body carries.
+func (t *Tracker) createOnce(ctx context.Context, j *jobs.Job, inc *fireline.Incident, it *fireline.ActionItem, tp *fireline.TrackerPolicy) (fireline.IssueSeen, error) {
+	if j.Attempts > 1 {
+		marker := fireline.IssueMarker(inc, it, t.Engine.BaseURL)
+		seen, found, err := t.API.FindIssue(ctx, tp.Repo, marker, it.CreatedAt)
+		if err != nil || found {
+			return seen, err
+		}
+	}
+	return t.API.CreateIssue(ctx, tp.Repo, t.Engine.Policy.IssueFor(inc, it, t.Engine.BaseURL))
 }
 
 // state brings the issue to the state its item asks for (closing here

@@ -1,6 +1,7 @@
 package firelinetest
 
 import (
+	"cmp"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -66,6 +68,9 @@ type GitHub struct {
 	retryAfter string
 	requests   []string
 	now        func() time.Time
+	// lose is how many created issues' answers are lost (a 502 after the
+	// issue exists, as a timeout through a proxy looks).
+	lose int
 }
 
 // NewGitHub starts a fake GitHub with the given repositories (owner/name),
@@ -91,6 +96,14 @@ func (g *GitHub) RateLimit(n, status, retryAfter int) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.limited, g.limitCode, g.retryAfter = n, status, strconv.Itoa(retryAfter)
+}
+
+// LoseCreated makes the next n issue creations succeed but answer 502 Bad
+// Gateway, as when GitHub created the issue and the answer was lost.
+func (g *GitHub) LoseCreated(n int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.lose = n
 }
 
 // Requests lists the requests received ("POST /repos/acme/ops/issues").
@@ -165,6 +178,8 @@ func (g *GitHub) serve(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case len(parts) == 4 && r.Method == http.MethodPost:
 		g.create(w, r, repo)
+	case len(parts) == 4 && r.Method == http.MethodGet:
+		g.list(w, r, repo)
 	case len(parts) == 5 && (r.Method == http.MethodGet || r.Method == http.MethodPatch):
 		n, _ := strconv.ParseInt(parts[4], 10, 64)
 		g.one(w, r, repo, n)
@@ -201,8 +216,48 @@ func (g *GitHub) create(w http.ResponseWriter, r *http.Request, repo string) {
 		is.Assignees = append(is.Assignees, GitHubUser{Login: a, ID: int64(100 + i), Type: "User"})
 	}
 	g.repos[key] = append(g.repos[key], is)
+	if g.lose > 0 {
+		g.lose--
+		ghError(w, http.StatusBadGateway, "Server Error")
+		return
+	}
 	w.Header().Set("Location", is.URL)
 	writeGitHub(w, http.StatusCreated, is)
+}
+
+// list answers GET /repos/{owner}/{repo}/issues as GitHub does for the
+// parameters Fireline sends: state (open, closed, all; default open),
+// since (updated at or after, RFC 3339), sort=created with direction
+// (default desc), per_page (default 30, at most 100).
+func (g *GitHub) list(w http.ResponseWriter, r *http.Request, repo string) {
+	q := r.URL.Query()
+	state := cmp.Or(q.Get("state"), "open")
+	var since time.Time
+	if v := q.Get("since"); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			ghError(w, http.StatusUnprocessableEntity, "Validation Failed")
+			return
+		}
+		since = t
+	}
+	per, err := strconv.Atoi(cmp.Or(q.Get("per_page"), "30"))
+	if err != nil || per < 1 {
+		ghError(w, http.StatusUnprocessableEntity, "Validation Failed")
+		return
+	}
+	out := []*GitHubIssue{}
+	all := g.repos[strings.ToLower(repo)]
+	for i := len(all) - 1; i >= 0; i-- { // newest created first
+		is := all[i]
+		if (state == "all" || is.State == state) && !is.UpdatedAt.Before(since) {
+			out = append(out, is)
+		}
+	}
+	if q.Get("direction") == "asc" {
+		slices.Reverse(out)
+	}
+	writeGitHub(w, http.StatusOK, out[:min(len(out), per, 100)])
 }
 
 func (g *GitHub) one(w http.ResponseWriter, r *http.Request, repo string, n int64) {

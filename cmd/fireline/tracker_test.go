@@ -330,3 +330,31 @@ func TestTrackerPushInBrowser(t *testing.T) {
 		t.Errorf("the incident's timeline does not show the tracking:\n%s", got)
 	}
 }
+
+// TestTrackerPushAnswerLost: GitHub creates the issue but its answer is
+// lost (502); the retried push finds that issue by the marker in its body
+// and links it, rather than creating a second one.
+func TestTrackerPushAnswerLost(t *testing.T) {
+	firelinetest.ForEachDatabase(t, func(t *testing.T, dsn string) {
+		p, gh := startTrackerServer(t, dsn, fireline.TrackerPushManual, true)
+		casey := p.newToken(t, "responder", "casey")
+		addItem(t, p, casey, false)
+		gh.LoseCreated(1)
+		p.mustCLI(t, casey, "action", "push", "A-1")
+		p.advance(t, 0)
+		if it := trackedItem(t, p, casey, "A-1"); it.Tracked != nil {
+			t.Fatalf("tracked although GitHub's answer was lost: %+v", it)
+		}
+		p.advance(t, 10*time.Minute) // the runner's backoff
+		it := trackedItem(t, p, casey, "A-1")
+		if it.Tracked == nil || it.Tracked.Number != 1 {
+			t.Fatalf("item after the retry: %+v (GitHub saw %v)", it, gh.Requests())
+		}
+		if issues := gh.Issues(trackerRepo); len(issues) != 1 || !strings.Contains(issues[0].Body, "<!-- fireline-item: ") {
+			t.Fatalf("issues after the retry: %+v", issues)
+		}
+		if reqs := gh.Requests(); !slices.Contains(reqs, "GET /repos/acme/ops/issues") {
+			t.Errorf("the retry did not list the issues: %v", reqs)
+		}
+	})
+}

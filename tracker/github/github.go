@@ -36,6 +36,7 @@ type Issue struct {
 	Number  int64  `json:"number"`
 	HTMLURL string `json:"html_url"`
 	State   string `json:"state"`
+	Body    string `json:"body"`
 	// ClosedBy is who closed it, when it is closed.
 	ClosedBy *User `json:"closed_by,omitempty"`
 }
@@ -78,6 +79,25 @@ func (c *Client) CreateIssue(ctx context.Context, repo string, in fireline.Issue
 		body["assignees"] = in.Assignees
 	}
 	return c.issue(ctx, http.MethodPost, repoPath(repo)+"/issues", body)
+}
+
+// FindIssue looks for the issue of repo whose body holds marker among
+// the 100 most recently created that changed since since (a list, not a
+// search: GitHub's search index lags, its list does not). found is false
+// when none does.
+func (c *Client) FindIssue(ctx context.Context, repo, marker string, since time.Time) (seen fireline.IssueSeen, found bool, err error) {
+	q := url.Values{"state": {"all"}, "sort": {"created"}, "direction": {"desc"}, "per_page": {"100"},
+		"since": {since.UTC().Format(time.RFC3339)}}
+	var list []Issue
+	if err := c.do(ctx, http.MethodGet, repoPath(repo)+"/issues?"+q.Encode(), nil, &list); err != nil {
+		return fireline.IssueSeen{}, false, err
+	}
+	for _, is := range list {
+		if strings.Contains(is.Body, marker) {
+			return fireline.IssueSeen{Number: is.Number, URL: is.HTMLURL, State: is.State}, true, nil
+		}
+	}
+	return fireline.IssueSeen{}, false, nil
 }
 
 // GetIssue reads issue n of repo.
