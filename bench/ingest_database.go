@@ -38,15 +38,11 @@ func ingestDatabase(ctx context.Context, cfg IngestConfig, dsn string, replicas 
 	if err := os.WriteFile(polPath, []byte(ingestPolicy(cfg.Groups)), 0o600); err != nil {
 		return nil, err
 	}
-	name := "sqlite"
-	if isPostgres(dsn) {
-		fresh, drop, err := freshSchema(ctx, dsn)
-		if err != nil {
-			return nil, err
-		}
-		defer drop()
-		dsn, name = fresh, "postgres"
+	name, dsn, drop, err := benchDatabase(ctx, dsn)
+	if err != nil {
+		return nil, err
 	}
+	defer drop()
 	if replicas > 1 {
 		name += " x" + strconv.Itoa(replicas)
 	}

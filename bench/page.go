@@ -91,16 +91,11 @@ type pageRun struct {
 }
 
 func pageDatabase(ctx context.Context, cfg PageConfig, dsn string, log io.Writer) ([]pageRow, error) {
-	name := "sqlite"
-	if isPostgres(dsn) {
-		name = "postgres"
-		fresh, drop, err := freshSchema(ctx, dsn)
-		if err != nil {
-			return nil, err
-		}
-		defer drop()
-		dsn = fresh
+	name, dsn, drop, err := benchDatabase(ctx, dsn)
+	if err != nil {
+		return nil, err
 	}
+	defer drop()
 	sink, err := startPageSink()
 	if err != nil {
 		return nil, err

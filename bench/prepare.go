@@ -50,6 +50,17 @@ func Prepare(dsns *[]string, cpuProfile string) (func(), error) {
 // isPostgres says whether dsn names a PostgreSQL database.
 func isPostgres(dsn string) bool { return strings.HasPrefix(dsn, "postgres") }
 
+// benchDatabase names the database a bench measures (sqlite or postgres)
+// and gives the DSN to measure: on PostgreSQL a fresh schema, dropped by
+// the returned function (a no-op on SQLite).
+func benchDatabase(ctx context.Context, dsn string) (name, use string, drop func(), err error) {
+	if !isPostgres(dsn) {
+		return "sqlite", dsn, func() {}, nil
+	}
+	fresh, drop, err := freshSchema(ctx, dsn)
+	return "postgres", fresh, drop, err
+}
+
 // freshSchema makes an empty schema in the PostgreSQL database and returns
 // a DSN that uses it, and a function that drops it.
 func freshSchema(ctx context.Context, dsn string) (string, func(), error) {

@@ -94,16 +94,11 @@ const (
 // scaleDatabase seeds one database size by size and times the reads
 // at each.
 func scaleDatabase(ctx context.Context, cfg ScaleConfig, dsn string, log io.Writer) ([]scaleRow, error) {
-	name := "sqlite"
-	if isPostgres(dsn) {
-		name = "postgres"
-		fresh, drop, err := freshSchema(ctx, dsn)
-		if err != nil {
-			return nil, err
-		}
-		defer drop()
-		dsn = fresh
+	name, dsn, drop, err := benchDatabase(ctx, dsn)
+	if err != nil {
+		return nil, err
 	}
+	defer drop()
 	quiet := slog.New(slog.DiscardHandler)
 	db, err := sqlstore.Open(ctx, dsn, sqlstore.Options{Logger: quiet, Planner: planNothing})
 	if err != nil {
