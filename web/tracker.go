@@ -2,19 +2,18 @@ package web
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/fireline-dev/fireline"
+	"github.com/fireline-dev/fireline/ingest"
 )
 
 // Action items tracked in GitHub Issues (tracker.go, ADR 0065): pushing an
@@ -97,13 +96,12 @@ func (h *handler) verifyGitHub(sig string, body []byte) error {
 	if h.cfg.TrackerSecret == "" || h.cfg.Tracker == nil {
 		return fireline.Errorf(fireline.EUnauthorized, "GitHub's webhook is not set up (no tracker, or its webhook secret is empty): no delivery can be verified")
 	}
-	got, err := hex.DecodeString(strings.TrimPrefix(sig, "sha256="))
-	if !strings.HasPrefix(sig, "sha256=") || err != nil {
+	mac, ok := strings.CutPrefix(sig, "sha256=")
+	if !ok || mac == "" {
 		return fireline.Errorf(fireline.EUnauthorized, "X-Hub-Signature-256 is missing or malformed")
 	}
-	m := hmac.New(sha256.New, []byte(h.cfg.TrackerSecret))
-	m.Write(body)
-	if !hmac.Equal(got, m.Sum(nil)) {
+	// GitHub's scheme is the untimestamped one every integration may use.
+	if _, ok := ingest.CheckSignature(h.cfg.TrackerSecret, body, mac, "", time.Time{}); !ok {
 		return fireline.Errorf(fireline.EUnauthorized, "X-Hub-Signature-256 does not match the delivery")
 	}
 	return nil
